@@ -1,0 +1,41 @@
+# Every target creates .venv from pyproject.toml on first use.
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+
+.PHONY: run test findings lab dashboard bench validate clean-venv
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (simulate)" >/dev/null
+	touch $(STAMP)
+
+## run: the main job — regenerate every table and figure under findings/
+run: $(STAMP)
+	$(BIN)/simulate run baseline --versus no_policy --out outputs
+
+## findings: regenerate findings/ with papermill from params/findings.yaml
+findings: $(STAMP)
+	$(BIN)/simulate findings
+
+## test: the whole test suite (browser tests included; skip them locally with PYTEST_ARGS="-m 'not browser'")
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+validate: $(STAMP)
+	$(BIN)/simulate validate
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/
+
+dashboard: $(STAMP)
+	$(BIN)/voila notebooks/03_planner_dashboard.ipynb --no-browser --Voila.ip=127.0.0.1 --port=8866 --strip_sources=True
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,1 @@
+"""Education-equity policy workbench."""
