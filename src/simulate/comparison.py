@@ -1,0 +1,216 @@
+"""``compare()``: scenarios on common random numbers, with intervals and costs.
+
+Every draw samples the uncertain parameters (``uncertainty`` in the parameter
+tree) and the stochastic pupil flows. All scenarios share each draw's random
+numbers: parameter quantiles are keyed by (seed, parameter path) and flows by
+(seed, purpose, year, chunk), never by scenario. So a scenario compared with
+itself differs by exactly 0, and differences between scenarios are much
+tighter than the scenarios' own intervals.
+
+Draws run as an array axis in fixed chunks of ``chunk`` draws (default 100):
+the same (seed, draws, chunk) gives identical numbers on any machine.
+
+``Comparison.table`` columns: scenario, indicator, year, mean, lo, hi (central
+``interval``, 90% by default), diff, diff_lo, diff_hi (vs the reference, paired
+by draw), p_better (share of draws in which the scenario beats the reference,
+by the indicator's direction). Cost-effectiveness rows (indicator names
+``ce.*``) are cumulative over all simulated years and carry the final year:
+extra yuan, dropouts averted, yuan per dropout averted, poor–non-poor learning
+gap closed (SD) and yuan per 0.1 SD closed. A ratio is NaN ("n/a" in the
+summary) when its denominator's interval spans zero.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .district import District, load_district
+from .engine import cells_of, simulate
+from .outcomes import lower_is_better, year_indicators
+from .scenario import Scenario, load_scenario
+
+DEFAULT_CHUNK = 100
+
+
+@dataclass(eq=False)
+class Comparison:
+    """Result of :func:`compare`. ``samples[scenario][indicator]`` is (draws, years)."""
+
+    scenarios: list[str]
+    reference: str
+    years: list[int]
+    draws: int
+    seed: int
+    interval: float
+    samples: dict = field(repr=False)
+    titles: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def table(self) -> pd.DataFrame:
+        if not hasattr(self, "_table"):
+            self._table = _table(self)
+        return self._table
+
+    def diff_samples(self, scenario: str, indicator: str) -> np.ndarray:
+        """Per-draw differences scenario − reference, shape (draws, years)."""
+        return self.samples[scenario][indicator] - self.samples[self.reference][indicator]
+
+    def summary(self) -> str:
+        """A short human-readable summary of the headline differences."""
+        return _summary(self)
+
+    def to_dir(self, path: str | Path) -> Path:
+        """Write table.csv, summary.md and manifest.json atomically."""
+        import json
+
+        from .provenance import atomic_dir, manifest, write_csv
+
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_dir(path) as tmp:
+            write_csv(self.table, tmp / "table.csv")
+            (tmp / "summary.md").write_text(self.summary() + "\n", encoding="utf-8")
+            meta = manifest(seeds={"compare": self.seed}, params_hash=self.params_hash, data_hash=self.data_hash,
+                            extra={"scenarios": self.scenarios, "reference": self.reference, "draws": self.draws,
+                                   "interval": self.interval, "chunk": DEFAULT_CHUNK})
+            (tmp / "manifest.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
+        return path
+
+
+def compare(district: District | None = None, scenarios=("baseline", "no_policy"), reference: str | Scenario = "baseline",
+            draws: int = 200, seed: int = 0, years: int = 7, interval: float = 0.9, mode: str = "stochastic",
+            chunk: int = DEFAULT_CHUNK, progress: bool | None = None) -> Comparison:
+    """Run every scenario on the same ``draws`` and tabulate differences vs ``reference``."""
+    from tqdm.auto import tqdm
+
+    if not isinstance(draws, (int, np.integer)) or draws < 1:
+        raise ValueError(f"draws must be an integer ≥ 1, got {draws!r}")
+    if not 0 < interval < 1:
+        raise ValueError(f"interval must be between 0 and 1, got {interval!r}")
+    district = load_district() if district is None else district
+    loaded = [s if isinstance(s, Scenario) else load_scenario(s) for s in scenarios]
+    ref = reference if isinstance(reference, Scenario) else load_scenario(reference)
+    if ref.name not in [s.name for s in loaded]:
+        loaded = [ref, *loaded]
+    names = [s.name for s in loaded]
+    if len(set(names)) != len(names):
+        raise ValueError(f"scenario names must be unique, got {names}")
+    cells = cells_of(district)
+    chunks = [(d0, min(chunk, draws - d0)) for d0 in range(0, draws, chunk)]
+    show = progress if progress is not None else draws * len(loaded) >= 400
+    bar = tqdm(total=len(chunks) * len(loaded), desc="compare", disable=not show, unit="batch")
+    parts: dict[str, dict[str, list]] = {s.name: {} for s in loaded}
+    year_list: list[int] = []
+    for d0, n in chunks:
+        for s in loaded:
+            per_year = []
+            for y in simulate(district, s, years=years, seed=seed, mode=mode, draws=n, first_draw=d0,
+                              sample_parameters=True):
+                per_year.append(year_indicators(y, cells))
+                if len(year_list) < years:
+                    year_list.append(y.year)
+            for key in per_year[0]:
+                parts[s.name].setdefault(key, []).append(np.stack([py[key] for py in per_year], axis=1))
+            bar.update(1)
+    bar.close()
+    samples = {s: {k: np.concatenate(v, axis=0) for k, v in ind.items()} for s, ind in parts.items()}
+    cmp = Comparison(scenarios=names, reference=ref.name, years=year_list[:years], draws=draws, seed=seed,
+                     interval=interval, samples=samples, titles={s.name: s.title for s in loaded})
+    from .provenance import sha256_of_obj
+
+    cmp.params_hash = sha256_of_obj({s.name: s.params_hash for s in loaded})
+    cmp.data_hash = district.data_hash
+    return cmp
+
+
+def _quantiles(x: np.ndarray, interval: float):
+    a = (1 - interval) / 2
+    return np.nanmean(x, axis=0), np.nanquantile(x, a, axis=0), np.nanquantile(x, 1 - a, axis=0)
+
+
+def _table(cmp: Comparison) -> pd.DataFrame:
+    rows = []
+    ref = cmp.samples[cmp.reference]
+    for s in cmp.scenarios:
+        for ind, x in cmp.samples[s].items():
+            if np.isnan(x).all():
+                continue
+            mean, lo, hi = _quantiles(x, cmp.interval)
+            diff = x - ref[ind]
+            dmean, dlo, dhi = _quantiles(diff, cmp.interval)
+            better = (diff < 0) if lower_is_better(ind) else (diff > 0)
+            p_better = better.mean(axis=0)
+            for j, year in enumerate(cmp.years):
+                rows.append((s, ind, year, mean[j], lo[j], hi[j], dmean[j], dlo[j], dhi[j], p_better[j]))
+        rows.extend(_cost_effectiveness(cmp, s))
+    return pd.DataFrame(rows, columns=["scenario", "indicator", "year", "mean", "lo", "hi",
+                                       "diff", "diff_lo", "diff_hi", "p_better"])
+
+
+def _cost_effectiveness(cmp: Comparison, s: str) -> list[tuple]:
+    """Cumulative extra cost, dropouts averted, gap closed and their ratios vs the reference."""
+    x, ref = cmp.samples[s], cmp.samples[cmp.reference]
+    last = cmp.years[-1]
+    extra = (x["cost.total"] - ref["cost.total"]).sum(axis=1)
+    averted = (ref["dropouts"] - x["dropouts"]).sum(axis=1)
+    closed = ref["learning_gap.poor"][:, -1] - x["learning_gap.poor"][:, -1]
+    out = []
+    for name, v in (("ce.extra_yuan", extra), ("ce.dropouts_averted", averted),
+                    ("ce.poor_learning_gap_closed_sd", closed)):
+        m, lo, hi = _quantiles(v[:, None], cmp.interval)
+        out.append((s, name, last, m[0], lo[0], hi[0], m[0], lo[0], hi[0], float((v > 0).mean())))
+    for name, num, den, per in (("ce.yuan_per_dropout_averted", extra, averted, 1.0),
+                                ("ce.yuan_per_0.1sd_gap_closed", extra, closed, 0.1)):
+        _, dlo, dhi = _quantiles(den[:, None], cmp.interval)
+        if s == cmp.reference or (dlo[0] <= 0 <= dhi[0]):
+            ratio = (math.nan, math.nan, math.nan)
+        else:
+            per_draw = num / den * per
+            ratio = (float(num.mean() / den.mean() * per), *(float(q) for q in _quantiles(per_draw[:, None], cmp.interval)[1:]))
+        out.append((s, name, last, *ratio, *ratio, math.nan))
+    return out
+
+
+def _fmt_pp(v):
+    return f"{100 * v:+.2f} pp"
+
+
+def _summary(cmp: Comparison) -> str:
+    t = cmp.table
+    last = cmp.years[-1]
+    pct = int(round(cmp.interval * 100))
+    lines = [f"# Comparison against '{cmp.reference}' ({cmp.draws} draws, seed {cmp.seed}, "
+             f"{pct}% intervals, years {cmp.years[0]}–{last})", ""]
+    for s in cmp.scenarios:
+        if s == cmp.reference:
+            continue
+        sel = t[(t.scenario == s) & (t.year == last)].set_index("indicator")
+        lines.append(f"## {s}: {cmp.titles.get(s, s)}")
+        for ind, label in (("dropout_rate.junior", "junior dropout rate"),
+                           ("dropout_gap.poor.junior", "poor–non-poor junior dropout gap (pp)"),
+                           ("dropout_gap.urban_rural.junior", "rural–urban junior dropout gap (pp)"),
+                           ("learning_gap.poor", "poor–non-poor learning gap (SD)"),
+                           ("cost.total", "total cost (yuan/year)")):
+            if ind not in sel.index:
+                continue
+            r = sel.loc[ind]
+            if ind.startswith("dropout_rate"):
+                txt = f"{_fmt_pp(r['diff'])} ({pct}% interval {_fmt_pp(r['diff_lo'])} to {_fmt_pp(r['diff_hi'])})"
+            elif ind.startswith("cost"):
+                txt = f"{r['diff'] / 1e4:+,.0f} 万元 ({r['diff_lo'] / 1e4:+,.0f} to {r['diff_hi'] / 1e4:+,.0f})"
+            else:
+                txt = f"{r['diff']:+.3f} ({r['diff_lo']:+.3f} to {r['diff_hi']:+.3f})"
+            lines.append(f"- {label} in {last}: {txt}; P(better) = {r['p_better']:.2f}")
+        for ind, label in (("ce.yuan_per_dropout_averted", "yuan per dropout averted"),
+                           ("ce.yuan_per_0.1sd_gap_closed", "yuan per 0.1 SD of poor–non-poor learning gap closed")):
+            r = sel.loc[ind]
+            val = "n/a (the effect's interval includes zero)" if np.isnan(r["mean"]) else \
+                f"{r['mean']:,.0f} ({r['lo']:,.0f} to {r['hi']:,.0f})"
+            lines.append(f"- {label}, all years: {val}")
+        lines.append("")
+    return "\n".join(lines)

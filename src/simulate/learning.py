@@ -1,0 +1,63 @@
+"""Achievement growth: a value-added education production function.
+
+Learning is the mean achievement of a cell in SD units, relative to urban
+non-poor pupils. Each year a cell gains
+
+    intercept + b_tq·teacher quality + b_ptr·(PTR − reference) + b_fac·facility
+    + b_spend·(non-salary yuan per pupil / 1000) + b_board·boarding share
+    + Σ group effects + location effect
+    + b_aid · ln(1 + aid/reference)/ln 2 (aided pupils; = b_aid at the reference sum)
+    + b_pair · pairing coverage (left-behind pupils)
+
+Sources (``params/baseline.yaml``, ``learning.*``): teacher quality from
+Rivkin, Hanushek & Kain (2005); class size from Krueger (1999); left-behind
+gap from Zhang et al. (2014); boarding from Wang et al. (2016); aid from
+Behrman, Parker & Todd (PROSPERA); the rest assumptions.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .levers.common import by_group, by_location, per_draw
+
+
+def school_value_added(quality, ptr, facility, grant_per_pupil, boarding_share, l) -> np.ndarray:
+    """The school's part of a year's growth, shape (draw, school)."""
+    return (
+        per_draw(l.growth_intercept_sd, 2)
+        + per_draw(l.teacher_quality_sd_per_sd, 2) * quality
+        + per_draw(l.ptr_sd_per_pupil, 2) * (ptr - per_draw(l.ptr_reference_pupils, 2))
+        + per_draw(l.facility_sd_per_index_point, 2) * facility
+        + per_draw(l.spending_sd_per_1000_yuan, 2) * grant_per_pupil / 1000.0
+        + per_draw(l.boarding_sd_per_year, 2) * boarding_share
+    )
+
+
+def pupil_gaps_per_year(cells, l) -> np.ndarray:
+    """Yearly growth differences by group and location, shape (draw|1, school, 1, group)."""
+    return by_group(l.group_sd_per_year, cells.flags) + by_location(l.location_sd_per_year, cells.location_code, 4)
+
+
+def growth(school_part, cells, aid_per_pupil, aid_reference_yuan, pairing, l) -> np.ndarray:
+    """A year's learning gain per cell, shape (draw, school, grade, group).
+
+    ``pairing`` is the ``dropout.pairing`` parameter group (coverage and its
+    learning effect for left-behind pupils).
+    """
+    aid = per_draw(l.aid_sd_per_year, 4) * np.log1p(aid_per_pupil / per_draw(aid_reference_yuan, 4)) / np.log(2.0)
+    paired = cells.left_behind * (per_draw(pairing.coverage, 4) * per_draw(pairing.learning_sd_per_year, 4))
+    return school_part[:, :, None, None] + pupil_gaps_per_year(cells, l) + aid + paired
+
+
+def entry_level(cells, l) -> np.ndarray:
+    """Learning of a new grade-1 entrant, shape (draw|1, school, 1, group)."""
+    return by_group(l.entry_gap_group_sd, cells.flags) + by_location(l.entry_gap_location_sd, cells.location_code, 4)
+
+
+def initial_learning(cells, l) -> np.ndarray:
+    """Learning of pupils already enrolled at the start: entry level plus the
+    group and location gaps accumulated over the grades completed (the
+    steady state the district was in before the first simulated year)."""
+    grades_done = np.arange(cells.offers_grade.shape[1], dtype=float)[None, None, :, None]
+    return entry_level(cells, l) + grades_done * pupil_gaps_per_year(cells, l)

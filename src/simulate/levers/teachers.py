@@ -1,0 +1,135 @@
+"""Teachers lever: attrition, hiring, support and post-rotation teachers, training.
+
+Arrays are (draw, school). Teacher counts are expected full-time equivalents in
+both modes (only pupil flows are drawn at random). Teacher quality is the mean
+of a school's teachers in SD units of the district's teacher-quality
+distribution.
+
+What is modelled, with sources in ``params/baseline.yaml`` (``teachers.*``):
+- attrition by location, lowered by the rural-teacher subsidy;
+- hiring towards the staffing norm (中央编办发〔2014〕72号: 1:19 primary,
+  1:13.5 junior), filling a location-specific share of vacancies; the
+  rural-service rule (new hires teach first in rural schools) raises that share
+  for rural and mountain schools;
+- support teachers (支教), who leave urban sending schools for a year and join
+  receiving rural/mountain schools — capacity and quality move both ways;
+- post-rotation teachers (顶岗): a cover takes a rural post while its holder
+  trains for a year and returns better;
+- training person-times, raising quality with yearly decay.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .common import LOCATIONS, by_location, per_draw
+
+URBAN = LOCATIONS.index("urban")
+RURAL_OR_MOUNTAIN = (LOCATIONS.index("rural"), LOCATIONS.index("mountain"))
+
+
+def staffing_need(pupils_primary, pupils_junior, norm) -> np.ndarray:
+    """Teachers a school should have under the staffing norm."""
+    return pupils_primary / per_draw(norm.primary_pupils_per_teacher, 2) + \
+        pupils_junior / per_draw(norm.junior_pupils_per_teacher, 2)
+
+
+def attrition_rate(location_code, subsidy_per_teacher, t) -> np.ndarray:
+    """Share of teachers leaving this year, lower where the subsidy is higher."""
+    base = by_location(t.attrition_rate, location_code, 2)
+    elasticity = per_draw(t.attrition_subsidy_semi_elasticity_per_1000_yuan, 2)
+    return base * np.exp(-elasticity * subsidy_per_teacher / 1000.0)
+
+
+def vacancy_fill_rate(location_code, t) -> np.ndarray:
+    """Share of vacancies filled, with the rural-service rule applied."""
+    fill = by_location(t.vacancy_fill_rate, location_code, 2)
+    if t.rural_service_rule.active:
+        rural = np.isin(location_code, RURAL_OR_MOUNTAIN)[None, :]
+        fill = np.where(rural, np.maximum(fill, per_draw(t.rural_service_rule.fill_rate, 2)), fill)
+    return fill
+
+
+def turnover(teachers, quality, need, rate, fill, new_quality):
+    """A year of leaving and hiring: (teachers, quality, leavers, hires).
+
+    Leavers are of average quality; hires fill ``fill`` of the gap to the norm
+    and arrive at ``new_quality``.
+    """
+    leavers = teachers * rate
+    remaining = teachers - leavers
+    hires = np.maximum(need - remaining, 0.0) * fill
+    total = remaining + hires
+    q_new = np.divide(quality * remaining + per_draw(new_quality, 2) * hires, total,
+                      out=np.array(quality, dtype=float, copy=True), where=total > 0)
+    return total, q_new, leavers, hires
+
+
+def place(count: float, rule: str, need_score, eligible, named_mask, pupils) -> np.ndarray:
+    """Spread ``count`` teachers over eligible schools, shape (draw, school).
+
+    ``neediest_first``: whole teachers, one each to the schools with the highest
+    need score first (going round again when there are more teachers than
+    schools); ``proportional``: shares by pupils; ``named``: equal shares among
+    the named schools. The placements always sum to ``count`` when any school
+    is eligible, and adding a teacher never takes one from a school.
+    """
+    draws, schools = need_score.shape
+    out = np.zeros((draws, schools))
+    if count <= 0:
+        return out
+    if rule == "named":
+        n = named_mask.sum()
+        return np.broadcast_to(np.where(named_mask, count / n, 0.0), out.shape).copy() if n else out
+    n_eligible = int(eligible.sum())
+    if n_eligible == 0:
+        return out
+    if rule == "proportional":
+        w = np.where(eligible[None, :], pupils, 0.0)
+        total = w.sum(axis=1, keepdims=True)
+        return np.divide(w, total, out=np.zeros_like(w), where=total > 0) * count
+    whole, extra = divmod(int(round(count)), n_eligible)
+    score = np.where(eligible[None, :], need_score, -np.inf)
+    rank = np.argsort(np.argsort(-score, axis=1, kind="stable"), axis=1, kind="stable")
+    return np.where(eligible[None, :], whole + (rank < extra), 0.0).astype(float)
+
+
+def send(count_by_draw, teachers, sending) -> np.ndarray:
+    """Teachers leaving the sending schools, in proportion to their staff."""
+    w = np.where(sending[None, :], teachers, 0.0)
+    total = w.sum(axis=1, keepdims=True)
+    return np.divide(w, total, out=np.zeros_like(w), where=total > 0) * count_by_draw[:, None]
+
+
+def mix_quality(quality, teachers, arriving, arriving_quality, leaving, leaving_quality):
+    """Mean quality after some teachers arrive and others leave."""
+    stay = teachers - leaving
+    total = stay + arriving
+    num = quality * teachers - leaving_quality * leaving + per_draw(arriving_quality, 2) * arriving
+    return np.divide(num, total, out=np.array(quality, dtype=float, copy=True), where=total > 0)
+
+
+def training_person_times(teachers, location_code, tr) -> np.ndarray:
+    """Person-times of training per school: shares by location, then by staff.
+
+    A location's share is re-spread over the other locations when the
+    district has no teachers there, so every person-time is delivered.
+    """
+    present = np.stack([teachers[:, location_code == k].sum(axis=1) for k in range(len(LOCATIONS))], axis=1) > 0
+    shares = np.stack([np.broadcast_to(per_draw(getattr(tr.share_by_location, loc), 1), (teachers.shape[0],))
+                       for loc in LOCATIONS], axis=1) * present
+    total_share = shares.sum(axis=1, keepdims=True)
+    shares = np.divide(shares, total_share, out=np.zeros_like(shares), where=total_share > 0)
+    out = np.zeros_like(teachers)
+    for k in range(len(LOCATIONS)):
+        at = location_code == k
+        staff = teachers[:, at]
+        total = staff.sum(axis=1, keepdims=True)
+        out[:, at] = np.divide(staff, total, out=np.zeros_like(staff), where=total > 0) * shares[:, k:k + 1]
+    return out * per_draw(tr.person_times_per_year, 2)
+
+
+def training_boost(boost, person_times, teachers, tr) -> np.ndarray:
+    """Quality gained from training, decaying each year."""
+    gain = np.divide(person_times, teachers, out=np.zeros_like(person_times), where=teachers > 0)
+    return boost * (1.0 - per_draw(tr.decay_per_year, 2)) + per_draw(tr.quality_gain_sd_per_person_time, 2) * gain

@@ -1,0 +1,301 @@
+"""The parameter schema: every policy and behaviour parameter, its type and its range.
+
+The parameter *values* and their provenance live in ``params/baseline.yaml`` (data);
+what a value may be lives here (code), so no scenario file can widen a range.
+Scenario loading (``scenario.py``) validates the resolved values against
+:class:`Parameters`; the planner dashboard reads its slider ranges from the same
+fields (:func:`field_bounds`).
+
+Units are in the field names where they help (``yuan_``, ``_share``, ``_sd``,
+``log_odds``). Log-odds effects are signed as they enter the dropout hazard:
+a negative number lowers dropout.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+Yuan = Annotated[float, Field(ge=0.0, le=1e10)]
+Count = Annotated[int, Field(ge=0, le=100_000)]
+LogOdds = Annotated[float, Field(ge=-10.0, le=10.0)]
+SdPerYear = Annotated[float, Field(ge=-1.0, le=1.0)]
+Allocation = Literal["neediest_first", "proportional", "named"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ByLocation(_Strict):
+    urban: float
+    town: float
+    rural: float
+    mountain: float
+
+
+class SharesByLocation(_Strict):
+    """Shares over the four locations; they must sum to one."""
+
+    urban: Share
+    town: Share
+    rural: Share
+    mountain: Share
+
+    @model_validator(mode="after")
+    def _sums_to_one(self):
+        total = self.urban + self.town + self.rural + self.mountain
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(
+                f"shares must sum to 1, got {total:.6g} (urban {self.urban:g} + town {self.town:g}"
+                f" + rural {self.rural:g} + mountain {self.mountain:g})"
+            )
+        return self
+
+
+class RatesByLocation(_Strict):
+    urban: Share
+    town: Share
+    rural: Share
+    mountain: Share
+
+
+class YuanByLocation(_Strict):
+    urban: Yuan
+    town: Yuan
+    rural: Yuan
+    mountain: Yuan
+
+
+class LogOddsByLocation(_Strict):
+    urban: LogOdds
+    town: LogOdds
+    rural: LogOdds
+    mountain: LogOdds
+
+
+class SdByLocation(_Strict):
+    urban: SdPerYear
+    town: SdPerYear
+    rural: SdPerYear
+    mountain: SdPerYear
+
+
+class WeightsByLocation(_Strict):
+    urban: Annotated[float, Field(ge=0.0, le=5.0)]
+    town: Annotated[float, Field(ge=0.0, le=5.0)]
+    rural: Annotated[float, Field(ge=0.0, le=5.0)]
+    mountain: Annotated[float, Field(ge=0.0, le=5.0)]
+
+
+class ByGroup(_Strict):
+    poor: float
+    left_behind: float
+    disabled: float
+    migrant: float
+
+
+class LogOddsByGroup(_Strict):
+    poor: LogOdds
+    left_behind: LogOdds
+    disabled: LogOdds
+    migrant: LogOdds
+
+
+class SdByGroup(_Strict):
+    poor: SdPerYear
+    left_behind: SdPerYear
+    disabled: SdPerYear
+    migrant: SdPerYear
+
+
+# ---------------------------------------------------------------- budget
+class BaseGrant(_Strict):
+    primary_yuan_per_pupil: Yuan
+    junior_yuan_per_pupil: Yuan
+    location_weight: WeightsByLocation
+    small_school_floor_pupils: Count
+    boarding_yuan_per_boarder: Yuan
+    poor_pupil_weight: Annotated[float, Field(ge=0.0, le=5.0)]
+
+
+class Capital(_Strict):
+    yuan_per_year: Yuan
+    targeting: Literal["weakest_first", "proportional_to_deficit", "equal_per_school"]
+    weak_below_index: Share
+    yuan_per_pupil_per_index_point: Annotated[float, Field(gt=0.0, le=1e7)]
+    depreciation_per_year: Share
+
+
+class AidCategory(_Strict):
+    yuan_per_pupil: Annotated[float, Field(ge=0.0, le=20_000.0)]
+    coverage: Share
+    targeting_error: Share
+
+
+class StudentAid(_Strict):
+    registered_poor: AidCategory
+    other_needy: AidCategory
+
+
+class Budget(_Strict):
+    base_grant: BaseGrant
+    teacher_salary_yuan_per_year: Yuan
+    capital: Capital
+    student_aid: StudentAid
+    rural_teacher_subsidy_yuan_per_teacher: YuanByLocation
+
+
+# ---------------------------------------------------------------- teachers
+class StaffingNorm(_Strict):
+    primary_pupils_per_teacher: Annotated[float, Field(gt=1.0, le=60.0)]
+    junior_pupils_per_teacher: Annotated[float, Field(gt=1.0, le=60.0)]
+
+
+class RuralServiceRule(_Strict):
+    active: bool
+    fill_rate: Share
+
+
+class SupportTeachers(_Strict):
+    count: Count
+    allocation: Allocation
+    named_schools: list[str]
+    quality_sd: Annotated[float, Field(ge=-3.0, le=3.0)]
+    allowance_yuan_per_year: Yuan
+
+
+class PostRotation(_Strict):
+    count: Count
+    allocation: Allocation
+    named_schools: list[str]
+    cover_quality_sd: Annotated[float, Field(ge=-3.0, le=3.0)]
+    holder_training_gain_sd: Annotated[float, Field(ge=0.0, le=3.0)]
+    yuan_per_post_year: Yuan
+
+
+class Training(_Strict):
+    person_times_per_year: Annotated[int, Field(ge=0, le=1_000_000)]
+    share_by_location: SharesByLocation
+    yuan_per_person_time: Yuan
+    quality_gain_sd_per_person_time: Annotated[float, Field(ge=0.0, le=1.0)]
+    decay_per_year: Share
+
+
+class Teachers(_Strict):
+    attrition_rate: RatesByLocation
+    attrition_subsidy_semi_elasticity_per_1000_yuan: Annotated[float, Field(ge=0.0, le=5.0)]
+    staffing_norm: StaffingNorm
+    vacancy_fill_rate: RatesByLocation
+    rural_service_rule: RuralServiceRule
+    new_teacher_quality_sd: Annotated[float, Field(ge=-3.0, le=3.0)]
+    support: SupportTeachers
+    post_rotation: PostRotation
+    training: Training
+
+
+# ---------------------------------------------------------------- dropout
+class Hazard(_Strict):
+    intercept_primary_log_odds: LogOdds
+    intercept_junior_log_odds: LogOdds
+    grade_slope_log_odds: LogOdds
+    group_log_odds: LogOddsByGroup
+    location_log_odds: LogOddsByLocation
+    learning_log_odds_per_sd: LogOdds
+    facility_log_odds_per_index_point: LogOdds
+    boarding_log_odds: LogOdds
+
+
+class AidEffect(_Strict):
+    log_odds_per_log_yuan: Annotated[float, Field(ge=0.0, le=10.0)]
+    reference_yuan: Annotated[float, Field(gt=0.0, le=1e5)]
+
+
+class Monitoring(_Strict):
+    coverage: Share
+    hazard_log_odds: Annotated[float, Field(ge=-5.0, le=0.0)]
+    return_rate_full_coverage: Share
+    background_return_rate: Share
+    yuan_per_pupil_covered: Yuan
+
+
+class Pairing(_Strict):
+    coverage: Share
+    hazard_log_odds: Annotated[float, Field(ge=-5.0, le=0.0)]
+    learning_sd_per_year: Annotated[float, Field(ge=0.0, le=1.0)]
+    yuan_per_pair_year: Yuan
+
+
+class HomeTeaching(_Strict):
+    coverage: Share
+    cannot_attend_share: Share
+    yuan_per_child_year: Yuan
+
+
+class Dropout(_Strict):
+    hazard: Hazard
+    aid_effect: AidEffect
+    monitoring: Monitoring
+    pairing: Pairing
+    home_teaching: HomeTeaching
+
+
+# ---------------------------------------------------------------- learning
+class Learning(_Strict):
+    growth_intercept_sd: SdPerYear
+    teacher_quality_sd_per_sd: Annotated[float, Field(ge=0.0, le=1.0)]
+    ptr_sd_per_pupil: Annotated[float, Field(ge=-0.1, le=0.0)]
+    ptr_reference_pupils: Annotated[float, Field(gt=0.0, le=60.0)]
+    facility_sd_per_index_point: Annotated[float, Field(ge=0.0, le=1.0)]
+    spending_sd_per_1000_yuan: Annotated[float, Field(ge=0.0, le=1.0)]
+    group_sd_per_year: SdByGroup
+    location_sd_per_year: SdByLocation
+    boarding_sd_per_year: SdPerYear
+    aid_sd_per_year: Annotated[float, Field(ge=0.0, le=1.0)]
+    entry_gap_group_sd: SdByGroup
+    entry_gap_location_sd: SdByLocation
+
+
+class Cohort(_Strict):
+    entrant_growth_per_year: Annotated[float, Field(ge=-0.5, le=0.5)]
+
+
+class Parameters(_Strict):
+    """The whole parameter tree, as resolved values for one year."""
+
+    start_year: Annotated[int, Field(ge=1990, le=2100)]
+    budget: Budget
+    teachers: Teachers
+    dropout: Dropout
+    learning: Learning
+    cohort: Cohort
+
+
+def field_bounds(path: str) -> tuple[float | None, float | None]:
+    """(lower, upper) bounds of the numeric leaf at dotted ``path``; None where open."""
+    model: type[BaseModel] = Parameters
+    parts = path.split(".")
+    for part in parts[:-1]:
+        model = model.model_fields[part].annotation  # type: ignore[assignment]
+    info = model.model_fields[parts[-1]]
+    lo = hi = None
+    for meta in info.metadata:
+        lo = getattr(meta, "ge", None) if getattr(meta, "ge", None) is not None else lo
+        lo = getattr(meta, "gt", None) if getattr(meta, "gt", None) is not None else lo
+        hi = getattr(meta, "le", None) if getattr(meta, "le", None) is not None else hi
+        hi = getattr(meta, "lt", None) if getattr(meta, "lt", None) is not None else hi
+    return lo, hi
+
+
+def leaf_paths(model: type[BaseModel] = Parameters, prefix: str = "") -> list[str]:
+    """Every dotted leaf path the schema declares, in declaration order."""
+    out: list[str] = []
+    for name, info in model.model_fields.items():
+        ann = info.annotation
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            out.extend(leaf_paths(ann, f"{prefix}{name}."))
+        else:
+            out.append(f"{prefix}{name}")
+    return out
