@@ -122,7 +122,8 @@ def year_step(state: State, cells: Cells, p: SimpleNamespace, year: int, t: int,
     staff = move_teachers(state, cells, p, money)
     controls = apply_dropout_controls(state, cells, p, money)
     grown = learn(state, cells, p, money, staff)
-    rngs = {k: stream(seed, k, year, first_draw) if mode == "stochastic" else None for k in ("returns", "dropouts")}
+    rngs = {k: stream(seed, k, year, first_draw) if mode == "stochastic" else None
+            for k in ("returns", "dropouts", "entry")}
     new_state, outcome = progress(state, cells, p, controls, grown, mode, rngs, t)
     return replace(new_state, teachers=staff.stock, quality=staff.stock_quality, boost=staff.boost,
                    facility=money.facility), _year(year, outcome, money, staff, controls)
@@ -225,8 +226,11 @@ def progress(state: State, cells: Cells, p, controls, grown, mode, rngs, t: int)
     if mode == "stochastic":
         entrants = np.rint(entrants)
     entry = learning_model.entry_level(cells, p.learning)
+    entrants = np.broadcast_to(entrants, moved[:, :, 0, :].shape)
+    # whole children in stochastic mode: who cannot attend (and is not taught at home) is drawn too
+    not_attending = progression.draw(entrants, controls.not_attending[:, :, 0, :], mode, rngs["entry"])
     enrolled_next, ledger_next, learning_next, entered = progression.enter(
-        moved, ledger_next, learning_next, entrants, entry, controls.not_attending[:, :, 0, :])
+        moved, ledger_next, learning_next, entrants, entry, not_attending, copy=False)
     flows = progression.Flows(at_risk=at_risk, returns=returns, dropouts=dropouts,
                               graduates=graduates, aged_out=aged_out)
     new_state = State(enrolled=enrolled_next, ledger=ledger_next, learning=learning_next,
@@ -270,8 +274,13 @@ def simulate(district: District, scenario, years: int = 7, seed: int = 0, mode: 
     offsets = scenario.sample(draws, seed, first_draw) if sample_parameters else None
     start = scenario.start_year
     cells = cells_of(district)
-    state = initial_state(district, cells, scenario.resolve(start, offsets), draws)
+    p = scenario.resolve(start, offsets)
+    # Parameters change only in years named by some leaf's ``by_year``: resolve
+    # again only then (resolving the tree is ~1 ms, a third of a small run).
+    change_years = {int(y) for leaf in scenario.leaves.values() for y in (leaf.get("by_year") or {})}
+    state = initial_state(district, cells, p, draws)
     for t in range(years):
-        p = scenario.resolve(start + t, offsets)
+        if t and start + t in change_years:
+            p = scenario.resolve(start + t, offsets)
         state, outcome = year_step(state, cells, p, start + t, t, mode, seed, first_draw)
         yield outcome

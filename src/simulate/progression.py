@@ -64,8 +64,9 @@ def feeder_matrix(feeder_index: np.ndarray) -> sp.csr_matrix:
 def move_up(x, stays, feeder: sp.csr_matrix, feeder_grade: int) -> np.ndarray:
     """Shift every cohort one grade up; grade ``feeder_grade`` of primary schools
     moves to grade ``feeder_grade + 1`` of the feeder school. Grade 9 leaves."""
-    out = np.zeros_like(x)
-    out[:, :, 1:, :] = x[:, :, :-1, :] * stays[None, :, :, None]
+    out = np.empty_like(x)
+    out[:, :, 0, :] = 0.0
+    np.multiply(x[:, :, :-1, :], stays[None, :, :, None], out=out[:, :, 1:, :])
     leavers = x[:, :, feeder_grade, :]                      # (draw, school, group)
     if feeder.nnz:
         d, s, k = leavers.shape
@@ -76,9 +77,9 @@ def move_up(x, stays, feeder: sp.csr_matrix, feeder_grade: int) -> np.ndarray:
 
 def advance(enrolled, ledger, learning_sum, stays, feeder, feeder_grade=5):
     """Move survivors, ledger and learning up a grade: (enrolled, ledger, learning, graduates, aged_out)."""
-    graduates = np.zeros_like(enrolled)
+    graduates = np.zeros(enrolled.shape)  # calloc: only the grade-9 slice is touched
     graduates[:, :, -1, :] = enrolled[:, :, -1, :]
-    aged_out = np.zeros_like(ledger)
+    aged_out = np.zeros(ledger.shape)
     aged_out[:, :, -1, :] = ledger[:, :, -1, :]
     new_enrolled = move_up(enrolled, stays, feeder, feeder_grade)
     new_sum = move_up(learning_sum, stays, feeder, feeder_grade)
@@ -86,15 +87,15 @@ def advance(enrolled, ledger, learning_sum, stays, feeder, feeder_grade=5):
     return new_enrolled, move_up(ledger, stays, feeder, feeder_grade), learning, graduates, aged_out
 
 
-def enter(enrolled, ledger, learning, entrants, entry_learning, not_attending_share):
-    """A new grade-1 cohort: entrants who cannot attend and are not taught at home
-    go straight to the ledger. ``entrants`` and ``not_attending_share`` are
-    (draw|1, school|1, group). Returns (enrolled, ledger, learning, entered)."""
-    entered = np.broadcast_to(entrants * (1.0 - not_attending_share), enrolled[:, :, 0, :].shape)
-    enrolled = enrolled.copy()
-    ledger = ledger.copy()
-    learning = learning.copy()
+def enter(enrolled, ledger, learning, entrants, entry_learning, not_attending, copy=True):
+    """A new grade-1 cohort: ``not_attending`` of the ``entrants`` (disabled
+    children who cannot attend and are not taught at home) go straight to the
+    ledger. Both are (draw|1, school, group) counts. Returns (enrolled, ledger,
+    learning, entered); with ``copy=False`` the first three are filled in place."""
+    entered = np.broadcast_to(entrants - not_attending, enrolled[:, :, 0, :].shape)
+    if copy:
+        enrolled, ledger, learning = enrolled.copy(), ledger.copy(), learning.copy()
     enrolled[:, :, 0, :] = entered
-    ledger[:, :, 0, :] = entrants - entered
+    ledger[:, :, 0, :] = not_attending
     learning[:, :, 0, :] = np.broadcast_to(entry_learning[:, :, 0, :], learning[:, :, 0, :].shape)
     return enrolled, ledger, learning, entered

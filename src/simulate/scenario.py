@@ -238,7 +238,10 @@ def _load(name_or_path: str, chain: tuple[str, ...]) -> Scenario:
         errors.append(f"{path}: changes: expected a mapping of dotted paths to values")
     if errors:
         raise ScenarioError("\n".join(errors))
-    parent = _load(str(doc["extends"]), chain=(*chain, key)) if doc["extends"] not in (None, "") else None
+    extends = doc["extends"]
+    if isinstance(extends, str) and extends.endswith((".yaml", ".yml")) and not Path(extends).is_absolute():
+        extends = str(path.parent / extends)  # a path is relative to the file that names it
+    parent = _load(str(extends), chain=(*chain, key)) if extends not in (None, "") else None
     if parent is None:
         raise ScenarioError(f"{path}: extends: expected a scenario name (e.g. baseline)")
     return _build(name=str(doc["name"]), title=str(doc["title"]), description=str(doc["description"]),
@@ -357,29 +360,35 @@ def _validate(scenario: Scenario) -> None:
     years = {scenario.start_year}
     for leaf in scenario.leaves.values():
         years |= set((leaf.get("by_year") or {}).keys())
-    errors: list[str] = []
+    errors: dict[str, str] = {}  # one message per (place, problem), from the first year it appears
     for year in sorted(years):
         try:
             scenario.values(year)
         except ValidationError as exc:
             for err in exc.errors():
                 path = ".".join(str(x) for x in err["loc"])
-                errors.append(_describe(scenario, path, err, year))
+                where, what = _describe(scenario, path, err)
+                errors.setdefault(f"{where}: {what}", f"{where}: {what}" + (
+                    "" if year == scenario.start_year else f" (in {year})"))
     if errors:
-        raise ScenarioError("\n".join(dict.fromkeys(errors)))
+        raise ScenarioError("\n".join(errors.values()))
 
 
-def _describe(scenario: Scenario, path: str, err: dict, year: int) -> str:
+def _describe(scenario: Scenario, path: str, err: dict) -> tuple[str, str]:
+    """(file: dotted path, what was expected and what was given) for one pydantic error."""
     origin = scenario.origins.get(path)
     if origin is None:  # a model-level error (e.g. shares): name the file of a changed child
         kids = [p for p in scenario.origins if p.startswith(path + ".")]
         changed = [scenario.origins[p] for p in kids if "changes." in scenario.origins[p]]
         origin = (changed[0].rsplit(": ", 1)[0] + f": changes.{path}") if changed else \
             (scenario.origins[kids[0]].rsplit(": ", 1)[0] + f": {path}" if kids else path)
-    msg = err["msg"].replace("Input should be", "expected").replace("Value error, ", "")
+    msg = err["msg"].replace("Value error, ", "")
+    for words, sign in (("greater than or equal to", "a value ≥"), ("less than or equal to", "a value ≤"),
+                        ("greater than", "a value >"), ("less than", "a value <")):
+        msg = msg.replace(f"Input should be {words}", f"expected {sign}")
+    msg = msg.replace("Input should be", "expected")
     got = "" if err["type"] == "value_error" else f", got {err.get('input')!r}"
-    when = "" if year == scenario.start_year else f" (in {year})"
-    return f"{origin}: {msg}{got}{when}"
+    return origin, msg + got
 
 
 # ------------------------------------------------------------------ helpers

@@ -1,0 +1,198 @@
+"""The ``simulate`` command.
+
+    simulate run SCENARIO [--years 7] [--seed 0] [--mode expected|stochastic] [--out DIR] [--versus OTHER]
+    simulate validate                       check every params and data file
+    simulate synthesize [--schools N] [--seed S] [--out DIR]
+    simulate compare A B C [--reference R] [--draws N] [--out DIR]
+    simulate findings | calibrate | sweep | optimize   (see --help of each)
+
+Errors in user input go to stderr with exit code 1 and no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from .district import DistrictError
+from .scenario import ScenarioError
+
+USER_ERRORS = (ScenarioError, DistrictError, ValueError, FileNotFoundError, KeyError)
+PLUGINS = ("simulate.findings", "simulate.calibrate", "simulate.sweep", "simulate.optimize")
+
+HEADLINE = [
+    ("dropout_rate.primary", "Primary dropout rate", "pct"),
+    ("dropout_rate.junior", "Junior secondary dropout rate", "pct"),
+    ("dropout_rate.junior.poor_rural", "Junior dropout, poor rural pupils", "pct"),
+    ("consolidation_rate.nine_year", "Nine-year consolidation rate", "pct"),
+    ("dropout_gap.urban_rural.junior", "Rural–urban junior dropout gap (pp)", "num"),
+    ("dropout_gap.poor.junior", "Poor–non-poor junior dropout gap (pp)", "num"),
+    ("learning_gap.urban_rural", "Urban–rural learning gap (SD)", "num"),
+    ("learning_gap.poor", "Non-poor–poor learning gap (SD)", "num"),
+    ("disabled_enrolment_rate", "Disabled children enrolled", "pct"),
+    ("ptr.mountain", "Pupils per teacher, mountain schools", "num"),
+    ("spending_per_pupil.mountain", "Recurrent yuan per pupil, mountain", "yuan"),
+    ("out_of_school", "Children out of school (end of year)", "num"),
+    ("cost.total", "Total cost, 万元/year", "wan"),
+]
+
+
+def _fmt(value: float, kind: str) -> str:
+    if pd.isna(value):
+        return "n/a"
+    if kind == "pct":
+        return f"{100 * value:.2f}%"
+    if kind == "yuan":
+        return f"{value:,.0f}"
+    if kind == "wan":
+        return f"{value / 1e4:,.0f}"
+    return f"{value:,.3f}"
+
+
+def headline_table(results: dict, year: int | None = None) -> pd.DataFrame:
+    """Headline indicators of several runs side by side (first or given year)."""
+    rows = []
+    for key, label, kind in HEADLINE:
+        row = {"indicator": label}
+        for name, r in results.items():
+            y = year if year is not None else r.years[0].year
+            try:
+                row[name] = _fmt(r.indicator(key, y), kind)
+            except KeyError:
+                row[name] = "n/a"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def cmd_run(args) -> int:
+    from .district import load_district
+    from .result import run
+
+    district = load_district(args.district)
+    names = [args.scenario, *([args.versus] if args.versus else [])]
+    results = {n: run(district, n, years=args.years, seed=args.seed, mode=args.mode) for n in names}
+    last = results[names[0]].years[-1].year
+    for year in sorted({results[names[0]].years[0].year, last}):
+        print(f"\n{district.name}: {' vs '.join(names)} — {year} ({args.mode} mode)")
+        print(headline_table(results, year).to_string(index=False))
+    if args.out:
+        out = Path(args.out)
+        for n, r in results.items():
+            r.to_dir(out / n)
+        print(f"\nwrote tidy tables (CSV + Parquet + manifest.json) to {out}/{{{','.join(names)}}}")
+    return 0
+
+
+def cmd_validate(args) -> int:
+    from .district import load_district
+    from .scenario import available_scenarios, load_scenario, params_dir
+
+    errors: list[str] = []
+    checked = 0
+    for name in available_scenarios():
+        checked += 1
+        try:
+            load_scenario(name)
+        except ScenarioError as exc:
+            errors.append(str(exc))
+    data_root = Path(args.data) if args.data else params_dir().parent / "data"
+    for folder in sorted(p.parent for p in data_root.glob("*/schools.csv")):
+        checked += 1
+        try:
+            load_district(folder)
+        except DistrictError as exc:
+            errors.append(str(exc))
+    if errors:
+        print("\n".join(errors), file=sys.stderr)
+        print(f"{len(errors)} of {checked} files or folders are invalid", file=sys.stderr)
+        return 1
+    print(f"all {checked} scenario files and district folders are valid")
+    return 0
+
+
+def cmd_synthesize(args) -> int:
+    from .synthesize import synthesize
+
+    district = synthesize(n_schools=args.schools, seed=args.seed, name=args.name)
+    district.to_dir(args.out)
+    print(f"wrote a synthetic district of {district.n_schools} schools "
+          f"({int(district.enrolled.sum()):,} pupils) to {args.out}")
+    return 0
+
+
+def cmd_compare(args) -> int:
+    from .comparison import compare
+    from .district import load_district
+
+    cmp = compare(load_district(args.district), args.scenarios, reference=args.reference, draws=args.draws,
+                  seed=args.seed, years=args.years, interval=args.interval, progress=True)
+    print(cmp.summary())
+    if args.out:
+        cmp.to_dir(args.out)
+        print(f"wrote table.csv, summary.md and manifest.json to {args.out}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="simulate", description="Education-equity policy workbench.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("run", help="simulate one scenario (optionally against another) and print headline indicators")
+    p.add_argument("scenario", help="scenario name under params/ (e.g. baseline) or a YAML path")
+    p.add_argument("--versus", help="a second scenario to show beside it (e.g. no_policy)")
+    p.add_argument("--years", type=int, default=7)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--mode", choices=("expected", "stochastic"), default="expected")
+    p.add_argument("--district", help="district folder (default data/banan)")
+    p.add_argument("--out", help="write tidy tables here (one folder per scenario)")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("validate", help="check every parameter file and district folder; list all errors")
+    p.add_argument("--data", help="folder holding district folders (default data/)")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("synthesize", help="write a synthetic district (default: the Banan-like district)")
+    p.add_argument("--schools", type=int, default=123)
+    p.add_argument("--seed", type=int, default=2019)
+    p.add_argument("--name", default="banan")
+    p.add_argument("--out", default="data/banan")
+    p.set_defaults(func=cmd_synthesize)
+
+    p = sub.add_parser("compare", help="compare scenarios over many draws with intervals and costs")
+    p.add_argument("scenarios", nargs="+")
+    p.add_argument("--reference", default="baseline")
+    p.add_argument("--draws", type=int, default=200)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--years", type=int, default=7)
+    p.add_argument("--interval", type=float, default=0.9)
+    p.add_argument("--district")
+    p.add_argument("--out", help="write table.csv, summary.md and manifest.json here")
+    p.set_defaults(func=cmd_compare)
+
+    for module in PLUGINS:
+        try:
+            mod = importlib.import_module(module)
+        except ImportError:
+            continue
+        if hasattr(mod, "add_cli"):
+            mod.add_cli(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except USER_ERRORS as exc:
+        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
+        print(f"simulate {args.command}: error: {message}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
