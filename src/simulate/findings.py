@@ -1,0 +1,617 @@
+"""Regenerate every published table and figure: notebooks × parameter files → findings/.
+
+``params/findings.yaml`` lists the runs; its paths are relative to the repository
+root (the nearest folder above the config that holds ``pyproject.toml``)::
+
+    runs:
+      - name: district_baseline
+        notebook: notebooks/01_district_baseline.ipynb
+        parameters: params/findings/district_baseline.yaml  # optional mapping
+    timeout_seconds: 900                                     # per cell
+
+Conventions every findings notebook follows
+-------------------------------------------
+* One cell tagged ``parameters`` declares the defaults, including ``out_dir``
+  (the pipeline injects the run's output folder, an absolute path) and usually
+  ``seed``. A parameters file may only set names that cell declares.
+* Tables go to ``out_dir/tables/*.csv``, written with
+  :func:`simulate.provenance.write_csv`, so that the same commit and parameters
+  give byte-identical CSVs (``simulate findings --check`` verifies this).
+  Figures go to ``out_dir/figures/*.png``. Both folders exist at the start.
+* Optionally ``out_dir/headline.json``: a list of
+  ``{"label": str, "value": number or str, "unit": str}`` shown in the index.
+* The kernel (``python3``, this environment's Python) runs in the notebook's
+  own folder, ``notebooks/``, as it would in Jupyter.
+
+Output: ``findings/{index.md, index.html, manifest.json}`` and per run
+``findings/<name>/{<name>.ipynb, <name>.html (outputs only), tables/, figures/,
+headline.json}``. Everything is built in a temporary folder and swapped in only
+if every notebook succeeded (:func:`simulate.provenance.atomic_dir`). Executed
+notebooks lose papermill's timestamps and temporary paths so that they diff
+quietly, but only the CSVs are promised to be byte-identical.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import multiprocessing
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+
+from simulate import provenance
+
+__all__ = [
+    "FindingsConfig", "FindingsConfigError", "FindingsError", "FindingsRun", "add_cli",
+    "check_against_committed", "check_parameters", "cli_findings", "compare_outputs",
+    "ensure_kernel", "load_findings_config", "run_findings",
+]
+
+KERNEL_NAME = "python3"
+PathLike = str | os.PathLike[str]
+
+
+class FindingsError(Exception):
+    """A findings run failed; the message names the notebook (and the cell)."""
+
+
+class FindingsConfigError(FindingsError, ValueError):
+    """findings.yaml or a parameters file is invalid; nothing was executed."""
+
+
+class FindingsRun(BaseModel):
+    """One run: ``findings/<name>/`` from ``notebook`` with the values in ``parameters``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    notebook: Path
+    parameters: Path | None = None
+
+
+class FindingsConfig(BaseModel):
+    """The run list; ``source`` and ``root`` are set by :func:`load_findings_config`."""
+
+    model_config = ConfigDict(extra="forbid")
+    runs: list[FindingsRun] = Field(min_length=1)
+    timeout_seconds: int = Field(900, gt=0)
+    _source: Path = PrivateAttr(default=Path("findings.yaml"))
+    _root: Path = PrivateAttr(default=Path("."))
+
+    @property
+    def source(self) -> Path:
+        return self._source
+
+    @property
+    def root(self) -> Path:
+        return self._root
+
+    def resolve(self, path: PathLike) -> Path:
+        return Path(path) if Path(path).is_absolute() else self._root / path
+
+    def rel(self, path: PathLike) -> str:
+        """``path`` relative to the repository root when inside it (for messages, manifest)."""
+        path = self.resolve(path).absolute()
+        return path.relative_to(self._root).as_posix() if path.is_relative_to(self._root) else str(path)
+
+
+def _find_root(config_file: Path) -> Path:
+    return next((d for d in config_file.parents if (d / "pyproject.toml").is_file()), config_file.parent)
+
+
+def _validation_lines(shown: str, exc: ValidationError, raw: dict) -> list[str]:
+    lines = []
+    for err in exc.errors():
+        loc, where = err["loc"], ""
+        for part in loc:
+            where += f"[{part}]" if isinstance(part, int) else (f".{part}" if where else str(part))
+        if len(loc) > 1 and loc[0] == "runs" and isinstance(loc[1], int):
+            run = raw["runs"][loc[1]]
+            name = run.get("name") if isinstance(run, dict) else None
+            where = where.replace(f"runs[{loc[1]}]", f"runs[{loc[1]}] ({name})", 1) if name else where
+        if err["type"] == "extra_forbidden":
+            allowed = (FindingsRun if loc[0] == "runs" else FindingsConfig).model_fields
+            lines.append(f"{shown}: {where}: unknown key (allowed: {', '.join(allowed)})")
+        elif err["type"] == "missing":
+            lines.append(f"{shown}: {where}: missing key")
+        else:
+            lines.append(f"{shown}: {where}: {err['msg']} (got {err.get('input')!r})")
+    return lines
+
+
+def load_findings_config(path: PathLike, repo_root: PathLike | None = None) -> FindingsConfig:
+    """Read and validate findings.yaml; every error names the file and the key."""
+    shown = str(path)
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise FindingsConfigError(f"{shown}: no such file") from None
+    except yaml.YAMLError as exc:
+        raise FindingsConfigError(f"{shown}: not valid YAML: {exc}") from None
+    if not isinstance(raw, dict):
+        raise FindingsConfigError(f"{shown}: expected a mapping with a 'runs' list")
+    try:
+        config = FindingsConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise FindingsConfigError("\n".join(_validation_lines(shown, exc, raw))) from None
+    config._source = Path(path).absolute()
+    config._root = Path(repo_root).absolute() if repo_root is not None else _find_root(config._source)
+    problems, seen = [], set()
+    for i, run in enumerate(config.runs):
+        key = f"{shown}: runs[{i}] ({run.name})"
+        if run.name in seen:
+            problems.append(f"{key}.name: duplicate run name")
+        seen.add(run.name)
+        for field in ("notebook", "parameters"):
+            value = getattr(run, field)
+            if value is not None and not config.resolve(value).is_file():
+                problems.append(f"{key}.{field}: {value} does not exist (relative to {config.root})")
+    if problems:
+        raise FindingsConfigError("\n".join(problems))
+    return config
+
+
+@dataclass(frozen=True)
+class _Plan:
+    run: FindingsRun
+    parameters: dict[str, Any]
+    seed: Any
+
+
+def _read_parameters(config: FindingsConfig, run: FindingsRun) -> dict[str, Any]:
+    if run.parameters is None:
+        return {}
+    shown = config.rel(run.parameters)
+    try:
+        data = yaml.safe_load(config.resolve(run.parameters).read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise FindingsConfigError(f"{shown}: not valid YAML: {exc}") from None
+    if data is not None and not (isinstance(data, dict) and all(isinstance(k, str) for k in data)):
+        raise FindingsConfigError(f"{shown}: expected a mapping of notebook parameter names to values")
+    return data or {}
+
+
+def _plan_runs(config: FindingsConfig, runs: list[FindingsRun] | None = None) -> list[_Plan]:
+    import papermill
+
+    plans, problems = [], []
+    for run in config.runs if runs is None else runs:
+        nb, params = config.rel(run.notebook), _read_parameters(config, run)
+        try:
+            declared = papermill.inspect_notebook(str(config.resolve(run.notebook)))
+        except Exception as exc:  # not notebook JSON, unknown language, …
+            raise FindingsConfigError(f"{nb}: cannot read notebook: {exc}") from None
+        where = config.rel(run.parameters) if run.parameters else nb
+        if "out_dir" not in declared:
+            problems.append(f"{nb}: declares no 'out_dir' parameter (set it in a cell tagged 'parameters')")
+        if "out_dir" in params:
+            problems.append(f"{where}: 'out_dir' is set by the pipeline; remove it")
+        for key in sorted(set(params) - set(declared) - {"out_dir"}):
+            problems.append(
+                f"{where}: {key!r} is not a parameter of {nb} (its parameters: {', '.join(declared) or 'none'})"
+            )
+        seed = params.get("seed")
+        if "seed" not in params and "seed" in declared:
+            try:
+                seed = ast.literal_eval(declared["seed"]["default"])
+            except (ValueError, SyntaxError):
+                seed = declared["seed"]["default"]
+        plans.append(_Plan(run, params, seed))
+    if problems:
+        raise FindingsConfigError("\n".join(problems))
+    return plans
+
+
+def check_parameters(config: FindingsConfig) -> dict[str, dict[str, Any]]:
+    """Check every parameters file against its notebook's ``parameters`` cell; executes nothing.
+
+    Returns run name → the parameters that will be injected (besides ``out_dir``).
+    """
+    return {plan.run.name: plan.parameters for plan in _plan_runs(config)}
+
+
+def _kernel_problem(name: str) -> str | None:
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        argv = KernelSpecManager().get_kernel_spec(name).argv
+    except NoSuchKernel:
+        return "no such kernel"
+    exe, v = (argv or ["?"])[0], sys.version_info
+    if exe in {"python", f"python{v[0]}", f"python{v[0]}.{v[1]}"}:
+        return None  # jupyter_client runs these as sys.executable
+    exe = os.path.abspath(exe)
+    ok = exe == os.path.abspath(sys.executable) or Path(exe).is_relative_to(os.path.abspath(sys.prefix))
+    return None if ok else f"it runs {exe}"
+
+
+def ensure_kernel(name: str = KERNEL_NAME) -> None:
+    """Make sure kernel ``name`` runs this environment's Python; install it into sys.prefix if not."""
+    if _kernel_problem(name) is None:
+        return
+    cmd = [sys.executable, "-m", "ipykernel", "install", "--sys-prefix", "--name", name]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    problem = _kernel_problem(name)
+    if done.returncode != 0 or problem is not None:
+        raise FindingsError(
+            f"kernel {name!r} does not run {sys.executable}: {problem or 'install failed'}; "
+            f"`{' '.join(cmd)}` said: {(done.stderr or done.stdout).strip()[-300:]} "
+            "(a user-level kernelspec may shadow it: remove it or set JUPYTER_PREFER_ENV_PATH=1)"
+        )
+
+
+def _execute_one(job: dict[str, Any]) -> dict[str, Any]:
+    """Run one notebook with papermill (in a worker process); errors come back as data."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    start, error = time.perf_counter(), None
+    try:
+        papermill.execute_notebook(
+            job["input"], job["output"], parameters=job["parameters"], kernel_name=KERNEL_NAME,
+            cwd=job["cwd"], execution_timeout=job["timeout"], progress_bar=False, log_output=False,
+        )
+    except PapermillExecutionError as exc:
+        error = {"cell": exc.cell_index, "ename": exc.ename, "evalue": exc.evalue}
+    except Exception as exc:  # timeout, dead kernel: the failing cell is the last one papermill started
+        error = {"cell": None, "ename": type(exc).__name__, "evalue": str(exc).strip().splitlines()[0][:300]}
+        try:
+            import nbformat
+
+            status = [c.metadata.get("papermill", {}).get("status") for c in
+                      nbformat.read(job["output"], as_version=4).cells]
+            error["cell"] = max(i for i, s in enumerate(status) if s in ("running", "completed", "failed"))
+        except Exception:
+            pass
+    return {"name": job["name"], "seconds": time.perf_counter() - start, "error": error}
+
+
+def _describe_failure(config: FindingsConfig, run: FindingsRun, error: dict[str, Any]) -> str:
+    """One message: notebook, run, cell index in the notebook as written (0-based), its first line."""
+    import nbformat
+
+    where = f"{config.rel(run.notebook)} (run {run.name!r}) failed"
+    if error["cell"] is not None:
+        cells = nbformat.read(config.resolve(run.notebook), as_version=4).cells
+        tagged = [i for i, c in enumerate(cells) if "parameters" in c.metadata.get("tags", [])]
+        injected = tagged[0] + 1 if tagged else 0  # where papermill put the injected-parameters cell
+        cell = error["cell"] - (error["cell"] > injected)
+        if error["cell"] == injected:
+            where += " in the injected parameters cell"
+        else:
+            lines = [ln.strip() for ln in cells[cell].source.splitlines() if ln.strip()] if cell < len(cells) else []
+            where += f" in cell {cell} (0-based)" + (f": `{lines[0]}`" if lines else "")
+    return f"{where}\n    {error['ename']}: {error['evalue']}"
+
+
+def _tidy_notebook(path: Path, input_rel: str, tmp_dir: Path, final_dir: Path) -> None:
+    """Drop timestamps from an executed notebook and point its paths at the final folder."""
+    import nbformat
+
+    text = path.read_text(encoding="utf-8")
+    text = text.replace(json.dumps(str(tmp_dir))[1:-1], json.dumps(str(final_dir))[1:-1])
+    nb = nbformat.reads(text, as_version=4)
+    timing = ("start_time", "end_time", "duration")
+    meta = nb.metadata.setdefault("papermill", {})
+    for key in timing:
+        meta.pop(key, None)
+    meta.update(input_path=input_rel, output_path=str(final_dir / path.name))
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+        for key in timing:
+            cell.metadata.get("papermill", {}).pop(key, None)
+    nbformat.write(nb, path)
+
+
+def _read_headline(path: Path, where: str) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    try:
+        items = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise FindingsError(f"{where}: headline.json is not valid JSON: {exc}") from None
+    for i, item in enumerate(items if isinstance(items, list) else [items]):
+        if not (
+            isinstance(items, list) and isinstance(item, dict)
+            and {"label", "value"} <= set(item) <= {"label", "value", "unit"}
+            and isinstance(item["label"], str) and isinstance(item.get("unit", ""), str)
+            and isinstance(item["value"], (int, float, str)) and not isinstance(item["value"], bool)
+        ):
+            raise FindingsError(
+                f"{where}: headline.json item {i}: expected a list of "
+                f"{{label: str, value: number or str, unit: str}}, got {item!r}"
+            )
+    return items
+
+
+def _files(folder: Path, pattern: str) -> list[str]:
+    return sorted(p.relative_to(folder).as_posix() for p in folder.glob(pattern) if p.is_file())
+
+
+def run_findings(
+    config_path: PathLike = "params/findings.yaml",
+    out: PathLike = "findings",
+    only: list[str] | None = None,
+    jobs: int = 2,
+    repo_root: PathLike | None = None,
+    progress: bool = True,
+) -> Path:
+    """Execute the runs of ``config_path`` into ``out`` atomically; return ``out`` (absolute).
+
+    ``only`` (run names) regenerates just those runs and carries the other runs'
+    folders over from the existing ``out``. Notebooks run in spawned processes,
+    ``jobs`` at a time, one notebook per process (papermill is not thread-safe).
+    Raises FindingsConfigError before executing anything if the config or a
+    parameters file is wrong, and FindingsError naming the notebook and cell if
+    a notebook fails; in both cases ``out`` is left exactly as it was.
+    Relative ``config_path`` and ``out`` are taken from the current folder.
+    """
+    start = time.perf_counter()
+    if jobs < 1:
+        raise FindingsConfigError(f"jobs: expected an integer >= 1, got {jobs}")
+    config = load_findings_config(config_path, repo_root)
+    names = [r.name for r in config.runs]
+    unknown = sorted(set(only or ()) - set(names))
+    if unknown:
+        raise FindingsConfigError(f"{config_path}: no run named {', '.join(unknown)} (runs: {', '.join(names)})")
+    plans = _plan_runs(config, [r for r in config.runs if not only or r.name in only])
+    ensure_kernel()
+    out = Path(out).absolute()
+    with provenance.atomic_dir(out) as tmp:
+        old = _previous_manifest(out) if only else {}
+        entries: dict[str, dict[str, Any]] = {}
+        seeds: dict[str, Any] = {}
+        for name in names if only else ():  # --only: keep the other runs' previous outputs
+            if name not in only and (out / name).is_dir():
+                shutil.copytree(out / name, tmp / name)
+                entries[name] = {**old.get("runs", {}).get(name, {}), "carried_over": True}
+                seeds[name] = old.get("seeds", {}).get(name)
+        work = []
+        for plan in plans:
+            run_dir, nb = tmp / plan.run.name, config.resolve(plan.run.notebook)
+            for sub in ("tables", "figures"):
+                (run_dir / sub).mkdir(parents=True)
+            work.append({
+                "name": plan.run.name, "input": str(nb), "output": str(run_dir / f"{plan.run.name}.ipynb"),
+                "parameters": {**plan.parameters, "out_dir": str(run_dir)}, "cwd": str(nb.parent),
+                "timeout": config.timeout_seconds,
+            })
+        results = _execute_all(work, jobs, progress)
+        failures = [
+            _describe_failure(config, p.run, results[p.run.name]["error"])
+            for p in plans if p.run.name in results and results[p.run.name]["error"]
+        ]
+        if failures:
+            raise FindingsError("\n".join(failures))
+        for plan in plans:
+            name = plan.run.name
+            _finish_run(config, plan, tmp / name, out / name)
+            seeds[name] = plan.seed
+            entries[name] = {
+                "notebook": config.rel(plan.run.notebook),
+                "parameters_file": config.rel(plan.run.parameters) if plan.run.parameters else None,
+                "parameters": plan.parameters, "seed": plan.seed,
+                "seconds": round(results[name]["seconds"], 3),
+                "tables": _files(tmp / name, "tables/**/*.csv"), "figures": _files(tmp / name, "figures/**/*.png"),
+            }
+        root = config.root
+        params_files = [p for ext in ("*.yaml", "*.yml") for p in (root / "params").rglob(ext) if p.is_file()]
+        record = provenance.manifest(
+            {n: seeds[n] for n in names if n in seeds},
+            provenance.sha256_of_files(params_files, root / "params"),
+            provenance.sha256_of_files([p for p in (root / "data").rglob("*.csv") if p.is_file()], root / "data"),
+            extra={"config": config.rel(config.source), "timeout_seconds": config.timeout_seconds,
+                   "runs": {n: entries[n] for n in names if n in entries}},
+            run_seconds=time.perf_counter() - start,
+            repo_dir=root,
+        )
+        text = json.dumps(record, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        (tmp / "manifest.json").write_text(text, encoding="utf-8")
+        _write_index(tmp, record, names)
+    return out
+
+
+def _previous_manifest(out: Path) -> dict[str, Any]:
+    try:
+        return json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _execute_all(work: list[dict[str, Any]], jobs: int, progress: bool) -> dict[str, dict[str, Any]]:
+    """Run the jobs, fail fast: after the first failure, no further notebook is started."""
+    from tqdm.auto import tqdm
+
+    results: dict[str, dict[str, Any]] = {}
+    bar = tqdm(total=len(work), desc="findings", unit="notebook", disable=not progress, file=sys.stderr)
+
+    def done(res: dict[str, Any]) -> bool:
+        results[res["name"]] = res
+        if progress:
+            status = "FAILED" if res["error"] else "ok"
+            bar.write(f"{status:>6}  {res['name']}  {res['seconds']:.1f} s", file=sys.stderr)
+        bar.update()
+        return res["error"] is not None
+
+    try:
+        if jobs == 1 or len(work) == 1:
+            for job in work:
+                if done(_execute_one(job)):
+                    break
+            return results
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(min(jobs, len(work)), mp_context=ctx, max_tasks_per_child=1) as pool:
+            futures = {pool.submit(_execute_one, job): job["name"] for job in work}
+            for fut in as_completed(futures):
+                if fut.cancelled():
+                    continue
+                try:
+                    res = fut.result()
+                except Exception as exc:  # the worker process died (BrokenProcessPool, …)
+                    res = {"name": futures[fut], "seconds": 0.0,
+                           "error": {"cell": None, "ename": type(exc).__name__, "evalue": str(exc)}}
+                if done(res):
+                    for other in futures:
+                        other.cancel()
+    finally:
+        bar.close()
+    return results
+
+
+def _finish_run(config: FindingsConfig, plan: _Plan, run_dir: Path, final_dir: Path) -> None:
+    """Tidy the executed notebook, render it without inputs, validate headline.json."""
+    from nbconvert import HTMLExporter
+
+    nb_file = run_dir / f"{plan.run.name}.ipynb"
+    _tidy_notebook(nb_file, config.rel(plan.run.notebook), run_dir, final_dir)
+    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    html, _ = exporter.from_filename(str(nb_file))
+    nb_file.with_suffix(".html").write_text(html, encoding="utf-8")
+    _read_headline(run_dir / "headline.json", config.rel(plan.run.notebook))
+    for sub in ("tables", "figures"):
+        if not any((run_dir / sub).iterdir()):
+            (run_dir / sub).rmdir()
+
+
+def _cell(text: Any) -> str:
+    text = f"{text:,}" if isinstance(text, (int, float)) else str(text)
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _write_index(tmp: Path, record: dict[str, Any], names: list[str]) -> None:
+    """findings/index.md and its HTML rendering: headline numbers, links, provenance."""
+    import mistune
+
+    lines = ["# Findings", "",
+             f"Regenerated from `{record['config']}` at commit `{record['git_commit']}`"
+             f" ({record['created_utc']}).", ""]
+    for name in (n for n in names if n in record["runs"]):
+        entry, seed = record["runs"][name], record["seeds"].get(name)
+        about = [f"Notebook `{entry.get('notebook', '?')}`"]
+        about += [f"parameters `{entry['parameters_file']}`"] if entry.get("parameters_file") else []
+        about += [f"seed {seed}"] if seed is not None else []
+        about += [f"{entry.get('seconds', 0):.1f} s"]
+        about += ["carried over from the previous build"] if entry.get("carried_over") else []
+        lines += [f"## {name}", "", " · ".join(about), ""]
+        headline = _read_headline(tmp / name / "headline.json", f"{name}/headline.json")
+        if headline:
+            lines += ["| Headline | Value | Unit |", "|---|---:|---|"]
+            lines += [f"| {_cell(h['label'])} | {_cell(h['value'])} | {_cell(h.get('unit', ''))} |" for h in headline]
+            lines.append("")
+
+        def link(rel: str, name: str = name) -> str:
+            return f"[{rel.rsplit('/', 1)[-1]}]({quote(f'{name}/{rel}')})"
+
+        lines.append(f"- Report: {link(name + '.html')} · executed notebook: {link(name + '.ipynb')}")
+        for label, sub, ext in (("Tables", "tables", "csv"), ("Figures", "figures", "png")):
+            found = _files(tmp / name, f"{sub}/**/*.{ext}")
+            lines.append(f"- {label}: " + (", ".join(map(link, found)) if found else "none"))
+        lines.append("")
+    lines += ["## Provenance", "", "| | |", "|---|---|"]
+    keys = ("git_commit", "params_sha256", "data_sha256", "python", "platform", "created_utc")
+    lines += [f"| {k} | `{record[k]}` |" for k in keys]
+    lines.append(f"| total run time | {record.get('run_seconds', 0):.1f} s |")
+    lines += [f"| {pkg} | {ver} |" for pkg, ver in record["packages"].items()]
+    lines += ["", "Full record: [manifest.json](manifest.json)", ""]
+    text = "\n".join(lines)
+    (tmp / "index.md").write_text(text, encoding="utf-8")
+    body = mistune.create_markdown(escape=True, plugins=["table"])(text)
+    style = ("body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;"
+             "line-height:1.5}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2rem .6rem}")
+    (tmp / "index.html").write_text(
+        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Findings</title>'
+        f"<style>{style}</style></head>\n<body>\n{body}</body></html>\n", encoding="utf-8")
+
+
+def _first_difference(a: bytes, b: bytes) -> str:
+    la, lb = a.decode("utf-8", "replace").split("\n"), b.decode("utf-8", "replace").split("\n")
+    i = next((i for i, (x, y) in enumerate(zip(la, lb)) if x != y), min(len(la), len(lb)))
+    at = lambda lines: repr(lines[i]) if i < len(lines) else "<end of file>"  # noqa: E731
+    return f" at line {i + 1}: committed {at(la)}, regenerated {at(lb)}"
+
+
+def compare_outputs(committed: PathLike, fresh: PathLike, tables_only: bool = True,
+                    only: list[str] | None = None) -> list[str]:
+    """Byte-for-byte differences of the tables (and, unless tables_only, figures and headlines)."""
+    committed, fresh = Path(committed), Path(fresh)
+    if not committed.is_dir():
+        return [f"{committed}: no committed findings folder"]
+    patterns = ["*/tables/**/*.csv"] + ([] if tables_only else ["*/figures/**/*", "*/headline.json"])
+
+    def collect(folder: Path) -> set[str]:
+        found = {rel for pattern in patterns for rel in _files(folder, pattern)}
+        return {rel for rel in found if not only or rel.split("/")[0] in only}
+
+    old, new, diffs = collect(committed), collect(fresh), []
+    for rel in sorted(old | new):
+        if rel not in new:
+            diffs.append(f"{rel}: committed but not regenerated")
+        elif rel not in old:
+            diffs.append(f"{rel}: regenerated but not committed")
+        elif (a := (committed / rel).read_bytes()) != (b := (fresh / rel).read_bytes()):
+            diffs.append(f"{rel}: differs" + (_first_difference(a, b) if rel.endswith(".csv") else ""))
+    return diffs
+
+
+def check_against_committed(
+    config_path: PathLike = "params/findings.yaml", committed: PathLike = "findings",
+    tables_only: bool = True, *, only: list[str] | None = None, jobs: int = 2,
+    repo_root: PathLike | None = None, progress: bool = False,
+) -> list[str]:
+    """Regenerate into a temporary folder and compare with ``committed``; [] means identical."""
+    with tempfile.TemporaryDirectory(prefix="findings-check-") as tmp:
+        fresh = run_findings(config_path, Path(tmp) / "findings", only=only, jobs=jobs,
+                             repo_root=repo_root, progress=progress)
+        return compare_outputs(committed, fresh, tables_only=tables_only, only=only)
+
+
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}")
+    return int(text)
+
+
+def add_cli(subparsers: Any) -> argparse.ArgumentParser:
+    """Register ``simulate findings``; its handler is ``args.func(args) -> exit code``."""
+    parser = subparsers.add_parser(
+        "findings", help="regenerate findings/ by running the notebooks with papermill",
+        description="Run every notebook listed in the config into the output folder, atomically.")
+    parser.add_argument("--config", default="params/findings.yaml", help="run list (default: %(default)s)")
+    parser.add_argument("--out", default="findings",
+                        help="output folder; with --check, the committed one (default: %(default)s)")
+    parser.add_argument("--only", action="append", metavar="NAME", help="regenerate only this run (repeatable)")
+    parser.add_argument("--jobs", type=_positive_int, default=2, help="notebooks at once (default: %(default)s)")
+    parser.add_argument("--check", action="store_true",
+                        help="regenerate into a temporary folder and compare the CSVs byte for byte with --out")
+    parser.set_defaults(func=cli_findings)
+    return parser
+
+
+def cli_findings(args: argparse.Namespace) -> int:
+    """Handler of ``simulate findings``: an error is one message on stderr and exit code 1."""
+    try:
+        if args.check:
+            diffs = check_against_committed(args.config, args.out, only=args.only, jobs=args.jobs, progress=True)
+            if diffs:
+                print(f"{len(diffs)} difference(s) between {args.out}/ and a fresh regeneration:", file=sys.stderr)
+                print("\n".join(f"  {d}" for d in diffs), file=sys.stderr)
+                return 1
+            print(f"{args.out}/ matches a fresh regeneration")
+            return 0
+        print(f"findings written to {run_findings(args.config, args.out, only=args.only, jobs=args.jobs)}")
+        return 0
+    except (FindingsError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
