@@ -13,7 +13,11 @@ the same (seed, draws, chunk) gives identical numbers on any machine.
 ``Comparison.table`` columns: scenario, indicator, year, mean, lo, hi (central
 ``interval``, 90% by default), diff, diff_lo, diff_hi (vs the reference, paired
 by draw), p_better (share of draws in which the scenario beats the reference,
-by the indicator's direction). Cost-effectiveness rows (indicator names
+by the indicator's direction). Besides the outcome indicators of
+:mod:`simulate.outcomes`, each draw carries a vectorised subset of resource
+equity (:func:`simulate.balance.comparison_indicators`: CV of per-pupil
+spending and of the pupil–teacher ratio per stage, the balance-test
+composite and pass/fail, consolidation gaps). Cost-effectiveness rows (indicator names
 ``ce.*``) are cumulative over all simulated years and carry the final year:
 extra yuan, dropouts averted, yuan per dropout averted, poor–non-poor learning
 gap closed (SD) and yuan per 0.1 SD closed. A ratio is NaN ("n/a" in the
@@ -29,6 +33,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .balance import comparison_indicators, context
 from .district import District, load_district
 from .engine import cells_of, simulate
 from .outcomes import lower_is_better, year_indicators
@@ -101,6 +106,7 @@ def compare(district: District | None = None, scenarios=("baseline", "no_policy"
     if len(set(names)) != len(names):
         raise ValueError(f"scenario names must be unique, got {names}")
     cells = cells_of(district)
+    balance_ctx = context(district)
     chunks = [(d0, min(chunk, draws - d0)) for d0 in range(0, draws, chunk)]
     show = progress if progress is not None else draws * len(loaded) >= 400
     bar = tqdm(total=len(chunks) * len(loaded), desc="compare", disable=not show, unit="batch")
@@ -111,7 +117,7 @@ def compare(district: District | None = None, scenarios=("baseline", "no_policy"
             per_year = []
             for y in simulate(district, s, years=years, seed=seed, mode=mode, draws=n, first_draw=d0,
                               sample_parameters=True):
-                per_year.append(year_indicators(y, cells))
+                per_year.append({**year_indicators(y, cells), **comparison_indicators(y, balance_ctx)})
                 if len(year_list) < years:
                     year_list.append(y.year)
             for key in per_year[0]:
@@ -129,8 +135,13 @@ def compare(district: District | None = None, scenarios=("baseline", "no_policy"
 
 
 def _quantiles(x: np.ndarray, interval: float):
+    """Mean and central interval over draws; NaN (quietly) where every draw is NaN."""
+    import warnings
+
     a = (1 - interval) / 2
-    return np.nanmean(x, axis=0), np.nanquantile(x, a, axis=0), np.nanquantile(x, 1 - a, axis=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices: undefined indicator
+        return np.nanmean(x, axis=0), np.nanquantile(x, a, axis=0), np.nanquantile(x, 1 - a, axis=0)
 
 
 def _table(cmp: Comparison) -> pd.DataFrame:
@@ -171,7 +182,8 @@ def _cost_effectiveness(cmp: Comparison, s: str) -> list[tuple]:
             ratio = (math.nan, math.nan, math.nan)
         else:
             per_draw = num / den * per
-            ratio = (float(num.mean() / den.mean() * per), *(float(q) for q in _quantiles(per_draw[:, None], cmp.interval)[1:]))
+            ratio = (float(num.mean() / den.mean() * per),
+                     *(float(q[0]) for q in _quantiles(per_draw[:, None], cmp.interval)[1:]))
         out.append((s, name, last, *ratio, *ratio, math.nan))
     return out
 

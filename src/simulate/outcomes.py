@@ -59,47 +59,79 @@ def masks(cells) -> dict[str, np.ndarray]:
     }
 
 
+SCHOOL_SETS = ("all", "urban", "rural")
+GROUP_SETS = ("all", "poor", "non_poor", "left_behind", "not_left_behind", "disabled")
+
+
+class _Totals:
+    """Sums of one (draw, school, grade, group) array over every selection the
+    indicators use, from one pass over the array.
+
+    Performance: the array is reduced over its grades once per stage and then
+    over schools and groups with small 0/1 matrices, instead of copying a
+    boolean-masked sub-array for every indicator (which was 40% of
+    ``compare``'s time). Sums agree with the masked sums to rounding (~1e-15).
+    """
+
+    def __init__(self, x, school_sets: np.ndarray, group_sets: np.ndarray):
+        self.stage = {}
+        for stage in ("primary", "junior"):
+            by_school = x[:, :, STAGES[stage], :].sum(axis=2)                      # (draw, school, group)
+            by_set = (by_school.transpose(0, 2, 1) @ school_sets).transpose(0, 2, 1)  # (draw, school set, group)
+            self.stage[stage] = by_set @ group_sets                                   # (draw, school set, group set)
+        self.stage["all"] = self.stage["primary"] + self.stage["junior"]
+
+    def __call__(self, stage="all", school="all", group="all") -> np.ndarray:
+        return self.stage[stage][:, SCHOOL_SETS.index(school), GROUP_SETS.index(group)]
+
+
+def _selection_matrices(cells, m):
+    school_sets = np.stack([np.ones_like(m["urban"]), m["urban"], m["rural"]], axis=1).astype(float)
+    group_sets = np.stack([np.ones_like(m["poor"])] + [m[g] for g in GROUP_SETS[1:]], axis=1).astype(float)
+    return school_sets, group_sets
+
+
 def year_indicators(y, cells) -> dict[str, np.ndarray]:
     """The outcome, gap, resource and cost indicators of one year, each (draw,)."""
     f = y.flows
     m = masks(cells)
     out: dict[str, np.ndarray] = {}
+    sets = _selection_matrices(cells, m)
+    dropouts, at_risk = _Totals(f.dropouts, *sets), _Totals(f.at_risk, *sets)
+    learning_sum = _Totals(y.learning * f.at_risk, *sets)
 
-    def rate(stage, school=None, group=None):
-        g = STAGES[stage]
-        return _ratio(_sum(f.dropouts, school, group, g), _sum(f.at_risk, school, group, g))
+    def rate(stage, school="all", group="all"):
+        return _ratio(dropouts(stage, school, group), at_risk(stage, school, group))
 
-    def mean_learning(school=None, group=None):
-        return _ratio(_sum(y.learning * f.at_risk, school, group), _sum(f.at_risk, school, group))
+    def mean_learning(school="all", group="all"):
+        return _ratio(learning_sum("all", school, group), at_risk("all", school, group))
 
     for stage in STAGES:
         out[f"dropout_rate.{stage}"] = rate(stage)
         if stage == "all":
             continue
-        out[f"dropout_gap.urban_rural.{stage}"] = 100 * (rate(stage, m["rural"]) - rate(stage, m["urban"]))
-        out[f"dropout_gap.poor.{stage}"] = 100 * (rate(stage, None, m["poor"]) - rate(stage, None, m["non_poor"]))
+        out[f"dropout_gap.urban_rural.{stage}"] = 100 * (rate(stage, "rural") - rate(stage, "urban"))
+        out[f"dropout_gap.poor.{stage}"] = 100 * (rate(stage, "all", "poor") - rate(stage, "all", "non_poor"))
         out[f"dropout_gap.left_behind.{stage}"] = 100 * (
-            rate(stage, None, m["left_behind"]) - rate(stage, None, m["not_left_behind"]))
-        out[f"dropout_rate.{stage}.poor_rural"] = _ratio(
-            _sum(f.dropouts[..., m["poor"]][:, m["rural"]], grades=STAGES[stage]),
-            _sum(f.at_risk[..., m["poor"]][:, m["rural"]], grades=STAGES[stage]))
+            rate(stage, "all", "left_behind") - rate(stage, "all", "not_left_behind"))
+        out[f"dropout_rate.{stage}.poor_rural"] = rate(stage, "rural", "poor")
     by_grade = _ratio(f.dropouts.sum(axis=(1, 3)), f.at_risk.sum(axis=(1, 3)))  # (draw, grade)
     by_grade = np.nan_to_num(by_grade, nan=0.0)
     out["consolidation_rate.nine_year"] = np.prod(1.0 - by_grade, axis=1)
     out["consolidation_rate.junior"] = np.prod(1.0 - by_grade[:, JUNIOR], axis=1)
 
     out["learning.mean"] = mean_learning()
-    out["learning_gap.urban_rural"] = mean_learning(m["urban"]) - mean_learning(m["rural"])
-    out["learning_gap.poor"] = mean_learning(None, m["non_poor"]) - mean_learning(None, m["poor"])
-    out["learning_gap.left_behind"] = mean_learning(None, m["not_left_behind"]) - mean_learning(None, m["left_behind"])
+    out["learning_gap.urban_rural"] = mean_learning("urban") - mean_learning("rural")
+    out["learning_gap.poor"] = mean_learning("all", "non_poor") - mean_learning("all", "poor")
+    out["learning_gap.left_behind"] = mean_learning("all", "not_left_behind") - mean_learning("all", "left_behind")
 
-    disabled_in = _sum(f.at_risk, None, m["disabled"])
+    disabled_in = at_risk("all", "all", "disabled")
     disabled_out = _sum(y.ledger_end - f.dropouts, None, m["disabled"])  # ledger after returns
     out["disabled_enrolment_rate"] = _ratio(disabled_in, disabled_in + np.maximum(disabled_out, 0.0))
 
-    out["pupils"] = _sum(f.at_risk)
-    out["dropouts"] = _sum(f.dropouts)
-    out["dropouts.poor"] = _sum(f.dropouts, None, m["poor"])
+    out["pupils"] = at_risk()
+    out["dropouts"] = dropouts()
+    out["dropouts.poor"] = dropouts("all", "all", "poor")
     out["returns"] = _sum(f.returns)
     out["out_of_school"] = y.ledger_end.sum(axis=(1, 2, 3))
 
@@ -133,7 +165,8 @@ def year_indicators(y, cells) -> dict[str, np.ndarray]:
 
 # Which direction is better, for "probability that the scenario is better" in compare().
 LOWER_IS_BETTER_PREFIXES = ("dropout", "out_of_school", "ptr.", "cost.", "learning_gap", "cv.", "gini.",
-                            "theil", "federal_range_ratio", "balance.composite")
+                            "theil", "federal_range_ratio", "balance.composite", "balance.cv.",
+                            "verstegen", "consolidation_gap")
 
 
 def lower_is_better(indicator: str) -> bool:
