@@ -1,0 +1,152 @@
+"""Seaborn figures from tidy tables only (DataFrames in, matplotlib Figures out).
+
+Every function takes a tidy table (the ``Comparison.table``, a ``Result``
+table, or a table built from them), draws one figure with a title and axis
+labels that carry units, and returns the :class:`matplotlib.figure.Figure`
+(nothing is shown or saved here; :func:`save` writes a PNG). Categorical
+columns used for ``hue`` or ``x`` are cast to ``object`` first: with pandas 3
+string dtypes seaborn 0.13 can mis-map or drop categories (seaborn#3893,
+seaborn#3922). Bars and lines carry exactly the table's values (tested).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.ticker import MaxNLocator
+
+__all__ = ["bars", "interval_bars", "trajectories", "coefficients", "tradeoff", "save"]
+
+FIGSIZE = (8, 4.5)
+
+
+def _categorical(df: pd.DataFrame, *columns: str | None) -> pd.DataFrame:
+    """Copy of ``df`` with the named columns as plain ``object`` dtype (seaborn#3893/#3922)."""
+    df = df.copy()
+    for c in columns:
+        if c is not None:
+            df[c] = df[c].astype(object)
+    return df
+
+
+def _check(df: pd.DataFrame, columns, where: str) -> None:
+    missing = [c for c in columns if c is not None and c not in df.columns]
+    if missing:
+        raise ValueError(f"{where}: the table has no column(s) {missing}; it has {list(df.columns)}")
+
+
+def _figure():
+    fig, ax = plt.subplots(figsize=FIGSIZE, layout="constrained")
+    return fig, ax
+
+
+def bars(df: pd.DataFrame, x: str, y: str, hue: str | None = None, *, title: str, ylabel: str,
+         xlabel: str | None = None, order=None, hue_order=None, horizontal: bool = False):
+    """One bar per row of ``df`` (one row per ``x`` × ``hue``): bar lengths are the ``y`` values, unaggregated.
+
+    ``horizontal`` puts the categories ``x`` on the vertical axis (for long
+    labels); ``ylabel`` still names the value axis.
+    """
+    _check(df, (x, y, hue), "bars")
+    if df.duplicated([c for c in (x, hue) if c]).any():
+        raise ValueError(f"bars: more than one row per ({x}, {hue}); aggregate the table first")
+    data = _categorical(df, x, hue)
+    if horizontal:
+        fig, ax = plt.subplots(figsize=(8, 0.4 * data[x].nunique() + 1.5), layout="constrained")
+        sns.barplot(data=data, x=y, y=x, hue=hue, order=order, hue_order=hue_order, errorbar=None, orient="h", ax=ax)
+        ax.set(title=title, xlabel=ylabel, ylabel=xlabel if xlabel is not None else x.replace("_", " "))
+        return fig
+    fig, ax = _figure()
+    sns.barplot(data=data, x=x, y=y, hue=hue, order=order, hue_order=hue_order, errorbar=None, ax=ax)
+    ax.set(title=title, ylabel=ylabel, xlabel=xlabel if xlabel is not None else x.replace("_", " "))
+    return fig
+
+
+def interval_bars(df: pd.DataFrame, x: str, y: str = "mean", lo: str = "lo", hi: str = "hi", *, title: str,
+                  ylabel: str, xlabel: str | None = None, highlight: str | None = None):
+    """Bars of ``y`` per ``x`` (one row each) with interval whiskers from ``lo`` to ``hi``."""
+    _check(df, (x, y, lo, hi), "interval_bars")
+    data = _categorical(df, x).reset_index(drop=True)
+    fig, ax = _figure()
+    palette = {v: ("tab:gray" if v == highlight else "tab:blue") for v in data[x]}
+    sns.barplot(data=data, x=x, y=y, hue=x, palette=palette, order=list(data[x]), errorbar=None,
+                legend=False, ax=ax)
+    ax.errorbar(np.arange(len(data)), data[y], yerr=[data[y] - data[lo], data[hi] - data[y]],
+                fmt="none", ecolor="black", capsize=4, lw=1)
+    ax.axhline(0, color="black", lw=0.6)
+    ax.set(title=title, ylabel=ylabel, xlabel=xlabel if xlabel is not None else x.replace("_", " "))
+    ax.tick_params(axis="x", rotation=20)
+    return fig
+
+
+def trajectories(df: pd.DataFrame, x: str = "year", y: str = "mean", hue: str = "scenario",
+                 lo: str | None = "lo", hi: str | None = "hi", *, title: str, ylabel: str,
+                 xlabel: str = "year"):
+    """A line of ``y`` over ``x`` per ``hue`` level, with a shaded ``lo``–``hi`` band when given."""
+    _check(df, (x, y, hue, lo, hi), "trajectories")
+    data = _categorical(df, hue).sort_values([hue, x])
+    fig, ax = _figure()
+    levels = list(dict.fromkeys(data[hue]))
+    colours = dict(zip(levels, sns.color_palette(n_colors=len(levels))))
+    sns.lineplot(data=data, x=x, y=y, hue=hue, hue_order=levels, palette=colours, marker="o",
+                 errorbar=None, estimator=None, ax=ax)
+    if lo and hi:
+        for level, part in data.groupby(hue, sort=False):
+            ax.fill_between(part[x], part[lo], part[hi], color=colours[level], alpha=0.15, lw=0)
+    ax.set(title=title, ylabel=ylabel, xlabel=xlabel)
+    if np.issubdtype(np.asarray(data[x]).dtype, np.integer):  # years: whole ticks, no offset
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.ticklabel_format(axis="x", useOffset=False, style="plain")
+    return fig
+
+
+def coefficients(table: pd.DataFrame, *, title: str, xlabel: str = "log-odds of dropout"):
+    """Coefficient plot: estimates with intervals (``term, estimate, lo, hi``) and true values marked (``true``)."""
+    _check(table, ("term", "estimate", "lo", "hi"), "coefficients")
+    data = _categorical(table, "term").reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(8, 0.35 * len(data) + 2), layout="constrained")
+    pos = np.arange(len(data))
+    ax.errorbar(data["estimate"], pos, xerr=[data["estimate"] - data["lo"], data["hi"] - data["estimate"]],
+                fmt="o", color="tab:blue", capsize=3, label="estimate and interval")
+    if "true" in data.columns:
+        sns.scatterplot(x=data["true"].to_numpy(), y=pos, marker="X", s=80, color="tab:red",
+                        label="engine's true value", ax=ax, zorder=3)
+    ax.axvline(0, color="black", lw=0.6)
+    ax.set_yticks(pos, data["term"])
+    ax.invert_yaxis()
+    ax.set(title=title, xlabel=xlabel, ylabel="")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, frameon=False)
+    return fig
+
+
+def tradeoff(df: pd.DataFrame, x: str, y: str, label: str = "scenario", *, title: str, xlabel: str,
+             ylabel: str, xerr: tuple[str, str] | None = None, yerr: tuple[str, str] | None = None):
+    """Scatter of one point per row (e.g. scenario: cost vs equity gain), each labelled, with optional intervals."""
+    _check(df, (x, y, label, *(xerr or ()), *(yerr or ())), "tradeoff")
+    data = _categorical(df, label).reset_index(drop=True)
+    fig, ax = _figure()
+    sns.scatterplot(data=data, x=x, y=y, hue=label, s=90, ax=ax)
+    if xerr or yerr:
+        ax.errorbar(data[x], data[y],
+                    xerr=[data[x] - data[xerr[0]], data[xerr[1]] - data[x]] if xerr else None,
+                    yerr=[data[y] - data[yerr[0]], data[yerr[1]] - data[y]] if yerr else None,
+                    fmt="none", ecolor="gray", lw=0.8, capsize=3)
+    for _, row in data.iterrows():
+        ax.annotate(str(row[label]), (row[x], row[y]), textcoords="offset points", xytext=(5, 5), fontsize=8)
+    ax.axhline(0, color="black", lw=0.6)
+    ax.axvline(0, color="black", lw=0.6)
+    ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
+    return fig
+
+
+def save(fig, path: str | Path, dpi: int = 110) -> Path:
+    """Write ``fig`` as PNG (no timestamps in the metadata) and close it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=dpi, metadata={"Software": None})
+    plt.close(fig)
+    return path
