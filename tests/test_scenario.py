@@ -124,8 +124,9 @@ def test_to_yaml_round_trips(tmp_path):
 def test_parameter_draws_are_keyed_by_seed_and_path_not_scenario():
     a, b = load_scenario("baseline"), load_scenario("targeted_aid")
     da, db = a.sample(50, seed=3), b.sample(50, seed=3)
-    assert da.keys() == db.keys()
-    for k in da:
+    # targeted_aid makes one leaf certain; every leaf uncertain in both gets the same draws
+    assert set(db) == set(da) - {"budget.student_aid.registered_poor.targeting_error"}
+    for k in db:
         np.testing.assert_array_equal(da[k], db[k])
     # draw d does not depend on how many draws run, or on where a chunk starts
     np.testing.assert_array_equal(a.sample(10, 3, first_draw=40)["dropout.aid_effect.log_odds_per_log_yuan"],

@@ -7,8 +7,10 @@ numbers: parameter quantiles are keyed by (seed, parameter path) and flows by
 itself differs by exactly 0, and differences between scenarios are much
 tighter than the scenarios' own intervals.
 
-Draws run as an array axis in fixed chunks of ``chunk`` draws (default 100):
-the same (seed, draws, chunk) gives identical numbers on any machine.
+Draws run as an array axis in fixed chunks of ``chunk`` draws (default: 100,
+fewer for districts so large that 100 draws would not fit in
+``CHUNK_MEMORY_BYTES``, see :func:`default_chunk`): the same (seed, draws,
+chunk) gives identical numbers on any machine.
 
 ``Comparison.table`` columns: scenario, indicator, year, mean, lo, hi (central
 ``interval``, 90% by default), diff, diff_lo, diff_hi (vs the reference, paired
@@ -82,15 +84,19 @@ class Comparison:
             (tmp / "summary.md").write_text(self.summary() + "\n", encoding="utf-8")
             meta = manifest(seeds={"compare": self.seed}, params_hash=self.params_hash, data_hash=self.data_hash,
                             extra={"scenarios": self.scenarios, "reference": self.reference, "draws": self.draws,
-                                   "interval": self.interval, "chunk": DEFAULT_CHUNK})
+                                   "interval": self.interval, "chunk": getattr(self, "chunk", DEFAULT_CHUNK)})
             (tmp / "manifest.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
         return path
 
 
 def compare(district: District | None = None, scenarios=("baseline", "no_policy"), reference: str | Scenario = "baseline",
             draws: int = 200, seed: int = 0, years: int = 7, interval: float = 0.9, mode: str = "stochastic",
-            chunk: int = DEFAULT_CHUNK, progress: bool | None = None) -> Comparison:
-    """Run every scenario on the same ``draws`` and tabulate differences vs ``reference``."""
+            chunk: int | None = None, progress: bool | None = None, client=None) -> Comparison:
+    """Run every scenario on the same ``draws`` and tabulate differences vs ``reference``.
+
+    ``client`` (a ``dask.distributed.Client``) runs the (chunk × scenario)
+    batches on its workers instead of in this process; the numbers are identical.
+    """
     from tqdm.auto import tqdm
 
     if not isinstance(draws, (int, np.integer)) or draws < 1:
@@ -107,22 +113,31 @@ def compare(district: District | None = None, scenarios=("baseline", "no_policy"
         raise ValueError(f"scenario names must be unique, got {names}")
     cells = cells_of(district)
     balance_ctx = context(district)
+    chunk = default_chunk(district) if chunk is None else chunk
     chunks = [(d0, min(chunk, draws - d0)) for d0 in range(0, draws, chunk)]
     show = progress if progress is not None else draws * len(loaded) >= 400
     bar = tqdm(total=len(chunks) * len(loaded), desc="compare", disable=not show, unit="batch")
     parts: dict[str, dict[str, list]] = {s.name: {} for s in loaded}
     year_list: list[int] = []
-    for d0, n in chunks:
-        for s in loaded:
-            per_year = []
-            for y in simulate(district, s, years=years, seed=seed, mode=mode, draws=n, first_draw=d0,
-                              sample_parameters=True):
-                per_year.append({**year_indicators(y, cells), **comparison_indicators(y, balance_ctx)})
-                if len(year_list) < years:
-                    year_list.append(y.year)
-            for key in per_year[0]:
-                parts[s.name].setdefault(key, []).append(np.stack([py[key] for py in per_year], axis=1))
+    jobs = [(d0, n, s) for d0, n in chunks for s in loaded]
+    if client is None:
+        done = []
+        for d0, n, s in jobs:
+            done.append(_chunk_samples(district, s, years, seed, mode, d0, n, cells, balance_ctx))
             bar.update(1)
+    else:  # the same chunks as tasks on a Dask cluster (see simulate.sweep): identical numbers
+        from dask.distributed import as_completed
+
+        d_fut = client.scatter(district, broadcast=True)
+        futures = [client.submit(_chunk_samples, d_fut, s, years, seed, mode, d0, n, pure=False)
+                   for d0, n, s in jobs]
+        for _ in as_completed(futures):
+            bar.update(1)
+        done = client.gather(futures)
+    for (d0, n, s), (block, block_years) in zip(jobs, done):
+        year_list = year_list or block_years
+        for key, v in block.items():
+            parts[s.name].setdefault(key, []).append(v)
     bar.close()
     samples = {s: {k: np.concatenate(v, axis=0) for k, v in ind.items()} for s, ind in parts.items()}
     cmp = Comparison(scenarios=names, reference=ref.name, years=year_list[:years], draws=draws, seed=seed,
@@ -131,7 +146,31 @@ def compare(district: District | None = None, scenarios=("baseline", "no_policy"
 
     cmp.params_hash = sha256_of_obj({s.name: s.params_hash for s in loaded})
     cmp.data_hash = district.data_hash
+    cmp.chunk = chunk
     return cmp
+
+
+CHUNK_MEMORY_BYTES = 2 * 2**30   # what one chunk's arrays may take
+ARRAYS_ALIVE = 40                # (draw, school, grade, group) float arrays alive at once in a year step (measured)
+
+
+def default_chunk(district) -> int:
+    """Draws per chunk: 100, or fewer when 100 draws of this district's cells would
+    exceed ``CHUNK_MEMORY_BYTES`` (a province: ~9; a nation: 1)."""
+    per_draw = district.enrolled.size * 8 * ARRAYS_ALIVE
+    return int(max(1, min(DEFAULT_CHUNK, CHUNK_MEMORY_BYTES // per_draw)))
+
+
+def _chunk_samples(district, scenario, years, seed, mode, d0, n, cells=None, balance_ctx=None):
+    """One chunk of draws of one scenario: ({indicator: (draws, years)}, [years])."""
+    cells = cells_of(district) if cells is None else cells
+    balance_ctx = context(district) if balance_ctx is None else balance_ctx
+    per_year, year_list = [], []
+    for y in simulate(district, scenario, years=years, seed=seed, mode=mode, draws=n, first_draw=d0,
+                      sample_parameters=True):
+        per_year.append({**year_indicators(y, cells), **comparison_indicators(y, balance_ctx)})
+        year_list.append(y.year)
+    return {key: np.stack([py[key] for py in per_year], axis=1) for key in per_year[0]}, year_list
 
 
 def _quantiles(x: np.ndarray, interval: float):

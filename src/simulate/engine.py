@@ -193,8 +193,9 @@ def move_teachers(state: State, cells: Cells, p, money) -> SimpleNamespace:
 def apply_dropout_controls(state: State, cells: Cells, p, money) -> SimpleNamespace:
     d = p.dropout
     e = state.enrolled
-    left_behind = (e * cells.left_behind).sum(axis=(2, 3))
-    disabled = (e * cells.disabled).sum(axis=(2, 3))
+    by_group = e.sum(axis=2)  # (draw, school, group); these counts drive costs and programme counts only
+    left_behind = by_group[..., cells.left_behind.reshape(-1)].sum(axis=-1)
+    disabled = by_group[..., cells.disabled.reshape(-1)].sum(axis=-1)
     home = d.home_teaching
     return SimpleNamespace(
         hazard=dropout.hazard(cells, state.learning, money.facility, cells.boarding_share, money.aid_per_pupil, d),

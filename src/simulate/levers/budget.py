@@ -90,10 +90,11 @@ def student_aid(enrolled, is_poor, a):
     """
     rp, on = a.registered_poor, a.other_needy
     poor_rate = per_draw(rp.coverage, 4) * (1.0 - per_draw(rp.targeting_error, 4))
-    poor_cells = enrolled * is_poor
-    other_cells = enrolled * ~is_poor
-    poor_aided = (poor_cells * poor_rate).sum(axis=(2, 3))
-    other_aided = (other_cells * per_draw(on.coverage, 4)).sum(axis=(2, 3))
+    by_group = enrolled.sum(axis=2)  # (draw, school, group): one pass over the cells
+    poor = np.broadcast_to(is_poor, (1,) * (enrolled.ndim - 1) + by_group.shape[-1:]).reshape(-1)
+    poor_rate_by_school = per_draw(rp.coverage, 2) * (1.0 - per_draw(rp.targeting_error, 2))
+    poor_aided = by_group[..., poor].sum(axis=-1) * poor_rate_by_school
+    other_aided = by_group[..., ~poor].sum(axis=-1) * per_draw(on.coverage, 2)
     poor_yuan = poor_aided * per_draw(rp.yuan_per_pupil, 2)
     other_yuan = other_aided * per_draw(on.yuan_per_pupil, 2)
     effective_other = per_draw(on.coverage, 4) * (1.0 - per_draw(on.targeting_error, 4)) * per_draw(on.yuan_per_pupil, 4)

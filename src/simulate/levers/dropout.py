@@ -45,7 +45,7 @@ def hazard(cells, learning, facility, boarding_share, aid_per_pupil, d) -> np.nd
         + per_draw(d.monitoring.coverage, 4) * per_draw(d.monitoring.hazard_log_odds, 4)
         + cells.left_behind * (per_draw(d.pairing.coverage, 4) * per_draw(d.pairing.hazard_log_odds, 4))
     )
-    return with_home_teaching(expit(logit), cells.disabled, d.home_teaching)
+    return _home_teaching_in_place(expit(logit, out=logit), cells.disabled, d.home_teaching)
 
 
 def aid_log_odds(aid_per_pupil, a) -> np.ndarray:
@@ -55,10 +55,24 @@ def aid_log_odds(aid_per_pupil, a) -> np.ndarray:
 
 def with_home_teaching(h, disabled, home) -> np.ndarray:
     """Disabled cells: those unable to attend stay enrolled only if taught at home."""
+    return _home_teaching_in_place(np.array(h, copy=True), disabled, home)  # pure: the caller's h is untouched
+
+
+def _home_teaching_in_place(h, disabled, home) -> np.ndarray:
+    """:func:`with_home_teaching` written into ``h`` (a fresh array the caller owns)."""
     cannot = per_draw(home.cannot_attend_share, 4)
     covered = per_draw(home.coverage, 4)
-    h_disabled = (1.0 - cannot) * h + cannot * (covered * h + (1.0 - covered))
-    return np.where(disabled, h_disabled, h)
+    group = np.broadcast_to(disabled, (1, 1, 1, h.shape[-1])).reshape(-1)
+    for run in _runs(group):  # the disabled groups (4–7, 12–15) as slices: strided views, no gather
+        hd = h[..., run]
+        h[..., run] = (1.0 - cannot) * hd + cannot * (covered * hd + (1.0 - covered))
+    return h
+
+
+def _runs(mask: np.ndarray) -> list[slice]:
+    """Slices covering the runs of True in a 1-d mask."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
+    return [slice(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2])]
 
 
 def return_rate(disabled, d) -> np.ndarray:
