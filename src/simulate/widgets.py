@@ -355,9 +355,10 @@ def write_dashboard_outputs(explorer: ScenarioExplorer, out_dir: str | Path) -> 
     (out / "figures" / "gaps_by_year.png").write_bytes(gap_chart_png(explorer))
     (out / "figures" / "cost_vs_gap_reduction.png").write_bytes(cost_chart_png(explorer))
     r = explorer.results.set_index("indicator")
-    headline = [{"label": r.loc[k, "label"], "value": round(float(r.loc[k, "value"]), 6), "unit": unit}
-                for k, unit in (("dropout_rate.junior", "share"), ("dropout_gap.poor.junior", "pp"),
-                                ("cost.total", "yuan/year"))]
+    headline = [{"label": r.loc[k, "label"], "value": round(float(r.loc[k, "value"]) * scale, digits), "unit": unit}
+                for k, scale, digits, unit in (("dropout_rate.junior", 100, 2, "% a year"),
+                                               ("dropout_gap.poor.junior", 1, 2, "percentage points"),
+                                               ("cost.total", 1e-4, 0, "万元 (10,000 yuan) a year"))]
     (out / "headline.json").write_text(json.dumps(headline, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return out
 
