@@ -24,7 +24,9 @@ HYP = settings(max_examples=200, deadline=None, suppress_health_check=[HealthChe
 
 # ---------------------------------------------------------------- strategies
 pos_floats = st.floats(min_value=0.01, max_value=1e6, allow_nan=False, allow_infinity=False)
-nonneg_floats = st.floats(min_value=0.0, max_value=1e6, allow_nan=False, allow_infinity=False)
+# No subnormal values: the O(n²) reference below divides by W²·μ, which underflows for them
+# (the measure under test handles them; the independent check cannot).
+nonneg_floats = st.floats(min_value=0.0, max_value=1e6, allow_nan=False, allow_infinity=False, allow_subnormal=False)
 # pupil-count-like float weights: 0 or at least 1e-3 (no subnormal weights)
 float_weights = st.one_of(st.just(0.0), st.floats(1e-3, 50.0))
 pos_lists = st.lists(pos_floats, min_size=1, max_size=30)
