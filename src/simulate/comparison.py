@@ -257,11 +257,17 @@ def _summary(cmp: Comparison) -> str:
             else:
                 txt = f"{r['diff']:+.3f} ({r['diff_lo']:+.3f} to {r['diff_hi']:+.3f})"
             lines.append(f"- {label} in {last}: {txt}; P(better) = {r['p_better']:.2f}")
-        for ind, label in (("ce.yuan_per_dropout_averted", "yuan per dropout averted"),
-                           ("ce.yuan_per_0.1sd_gap_closed", "yuan per 0.1 SD of poor–non-poor learning gap closed")):
+        saves = sel.loc["ce.extra_yuan", "mean"] < 0
+        for ind, effect, label, worse in (
+                ("ce.yuan_per_dropout_averted", "ce.dropouts_averted", "dropout averted", "extra dropout"),
+                ("ce.yuan_per_0.1sd_gap_closed", "ce.poor_learning_gap_closed_sd",
+                 "0.1 SD of poor–non-poor learning gap closed", "0.1 SD of poor–non-poor learning gap widened")):
             r = sel.loc[ind]
+            # a cheaper scenario that does worse "costs" a negative sum per negative effect: say what it means
+            cheaper_and_worse = saves and sel.loc[effect, "mean"] < 0
+            what = f"yuan saved per {worse}" if cheaper_and_worse else f"yuan per {label}"
             val = "n/a (the effect's interval includes zero)" if np.isnan(r["mean"]) else \
                 f"{r['mean']:,.0f} ({r['lo']:,.0f} to {r['hi']:,.0f})"
-            lines.append(f"- {label}, all years: {val}")
+            lines.append(f"- {what}, all years: {val}")
         lines.append("")
     return "\n".join(lines)
