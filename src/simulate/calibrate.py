@@ -46,6 +46,7 @@ from .district import District, load_district
 from .engine import cells_of, simulate
 from .outcomes import year_indicators
 from .scenario import ScenarioError, load_scenario, params_dir
+from .yamlfile import read_mapping
 
 DEFAULT_TARGETS = Path("data/banan/targets.yaml")
 TARGET_KEYS = {"scenario", "indicator", "year", "value", "tolerance", "source"}
@@ -120,14 +121,8 @@ class CalibrationReport:
 def load_targets(path: str | Path = DEFAULT_TARGETS) -> tuple[list[Target], list[str]]:
     """Targets and fitted parameter paths from a targets file; one clear error per problem."""
     path = _resolve(path)
-    if not path.is_file():
-        raise CalibrationError(f"{path}: targets file not found")
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise CalibrationError(f"{path}: not valid YAML ({exc})") from None
-    if not isinstance(doc, dict):
-        raise CalibrationError(f"{path}: expected a mapping with 'parameters' and 'targets'")
+    doc = read_mapping(path, CalibrationError, expected="a mapping with 'parameters' and 'targets'",
+                       missing="targets file not found")
     problems = [f"{path}: unknown key '{k}' (expected one of {', '.join(sorted(TOP_KEYS))})"
                 for k in doc if k not in TOP_KEYS]
     params = doc.get("parameters")

@@ -35,6 +35,7 @@ from pydantic import ValidationError
 
 from .randomness import stream
 from .schema import Parameters, field_bounds, leaf_paths
+from .yamlfile import read_mapping
 
 LEAF_KEYS = {"value", "unit", "source", "description", "uncertainty", "by_year"}
 SCENARIO_KEYS = {"name", "title", "description", "extends", "changes"}
@@ -212,13 +213,7 @@ def _locate(name_or_path: str) -> Path:
 
 
 def _read_yaml(path: Path) -> dict:
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ScenarioError(f"{path}: not valid YAML: {exc}") from None
-    if not isinstance(doc, dict):
-        raise ScenarioError(f"{path}: expected a mapping at the top level")
-    return doc
+    return read_mapping(path, ScenarioError, missing="no such scenario file")
 
 
 def _load(name_or_path: str, chain: tuple[str, ...]) -> Scenario:

@@ -49,6 +49,7 @@ import yaml
 
 from .district import District, load_district
 from .scenario import Scenario, ScenarioError, load_scenario
+from .yamlfile import read_mapping
 
 GRID_KEYS = {"base", "draws", "seed", "years", "chunk", "mode", "axes", "indicators", "district"}
 DEFAULT_CHUNK = 100
@@ -157,10 +158,8 @@ def load_grid(path: str | Path) -> Grid:
         if path.parent != Path(".") or not named.exists():
             raise GridError(f"{path}: no such grid file")
         path = named
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise GridError(f"{path}: not valid YAML: {exc}") from None
+    doc = read_mapping(path, GridError, expected="a mapping with keys base, axes, draws, seed, years",
+                       missing="no such grid file")
     return make_grid(doc, str(path))
 
 
