@@ -261,17 +261,15 @@ def _year(year, outcome, money, staff, controls) -> Year:
 
 # ------------------------------------------------------------------ driver
 def simulate(district: District, scenario, years: int = 7, seed: int = 0, mode: str = "expected",
-             draws: int = 1, first_draw: int = 0, sample_parameters: bool | None = None):
+             draws: int = 1, first_draw: int = 0, sample_parameters: bool = False):
     """Yield one :class:`Year` at a time for ``years`` years from the scenario's start year.
 
     Uncertain parameters are sampled per draw when ``sample_parameters`` is
-    true (default: in stochastic mode with more than one draw, or whenever
-    ``compare`` asks); otherwise every draw uses the central values.
+    true (``compare``, sweeps and the dashboard's uncertainty run ask for it);
+    otherwise every draw uses the central values.
     """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
-    if sample_parameters is None:
-        sample_parameters = False
     offsets = scenario.sample(draws, seed, first_draw) if sample_parameters else None
     start = scenario.start_year
     cells = cells_of(district)

@@ -9,18 +9,13 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .balance import resource_equity
 from .outcomes import year_indicators
 
 
 def indicators(result) -> pd.DataFrame:
     rows = []
     for y in result.years:
-        values = dict(year_indicators(y, result.cells))
-        try:
-            from .balance import resource_equity
-        except ImportError:  # pragma: no cover - balance arrives with the equity issue
-            resource_equity = None
-        if resource_equity is not None:
-            values.update(resource_equity(y, result.district))
+        values = {**year_indicators(y, result.cells), **resource_equity(y, result.district)}
         rows.extend({"year": y.year, "indicator": k, "value": float(v[0])} for k, v in values.items())
     return pd.DataFrame(rows, columns=["year", "indicator", "value"])

@@ -32,7 +32,8 @@ STAGES = {"all": slice(0, 9), "primary": PRIMARY, "junior": JUNIOR}
 DROPOUT_INDICATORS = ("dropout_rate", "dropout_gap.urban_rural", "dropout_gap.poor", "dropout_gap.left_behind")
 
 
-def _ratio(num, den):
+def safe_ratio(num, den):
+    """num ÷ den elementwise, NaN where den ≤ 0 (no warnings)."""
     num, den = np.asarray(num, dtype=float), np.asarray(den, dtype=float)
     return np.divide(num, den, out=np.full(np.broadcast(num, den).shape, np.nan), where=den > 0)
 
@@ -105,10 +106,10 @@ def year_indicators(y, cells) -> dict[str, np.ndarray]:
     learning_sum = _Totals(y.learning * f.at_risk, *sets)
 
     def rate(stage, school="all", group="all"):
-        return _ratio(dropouts(stage, school, group), at_risk(stage, school, group))
+        return safe_ratio(dropouts(stage, school, group), at_risk(stage, school, group))
 
     def mean_learning(school="all", group="all"):
-        return _ratio(learning_sum("all", school, group), at_risk("all", school, group))
+        return safe_ratio(learning_sum("all", school, group), at_risk("all", school, group))
 
     for stage in STAGES:
         out[f"dropout_rate.{stage}"] = rate(stage)
@@ -119,7 +120,7 @@ def year_indicators(y, cells) -> dict[str, np.ndarray]:
         out[f"dropout_gap.left_behind.{stage}"] = 100 * (
             rate(stage, "all", "left_behind") - rate(stage, "all", "not_left_behind"))
         out[f"dropout_rate.{stage}.poor_rural"] = rate(stage, "rural", "poor")
-    by_grade = _ratio(dropouts.by_grade(), at_risk.by_grade())  # (draw, grade)
+    by_grade = safe_ratio(dropouts.by_grade(), at_risk.by_grade())  # (draw, grade)
     by_grade = np.nan_to_num(by_grade, nan=0.0)
     out["consolidation_rate.nine_year"] = np.prod(1.0 - by_grade, axis=1)
     out["consolidation_rate.junior"] = np.prod(1.0 - by_grade[:, JUNIOR], axis=1)
@@ -132,7 +133,7 @@ def year_indicators(y, cells) -> dict[str, np.ndarray]:
     disabled_in = at_risk("all", "all", "disabled")
     ledger_by_group = y.ledger_end.sum(axis=(1, 2))  # (draw, group)
     disabled_out = ledger_by_group[:, m["disabled"]].sum(axis=1) - dropouts("all", "all", "disabled")  # after returns
-    out["disabled_enrolment_rate"] = _ratio(disabled_in, disabled_in + np.maximum(disabled_out, 0.0))
+    out["disabled_enrolment_rate"] = safe_ratio(disabled_in, disabled_in + np.maximum(disabled_out, 0.0))
 
     out["pupils"] = at_risk()
     out["dropouts"] = dropouts()
@@ -146,10 +147,10 @@ def year_indicators(y, cells) -> dict[str, np.ndarray]:
         if not at.any():
             continue
         pupils = s["pupils"][:, at].sum(axis=1)
-        out[f"ptr.{name}"] = _ratio(pupils, s["teachers"][:, at].sum(axis=1))
-        out[f"spending_per_pupil.{name}"] = _ratio(s["recurrent_yuan"][:, at].sum(axis=1), pupils)
-        out[f"facility_index.{name}"] = _ratio((s["facility_index"] * s["pupils"])[:, at].sum(axis=1), pupils)
-        out[f"teacher_quality.{name}"] = _ratio((s["teacher_quality"] * s["teachers"])[:, at].sum(axis=1),
+        out[f"ptr.{name}"] = safe_ratio(pupils, s["teachers"][:, at].sum(axis=1))
+        out[f"spending_per_pupil.{name}"] = safe_ratio(s["recurrent_yuan"][:, at].sum(axis=1), pupils)
+        out[f"facility_index.{name}"] = safe_ratio((s["facility_index"] * s["pupils"])[:, at].sum(axis=1), pupils)
+        out[f"teacher_quality.{name}"] = safe_ratio((s["teacher_quality"] * s["teachers"])[:, at].sum(axis=1),
                                                 s["teachers"][:, at].sum(axis=1))
 
     total = 0.0

@@ -24,6 +24,7 @@ import pandas as pd
 from .district import GROUP_FLAGS, District, group_flags
 from .engine import MODES, cells_of, simulate
 from .levers.common import LOCATIONS
+from .outcomes import safe_ratio
 from .scenario import Scenario, load_scenario
 
 
@@ -56,10 +57,10 @@ class Result:
             df["returns"] = f.returns[0].sum(axis=(1, 2))
             df["graduates"] = f.graduates[0].sum(axis=(1, 2))
             df["out_of_school"] = y.ledger_end[0].sum(axis=(1, 2))
-            df["learning"] = _safe_div((y.learning[0] * f.at_risk[0]).sum(axis=(1, 2)), df["enrolled"].to_numpy())
+            df["learning"] = safe_ratio((y.learning[0] * f.at_risk[0]).sum(axis=(1, 2)), df["enrolled"].to_numpy())
             for k, v in y.schools.items():
                 df[k] = v[0]
-            df["spending_per_pupil"] = _safe_div(df["recurrent_yuan"].to_numpy(), df["pupils"].to_numpy())
+            df["spending_per_pupil"] = safe_ratio(df["recurrent_yuan"].to_numpy(), df["pupils"].to_numpy())
             df["total_yuan"] = sum(v[0] for v in y.costs.values())
             frames.append(df)
         return pd.concat(frames, ignore_index=True)
@@ -133,11 +134,6 @@ class Result:
                 df.to_parquet(tmp / f"{name}.parquet", index=False)
             (tmp / "manifest.json").write_text(json.dumps(self.manifest(), indent=2, ensure_ascii=False) + "\n")
         return path
-
-
-def _safe_div(a, b):
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    return np.divide(a, b, out=np.full_like(a, np.nan), where=b > 0)
 
 
 def run(district: District | None = None, scenario: Scenario | str = "baseline", years: int = 7, seed: int = 0,
