@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 import simulate as sim  # noqa: E402
-from simulate.engine import cells_of, simulate  # noqa: E402
+from simulate.model.engine import cells_of, simulate  # noqa: E402
 from simulate.randomness import stream  # noqa: E402
 
 ROWS: list[dict] = []
@@ -104,7 +104,7 @@ SCALE_CHILD = r"""
 import json, resource, sys, time
 sys.path.insert(0, {src!r})
 import simulate as sim
-from simulate.synthesize import synthesize
+from simulate.inputs.synthesize import synthesize
 n = {n}
 w = time.perf_counter(); d = synthesize(n, seed=1); synth = time.perf_counter() - w
 after_synth = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -210,22 +210,22 @@ def main(argv=None) -> int:
         row(f"compare {draws:,} draws × 2 scenarios, 2 worker processes", float("nan"), "s", target,
             note=f"failed: {exc}")
     try:
-        from simulate.widgets import widget_latency
+        from simulate.views.dashboard.app import widget_latency
 
         lat = widget_latency(district=district)
         row("slider change → refreshed numbers (median)", lat["median_seconds"] * 1e3, "ms", 250,
             note=f"max {lat['max_seconds'] * 1e3:.0f} ms over {lat['repeats']} changes")
     except ImportError:
-        row("slider change → refreshed numbers", float("nan"), "ms", 250, note="simulate.widgets not importable")
+        row("slider change → refreshed numbers", float("nan"), "ms", 250, note="simulate.views.dashboard.app not importable")
 
-    from simulate.optimize import optimize
+    from simulate.analysis.optimize import optimize
 
     wo, co = time.perf_counter(), time.process_time()
     opt = optimize(district, budget=5e6, maxiter=8 if args.quick else 25)
     row("optimize --budget 5e6 (expected mode search)", time.perf_counter() - wo, "s", cpu=time.process_time() - co,
         note=f"{opt.evaluations} expected runs; objective {opt.value:.3f}")
 
-    from simulate.sweep import load_grid, sweep
+    from simulate.analysis.sweep import load_grid, sweep
 
     grid = load_grid(ROOT / "params" / "sweeps" / "example.yaml")
     sweep_draws = 10 if args.quick else 40

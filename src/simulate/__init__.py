@@ -8,11 +8,12 @@
     sim.equity.gini(values, weights)
 """
 
-from . import equity
-from .district import District, DistrictError, load_district
-from .comparison import Comparison, compare
-from .result import Result, run
-from .scenario import Scenario, ScenarioError, available_scenarios, load_scenario
+from .measures import equity
+from .inputs.district import District, DistrictError
+from .inputs.load import load_district
+from .analysis.comparison import Comparison, compare
+from .analysis.result import Result, run
+from .inputs.scenario import Scenario, ScenarioError, available_scenarios, load_scenario
 
 __all__ = ["equity", "District", "DistrictError", "load_district", "Result", "run", "Scenario",
            "ScenarioError", "available_scenarios", "load_scenario", "compare", "Comparison"]

@@ -18,11 +18,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from .district import DistrictError
-from .scenario import ScenarioError
+from .inputs.district import DistrictError
+from .inputs.scenario import ScenarioError
 
 USER_ERRORS = (ScenarioError, DistrictError, ValueError, FileNotFoundError, KeyError)
-PLUGINS = ("simulate.findings", "simulate.calibrate", "simulate.sweep", "simulate.optimize")
+PLUGINS = ("simulate.views.findings.pipeline", "simulate.analysis.calibrate", "simulate.analysis.sweep", "simulate.analysis.optimize")
 
 HEADLINE = [
     ("dropout_rate.primary", "Primary dropout rate", "pct"),
@@ -69,8 +69,8 @@ def headline_table(results: dict, year: int | None = None) -> pd.DataFrame:
 
 
 def cmd_run(args) -> int:
-    from .district import load_district
-    from .result import run
+    from .inputs.load import load_district
+    from .analysis.result import run
 
     district = load_district(args.district)
     names = [args.scenario, *([args.versus] if args.versus else [])]
@@ -88,8 +88,8 @@ def cmd_run(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    from .district import load_district
-    from .scenario import available_scenarios, load_scenario, params_dir
+    from .inputs.load import load_district
+    from .inputs.scenario import available_scenarios, load_scenario, params_dir
 
     errors: list[str] = []
     checked = 0
@@ -115,7 +115,7 @@ def cmd_validate(args) -> int:
 
 
 def cmd_synthesize(args) -> int:
-    from .synthesize import synthesize
+    from .inputs.synthesize import synthesize
 
     district = synthesize(n_schools=args.schools, seed=args.seed, name=args.name)
     district.to_dir(args.out)
@@ -125,8 +125,8 @@ def cmd_synthesize(args) -> int:
 
 
 def cmd_compare(args) -> int:
-    from .comparison import compare
-    from .district import load_district
+    from .analysis.comparison import compare
+    from .inputs.load import load_district
 
     cmp = compare(load_district(args.district), args.scenarios, reference=args.reference, draws=args.draws,
                   seed=args.seed, years=args.years, interval=args.interval, progress=True)

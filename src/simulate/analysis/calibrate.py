@@ -1,0 +1,379 @@
+"""Calibration: fit the model's free intercepts to published targets.
+
+``calibrate(district, targets)`` fits the free parameters named in the
+targets file (by default the dropout-hazard intercepts of primary and junior
+secondary and the learning-growth intercept) with
+``scipy.optimize.least_squares`` so that the scenarios named by the targets
+(``no_policy`` — the counterfactual before the campaign — and ``baseline``),
+run in ``expected`` mode, hit the declared values. Residuals are scaled by
+each target's tolerance, so a target is met when |fitted − target| ≤
+tolerance. ``check`` evaluates the current parameters without fitting.
+
+The targets file (``data/<district>/targets.yaml``) lists every target with
+its scenario, indicator, year, value, tolerance and source; its
+``parameters`` section lists the dotted paths that are fitted, with a
+starting value taken from ``params/baseline.yaml``.
+
+Indicators: every name of :func:`simulate.model.outcomes.year_indicators` and
+:func:`simulate.measures.balance.comparison_indicators`, plus the calibration-only
+``learning.urban_reference``: the mean achievement, after the year's growth,
+of pupils in urban schools with no disadvantage flag (not poor, not left
+behind, not disabled, not migrant). Learning is measured relative to these
+pupils (their entry level and accumulated gap are 0), so its first-year value
+is the reference group's growth and a target of 0 pins the growth intercept.
+
+With ``write=True`` the fitted values are written into
+``params/baseline.yaml`` by editing the leaf's line in place (value and
+``source: "calibrated <date>: <target ids>"``; unit, uncertainty, comments
+and layout survive). A fit that leaves any target outside its tolerance
+raises :class:`CalibrationError` naming each unmet target (nothing is written).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from ..measures.balance import comparison_indicators, context
+from ..inputs.district import District
+from ..inputs.load import load_district
+from ..model.engine import cells_of, simulate
+from ..model.outcomes import year_indicators
+from ..inputs.scenario import ScenarioError, load_scenario, params_dir
+from ..inputs.yamlfile import read_mapping
+
+DEFAULT_TARGETS = Path("data/banan/targets.yaml")
+TARGET_KEYS = {"scenario", "indicator", "year", "value", "tolerance", "source"}
+TOP_KEYS = {"district", "description", "parameters", "targets"}
+EXTRA_INDICATORS = ("learning.urban_reference",)
+
+
+class CalibrationError(ValueError):
+    """A bad targets file, or a fit that leaves targets outside their tolerance."""
+
+    def __init__(self, message: str, report: "CalibrationReport | None" = None):
+        super().__init__(message)
+        self.report = report
+
+
+@dataclass(frozen=True)
+class Target:
+    id: str
+    scenario: str
+    indicator: str
+    year: int
+    value: float
+    tolerance: float
+    source: str
+
+
+@dataclass(eq=False)
+class CalibrationReport:
+    """Each target with its fitted value and error; ``parameters`` the fitted values.
+
+    Behaves like its ``table`` (a DataFrame with columns target, scenario,
+    indicator, year, source, target_value, fitted_value, error, tolerance, met).
+    """
+
+    table: pd.DataFrame
+    parameters: dict = field(default_factory=dict)
+    start: dict = field(default_factory=dict)
+    message: str = ""
+
+    @property
+    def all_met(self) -> bool:
+        return bool(self.table["met"].all())
+
+    def unmet(self) -> list[str]:
+        return list(self.table.loc[~self.table["met"], "target"])
+
+    def __getattr__(self, name):
+        if name.startswith("_") or name in ("table", "parameters", "start", "message"):
+            raise AttributeError(name)
+        return getattr(self.table, name)
+
+    def __getitem__(self, key):
+        return self.table[key]
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+    def __str__(self) -> str:
+        cols = ["target", "scenario", "indicator", "year", "target_value", "fitted_value", "error", "tolerance", "met"]
+        lines = [self.table[cols].to_string(index=False, float_format=lambda v: f"{v:.4f}"), "", "parameters:"]
+        for path, v in self.parameters.items():
+            was = self.start.get(path)
+            lines.append(f"  {path} = {v:.4f}" + (f" (was {was:.4f})" if was is not None else ""))
+        if self.message:
+            lines.append(self.message)
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+# ------------------------------------------------------------------ targets file
+def load_targets(path: str | Path = DEFAULT_TARGETS) -> tuple[list[Target], list[str]]:
+    """Targets and fitted parameter paths from a targets file; one clear error per problem."""
+    path = _resolve(path)
+    doc = read_mapping(path, CalibrationError, expected="a mapping with 'parameters' and 'targets'",
+                       missing="targets file not found")
+    problems = [f"{path}: unknown key '{k}' (expected one of {', '.join(sorted(TOP_KEYS))})"
+                for k in doc if k not in TOP_KEYS]
+    params = doc.get("parameters")
+    if not isinstance(params, list) or not params or not all(isinstance(p, str) for p in params):
+        problems.append(f"{path}: 'parameters' must be a non-empty list of dotted parameter paths")
+        params = []
+    else:
+        base = load_scenario("baseline")
+        problems += [f"{path}: parameters: '{p}' is not a parameter of params/baseline.yaml"
+                     for p in params if p not in base.leaves]
+    raw = doc.get("targets")
+    if not isinstance(raw, dict) or not raw:
+        problems.append(f"{path}: 'targets' must be a non-empty mapping of target ids")
+        raw = {}
+    targets = []
+    for tid, spec in raw.items():
+        where = f"{path}: targets.{tid}"
+        if not isinstance(spec, dict):
+            problems.append(f"{where}: expected a mapping with keys {', '.join(sorted(TARGET_KEYS))}")
+            continue
+        unknown = [k for k in spec if k not in TARGET_KEYS]
+        missing = sorted(TARGET_KEYS - set(spec))
+        problems += [f"{where}.{k}: unknown key (expected one of {', '.join(sorted(TARGET_KEYS))})" for k in unknown]
+        problems += [f"{where}: missing key '{k}'" for k in missing]
+        if unknown or missing:
+            continue
+        try:
+            t = Target(id=str(tid), scenario=str(spec["scenario"]), indicator=str(spec["indicator"]),
+                       year=int(spec["year"]), value=float(spec["value"]), tolerance=float(spec["tolerance"]),
+                       source=str(spec["source"]))
+        except (TypeError, ValueError):
+            problems.append(f"{where}: year must be an integer, value and tolerance numbers")
+            continue
+        if not t.tolerance > 0:
+            problems.append(f"{where}.tolerance: must be > 0, got {t.tolerance}")
+        if not t.source.strip():
+            problems.append(f"{where}.source: every target needs its source")
+        targets.append(t)
+    if problems:
+        raise CalibrationError("\n".join(problems))
+    return targets, list(params)
+
+
+def _resolve(path: str | Path) -> Path:
+    p = Path(path)
+    if not p.is_absolute() and not p.exists():
+        repo = params_dir().parent
+        if (repo / p).exists():
+            return repo / p
+    return p
+
+
+# ------------------------------------------------------------------ evaluation
+def _extra_indicators(y, cells) -> dict[str, np.ndarray]:
+    urban = cells.urban
+    ref = ~cells.flags.any(axis=1)  # group 0: no flag
+    at = y.flows.at_risk[:, urban][..., ref]
+    num = (y.learning[:, urban][..., ref] * at).sum(axis=(1, 2, 3))
+    den = at.sum(axis=(1, 2, 3))
+    return {"learning.urban_reference": np.divide(num, den, out=np.full(num.shape, np.nan), where=den > 0)}
+
+
+class _Model:
+    """Runs the targets' scenarios at given parameter values (expected mode, one draw)."""
+
+    def __init__(self, district: District, targets: list[Target], params: list[str]):
+        self.district, self.targets, self.params = district, targets, params
+        self.cells, self.ctx = cells_of(district), context(district)
+        self.scenarios = {}
+        for name in sorted({t.scenario for t in targets}):
+            try:
+                self.scenarios[name] = load_scenario(name)
+            except ScenarioError as exc:
+                raise CalibrationError(f"target scenario '{name}': {exc}") from None
+        start = self.scenarios[next(iter(self.scenarios))].start_year
+        self.years = {n: max(t.year for t in targets if t.scenario == n) - start + 1 for n in self.scenarios}
+        for t in targets:
+            if t.year < start:
+                raise CalibrationError(f"targets.{t.id}.year: {t.year} is before the start year {start}")
+
+    def evaluate(self, x: np.ndarray) -> np.ndarray:
+        changes = {p: float(v) for p, v in zip(self.params, x)}
+        values: dict[tuple[str, int], dict] = {}
+        for name, scenario in self.scenarios.items():
+            s = scenario.with_changes(changes)
+            for y in simulate(self.district, s, years=self.years[name], seed=0, mode="expected", draws=1):
+                values[(name, y.year)] = {**year_indicators(y, self.cells), **comparison_indicators(y, self.ctx),
+                                          **_extra_indicators(y, self.cells)}
+        out = []
+        for t in self.targets:
+            ind = values[(t.scenario, t.year)]
+            if t.indicator not in ind:
+                raise CalibrationError(f"targets.{t.id}.indicator: unknown indicator '{t.indicator}'")
+            out.append(float(ind[t.indicator][0]))
+        return np.array(out)
+
+
+def _report(targets, fitted, params, x, x0, message="") -> CalibrationReport:
+    table = pd.DataFrame({
+        "target": [t.id for t in targets], "scenario": [t.scenario for t in targets],
+        "indicator": [t.indicator for t in targets], "year": [t.year for t in targets],
+        "source": [t.source for t in targets], "target_value": [t.value for t in targets],
+        "fitted_value": fitted, "error": fitted - np.array([t.value for t in targets]),
+        "tolerance": [t.tolerance for t in targets],
+    })
+    table["met"] = (table["error"].abs() <= table["tolerance"]) & np.isfinite(table["fitted_value"])
+    return CalibrationReport(table=table, parameters=dict(zip(params, map(float, x))),
+                             start=dict(zip(params, map(float, x0))), message=message)
+
+
+def _unmet_error(report: CalibrationReport, what: str) -> CalibrationError:
+    rows = report.table[~report.table["met"]]
+    lines = [f"{what}: {len(rows)} target(s) not met:"]
+    lines += [f"  {r.target} ({r.scenario} {r.indicator} {r.year}): fitted {r.fitted_value:.4f}, "
+              f"target {r.target_value:.4f} ± {r.tolerance:.4f}" for r in rows.itertuples()]
+    return CalibrationError("\n".join(lines), report)
+
+
+def check(district: District | None = None, targets: str | Path = DEFAULT_TARGETS) -> CalibrationReport:
+    """Evaluate the committed parameters against the targets (no fitting, no error)."""
+    district = load_district() if district is None else district
+    tlist, params = load_targets(targets)
+    model = _Model(district, tlist, params)
+    base = load_scenario("baseline")
+    x0 = np.array([float(base.value(p)) for p in params])
+    return _report(tlist, model.evaluate(x0), params, x0, x0)
+
+
+def calibrate(district: District | None = None, targets: str | Path = DEFAULT_TARGETS,
+              write: bool = False) -> CalibrationReport:
+    """Fit the free parameters to the targets; optionally write them into params/baseline.yaml."""
+    from scipy.optimize import least_squares
+
+    from ..inputs.schema import field_bounds
+
+    district = load_district() if district is None else district
+    tlist, params = load_targets(targets)
+    model = _Model(district, tlist, params)
+    base = load_scenario("baseline")
+    x0 = np.array([float(base.value(p)) for p in params])
+    bounds = np.array([[b if b is not None else np.inf * s for b, s in zip(field_bounds(p), (-1, 1))]
+                       for p in params]).T
+    goal = np.array([t.value for t in tlist])
+    tol = np.array([t.tolerance for t in tlist])
+
+    def residuals(x):
+        r = (model.evaluate(x) - goal) / tol
+        return np.where(np.isfinite(r), r, 1e6)
+
+    fit = least_squares(residuals, np.clip(x0, bounds[0] + 1e-9, bounds[1] - 1e-9), bounds=bounds,
+                        x_scale=1.0, diff_step=1e-4, xtol=1e-10, ftol=1e-10)
+    x = np.round(fit.x, 4)  # the precision written to the YAML file
+    report = _report(tlist, model.evaluate(x), params, x, x0, message=f"least_squares: {fit.message}")
+    if not report.all_met:
+        raise _unmet_error(report, "calibration failed")
+    if write:
+        write_parameters(report.parameters, [f"{t.scenario} {t.indicator} {t.year} = {t.value:g}" for t in tlist],
+                         targets_file=_display(targets))
+    return report
+
+
+# ------------------------------------------------------------------ writing back
+_LEAF = re.compile(r"^(?P<indent>\s*)(?P<key>[A-Za-z_][\w]*):\s*(?P<rest>.*)$")
+
+
+def write_parameters(values: dict[str, float], targets: list[str], path: str | Path | None = None,
+                     date: str | None = None, targets_file: str = str(DEFAULT_TARGETS)) -> Path:
+    """Rewrite the ``value`` and ``source`` of each leaf's inline mapping in baseline.yaml.
+
+    ``targets`` are short descriptions (``id = value``) recorded in the source.
+    """
+    path = Path(path) if path is not None else params_dir() / "baseline.yaml"
+    date = date or _dt.date.today().isoformat()
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    source = f"calibrated {date}: {'; '.join(targets)} ({targets_file}, sources there)".replace('"', "'")
+    for dotted, value in values.items():
+        i = _find_leaf(lines, dotted, path)
+        line = lines[i]
+        new = re.sub(r"(\{\s*value:\s*)[^,}]+", lambda m: m.group(1) + _fmt(value), line, count=1)
+        new = re.sub(r'(source:\s*)("(?:[^"\\]|\\.)*"|[^,}]+)', lambda m: m.group(1) + f'"{source}"', new, count=1)
+        lines[i] = new
+    text = "".join(lines)
+    yaml.safe_load(text)  # still valid YAML
+    tmp = path.with_suffix(".yaml.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def _display(path: str | Path) -> str:
+    p = _resolve(path).resolve()
+    try:
+        return str(p.relative_to(params_dir().parent.resolve()))
+    except ValueError:
+        return str(p)
+
+
+def _fmt(v: float) -> str:
+    s = f"{v:.4f}".rstrip("0")
+    return s + "0" if s.endswith(".") else s
+
+
+def _find_leaf(lines: list[str], dotted: str, path: Path) -> int:
+    want = dotted.split(".")
+    stack: list[tuple[int, str]] = []
+    for i, line in enumerate(lines):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        m = _LEAF.match(line)
+        if not m:
+            continue
+        indent = len(m.group("indent"))
+        while stack and stack[-1][0] >= indent:
+            stack.pop()
+        stack.append((indent, m.group("key")))
+        if [k for _, k in stack] == want:
+            if not m.group("rest").startswith("{") or "value:" not in m.group("rest"):
+                raise CalibrationError(f"{path}: {dotted}: expected an inline '{{value: ..., unit: ..., source: ...}}' "
+                                       f"leaf on line {i + 1}")
+            return i
+    raise CalibrationError(f"{path}: {dotted}: leaf not found")
+
+
+# ------------------------------------------------------------------ CLI
+def add_cli(subparsers) -> None:
+    p = subparsers.add_parser("calibrate", help="fit the free intercepts to the district's targets")
+    p.add_argument("--targets", default=str(DEFAULT_TARGETS), help="targets file (default: %(default)s)")
+    p.add_argument("--district", default=None, help="district folder (default: data/banan)")
+    p.add_argument("--write", action="store_true", help="write the fitted values into params/baseline.yaml")
+    p.add_argument("--check", action="store_true", help="only evaluate the committed parameters")
+    p.set_defaults(func=_cli)
+
+
+def _cli(args) -> int:
+    try:
+        district = load_district(args.district)
+        if args.check:
+            report = check(district, args.targets)
+            print(report)
+            return 0 if report.all_met else 1
+        report = calibrate(district, args.targets, write=args.write)
+    except CalibrationError as exc:
+        if exc.report is not None:
+            print(exc.report)
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except (ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(report)
+    if args.write:
+        print("wrote the fitted values into params/baseline.yaml")
+    return 0

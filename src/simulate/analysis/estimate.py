@@ -1,0 +1,352 @@
+"""Statistical estimation with statsmodels: simulated pupil microdata and real data.
+
+Simulated microdata (does a regression recover the model's own dropout hazard?)
+-----------------------------------------------------------------------------
+:func:`microdata` draws pupil-years at risk from the cells of simulated runs
+(one row per pupil-year: school covariates, group flags, learning, aid
+exposure, monitoring and pairing coverage) and draws whether each pupil
+dropped out as a Bernoulli variate with the *engine's own* hazard array
+(:func:`simulate.model.levers.dropout.hazard`, as computed inside the engine's year
+step; nothing here re-implements the hazard). :func:`fit_dropout_logit` fits a
+discrete-time hazard model (a logit on pupil-years, with stage and grade
+terms) and :func:`true_coefficients` gives the engine's log-odds coefficients
+under the same covariate names, so :func:`recovery_table` can show whether the
+estimates cover the truth.
+
+Identification: monitoring and pairing coverage and aid amounts are policy
+values shared by every pupil of a scenario-year, and aid differs only between
+poor and other pupils. Within one scenario they are collinear with the
+intercept or a group flag; pool several scenarios (``baseline``, ``no_policy``,
+``targeted_aid``, ``intensive_control``) to identify them. Terms without
+independent variation are dropped by the fit and their true effect is folded
+into the terms they are collinear with (:func:`recovery_table`). Disabled
+pupils unable to attend who are not taught at home leave with certainty
+(``with_home_teaching``): their hazard is a mixture, not a logit, so those rows
+are flagged ``logistic_hazard = False`` and left out of the fit.
+
+Real data: statsmodels' star98 (California, 1998)
+-------------------------------------------------
+:func:`star98_glm` reproduces the statsmodels GLM Binomial example (303
+districts; pupils above vs below the national maths median on 20 covariates
+including interactions, constant last; published coefficients in
+``context/evidence.md``: LOWINC −0.016815, PERSPENK −1.952161, PTRATIO
+−0.334086, constant 2.958878). :func:`star98_elasticities` turns it into
+elasticities usable as priors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..model import engine
+from ..inputs.district import GROUP_FLAGS, District
+from ..model.levers.common import LOCATIONS
+from ..randomness import stream
+from ..inputs.scenario import Scenario, load_scenario
+
+__all__ = ["COVARIATES", "microdata", "true_coefficients", "fit_dropout_logit", "recovery_table",
+           "joint_wald_pvalue", "star98_glm", "star98_elasticities", "STAR98_PUBLISHED"]
+
+#: Covariates of the dropout logit, in the engine's parameterisation (town schools, primary stage = reference).
+COVARIATES = ("junior", "grade_in_stage", "poor", "left_behind", "disabled", "migrant",
+              "location_urban", "location_rural", "location_mountain", "learning", "facility",
+              "boarding_share", "aid_exposure", "monitoring_coverage", "pairing_exposure")
+REFERENCE_LOCATION = "town"
+PRIMARY_GRADES = engine.PRIMARY_GRADES
+
+
+# ------------------------------------------------------------------ true coefficients
+def true_coefficients(scenario: Scenario | str = "baseline", year: int | None = None) -> pd.Series:
+    """The engine's log-odds coefficients of the dropout hazard by covariate name (see module docstring).
+
+    ``Intercept`` is the primary-stage intercept of a town school (the
+    reference location); ``junior`` the junior minus primary intercept;
+    ``location_*`` differences from town; ``aid_exposure`` multiplies
+    ln(1 + aid / reference yuan) (negative: aid lowers dropout);
+    ``monitoring_coverage`` and ``pairing_exposure`` (left-behind × pairing
+    coverage) are the effects at full coverage. Values at ``year``
+    (default: the scenario's start year), central values (no sampling).
+    """
+    s = load_scenario(scenario) if isinstance(scenario, (str, Path)) else scenario
+    def v(path):
+        return float(s.value("dropout." + path, year))
+    h = "hazard."
+    town = v(f"{h}location_log_odds.{REFERENCE_LOCATION}")
+    values = {
+        "Intercept": v(f"{h}intercept_primary_log_odds") + town,
+        "junior": v(f"{h}intercept_junior_log_odds") - v(f"{h}intercept_primary_log_odds"),
+        "grade_in_stage": v(f"{h}grade_slope_log_odds"),
+        **{flag: v(f"{h}group_log_odds.{flag}") for flag in GROUP_FLAGS},
+        **{f"location_{loc}": v(f"{h}location_log_odds.{loc}") - town
+           for loc in LOCATIONS if loc != REFERENCE_LOCATION},
+        "learning": v(f"{h}learning_log_odds_per_sd"),
+        "facility": v(f"{h}facility_log_odds_per_index_point"),
+        "boarding_share": v(f"{h}boarding_log_odds"),
+        "aid_exposure": -v("aid_effect.log_odds_per_log_yuan"),
+        "monitoring_coverage": v("monitoring.hazard_log_odds"),
+        "pairing_exposure": v("pairing.hazard_log_odds"),
+    }
+    return pd.Series(values, name="true").loc[["Intercept", *COVARIATES]]
+
+
+# ------------------------------------------------------------------ microdata
+def _run_spec(item) -> tuple[District, Scenario, int, int, str]:
+    """(district, scenario, years, seed, mode) of a Result or of run() keyword arguments."""
+    from ..inputs.load import load_district
+    from .result import Result
+
+    if isinstance(item, Result):
+        return item.district, item.scenario, len(item.years), item.seed, item.mode
+    if isinstance(item, Mapping):
+        unknown = set(item) - {"district", "scenario", "years", "seed", "mode"}
+        if unknown:
+            raise ValueError(f"microdata: unknown run argument(s) {sorted(unknown)}; "
+                             "expected district, scenario, years, seed, mode")
+        district = item["district"] if item.get("district") is not None else load_district()
+        scenario = item.get("scenario", "baseline")
+        scenario = load_scenario(scenario) if isinstance(scenario, (str, Path)) else scenario
+        return district, scenario, int(item.get("years", 7)), int(item.get("seed", 0)), item.get("mode", "expected")
+    raise TypeError(f"microdata: expected a Result or a dict of run() arguments, got {type(item).__name__}")
+
+
+def _cell_frame(district: District, scenario: Scenario, years: int, seed: int, mode: str) -> pd.DataFrame:
+    """Every (year, school, grade, group) cell with pupils at risk: covariates and the engine's hazard.
+
+    Replays the engine's loop (same state, same random streams as
+    :func:`simulate.model.engine.simulate` with one draw at central values) and
+    reads the hazard the year step uses (``apply_dropout_controls``).
+    """
+    cells = engine.cells_of(district)
+    start = scenario.start_year
+    state = engine.initial_state(district, cells, scenario.resolve(start, None), 1)
+    n_school, n_grade, n_group = district.enrolled.shape
+    school_idx, grade_idx, group_idx = (a.ravel() for a in np.indices((n_school, n_grade, n_group)))
+    flags = cells.flags[group_idx]
+    schools = district.schools
+    frames = []
+    for t in range(years):
+        p = scenario.resolve(start + t, None)
+        money = engine.allocate_budget(state, cells, p)
+        controls = engine.apply_dropout_controls(state, cells, p, money)
+        learning_start = state.learning
+        state, year = engine.year_step(state, cells, p, start + t, t, mode, seed, 0)
+        d = p.dropout
+        full = (1, n_school, n_grade, n_group)
+        def cell(x):
+            return np.broadcast_to(np.asarray(x, dtype=float), full)[0].ravel()
+        home_gap = float(d.home_teaching.cannot_attend_share) * (1.0 - float(d.home_teaching.coverage))
+        df = pd.DataFrame({
+            "year": start + t,
+            "school_id": schools["school_id"].to_numpy()[school_idx],
+            "location": np.asarray(LOCATIONS, dtype=object)[cells.location_code[school_idx]],
+            "level": schools["level"].to_numpy()[school_idx],
+            "grade": grade_idx + 1,
+            "junior": (grade_idx >= PRIMARY_GRADES).astype(int),
+            "grade_in_stage": np.where(grade_idx >= PRIMARY_GRADES, grade_idx - PRIMARY_GRADES, grade_idx),
+            **{flag: flags[:, j].astype(int) for j, flag in enumerate(GROUP_FLAGS)},
+            **{f"location_{loc}": (cells.location_code[school_idx] == LOCATIONS.index(loc)).astype(int)
+               for loc in LOCATIONS if loc != REFERENCE_LOCATION},
+            "learning": cell(learning_start),
+            "facility": cell(money.facility[:, :, None, None]),
+            "boarding_share": cell(cells.boarding_share[:, :, None, None]),
+            "aid_yuan": cell(money.aid_per_pupil),
+            "aid_exposure": np.log1p(cell(money.aid_per_pupil) / float(d.aid_effect.reference_yuan)),
+            "monitoring_coverage": float(d.monitoring.coverage),
+            "pairing_coverage": float(d.pairing.coverage),
+            "pairing_exposure": flags[:, 1] * float(d.pairing.coverage),
+            "logistic_hazard": ~flags[:, 2] | (home_gap == 0.0),
+            "hazard": cell(controls.hazard),
+            "at_risk": cell(year.flows.at_risk),
+        })
+        frames.append(df[df["at_risk"] > 0])
+    out = pd.concat(frames, ignore_index=True)
+    out.insert(0, "scenario", scenario.name)
+    return out
+
+
+def microdata(runs, n_pupils: int | None = 100_000, seed: int = 0) -> pd.DataFrame:
+    """Pupil-year rows drawn from simulated runs, with a Bernoulli dropout outcome.
+
+    ``runs``: a :class:`~simulate.Result`, a dict of :func:`simulate.run`
+    arguments, or a list of either (rows are stacked with a ``scenario``
+    column). ``n_pupils`` pupil-years are drawn per run, each cell with
+    probability proportional to its pupils at risk (``None``: every pupil at
+    risk, cell counts rounded). ``dropped`` ~ Bernoulli(``hazard``), the
+    engine's hazard of the pupil's cell; the random numbers come from
+    ``stream(seed, "microdata", run index)``.
+    """
+    if isinstance(runs, Mapping) or not isinstance(runs, Sequence):
+        runs = [runs]
+    if n_pupils is not None and (not isinstance(n_pupils, (int, np.integer)) or n_pupils < 1):
+        raise ValueError(f"microdata: n_pupils must be a positive integer or None, got {n_pupils!r}")
+    frames = []
+    for i, item in enumerate(runs):
+        cells = _cell_frame(*_run_spec(item))
+        rng = stream(seed, "microdata", i)
+        w = cells["at_risk"].to_numpy()
+        counts = (np.rint(w).astype(np.int64) if n_pupils is None
+                  else rng.multinomial(int(n_pupils), w / w.sum()))
+        rows = cells.loc[np.repeat(np.arange(len(cells)), counts)].reset_index(drop=True)
+        rows["dropped"] = (rng.random(len(rows)) < rows["hazard"].to_numpy()).astype(int)
+        frames.append(rows.drop(columns="at_risk"))
+    return pd.concat(frames, ignore_index=True)
+
+
+# ------------------------------------------------------------------ fitting
+def identified_terms(df: pd.DataFrame, terms: Sequence[str] = COVARIATES) -> tuple[list[str], list[str]]:
+    """Split ``terms`` into those with independent variation in ``df`` and those collinear (kept, dropped)."""
+    x = np.ones((len(df), 1))
+    kept, dropped = [], []
+    for term in terms:
+        trial = np.column_stack([x, df[term].to_numpy(dtype=float)])
+        if np.linalg.matrix_rank(trial, tol=1e-8 * max(1.0, np.abs(trial).max())) > x.shape[1]:
+            x, kept = trial, kept + [term]
+        else:
+            dropped.append(term)
+    return kept, dropped
+
+
+def fit_dropout_logit(df: pd.DataFrame, terms: Sequence[str] = COVARIATES):
+    """Discrete-time hazard of dropout: a logit of ``dropped`` on pupil-year covariates (statsmodels).
+
+    Uses rows with ``logistic_hazard`` (see module docstring) and the
+    ``terms`` with independent variation; the dropped terms are stored as
+    ``fit.dropped_terms``. Returns the statsmodels results (``.params``,
+    ``.conf_int()``, ``.summary()``).
+    """
+    import statsmodels.api as sm
+
+    missing = [c for c in (*terms, "dropped") if c not in df.columns]
+    if missing:
+        raise ValueError(f"fit_dropout_logit: column(s) {missing} missing; build the data with microdata()")
+    data = df[df["logistic_hazard"]] if "logistic_hazard" in df.columns else df
+    kept, dropped = identified_terms(data, terms)
+    exog = data[kept].astype(float)
+    exog.insert(0, "Intercept", 1.0)
+    fit = sm.Logit(data["dropped"].to_numpy(dtype=float), exog).fit(disp=0, maxiter=100)
+    fit.dropped_terms = dropped
+    return fit
+
+
+def folded_truth(truth: pd.Series, df: pd.DataFrame, kept: Sequence[str], dropped: Sequence[str]) -> pd.Series:
+    """True coefficients of the kept terms once each dropped (collinear) term is expressed through them.
+
+    If x_d = Σ a_k x_k exactly in the data, β_d x_d adds β_d a_k to term k.
+    """
+    out = truth.loc[["Intercept", *kept]].copy()
+    if not dropped:
+        return out
+    x = np.column_stack([np.ones(len(df)), df[list(kept)].to_numpy(dtype=float)])
+    for term in dropped:
+        a, *_ = np.linalg.lstsq(x, df[term].to_numpy(dtype=float), rcond=None)
+        out += truth[term] * a
+    return out
+
+
+def recovery_table(fit, truth: pd.Series, df: pd.DataFrame, level: float = 0.95,
+                   simultaneous: bool = True) -> pd.DataFrame:
+    """Estimate, standard error, interval and the true value per fitted term; ``covered`` if inside.
+
+    With ``simultaneous`` the intervals are Bonferroni-adjusted so that all
+    of them cover the truth with probability ≥ ``level`` (a family of 15
+    separate 95% intervals misses at least once about half the time).
+    """
+    data = df[df["logistic_hazard"]] if "logistic_hazard" in df.columns else df
+    kept = [t for t in fit.params.index if t != "Intercept"]
+    true = folded_truth(truth, data, kept, getattr(fit, "dropped_terms", []))
+    alpha = (1 - level) / (len(fit.params) if simultaneous else 1)
+    ci = fit.conf_int(alpha=alpha)
+    table = pd.DataFrame({"term": fit.params.index, "true": true.reindex(fit.params.index).to_numpy(),
+                          "estimate": fit.params.to_numpy(), "se": fit.bse.to_numpy(),
+                          "lo": ci[0].to_numpy(), "hi": ci[1].to_numpy()})
+    table["covered"] = (table["lo"] <= table["true"]) & (table["true"] <= table["hi"])
+    return table
+
+
+def joint_wald_pvalue(fit, table: pd.DataFrame) -> float:
+    """p-value of the Wald test that all fitted coefficients equal their true values jointly."""
+    r = np.eye(len(fit.params))
+    return float(fit.wald_test((r, table["true"].to_numpy()), scalar=True).pvalue)
+
+
+# ------------------------------------------------------------------ star98
+#: Coefficients of the statsmodels GLM Binomial example (context/evidence.md).
+STAR98_PUBLISHED = {"LOWINC": -0.016815, "PERSPENK": -1.952161, "PTRATIO": -0.334086, "const": 2.958878}
+#: star98's interaction columns as products of its base columns.
+STAR98_INTERACTIONS = {
+    "PERMINTE_AVYRSEXP": ("PERMINTE", "AVYRSEXP"), "PERMINTE_AVSAL": ("PERMINTE", "AVSALK"),
+    "AVYRSEXP_AVSAL": ("AVYRSEXP", "AVSALK"), "PERSPEN_PTRATIO": ("PERSPENK", "PTRATIO"),
+    "PERSPEN_PCTAF": ("PERSPENK", "PCTAF"), "PTRATIO_PCTAF": ("PTRATIO", "PCTAF"),
+    "PERMINTE_AVYRSEXP_AVSAL": ("PERMINTE", "AVYRSEXP", "AVSALK"),
+    "PERSPEN_PTRATIO_PCTAF": ("PERSPENK", "PTRATIO", "PCTAF"),
+}
+STAR98_ELASTICITY_VARIABLES = {
+    "PERSPENK": "spending per pupil (thousand US$)", "PTRATIO": "pupil–teacher ratio (pupils/teacher)",
+    "LOWINC": "low-income pupils (% of pupils)",
+}
+
+
+def star98_glm():
+    """The statsmodels GLM Binomial example on star98: (NABOVE, NBELOW) on all 20 columns + constant last."""
+    import statsmodels.api as sm
+
+    data = sm.datasets.star98.load_pandas()
+    exog = sm.add_constant(data.exog, prepend=False)
+    return sm.GLM(data.endog, exog, family=sm.families.Binomial()).fit()
+
+
+def _star98_share_at(base: pd.Series, params: np.ndarray, columns: Sequence[str]) -> float:
+    """Predicted share above the median with base columns at ``base`` and interactions as their products."""
+    row = {c: base[c] for c in base.index}
+    row.update({name: np.prod([base[c] for c in parts]) for name, parts in STAR98_INTERACTIONS.items()})
+    row["const"] = 1.0
+    eta = float(np.dot([row[c] for c in columns], params))
+    return 1.0 / (1.0 + np.exp(-eta))
+
+
+def star98_elasticities(fit=None, level: float = 0.9) -> pd.DataFrame:
+    """Elasticities of the share of pupils above the maths median at the district means.
+
+    Elasticity of ``x`` = d ln p / d ln x, with every base covariate at its
+    mean across the 303 districts and each interaction column equal to the
+    product of those means (so a change in spending also moves
+    spending × PTRATIO etc., as in the model); computed by a central
+    difference of ln p in ln x (relative step 1e-5). Standard errors by the
+    delta method (numerical gradient in the coefficients, the fit's
+    covariance); ``lo``/``hi`` a normal ``level`` interval. ``semi_elasticity``
+    is d logit p / dx (log-odds per unit of x) at the means.
+    """
+    import statsmodels.api as sm
+
+    fit = star98_glm() if fit is None else fit
+    exog = sm.datasets.star98.load_pandas().exog
+    base_cols = [c for c in exog.columns if c not in STAR98_INTERACTIONS]
+    means = exog[base_cols].mean()
+    columns = list(fit.params.index)
+    beta = fit.params.to_numpy()
+    cov = fit.cov_params().to_numpy()
+
+    def elasticity(var: str, b: np.ndarray) -> float:
+        step = 1e-5
+        up, down = means.copy(), means.copy()
+        up[var] *= np.exp(step)
+        down[var] *= np.exp(-step)
+        return (np.log(_star98_share_at(up, b, columns)) - np.log(_star98_share_at(down, b, columns))) / (2 * step)
+
+    from scipy.stats import norm
+    z = norm.ppf(0.5 + level / 2)
+    rows = []
+    for var, label in STAR98_ELASTICITY_VARIABLES.items():
+        e = elasticity(var, beta)
+        grad = np.array([(elasticity(var, beta + h) - elasticity(var, beta - h)) / (2 * 1e-6)
+                         for h in np.eye(len(beta)) * 1e-6])
+        se = float(np.sqrt(grad @ cov @ grad))
+        p = _star98_share_at(means, beta, columns)
+        rows.append({"variable": var, "meaning": label, "mean": float(means[var]), "share_above_median": p,
+                     "elasticity": e, "se": se, "lo": e - z * se, "hi": e + z * se,
+                     "semi_elasticity": e / (float(means[var]) * (1 - p))})
+    return pd.DataFrame(rows)

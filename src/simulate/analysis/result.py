@@ -1,0 +1,159 @@
+"""``run()`` and its :class:`Result`: tidy tables of one simulated run.
+
+Tables (pandas DataFrames, one row per observation, like Mesa's data collector):
+- ``schools``: year × school — enrolment, dropouts, teachers, pupil–teacher
+  ratio, teacher quality, facility index, spending, programme placements;
+- ``groups``: year × location × stage × group flags — enrolled, dropouts,
+  returns, out of school, mean learning;
+- ``costs``: year × lever — yuan;
+- ``indicators``: year × indicator — outcome, gap, resource-equity, balance
+  test and cost indicators (see ``outcomes.py`` and ``indicators.py``).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..inputs.district import GROUP_FLAGS, District, group_flags
+from ..model.engine import MODES, cells_of, simulate
+from ..model.levers.common import LOCATIONS
+from ..model.outcomes import safe_ratio
+from ..inputs.scenario import Scenario, load_scenario
+
+
+@dataclass(eq=False)
+class Result:
+    """The outcome of :func:`run` (one draw)."""
+
+    district: District
+    scenario: Scenario
+    years: list
+    seed: int
+    mode: str
+    runtime_seconds: float = 0.0
+    _frames: dict = field(default_factory=dict, repr=False)
+
+    @cached_property
+    def cells(self):
+        return cells_of(self.district)
+
+    @cached_property
+    def schools(self) -> pd.DataFrame:
+        meta = self.district.schools[["school_id", "name", "town", "level", "location"]]
+        frames = []
+        for y in self.years:
+            df = meta.copy()
+            df.insert(0, "year", y.year)
+            f = y.flows
+            df["enrolled"] = f.at_risk[0].sum(axis=(1, 2))
+            df["dropouts"] = f.dropouts[0].sum(axis=(1, 2))
+            df["returns"] = f.returns[0].sum(axis=(1, 2))
+            df["graduates"] = f.graduates[0].sum(axis=(1, 2))
+            df["out_of_school"] = y.ledger_end[0].sum(axis=(1, 2))
+            df["learning"] = safe_ratio((y.learning[0] * f.at_risk[0]).sum(axis=(1, 2)), df["enrolled"].to_numpy())
+            for k, v in y.schools.items():
+                df[k] = v[0]
+            df["spending_per_pupil"] = safe_ratio(df["recurrent_yuan"].to_numpy(), df["pupils"].to_numpy())
+            df["total_yuan"] = sum(v[0] for v in y.costs.values())
+            frames.append(df)
+        return pd.concat(frames, ignore_index=True)
+
+    @cached_property
+    def groups(self) -> pd.DataFrame:
+        flags = group_flags()
+        loc = self.cells.location_code
+        onehot = np.eye(len(LOCATIONS))[loc]  # (school, location)
+        rows = []
+        for y in self.years:
+            f = y.flows
+            arrays = {"enrolled": f.at_risk[0], "dropouts": f.dropouts[0], "returns": f.returns[0],
+                      "out_of_school": y.ledger_end[0], "learning_sum": y.learning[0] * f.at_risk[0]}
+            for stage, grades in (("primary", slice(0, 6)), ("junior", slice(6, 9))):
+                agg = {k: np.einsum("sl,sgk->lk", onehot, v[:, grades]) for k, v in arrays.items()}
+                for li, lname in enumerate(LOCATIONS):
+                    for k in range(flags.shape[0]):
+                        if agg["enrolled"][li, k] == 0 and agg["out_of_school"][li, k] == 0:
+                            continue
+                        row = {"year": y.year, "location": lname, "stage": stage,
+                               **{fl: bool(flags[k, j]) for j, fl in enumerate(GROUP_FLAGS)}}
+                        for key in ("enrolled", "dropouts", "returns", "out_of_school"):
+                            row[key] = agg[key][li, k]
+                        row["learning"] = agg["learning_sum"][li, k] / agg["enrolled"][li, k] \
+                            if agg["enrolled"][li, k] > 0 else np.nan
+                        rows.append(row)
+        df = pd.DataFrame(rows)
+        df["dropout_rate"] = df["dropouts"] / df["enrolled"].where(df["enrolled"] > 0)
+        return df
+
+    @cached_property
+    def costs(self) -> pd.DataFrame:
+        return pd.DataFrame([{"year": y.year, "lever": lever, "yuan": float(v[0].sum())}
+                             for y in self.years for lever, v in y.costs.items()])
+
+    @cached_property
+    def indicators(self) -> pd.DataFrame:
+        from ..measures.indicators import indicators
+
+        return indicators(self)
+
+    def indicator(self, name: str, year: int | None = None) -> float:
+        """One indicator's value (first simulated year when ``year`` is None)."""
+        t = self.indicators
+        t = t[t["indicator"] == name]
+        if t.empty:
+            raise KeyError(f"no indicator named {name!r}")
+        year = int(t["year"].min()) if year is None else year
+        return float(t.loc[t["year"] == year, "value"].iloc[0])
+
+    def manifest(self) -> dict:
+        from ..provenance import manifest
+
+        return manifest(seeds={"run": self.seed}, params_hash=self.scenario.params_hash,
+                        data_hash=self.district.data_hash,
+                        extra={"scenario": self.scenario.name, "district": self.district.name,
+                               "mode": self.mode, "years": [y.year for y in self.years],
+                               "runtime_seconds": round(self.runtime_seconds, 4)})
+
+    def to_dir(self, path: str | Path) -> Path:
+        """Write every table as CSV and Parquet plus ``manifest.json``, atomically."""
+        from ..provenance import atomic_dir, write_csv
+
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_dir(path) as tmp:
+            for name in ("schools", "groups", "costs", "indicators"):
+                df = getattr(self, name)
+                write_csv(df, tmp / f"{name}.csv")
+                df.to_parquet(tmp / f"{name}.parquet", index=False)
+            (tmp / "manifest.json").write_text(json.dumps(self.manifest(), indent=2, ensure_ascii=False) + "\n")
+        return path
+
+
+def run(district: District | None = None, scenario: Scenario | str = "baseline", years: int = 7, seed: int = 0,
+        mode: str = "expected") -> Result:
+    """Simulate ``years`` years of ``scenario`` in ``district`` (default: Banan).
+
+    ``mode="expected"`` moves expected numbers (deterministic; for widgets and
+    calibration); ``mode="stochastic"`` draws binomial pupil flows from
+    generators derived from ``seed``. Parameters are at their central values;
+    use :func:`simulate.compare` for parameter uncertainty and intervals.
+    """
+    from ..inputs.load import load_district
+
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+    if not isinstance(years, (int, np.integer)) or not 1 <= years <= 50:
+        raise ValueError(f"years must be an integer from 1 to 50, got {years!r}")
+    district = load_district() if district is None else district
+    scenario = load_scenario(scenario) if isinstance(scenario, (str, Path)) else scenario
+    start = time.perf_counter()
+    outcome = list(simulate(district, scenario, years=years, seed=seed, mode=mode, draws=1))
+    return Result(district=district, scenario=scenario, years=outcome, seed=seed, mode=mode,
+                  runtime_seconds=time.perf_counter() - start)

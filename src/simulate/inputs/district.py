@@ -1,0 +1,290 @@
+"""The district: its schools, and its pupils by school, grade and group.
+
+A district is two tidy CSV files in one folder (``data/<district>/``):
+
+``schools.csv``
+    one row per school (columns: :data:`SCHOOL_COLUMNS`).
+``enrolment.csv``
+    one row per (school, grade, group) cell with pupils enrolled and children
+    out of school at the start (columns: :data:`ENROLMENT_COLUMNS`).
+
+This module holds the :class:`District` type, the column specs and the canonical
+bytes of a district; it imports nothing of the checks. The column rules live in
+:mod:`simulate.inputs.validation`, and :mod:`simulate.inputs.load` reads a folder
+(:func:`~simulate.inputs.load.load_district`) or DataFrames in memory
+(:func:`~simulate.inputs.load.district_from_frames`, the synthesiser's way in)
+through them into a District, whose cell arrays are shaped
+``(school, grade, group)`` for the engine. Every problem found is collected and
+raised as ONE :class:`DistrictError` naming the file, the row (the CSV line
+number, header = row 1) and the column.
+
+Groups: every combination of four flags; group index
+``k = poor*1 + left_behind*2 + disabled*4 + migrant*8`` (see :func:`group_flags`).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "GRADES", "GROUP_FLAGS", "N_GROUPS", "LEVELS", "LOCATIONS", "LEVEL_GRADES",
+    "SCHOOL_COLUMNS", "ENROLMENT_COLUMNS", "group_flags", "District",
+    "DistrictError",
+]
+
+GRADES = 9  # grade index 0..8 = grades 1..9; primary 1-6, junior secondary 7-9
+GROUP_FLAGS = ("poor", "left_behind", "disabled", "migrant")
+N_GROUPS = 16
+LEVELS = ("primary", "junior", "nine_year")
+LOCATIONS = ("urban", "town", "rural", "mountain")
+LEVEL_GRADES = {"primary": (1, 6), "junior": (7, 9), "nine_year": (1, 9)}  # first, last grade
+
+SCHOOLS_FILE = "schools.csv"
+ENROLMENT_FILE = "enrolment.csv"
+
+# Column specs: name -> (kind, constraint). Kinds: "id" (non-empty school id),
+# "ref" (empty or a school id), "text" (constraint True = must be non-empty),
+# "category" (constraint = allowed values), "int"/"float" (constraint = (lo, hi),
+# None = unbounded). The order is the canonical column order of the files.
+SCHOOL_COLUMNS: dict[str, tuple[str, object]] = {
+    "school_id": ("id", None),
+    "name": ("text", True),
+    "name_en": ("text", False),
+    "town": ("text", True),
+    "town_en": ("text", False),
+    "level": ("category", LEVELS),
+    "location": ("category", LOCATIONS),
+    "boarding": ("int", (0, 1)),
+    "boarding_share": ("float", (0.0, 1.0)),
+    "teachers": ("int", (1, None)),
+    "senior_teachers": ("int", (0, None)),
+    "teacher_quality": ("float", (-5.0, 5.0)),
+    "facility_index": ("float", (0.0, 1.0)),
+    "feeder_school_id": ("ref", None),
+}
+ENROLMENT_COLUMNS: dict[str, tuple[str, object]] = {
+    "school_id": ("id", None),
+    "grade": ("int", (1, GRADES)),
+    **{flag: ("int", (0, 1)) for flag in GROUP_FLAGS},
+    "enrolled": ("int", (0, None)),
+    "out_of_school": ("int", (0, None)),
+}
+
+
+def group_flags() -> np.ndarray:
+    """(16, 4) bool matrix; row k holds the flags (poor, left_behind, disabled, migrant) of group k."""
+    return ((np.arange(N_GROUPS)[:, None] >> np.arange(len(GROUP_FLAGS))) & 1).astype(bool)
+
+
+_LEVEL_OFFERS = np.array(
+    [[LEVEL_GRADES[lv][0] <= g + 1 <= LEVEL_GRADES[lv][1] for g in range(GRADES)] for lv in LEVELS]
+)
+
+
+class DistrictError(ValueError):
+    """Bad district data. ``problems`` lists every problem; str() is a summary line plus one line each."""
+
+    def __init__(self, summary: str, problems: list[str] | None = None):
+        self.summary = summary
+        self.problems = list(problems or [])
+        super().__init__("\n".join([summary, *("  " + p for p in self.problems)]))
+
+
+# ----------------------------------------------------------------------------- the District
+@dataclass(frozen=True, eq=False)
+class District:
+    """A school district: the schools table and the initial (school, grade, group) cell arrays.
+
+    ``enrolled`` and ``out_of_school`` are read-only float64 arrays shaped
+    ``(n_schools, GRADES, N_GROUPS)``; copy them before changing state. Rows of
+    ``schools`` (RangeIndex, file order) index the first axis.
+    """
+
+    name: str
+    schools: pd.DataFrame
+    enrolled: np.ndarray
+    out_of_school: np.ndarray
+    source: str
+    data_hash: str
+
+    def __post_init__(self) -> None:
+        missing = [c for c in SCHOOL_COLUMNS if c not in self.schools.columns]
+        if missing:
+            raise DistrictError(f"{self.source}: schools table lacks columns {missing}")
+        shape = (len(self.schools), GRADES, N_GROUPS)
+        for field in ("enrolled", "out_of_school"):
+            arr = np.asarray(getattr(self, field), dtype=np.float64)
+            if arr.shape != shape:
+                raise DistrictError(f"{self.source}: {field} has shape {arr.shape}, expected {shape}")
+            if not (np.isfinite(arr).all() and (arr >= 0).all()):
+                raise DistrictError(f"{self.source}: {field} must hold finite counts ≥ 0")
+            if arr.flags.writeable or not arr.flags.owndata:  # keep a private, read-only copy
+                arr = arr.copy()
+                arr.setflags(write=False)
+            object.__setattr__(self, field, arr)
+
+    def __repr__(self) -> str:
+        return (f"District(name={self.name!r}, schools={self.n_schools}, "
+                f"pupils={self.enrolled.sum():,.0f}, source={self.source!r}, "
+                f"data_hash={self.data_hash[:12]!r})")
+
+    # -- derived per-school arrays (computed once, read-only) ---------------------------
+    @property
+    def n_schools(self) -> int:
+        return len(self.schools)
+
+    @cached_property
+    def location_code(self) -> np.ndarray:
+        """int64 (S,): index into LOCATIONS."""
+        return _codes(self.schools["location"], LOCATIONS)
+
+    @cached_property
+    def level_code(self) -> np.ndarray:
+        """int64 (S,): index into LEVELS."""
+        return _codes(self.schools["level"], LEVELS)
+
+    @cached_property
+    def offers_grade(self) -> np.ndarray:
+        """bool (S, GRADES): whether the school teaches grade index g."""
+        return _readonly(_LEVEL_OFFERS[self.level_code])
+
+    @cached_property
+    def feeder_index(self) -> np.ndarray:
+        """int64 (S,): row of the school a primary's grade-6 completers enter; -1 for others."""
+        ids = pd.Index(self.schools["school_id"].astype(str))
+        idx = ids.get_indexer(self.schools["feeder_school_id"].astype(str)).astype(np.int64)
+        idx[self.level_code != LEVELS.index("primary")] = -1
+        return _readonly(idx)
+
+    @cached_property
+    def teachers(self) -> np.ndarray:
+        return _float_col(self.schools, "teachers")
+
+    @cached_property
+    def senior_teachers(self) -> np.ndarray:
+        return _float_col(self.schools, "senior_teachers")
+
+    @cached_property
+    def teacher_quality(self) -> np.ndarray:
+        return _float_col(self.schools, "teacher_quality")
+
+    @cached_property
+    def facility_index(self) -> np.ndarray:
+        return _float_col(self.schools, "facility_index")
+
+    @cached_property
+    def boarding_share(self) -> np.ndarray:
+        return _float_col(self.schools, "boarding_share")
+
+    # -- tidy views and output -------------------------------------------------------
+    def enrolment_frame(self) -> pd.DataFrame:
+        """The long enrolment table exactly as ``enrolment.csv`` holds it (non-empty cells only)."""
+        s, g, k = np.nonzero((self.enrolled + self.out_of_school) > 0)
+        flags = group_flags()[k].astype(np.int64)
+        return pd.DataFrame({
+            "school_id": self.schools["school_id"].to_numpy(dtype=object)[s],
+            "grade": g + 1,
+            **{f: flags[:, j] for j, f in enumerate(GROUP_FLAGS)},
+            "enrolled": self.enrolled[s, g, k].astype(np.int64),
+            "out_of_school": self.out_of_school[s, g, k].astype(np.int64),
+        })
+
+    def to_dir(self, path: str | os.PathLike) -> None:
+        """Write schools.csv and enrolment.csv into ``path`` (created if needed).
+
+        Bytes are canonical (schools in district order, enrolment rows sorted by
+        school row, grade, group; floats rounded to 6 decimals), so the same
+        district always gives the same files and ``load_district(path).data_hash``
+        equals the in-memory hash. Files are written to a temporary folder inside
+        ``path`` and moved into place with os.replace: a failure leaves old files intact.
+        """
+        target = Path(path)
+        files = dict(zip((SCHOOLS_FILE, ENROLMENT_FILE), _canonical_bytes(self)))
+        target.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".district-", dir=target))
+        try:
+            for fname, data in files.items():
+                (tmp / fname).write_bytes(data)
+            for fname in files:
+                os.replace(tmp / fname, target / fname)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _codes(col: pd.Series, categories: tuple[str, ...]) -> np.ndarray:
+    return _readonly(pd.Index(categories).get_indexer(col.astype(str)).astype(np.int64))
+
+
+def _float_col(df: pd.DataFrame, col: str) -> np.ndarray:
+    return _readonly(df[col].to_numpy(dtype=np.float64, copy=True))
+
+
+def _readonly(a: np.ndarray) -> np.ndarray:
+    a.setflags(write=False)
+    return a
+
+
+# ----------------------------------------------------------------------------- canonical bytes
+def _format_floats(x: np.ndarray) -> np.ndarray:
+    """Round to 6 decimals and print without trailing zeros ('0.45', '-0.3821', '1')."""
+    s = np.char.mod("%.6f", np.round(np.asarray(x, dtype=np.float64), 6) + 0.0)
+    return np.char.rstrip(np.char.rstrip(s, "0"), ".")
+
+
+def _canonical_bytes(d: District) -> tuple[bytes, bytes]:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    cols = []
+    for col, (kind, _) in SCHOOL_COLUMNS.items():
+        values = d.schools[col]
+        if kind == "float":
+            cols.append(_format_floats(values.to_numpy(dtype=np.float64)).tolist())
+        elif kind == "int":
+            cols.append([str(v) for v in values.to_numpy(dtype=np.int64)])
+        else:
+            cols.append(values.fillna("").astype(str).tolist())
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(list(SCHOOL_COLUMNS))
+    writer.writerows(zip(*cols))
+    schools_bytes = buf.getvalue().encode("utf-8")
+
+    total = d.enrolled + d.out_of_school
+    s, g, k = np.nonzero(total > 0)
+    counts = {}
+    for field in ("enrolled", "out_of_school"):
+        v = getattr(d, field)[s, g, k]
+        if not np.array_equal(v, np.round(v)):
+            raise DistrictError(f"{d.source}: cannot write {field}: counts must be whole numbers")
+        counts[field] = v.astype(np.int64)
+    flags = group_flags()[k].astype(np.int64)
+    table = pa.table({
+        "school_id": pa.array(d.schools["school_id"].astype(str).tolist(), pa.string()).take(pa.array(s)),
+        "grade": g.astype(np.int64) + 1,
+        **{f: flags[:, j] for j, f in enumerate(GROUP_FLAGS)},
+        **counts,
+    })
+    out = io.BytesIO()
+    out.write((",".join(ENROLMENT_COLUMNS) + "\n").encode())
+    if len(s):
+        pacsv.write_csv(table, out, pacsv.WriteOptions(include_header=False, quoting_style="none"))
+    return schools_bytes, out.getvalue()
+
+
+def _hash(schools_bytes: bytes, enrolment_bytes: bytes) -> str:
+    h = hashlib.sha256()
+    h.update(schools_bytes)
+    h.update(enrolment_bytes)
+    return h.hexdigest()

@@ -1,0 +1,70 @@
+"""Reading a district: a folder of CSV files, or DataFrames in memory, through the checks into a District.
+
+:func:`load_district` reads ``schools.csv`` and ``enrolment.csv`` from a folder;
+:func:`district_from_frames` takes the same tables as DataFrames (the
+synthesiser uses it). Both run every check of :mod:`simulate.inputs.validation`
+and raise ONE :class:`~simulate.inputs.district.DistrictError` listing every
+problem, naming the file, the row (CSV line number, header = row 1) and the column.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from .district import ENROLMENT_FILE, SCHOOLS_FILE, District, DistrictError, _hash
+from .validation import _build, _read_csv, _Report
+
+__all__ = ["default_data_dir", "district_from_frames", "load_district"]
+
+
+def default_data_dir() -> Path:
+    """The folder holding district folders: $SIMULATE_DATA_DIR, else the repo's data/ (found from this file)."""
+    env = os.environ.get("SIMULATE_DATA_DIR")
+    if env:
+        return Path(env)
+    for parent in Path(__file__).resolve().parents:
+        if (parent / "data" / "banan").is_dir():
+            return parent / "data"
+    return Path.cwd() / "data"
+
+
+def district_from_frames(name: str, schools: pd.DataFrame, enrolment: pd.DataFrame,
+                         source: str = "memory") -> District:
+    """Validate a schools table and a long enrolment table (columns as in the CSV files) into a District.
+
+    Cells may be strings (as read from CSV) or numbers. Errors name
+    ``schools.csv``/``enrolment.csv`` and the row each would have in the file
+    (header = row 1). ``data_hash`` is the sha256 of the canonical CSV bytes.
+    """
+    return _build(name, schools, enrolment, source, SCHOOLS_FILE, ENROLMENT_FILE, source, None)
+
+
+def load_district(path: str | os.PathLike | None = None) -> District:
+    """Load and validate a district folder holding schools.csv and enrolment.csv.
+
+    ``path``: a folder; or a district name under :func:`default_data_dir`
+    (``"banan"``); ``None`` = the default district, data/banan. Raises one
+    :class:`DistrictError` listing every problem found.
+    """
+    if path is None:
+        folder = default_data_dir() / "banan"
+    else:
+        folder = Path(path)
+        if not folder.is_dir() and folder.name == str(path) and (default_data_dir() / folder.name).is_dir():
+            folder = default_data_dir() / folder.name
+    if not folder.is_dir():
+        raise DistrictError(f"{folder}: district folder not found",
+                            [f"{folder}: expected a folder with {SCHOOLS_FILE} and {ENROLMENT_FILE}"])
+    labels = [str(folder / f) for f in (SCHOOLS_FILE, ENROLMENT_FILE)]
+    report = _Report(*labels)
+    frames, raw = [], []
+    for label in labels:
+        df, data = _read_csv(Path(label), label, report)
+        frames.append(df)
+        raw.append(data)
+    file_hash = _hash(*raw) if None not in raw else None
+    return _build(folder.name, frames[0], frames[1], str(folder), labels[0], labels[1], str(folder),
+                  file_hash, report)

@@ -1,0 +1,373 @@
+"""Validation of district data: the checks behind :func:`~simulate.inputs.district.load_district`.
+
+Checks ``schools.csv`` and ``enrolment.csv`` (or DataFrames holding the same
+columns) against the column specs :data:`~simulate.inputs.district.SCHOOL_COLUMNS` and
+:data:`~simulate.inputs.district.ENROLMENT_COLUMNS`: every column present and no unknown
+ones; ids well formed; categories known; numbers whole / in range. Across rows
+of schools: unique school ids, senior teachers ≤ teachers, boarding share 0 for
+non-boarding schools, every primary school feeding an existing junior or
+nine_year school (and no other school having a feeder). Across tables: every
+enrolment row names a known school and a grade that school offers, with no
+duplicate (school, grade, group) cells. Every problem found is collected by
+_Report and raised as ONE :class:`~simulate.inputs.district.DistrictError` naming the
+file, the row (CSV line number, header = row 1) and the column. :func:`_build`
+turns valid tables into a :class:`~simulate.inputs.district.District`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import io
+from functools import cached_property
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from .district import (
+    _LEVEL_OFFERS, ENROLMENT_COLUMNS, GRADES, GROUP_FLAGS, LEVEL_GRADES, LEVELS, N_GROUPS,
+    SCHOOL_COLUMNS, District, DistrictError, _canonical_bytes, _hash,
+)
+
+_ID_PATTERN = r"[\w.\-]+"  # letters (any script), digits, '_', '.', '-': never needs CSV quoting
+_MAX_SHOWN = 20  # rows listed per (file, column, problem); the rest are counted
+
+
+# ----------------------------------------------------------------------------- reading
+def _read_csv(path: Path, label: str, report: "_Report") -> tuple[pd.DataFrame | None, bytes | None]:
+    if not path.is_file():
+        report.add(label, f"{label}: file not found")
+        return None, None
+    data = path.read_bytes()
+    try:
+        df = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, na_filter=False,
+                         encoding="utf-8-sig")
+    except pd.errors.EmptyDataError:
+        report.add(label, f"{label}: file is empty (expected a header row)")
+        return None, data
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        report.add(label, f"{label}: not a readable UTF-8 CSV file: {str(exc).strip()}")
+        return None, data
+    df.columns = [str(c).strip() for c in df.columns]
+    return df, data
+
+
+# ----------------------------------------------------------------------------- validation
+class _Report:
+    """Collects problems per file; rows are listed up to _MAX_SHOWN per (file, column, problem).
+
+    Problems print file by file (in the order files were first named), by row.
+    """
+
+    _LAST = 1 << 62  # sorts "... and N more" lines after a file's listed rows
+
+    def __init__(self, *labels: str) -> None:
+        self.entries: list[tuple[str, int, str]] = []
+        self.counts: dict[str, int] = dict.fromkeys(labels, 0)
+
+    def __bool__(self) -> bool:
+        return bool(self.entries)
+
+    def add(self, label: str, line: str, row: int = 0, n: int = 1) -> None:
+        self.entries.append((label, row, line))
+        self.counts[label] = self.counts.get(label, 0) + n
+
+    def rows(self, label: str, column: str, positions: np.ndarray, describe: Callable[[int], str]) -> None:
+        positions = np.asarray(positions)
+        for p in positions[:_MAX_SHOWN]:
+            self.add(label, f"{label} row {int(p) + 2}, column '{column}': {describe(int(p))}", int(p) + 2)
+        if len(positions) > _MAX_SHOWN:
+            self.add(label, f"{label}, column '{column}': ... and {len(positions) - _MAX_SHOWN} "
+                            "more rows with the same problem", self._LAST, len(positions) - _MAX_SHOWN)
+
+    def error(self, where: str) -> DistrictError:
+        total = sum(self.counts.values())
+        noun = "problem" if total == 1 else "problems"
+        labels = [lab for lab, n in self.counts.items() if n]
+        if len(labels) == 1:
+            summary = f"{labels[0]}: {total} {noun}"
+        else:
+            parts = ", ".join(f"{self.counts[lab]} in {Path(lab).name}" for lab in labels)
+            summary = f"{where}: {total} {noun} ({parts})"
+        order = {lab: i for i, lab in enumerate(self.counts)}
+        ranked = sorted(enumerate(self.entries), key=lambda e: (order[e[1][0]], e[1][1], e[0]))
+        return DistrictError(summary, [line for _, (_, _, line) in ranked])
+
+
+def _show(v: str) -> str:
+    if v == "":
+        return "an empty cell"
+    try:
+        float(v)
+        return v
+    except ValueError:
+        return f"'{v}'"
+
+
+def _expected(kind: str, rule: object) -> str:
+    if kind == "int" and rule == (0, 1):
+        return "expected 0 or 1"
+    lo, hi = rule  # type: ignore[misc]
+    noun = "an integer" if kind == "int" else "a number"
+    if lo is not None and hi is not None:
+        return f"expected {noun} from {lo:g} to {hi:g}"
+    if lo is not None:
+        return f"expected {noun} ≥ {lo:g}"
+    return f"expected {noun}"
+
+
+class _Text:
+    """A text column as codes into its stripped unique values: fast for long repetitive columns."""
+
+    def __init__(self, series: pd.Series) -> None:
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            codes = series.cat.codes.to_numpy(dtype=np.int64)
+            uniq = series.cat.categories.to_numpy(dtype=object)
+        else:
+            codes, uniq = pd.factorize(series, use_na_sentinel=True)
+            uniq = np.asarray(uniq, dtype=object)
+        self.uniq = np.array([str(u).strip() for u in uniq] + [""], dtype=object)
+        self.codes = np.where(codes < 0, len(self.uniq) - 1, codes).astype(np.int64)
+
+    def __getitem__(self, p: int) -> str:
+        return self.uniq[self.codes[p]]
+
+    @cached_property
+    def values(self) -> np.ndarray:
+        return self.uniq[self.codes]
+
+    @cached_property
+    def series(self) -> pd.Series:
+        return pd.Series(self.values, dtype=object)
+
+    def check(self, test: Callable[[pd.Series], pd.Series]) -> np.ndarray:
+        """Apply a vectorised test to the unique values; returns the row mask."""
+        return test(pd.Series(self.uniq, dtype=object)).to_numpy(dtype=bool)[self.codes]
+
+
+def _numbers(series: pd.Series) -> tuple[np.ndarray, Callable[[int], str]]:
+    """Cells as float64 (NaN where not a number) and a function giving a cell's text."""
+    if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+        x = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        return x, lambda p: "" if np.isnan(x[p]) else str(series.iloc[p])
+    text = _Text(series)
+    xu = pd.to_numeric(pd.Series(text.uniq, dtype=object), errors="coerce").to_numpy(dtype=np.float64)
+    return xu[text.codes], text.__getitem__
+
+
+_TEXT_TESTS: dict[str, Callable[[pd.Series, object], pd.Series]] = {
+    "category": lambda u, rule: u.isin(rule),
+    "id": lambda u, rule: u.str.fullmatch(_ID_PATTERN).fillna(False),
+    "ref": lambda u, rule: (u == "") | u.str.fullmatch(_ID_PATTERN).fillna(False),
+    "text": lambda u, rule: (u != "") if rule else pd.Series(True, index=u.index),
+}
+
+
+def _check_table(df: pd.DataFrame | None, spec: dict, label: str, rep: _Report) -> dict | None:
+    """Per-column checks driven by ``spec``. Returns {column: (values, ok mask)} for present columns
+    (values: int64/float64 arrays, or a _Text for text kinds) and "_n", the number of rows."""
+    if df is None:
+        return None
+    df = df.reset_index(drop=True)
+    for col in spec:
+        if col not in df.columns:
+            rep.add(label, f"{label}: missing column '{col}'")
+    for col in df.columns:
+        if col not in spec:
+            close = difflib.get_close_matches(str(col), list(spec), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            rep.add(label, f"{label}: unknown column '{col}'{hint}")
+    out: dict = {"_n": len(df)}
+    for col, (kind, rule) in spec.items():
+        if col not in df.columns:
+            continue
+        if kind in ("int", "float"):
+            x, raw = _numbers(df[col])
+            lo, hi = rule
+            ok = np.isfinite(x)
+            if kind == "int":
+                ok &= np.floor(np.where(ok, x, 0)) == np.where(ok, x, 0)
+            with np.errstate(invalid="ignore"):
+                if lo is not None:
+                    ok &= x >= lo
+                if hi is not None:
+                    ok &= x <= hi
+            values = np.where(ok, x, 0).astype(np.int64 if kind == "int" else np.float64)
+            msg = _expected(kind, rule)
+            rep.rows(label, col, np.flatnonzero(~ok), lambda p: f"{msg}, got {_show(raw(p))}")
+        else:
+            values = _Text(df[col])
+            ok = values.check(lambda u, r=rule, k=kind: _TEXT_TESTS[k](u, r))
+            rep.rows(label, col, np.flatnonzero(~ok),
+                     lambda p, k=kind, r=rule: _text_problem(k, r, values[p]))
+        out[col] = (values, ok)
+    return out
+
+
+def _text_problem(kind: str, rule: object, v: str) -> str:
+    if kind == "category":
+        options = ", ".join(rule)  # type: ignore[arg-type]
+        if v == "":
+            return f"expected one of {options}, got an empty cell"
+        close = difflib.get_close_matches(v, list(rule), n=1)  # type: ignore[arg-type]
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        return f"'{v}' is not one of {options}{hint}"
+    if v == "":
+        return "expected a non-empty value, got an empty cell"
+    return f"expected a school id (letters, digits, '_', '.', '-'), got '{v}'"
+
+
+def _join_rows(positions) -> str:
+    rows = [str(int(p) + 2) for p in positions]
+    return rows[0] if len(rows) == 1 else ", ".join(rows[:-1]) + " and " + rows[-1]
+
+
+def _check_schools(t: dict | None, label: str, rep: _Report) -> None:
+    """Rules across columns and rows of the schools table."""
+    if t is None:
+        return
+    if t["_n"] == 0:
+        rep.add(label, f"{label}: no schools (the file has a header but no rows)")
+        return
+    primary = LEVELS.index("primary")
+    if "school_id" in t:
+        ids, ok = t["school_id"][0].series, t["school_id"][1]
+        dup = ids[ok & ids.duplicated(keep=False).to_numpy()]
+        _report_groups(rep, label, dup, lambda sid, rows: (
+            f"{label} rows {_join_rows(rows)}, column 'school_id': duplicate school id '{sid}'"))
+    if "teachers" in t and "senior_teachers" in t:
+        (tt, ok1), (st, ok2) = t["teachers"], t["senior_teachers"]
+        bad = np.flatnonzero(ok1 & ok2 & (st > tt))
+        rep.rows(label, "senior_teachers", bad, lambda p: f"{st[p]} is more than teachers ({tt[p]})")
+    if "boarding" in t and "boarding_share" in t:
+        (b, ok1), (bs, ok2) = t["boarding"], t["boarding_share"]
+        bad = np.flatnonzero(ok1 & ok2 & (b == 0) & (bs > 0))
+        rep.rows(label, "boarding_share", bad, lambda p: f"must be 0 when boarding is 0, got {bs[p]:g}")
+    if "feeder_school_id" in t and "level" in t and "school_id" in t:
+        (feed, okf), (lev, okl) = t["feeder_school_id"], t["level"]
+        feed, lev, ids = feed.series, lev.values, t["school_id"][0].series
+        code = pd.Index(LEVELS).get_indexer(lev)
+        feeder_row = _row_of(ids, feed)
+        is_primary = okl & (code == primary)
+        has = okf & (feed != "").to_numpy()
+        rep.rows(label, "feeder_school_id", np.flatnonzero(is_primary & okf & ~has),
+                 lambda p: f"primary school '{ids[p]}' has no feeder school (the cell is empty)")
+        rep.rows(label, "feeder_school_id", np.flatnonzero(is_primary & has & (feeder_row < 0)),
+                 lambda p: f"'{feed[p]}' is not a school in {Path(label).name}")
+        target_primary = has & (feeder_row >= 0) & (code[np.maximum(feeder_row, 0)] == primary)
+        rep.rows(label, "feeder_school_id", np.flatnonzero(is_primary & target_primary),
+                 lambda p: f"'{feed[p]}' is a primary school; a feeder must be a junior or nine_year school")
+        rep.rows(label, "feeder_school_id", np.flatnonzero(okl & (code != primary) & has),
+                 lambda p: f"must be empty for a {lev[p]} school (only primary schools have a feeder), "
+                           f"got '{feed[p]}'")
+
+
+def _row_of(ids: pd.Series, wanted) -> np.ndarray:
+    """Row of each wanted id in ``ids`` (its first row if repeated); -1 when absent."""
+    if ids.is_unique:
+        return pd.Index(ids).get_indexer(wanted).astype(np.int64)
+    first = ~ids.duplicated(keep="first").to_numpy()
+    pos = pd.Index(ids[first]).get_indexer(wanted)
+    return np.where(pos >= 0, np.flatnonzero(first)[np.maximum(pos, 0)], -1).astype(np.int64)
+
+
+def _report_groups(rep: _Report, label: str, dup: pd.Series, describe: Callable[[object, list], str]) -> None:
+    """One problem per group of rows sharing a value of ``dup`` (index = row positions)."""
+    groups = list(dup.groupby(dup, sort=False).groups.items())
+    for value, rows in groups[:_MAX_SHOWN]:
+        rep.add(label, describe(value, list(rows)), int(rows[0]) + 2)
+    if len(groups) > _MAX_SHOWN:
+        rep.add(label, f"{label}: ... and {len(groups) - _MAX_SHOWN} more groups of duplicate rows",
+                _Report._LAST, len(groups) - _MAX_SHOWN)
+
+
+def _check_enrolment(e: dict | None, s: dict | None, label: str, school_label: str, rep: _Report):
+    """Rules linking enrolment rows to schools; returns (school row, grade index, group) per row or None."""
+    if e is None:
+        return None
+    n = e["_n"]
+    need = ["school_id", "grade", *GROUP_FLAGS, "enrolled", "out_of_school"]
+    ok = np.ones(n, bool)
+    for col in need:
+        if col in e:
+            ok &= e[col][1]
+    sfile = Path(school_label).name
+    sidx = np.full(n, -1, np.int64)
+    if s is not None and "school_id" in s and "school_id" in e:
+        ids = s["school_id"][0].series
+        eid, eok = e["school_id"]
+        sidx = _row_of(ids, eid.uniq)[eid.codes]
+        rep.rows(label, "school_id", np.flatnonzero(eok & (sidx < 0)),
+                 lambda p: f"unknown school '{eid[p]}' (not in {sfile})")
+        if "grade" in e and "level" in s:
+            lev, lok = s["level"]
+            code = pd.Index(LEVELS).get_indexer(lev.values).astype(np.int64)
+            grade, gok = e["grade"]
+            known = (sidx >= 0) & gok
+            sc = code[np.maximum(sidx, 0)]
+            valid_level = known & lok.astype(bool)[np.maximum(sidx, 0)] & (sc >= 0)
+            offered = _LEVEL_OFFERS[np.maximum(sc, 0), np.clip(grade - 1, 0, GRADES - 1)]
+            bad = np.flatnonzero(valid_level & ~offered)
+            rep.rows(label, "grade", bad, lambda p: (
+                f"school '{eid[p]}' is a {LEVELS[sc[p]]} school (grades "
+                f"{LEVEL_GRADES[LEVELS[sc[p]]][0]}–{LEVEL_GRADES[LEVELS[sc[p]]][1]}) "
+                f"and does not offer grade {grade[p]}"))
+            ok[bad] = False
+    else:
+        ok &= False
+    if not all(c in e for c in need):
+        return None
+    ok &= sidx >= 0
+    grade = e["grade"][0]
+    group = sum(e[f][0] << j for j, f in enumerate(GROUP_FLAGS))
+    key = (sidx * GRADES + grade - 1) * N_GROUPS + group
+    if np.all(np.diff(key[ok]) > 0):  # canonical files are sorted: no duplicates, no sort needed
+        dup = pd.Series([], dtype=np.int64)
+    else:
+        keyed = pd.Series(np.where(ok, key, -1 - np.arange(n)))
+        dup = keyed[keyed.duplicated(keep=False).to_numpy() & ok]
+    eid = e["school_id"][0]
+
+    def describe(_key: object, rows: list) -> str:
+        p = rows[0]
+        flags = ", ".join(f"{f}={e[f][0][p]}" for f in GROUP_FLAGS)
+        return (f"{label} rows {_join_rows(rows)}: duplicate row for school '{eid[p]}', "
+                f"grade {grade[p]}, {flags}")
+
+    _report_groups(rep, label, dup, describe)
+    if len(dup) or rep:
+        return None
+    return sidx, grade - 1, group
+
+
+def _build(name: str, schools: pd.DataFrame | None, enrolment: pd.DataFrame | None, source: str,
+           s_label: str, e_label: str, where: str, file_hash: str | None,
+           rep: _Report | None = None) -> District:
+    rep = rep if rep is not None else _Report(s_label, e_label)
+    s = _check_table(schools, SCHOOL_COLUMNS, s_label, rep)
+    e = _check_table(enrolment, ENROLMENT_COLUMNS, e_label, rep)
+    _check_schools(s, s_label, rep)
+    cells = _check_enrolment(e, s, e_label, s_label, rep)
+    if rep or cells is None or s is None:
+        raise rep.error(where)
+    table = {}
+    for col, (kind, _) in SCHOOL_COLUMNS.items():
+        values = s[col][0]
+        if kind == "float":
+            values = np.round(values, 6) + 0.0
+        elif kind != "int":
+            values = values.values
+        table[col] = values
+    schools_df = pd.DataFrame(table)
+    shape = (len(schools_df), GRADES, N_GROUPS)
+    arrays = []
+    for field in ("enrolled", "out_of_school"):
+        a = np.zeros(shape)
+        a[cells] = e[field][0]
+        a.setflags(write=False)
+        arrays.append(a)
+    district = District(name, schools_df, arrays[0], arrays[1], source, "")
+    data_hash = file_hash if file_hash is not None else _hash(*_canonical_bytes(district))
+    object.__setattr__(district, "data_hash", data_hash)
+    return district

@@ -1,0 +1,179 @@
+"""Outcome indicators of one simulated year, vectorised over draws.
+
+Each function takes a :class:`~simulate.model.engine.Year` and the district cells and
+returns ``{indicator name: array (draw,)}``. ``run`` turns them into the tidy
+``Result.indicators`` table; ``compare`` keeps them per draw for intervals.
+
+Definitions chosen here (also in the README):
+- *dropout rate*: dropouts during the year ÷ pupils enrolled during the year
+  (start enrolment + returns), by stage (primary grades 1–6, junior 7–9).
+- *urban–rural gap*: rural and mountain schools minus urban schools (town
+  schools sit between and are in neither side). Dropout gaps are
+  disadvantaged − advantaged in percentage points; learning gaps are
+  advantaged − disadvantaged in SD: a positive gap is inequality either way.
+- *consolidation rate* (巩固率): a synthetic-cohort measure, the share of a
+  cohort that would complete grades 1–9 (or 7–9) at this year's grade-specific
+  dropout rates.
+- *disabled enrolment rate*: disabled children enrolled ÷ disabled children of
+  school age (enrolled + out of school), at the start of the year after returns.
+- *per-pupil spending*: recurrent yuan (base grant + teacher salaries + rural
+  subsidy) ÷ pupils, pooled by location.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .levers.common import LOCATIONS
+
+PRIMARY = slice(0, 6)
+JUNIOR = slice(6, 9)
+STAGES = {"all": slice(0, 9), "primary": PRIMARY, "junior": JUNIOR}
+DROPOUT_INDICATORS = ("dropout_rate", "dropout_gap.urban_rural", "dropout_gap.poor", "dropout_gap.left_behind")
+
+
+def safe_ratio(num, den):
+    """num ÷ den elementwise, NaN where den ≤ 0 (no warnings)."""
+    num, den = np.asarray(num, dtype=float), np.asarray(den, dtype=float)
+    return np.divide(num, den, out=np.full(np.broadcast(num, den).shape, np.nan), where=den > 0)
+
+
+def _sum(x, school_mask=None, group_mask=None, grades=slice(None)):
+    """Sum of a (draw, school, grade, group) array over a selection → (draw,)."""
+    y = x[:, :, grades, :]
+    if school_mask is not None:
+        y = y[:, school_mask]
+    if group_mask is not None:
+        y = y[..., group_mask]
+    return y.sum(axis=(1, 2, 3))
+
+
+def masks(cells) -> dict[str, np.ndarray]:
+    loc = cells.location_code
+    flags = cells.flags
+    return {
+        "urban": loc == LOCATIONS.index("urban"),
+        "rural": np.isin(loc, (LOCATIONS.index("rural"), LOCATIONS.index("mountain"))),
+        "poor": flags[:, 0], "non_poor": ~flags[:, 0],
+        "left_behind": flags[:, 1], "not_left_behind": ~flags[:, 1],
+        "disabled": flags[:, 2],
+    }
+
+
+SCHOOL_SETS = ("all", "urban", "rural")
+GROUP_SETS = ("all", "poor", "non_poor", "left_behind", "not_left_behind", "disabled")
+
+
+class _Totals:
+    """Sums of one (draw, school, grade, group) array over every selection the
+    indicators use, from one pass over the array.
+
+    Performance: one matrix product (BLAS) sums the array over each set of
+    schools, leaving a small (draw, school set, grade, group) array from which
+    every stage, group and grade total follows, instead of copying a
+    boolean-masked sub-array for every indicator (which was 40% of
+    ``compare``'s time). Sums agree with the masked sums to rounding (~1e-15).
+    """
+
+    def __init__(self, x, school_sets: np.ndarray, group_sets: np.ndarray):
+        d, s, g, k = x.shape
+        self.by_set = np.matmul(school_sets.T, x.reshape(d, s, g * k)).reshape(d, -1, g, k)
+        self.stage = {stage: self.by_set[:, :, STAGES[stage], :].sum(axis=2) @ group_sets   # (draw, set, group set)
+                      for stage in ("primary", "junior")}
+        self.stage["all"] = self.stage["primary"] + self.stage["junior"]
+
+    def by_grade(self) -> np.ndarray:
+        """(draw, grade) totals over all schools and groups."""
+        return self.by_set[:, 0].sum(axis=-1)
+
+    def __call__(self, stage="all", school="all", group="all") -> np.ndarray:
+        return self.stage[stage][:, SCHOOL_SETS.index(school), GROUP_SETS.index(group)]
+
+
+def _selection_matrices(cells, m):
+    school_sets = np.stack([np.ones_like(m["urban"]), m["urban"], m["rural"]], axis=1).astype(float)
+    group_sets = np.stack([np.ones_like(m["poor"])] + [m[g] for g in GROUP_SETS[1:]], axis=1).astype(float)
+    return school_sets, group_sets
+
+
+def year_indicators(y, cells) -> dict[str, np.ndarray]:
+    """The outcome, gap, resource and cost indicators of one year, each (draw,)."""
+    f = y.flows
+    m = masks(cells)
+    out: dict[str, np.ndarray] = {}
+    sets = _selection_matrices(cells, m)
+    dropouts, at_risk = _Totals(f.dropouts, *sets), _Totals(f.at_risk, *sets)
+    learning_sum = _Totals(y.learning * f.at_risk, *sets)
+
+    def rate(stage, school="all", group="all"):
+        return safe_ratio(dropouts(stage, school, group), at_risk(stage, school, group))
+
+    def mean_learning(school="all", group="all"):
+        return safe_ratio(learning_sum("all", school, group), at_risk("all", school, group))
+
+    for stage in STAGES:
+        out[f"dropout_rate.{stage}"] = rate(stage)
+        if stage == "all":
+            continue
+        out[f"dropout_gap.urban_rural.{stage}"] = 100 * (rate(stage, "rural") - rate(stage, "urban"))
+        out[f"dropout_gap.poor.{stage}"] = 100 * (rate(stage, "all", "poor") - rate(stage, "all", "non_poor"))
+        out[f"dropout_gap.left_behind.{stage}"] = 100 * (
+            rate(stage, "all", "left_behind") - rate(stage, "all", "not_left_behind"))
+        out[f"dropout_rate.{stage}.poor_rural"] = rate(stage, "rural", "poor")
+    by_grade = safe_ratio(dropouts.by_grade(), at_risk.by_grade())  # (draw, grade)
+    by_grade = np.nan_to_num(by_grade, nan=0.0)
+    out["consolidation_rate.nine_year"] = np.prod(1.0 - by_grade, axis=1)
+    out["consolidation_rate.junior"] = np.prod(1.0 - by_grade[:, JUNIOR], axis=1)
+
+    out["learning.mean"] = mean_learning()
+    out["learning_gap.urban_rural"] = mean_learning("urban") - mean_learning("rural")
+    out["learning_gap.poor"] = mean_learning("all", "non_poor") - mean_learning("all", "poor")
+    out["learning_gap.left_behind"] = mean_learning("all", "not_left_behind") - mean_learning("all", "left_behind")
+
+    disabled_in = at_risk("all", "all", "disabled")
+    ledger_by_group = y.ledger_end.sum(axis=(1, 2))  # (draw, group)
+    disabled_out = ledger_by_group[:, m["disabled"]].sum(axis=1) - dropouts("all", "all", "disabled")  # after returns
+    out["disabled_enrolment_rate"] = safe_ratio(disabled_in, disabled_in + np.maximum(disabled_out, 0.0))
+
+    out["pupils"] = at_risk()
+    out["dropouts"] = dropouts()
+    out["dropouts.poor"] = dropouts("all", "all", "poor")
+    out["returns"] = _sum(f.returns)
+    out["out_of_school"] = ledger_by_group.sum(axis=1)
+
+    s = y.schools
+    for k, name in enumerate(LOCATIONS):
+        at = cells.location_code == k
+        if not at.any():
+            continue
+        pupils = s["pupils"][:, at].sum(axis=1)
+        out[f"ptr.{name}"] = safe_ratio(pupils, s["teachers"][:, at].sum(axis=1))
+        out[f"spending_per_pupil.{name}"] = safe_ratio(s["recurrent_yuan"][:, at].sum(axis=1), pupils)
+        out[f"facility_index.{name}"] = safe_ratio((s["facility_index"] * s["pupils"])[:, at].sum(axis=1), pupils)
+        out[f"teacher_quality.{name}"] = safe_ratio((s["teacher_quality"] * s["teachers"])[:, at].sum(axis=1),
+                                                s["teachers"][:, at].sum(axis=1))
+
+    total = 0.0
+    for lever, yuan in y.costs.items():
+        out[f"cost.{lever}"] = yuan.sum(axis=1)
+        total = total + out[f"cost.{lever}"]
+    out["cost.total"] = total
+
+    out["count.aid_registered_poor_student_times"] = s["poor_aided"].sum(axis=1)
+    out["count.aid_student_times"] = s["poor_aided"].sum(axis=1) + s["other_aided"].sum(axis=1)
+    out["count.support_teachers"] = s["support_in"].sum(axis=1)
+    out["count.post_rotation_teachers"] = s["post_rotation"].sum(axis=1)
+    out["count.training_person_times"] = s["training_person_times"].sum(axis=1)
+    out["count.paired_left_behind"] = s["paired"].sum(axis=1)
+    out["count.home_taught"] = s["home_taught"].sum(axis=1)
+    return out
+
+
+# Which direction is better, for "probability that the scenario is better" in compare().
+LOWER_IS_BETTER_PREFIXES = ("dropout", "out_of_school", "ptr.", "cost.", "learning_gap", "cv.", "gini.",
+                            "theil", "federal_range_ratio", "balance.composite", "balance.cv.",
+                            "verstegen", "consolidation_gap")
+
+
+def lower_is_better(indicator: str) -> bool:
+    return indicator.startswith(LOWER_IS_BETTER_PREFIXES)

@@ -1,0 +1,386 @@
+"""The planner dashboard: :class:`ScenarioExplorer`, an ipywidgets app.
+
+A district planner moves the levers (grouped by lever, ranges from the
+parameter schema, see :mod:`simulate.views.dashboard.controls`) and sees at once, in
+``expected`` mode, what happens to dropout, learning and resource gaps and what
+it costs, against a reference scenario (default: the policy in force,
+``baseline``). "Run with uncertainty" adds 90% intervals from N stochastic
+draws (common random numbers with the reference, as in
+:func:`simulate.compare`); "Save as scenario" writes ``params/scenarios/NAME.yaml``.
+
+Speed (issue 5: slider → numbers ≤ 250 ms): one expected run of 7 years plus
+the outcome indicators (:func:`simulate.model.outcomes.year_indicators`) and the
+vectorised resource-equity subset (:func:`simulate.measures.balance.comparison_indicators`);
+the slower full ``Result.indicators`` table is not built. The reference run is
+computed once per reference choice; every run is cached by the scenario's
+``params_hash``, so going back to an earlier setting costs nothing; the
+language toggle only re-renders. Sliders send their value on release
+(``continuous_update=False``), which debounces drags. The headline table is
+refreshed before the charts are redrawn, so numbers reach the browser first.
+:func:`widget_latency` measures slider → refreshed results table in Python.
+
+Headline year: the last simulated year (default 7 years, 2019 → 2025), when
+the levers have had time to act; cost per dropout averted is cumulative over
+all years (extra yuan ÷ dropouts averted vs the reference), "n/a" when no
+dropouts are averted. Moving a lever whose baseline value has a schedule by
+year (capital: 4,000 万元 phased down to 1,500 万元) replaces the schedule
+with a flat amount (rule of :mod:`simulate.inputs.scenario`).
+
+Modules: this one (computing, the explorer's state and actions, the benchmark),
+:mod:`simulate.views.dashboard.controls` (levers, ranges, shares, saving),
+:mod:`simulate.views.dashboard.view` (widgets, table, charts) and
+:mod:`simulate.views.dashboard.i18n` (English/Chinese labels, number formats).
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections import OrderedDict
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ...measures.balance import THRESHOLD_2012, THRESHOLD_2017, comparison_indicators, context
+from ...inputs.district import District
+from ...inputs.load import load_district
+from ...model.engine import cells_of, simulate
+from ...model.outcomes import lower_is_better, year_indicators
+from ...inputs.scenario import Scenario, ScenarioError, load_scenario
+from .controls import check_scenario_name, save_scenario
+from .i18n import fmt, text
+
+__all__ = ["ScenarioExplorer", "widget_latency", "headline_table", "expected_indicators", "save_scenario",
+           "check_scenario_name", "write_dashboard_outputs", "uncertain_comparison"]
+
+# (indicator, kind for fmt): the headline table, top to bottom.
+HEADLINE = (
+    ("dropout_rate.primary", "pct"), ("dropout_rate.junior", "pct"),
+    ("dropout_rate.primary.poor_rural", "pct"), ("dropout_rate.junior.poor_rural", "pct"),
+    ("consolidation_rate.nine_year", "pct"),
+    ("dropout_gap.urban_rural.junior", "pp"), ("dropout_gap.poor.junior", "pp"),
+    ("learning_gap.urban_rural", "sd"), ("learning_gap.poor", "sd"),
+    ("ptr.rural", "ptr"), ("ptr.mountain", "ptr"),
+    ("cv.spending_per_pupil.primary", "cv"), ("cv.spending_per_pupil.junior", "cv"),
+    ("cv.ptr.primary", "cv"), ("cv.ptr.junior", "cv"),
+    ("balance.composite.primary", "cv"), ("balance.composite.junior", "cv"),
+    ("cost.total", "yuan"),
+    ("ce.extra_yuan", "yuan"), ("ce.dropouts_averted", "count"), ("ce.yuan_per_dropout_averted", "yuan"),
+)
+GAP_CHART = ("dropout_gap.urban_rural.junior", "dropout_gap.poor.junior")
+CACHE_SIZE = 64
+_CACHE: OrderedDict = OrderedDict()  # (data hash, years, params hash) → expected indicators by year
+
+
+# ------------------------------------------------------------------ computing (pure functions)
+def expected_indicators(district: District, scenario: Scenario, years: int = 7, cells=None, ctx=None) -> pd.DataFrame:
+    """Indicators of one ``expected`` run: a frame indexed by year, one column per indicator."""
+    cells = cells_of(district) if cells is None else cells
+    ctx = context(district) if ctx is None else ctx
+    rows = {}
+    for y in simulate(district, scenario, years=years, seed=0, mode="expected", draws=1):
+        values = {**year_indicators(y, cells), **comparison_indicators(y, ctx)}
+        rows[y.year] = {k: float(v[0]) for k, v in values.items()}
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("year")
+
+
+def cost_effectiveness(current: pd.DataFrame, reference: pd.DataFrame) -> dict[str, float]:
+    """Cumulative extra yuan, dropouts averted and yuan per dropout averted vs the reference
+    (NaN when fewer than one dropout is averted)."""
+    extra = float((current["cost.total"] - reference["cost.total"]).sum())
+    averted = float((reference["dropouts"] - current["dropouts"]).sum())
+    return {"ce.extra_yuan": extra, "ce.dropouts_averted": averted,
+            "ce.yuan_per_dropout_averted": extra / averted if averted >= 1.0 else np.nan}
+
+
+def balance_verdict(series: pd.Series, stage: str, lang: str) -> str:
+    """China's county balance verdict for ``stage`` from one year's indicators."""
+    if series.get(f"balance.pass_2017.{stage}") == 1.0:
+        return text("verdict.pass_2017", lang, t=f"{THRESHOLD_2017[stage]:.2f}")
+    if series.get(f"balance.pass_2012.{stage}") == 1.0:
+        return text("verdict.pass_2012", lang, t=f"{THRESHOLD_2012[stage]:.2f}")
+    return text("verdict.fail", lang, t=f"{THRESHOLD_2012[stage]:.2f}")
+
+
+def headline_table(current: pd.DataFrame, reference: pd.DataFrame, lang: str = "en",
+                   intervals: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The headline table: one row per indicator at the last year, with the
+    reference, the change and (after an uncertainty run) 90% intervals."""
+    year = int(current.index.max())
+    cur, ref = current.loc[year], reference.loc[year]
+    ce = cost_effectiveness(current, reference)
+    rows = []
+    for key, kind in HEADLINE:
+        if key.startswith("ce."):
+            value = ce[key]
+            ref_value = np.nan if key == "ce.yuan_per_dropout_averted" else 0.0
+            change = value - ref_value
+        else:
+            value, ref_value = float(cur.get(key, np.nan)), float(ref.get(key, np.nan))
+            change = value - ref_value
+        change_text = fmt(change, kind, lang, signed=True)
+        shown_zero = not any(ch in "123456789" for ch in change_text)
+        better = None  # coloured better/worse only when the change shows at the displayed precision
+        if not key.startswith("ce.") and np.isfinite(change) and not shown_zero:
+            better = bool((change < 0) == lower_is_better(key))
+        stage = key.rsplit(".", 1)[-1]
+        verdict = balance_verdict(cur, stage, lang) if key.startswith("balance.composite") else ""
+        rows.append({"indicator": key, "label": text(key, lang), "kind": kind, "year": year,
+                     "value": value, "reference": ref_value, "change": change, "better": better,
+                     "verdict": verdict, "value_text": fmt(value, kind, lang),
+                     "reference_text": fmt(ref_value, kind, lang),
+                     "change_text": change_text})
+    table = pd.DataFrame(rows)
+    if intervals is not None:
+        table = table.merge(intervals, on="indicator", how="left")
+        table["interval_text"] = [
+            "" if pd.isna(r.lo) else f"{fmt(r.lo, r.kind, lang)} – {fmt(r.hi, r.kind, lang)}; "
+            f"Δ {fmt(r.diff_lo, r.kind, lang, True)} – {fmt(r.diff_hi, r.kind, lang, True)}"
+            for r in table.itertuples()]
+    return table
+
+
+def uncertain_comparison(district: District, scenario: Scenario, reference: Scenario, draws: int = 50,
+                         seed: int = 0, years: int = 7, chunk: int = 10, on_progress=None):
+    """:class:`simulate.analysis.comparison.Comparison` of ``scenario`` ("current") vs ``reference``
+    over ``draws`` stochastic draws with sampled parameters and common random
+    numbers; ``on_progress(done, total)`` is called after each chunk."""
+    from ...analysis.comparison import Comparison
+
+    cells, ctx = cells_of(district), context(district)
+    pairs = (("reference", reference), ("current", scenario))
+    parts: dict[str, dict[str, list]] = {"reference": {}, "current": {}}
+    chunks = [(d0, min(chunk, draws - d0)) for d0 in range(0, draws, chunk)]
+    year_list: list[int] = []
+    done = 0
+    for d0, n in chunks:
+        for key, s in pairs:
+            per_year = []
+            for y in simulate(district, s, years=years, seed=seed, mode="stochastic", draws=n, first_draw=d0,
+                              sample_parameters=True):
+                per_year.append({**year_indicators(y, cells), **comparison_indicators(y, ctx)})
+                if len(year_list) < years:
+                    year_list.append(y.year)
+            for k in per_year[0]:
+                parts[key].setdefault(k, []).append(np.stack([py[k] for py in per_year], axis=1))
+            done += 1
+            if on_progress is not None:
+                on_progress(done, 2 * len(chunks))
+    samples = {s: {k: np.concatenate(v, axis=0) for k, v in ind.items()} for s, ind in parts.items()}
+    return Comparison(scenarios=["reference", "current"], reference="reference", years=year_list, draws=draws,
+                      seed=seed, interval=0.9, samples=samples,
+                      titles={"reference": reference.title, "current": scenario.title})
+
+
+def interval_columns(comparison) -> pd.DataFrame:
+    """indicator, lo, hi, diff_lo, diff_hi of the current scenario at the last year."""
+    t = comparison.table
+    t = t[(t["scenario"] == "current") & (t["year"] == comparison.years[-1])]
+    return t[["indicator", "lo", "hi", "diff_lo", "diff_hi"]].reset_index(drop=True)
+
+
+# ------------------------------------------------------------------ the explorer
+class ScenarioExplorer:
+    """Levers, a start-from and a reference dropdown, a live headline table and charts.
+
+    State for tests and notebooks: ``scenario`` (the current :class:`Scenario`),
+    ``results`` (the headline table, a DataFrame), ``series`` (indicators by
+    year of the current scenario), ``reference_series``, ``message`` (the last
+    message shown), ``controls`` (dotted path → widget), ``uncertainty`` (the
+    last :class:`~simulate.analysis.comparison.Comparison`, or None).
+    """
+
+    def __init__(self, district: District | str | None = None, reference: str = "baseline", start: str = "baseline",
+                 years: int = 7, language: str = "en", seed: int = 0):
+        from .view import build_view
+
+        if district is None or isinstance(district, (str, Path)):
+            district = load_district(district)
+        self.district, self.years, self.seed, self.language = district, years, seed, language
+        self._cells, self._ctx = cells_of(district), context(district)
+        self.start_scenario = load_scenario(start)
+        self.reference_scenario = load_scenario(reference)
+        self.scenario = self.start_scenario
+        self.uncertainty = None
+        self._intervals: pd.DataFrame | None = None
+        self.message = ""
+        self.results = pd.DataFrame()
+        self.last_refresh_seconds = 0.0
+        self.last_table_time = 0.0
+        self.view = build_view(self)
+        self.refresh()
+
+    # ---------------------------------------------------------------- display
+    def _repr_mimebundle_(self, **kwargs):
+        return self.view.root._repr_mimebundle_(**kwargs)
+
+    @property
+    def widget(self):
+        return self.view.root
+
+    @property
+    def controls(self) -> dict:
+        return self.view.controls
+
+    # ---------------------------------------------------------------- computing
+    def expected(self, scenario: Scenario) -> pd.DataFrame:
+        """Expected-mode indicators of ``scenario``, cached (shared by every explorer in the
+        process) by district data hash, years and the scenario's parameter hash."""
+        key = (self.district.data_hash, self.years, scenario.params_hash)
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return _CACHE[key]
+        frame = expected_indicators(self.district, scenario, self.years, self._cells, self._ctx)
+        _CACHE[key] = frame
+        while len(_CACHE) > CACHE_SIZE:
+            _CACHE.popitem(last=False)
+        return frame
+
+    @property
+    def series(self) -> pd.DataFrame:
+        return self.expected(self.scenario)
+
+    @property
+    def reference_series(self) -> pd.DataFrame:
+        return self.expected(self.reference_scenario)
+
+    def refresh(self, charts: bool = True) -> None:
+        """Recompute (from cache where possible) and redraw the table, then the charts."""
+        t0 = time.perf_counter()
+        self.results = headline_table(self.series, self.reference_series, self.language, self._intervals)
+        self.view.show_results()
+        self.last_table_time = time.perf_counter()
+        self.last_refresh_seconds = self.last_table_time - t0
+        if charts:
+            self.view.show_charts()
+
+    # ---------------------------------------------------------------- actions (also used by the view)
+    def apply_controls(self, values: dict) -> bool:
+        """Make the current scenario the start scenario with ``values`` (path → value; only
+        those differing from the start are kept). A ScenarioError becomes the message."""
+        changes = {p: v for p, v in values.items() if v != self.start_scenario.value(p)}
+        try:
+            scenario = self.start_scenario.with_changes(
+                changes, name=f"{self.start_scenario.name}+dashboard") if changes else self.start_scenario
+        except ScenarioError as exc:
+            self.show_message(f"{text('error', self.language)}: {exc}", error=True)
+            return False
+        self.scenario = scenario
+        self._clear_uncertainty()
+        self.show_message("")
+        self.refresh()
+        return True
+
+    def set(self, path: str, value) -> None:
+        """Set the lever at dotted ``path`` to ``value`` (parameter units), as a planner would."""
+        self.view.set_lever(path, value)
+
+    def set_start(self, name: str) -> None:
+        try:
+            start = load_scenario(name)
+        except ScenarioError as exc:
+            self.show_message(str(exc), error=True)
+            return
+        self.start_scenario = self.scenario = start
+        self._clear_uncertainty()
+        self.view.load_levers(start)
+        self.show_message("")
+        self.refresh()
+
+    def set_reference(self, name: str) -> None:
+        try:
+            self.reference_scenario = load_scenario(name)
+        except ScenarioError as exc:
+            self.show_message(str(exc), error=True)
+            return
+        self._clear_uncertainty()
+        self.refresh()
+
+    def set_language(self, lang: str) -> None:
+        self.language = lang
+        self.view.relabel()
+        self.refresh()
+
+    def run_uncertainty(self, draws: int = 50, on_progress=None):
+        """N stochastic draws of the current scenario vs the reference; adds intervals to ``results``."""
+        cmp = uncertain_comparison(self.district, self.scenario, self.reference_scenario, draws=draws,
+                                   seed=self.seed, years=self.years, on_progress=on_progress)
+        self.uncertainty, self._intervals = cmp, interval_columns(cmp)
+        self.refresh(charts=False)
+        return cmp
+
+    def save(self, name: str, title: str | None = None, overwrite: bool = False) -> Path | None:
+        """Save the current scenario as ``params/scenarios/NAME.yaml``; None (and a message) on error."""
+        try:
+            path = save_scenario(self.scenario, self.start_scenario, name, title, overwrite)
+        except (ValueError, ScenarioError) as exc:
+            self.show_message(str(exc), error=True)
+            return None
+        self.view.refresh_scenario_lists()
+        n = len(self.scenario.changed_paths(self.start_scenario))
+        self.show_message(text("saved", self.language, path=path, extends=self.start_scenario.name, n=n, name=name))
+        return path
+
+    def show_message(self, message: str, error: bool = False) -> None:
+        self.message = message
+        self.view.show_message(message, error)
+
+    def _clear_uncertainty(self) -> None:
+        self.uncertainty, self._intervals = None, None
+
+
+# ------------------------------------------------------------------ findings run of notebook 03
+def write_dashboard_outputs(explorer: ScenarioExplorer, out_dir: str | Path) -> Path:
+    """The dashboard's state for the findings pipeline: ``tables/headline.csv`` (the
+    headline table, numbers only), ``tables/gaps_by_year.csv``, two PNG charts and
+    ``headline.json``. Deterministic (expected mode)."""
+    import json
+
+    from ...provenance import write_csv
+    from .view import cost_chart_png, gap_chart_png
+
+    out = Path(out_dir)
+    (out / "tables").mkdir(parents=True, exist_ok=True)
+    (out / "figures").mkdir(parents=True, exist_ok=True)
+    cols = ["indicator", "label", "year", "value", "reference", "change"]
+    write_csv(explorer.results[cols], out / "tables" / "headline.csv")
+    keys = ["dropout_gap.urban_rural.junior", "dropout_gap.poor.junior", "learning_gap.urban_rural",
+            "learning_gap.poor", "cost.total"]
+    frames = []
+    for who, frame in (("scenario", explorer.series), ("reference", explorer.reference_series)):
+        long = frame[keys].reset_index().melt(id_vars="year", var_name="indicator", value_name="value")
+        long.insert(0, "run", who)
+        frames.append(long)
+    write_csv(pd.concat(frames, ignore_index=True), out / "tables" / "gaps_by_year.csv")
+    (out / "figures" / "gaps_by_year.png").write_bytes(gap_chart_png(explorer))
+    (out / "figures" / "cost_vs_gap_reduction.png").write_bytes(cost_chart_png(explorer))
+    r = explorer.results.set_index("indicator")
+    headline = [{"label": r.loc[k, "label"], "value": round(float(r.loc[k, "value"]) * scale, digits), "unit": unit}
+                for k, scale, digits, unit in (("dropout_rate.junior", 100, 2, "% a year"),
+                                               ("dropout_gap.poor.junior", 1, 2, "percentage points"),
+                                               ("cost.total", 1e-4, 0, "万元 (10,000 yuan) a year"))]
+    (out / "headline.json").write_text(json.dumps(headline, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return out
+
+
+# ------------------------------------------------------------------ benchmark
+def widget_latency(repeats: int = 15, district: District | None = None) -> dict:
+    """Median seconds from setting a slider value to the results table being refreshed.
+
+    Builds a :class:`ScenarioExplorer` on the default district, then moves the
+    support-teacher slider to ``repeats`` new values (no cache hits) and times
+    each from ``slider.value = v`` to the refreshed headline table. Returns
+    {"median_seconds", "max_seconds", "repeats"}; for ``benchmarks/run.py``.
+    """
+    explorer = ScenarioExplorer(district=district)
+    _CACHE.clear()  # time real recomputation: keep only the reference and start runs
+    explorer.expected(explorer.reference_scenario), explorer.expected(explorer.start_scenario)
+    slider = explorer.controls["teachers.support.count"]
+    start = int(slider.value)
+    times = []
+    for i in range(repeats):
+        t0 = time.perf_counter()
+        slider.value = start + 1 + i
+        times.append(explorer.last_table_time - t0)
+    return {"median_seconds": statistics.median(times), "max_seconds": max(times), "repeats": repeats}

@@ -1,0 +1,290 @@
+"""The dashboard's levers: one control per policy parameter, ranges from the schema.
+
+``LEVERS`` lists, grouped by lever, every parameter the planner can move, with
+its label, unit and a one-line explanation in English and Chinese. Ranges come
+from :func:`simulate.inputs.schema.field_bounds`, so an out-of-range value cannot be
+entered (the widgets clamp). Where the schema's bound is only a sanity limit
+(e.g. 0 … 10¹⁰ yuan), the slider stops at a planning maximum (``ui_max``,
+about 3–5× the 2019 level), never beyond the schema bound; a start scenario
+with a larger value widens the slider to twice that value (still within the
+schema bound).
+
+Shares that must sum to 100% (``teachers.training.share_by_location.*``) stay
+consistent: moving one rescales the others proportionally (equally when they
+are all zero) in whole percentage points (:func:`rebalance_shares`).
+
+Yuan amounts of capital are shown in 万元 (``scale`` = 10,000); shares and
+coverages are shown in percent (``scale`` = 0.01).
+
+Saving (:func:`save_scenario`): ``params/scenarios/NAME.yaml`` with ``extends:``
+the start scenario and only the changed paths under ``changes:``. The name
+must be a lower-case identifier (not ``baseline``); an existing file is
+replaced only when asked; the file is checked to load back with the same
+``params_hash`` and removed if it does not.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+
+import ipywidgets as w
+
+from ...inputs.scenario import Scenario, ScenarioError, load_scenario, params_dir
+from ...inputs.schema import Parameters, field_bounds
+from .i18n import text
+
+SHARE_GROUP = "teachers.training.share_by_location"
+NAME_RULE = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
+
+
+@dataclass(frozen=True)
+class Lever:
+    """One control: parameter ``path`` shown as value / ``scale`` in steps of ``step``."""
+
+    path: str
+    group: str
+    label: tuple[str, str]
+    unit: str
+    help: tuple[str, str]
+    step: float = 1.0
+    scale: float = 1.0
+    ui_max: float | None = None
+    integer: bool = False
+    choice: bool = False
+
+    @property
+    def css_class(self) -> str:
+        """CSS class on the widget (for browser tests): 'lever-' + path with dots as dashes."""
+        return "lever-" + self.path.replace(".", "-")
+
+
+def _L(path, group, en, zh, unit, help_en, help_zh, **kw) -> Lever:
+    return Lever(path, group, (en, zh), unit, (help_en, help_zh), **kw)
+
+
+BG, SUB = "budget.base_grant", "budget.rural_teacher_subsidy_yuan_per_teacher"
+AID = "budget.student_aid"
+LEVERS: tuple[Lever, ...] = (
+    _L(f"{BG}.primary_yuan_per_pupil", "base_grant", "Primary benchmark", "小学基准定额", "unit.yuan_pupil",
+       "Public funding per primary pupil for running costs (国发〔2015〕67号: 600).",
+       "小学生均公用经费基准（国发〔2015〕67号：600元）。", step=10, ui_max=3000),
+    _L(f"{BG}.junior_yuan_per_pupil", "base_grant", "Junior benchmark", "初中基准定额", "unit.yuan_pupil",
+       "Public funding per junior-secondary pupil for running costs (2019: 800).",
+       "初中生均公用经费基准（2019年：800元）。", step=10, ui_max=4000),
+    _L(f"{BG}.location_weight.rural", "base_grant", "Rural weight", "农村学校系数", "unit.multiplier",
+       "Rural schools get this multiple of the benchmark.", "农村学校按基准的倍数拨付。", step=0.05, ui_max=3.0),
+    _L(f"{BG}.location_weight.mountain", "base_grant", "Mountain weight", "山区学校系数", "unit.multiplier",
+       "Remote mountain schools get this multiple of the benchmark.", "偏远山区学校按基准的倍数拨付。",
+       step=0.05, ui_max=3.0),
+    _L(f"{BG}.poor_pupil_weight", "base_grant", "Poverty weight", "贫困学生加权", "unit.share_benchmark",
+       "Extra grant to the school per registered-poor pupil, as a share of the benchmark.",
+       "学校每有一名建档立卡学生，另按基准的该比例加拨。", step=0.05, ui_max=2.0),
+    _L("budget.capital.yuan_per_year", "capital", "Capital budget", "改造资金", "unit.wan_year",
+       "Yearly spending upgrading weak schools (dormitories, canteens, water, ICT); raises the facility index. "
+       "Moving it replaces the 2019 phase-down (4,000 → 1,500 万元 by 2023) with a flat amount.",
+       "每年用于薄弱学校改造（宿舍、食堂、饮水、信息化）的资金，提高设施指数。调整后按固定金额替代2019年起的逐年递减安排。",
+       step=100, scale=1e4, ui_max=2e8),
+    _L("budget.capital.targeting", "capital", "Targeting", "投向规则", "unit.rule",
+       "Which weak schools get the capital first.", "资金优先投向哪些薄弱学校。", choice=True),
+    _L(f"{AID}.registered_poor.yuan_per_pupil", "aid", "Aid, registered-poor pupils", "建档立卡学生资助",
+       "unit.yuan_pupil", "Yearly aid to each registered-poor (建档立卡) pupil (2019: 2,034).",
+       "每名建档立卡学生每年的资助金额（2019年：2034元）。", step=50, ui_max=10000),
+    _L(f"{AID}.registered_poor.coverage", "aid", "Coverage, registered-poor", "建档立卡资助覆盖率", "unit.share",
+       "Share of registered-poor pupils who receive the aid.", "获得资助的建档立卡学生比例。", step=1, scale=0.01),
+    _L(f"{AID}.other_needy.yuan_per_pupil", "aid", "Aid, other needy pupils", "其他困难学生资助", "unit.yuan_pupil",
+       "Yearly aid to each other needy pupil (2019: 1,114).", "其他家庭经济困难学生每人每年资助（2019年：1114元）。",
+       step=50, ui_max=10000),
+    _L(f"{AID}.other_needy.coverage", "aid", "Coverage, other needy", "其他困难学生覆盖率", "unit.share",
+       "Share of non-registered-poor pupils who receive needy aid.", "获得困难资助的非建档立卡学生比例。",
+       step=1, scale=0.01),
+    _L(f"{SUB}.town", "subsidy", "Town schools", "乡镇学校", "unit.yuan_teacher",
+       "Living subsidy per teacher in town schools; lowers teacher attrition.", "乡镇学校教师生活补助；可降低教师流失。",
+       step=100, ui_max=20000),
+    _L(f"{SUB}.rural", "subsidy", "Rural schools", "农村学校", "unit.yuan_teacher",
+       "Living subsidy per teacher in rural schools.", "农村学校教师生活补助。", step=100, ui_max=20000),
+    _L(f"{SUB}.mountain", "subsidy", "Mountain schools", "山区学校", "unit.yuan_teacher",
+       "Living subsidy per teacher in remote mountain schools.", "偏远山区学校教师生活补助。", step=100, ui_max=20000),
+    _L("teachers.support.count", "rotation", "Support teachers (支教)", "支教教师", "unit.teachers",
+       "Urban teachers sent for a year to rural and mountain schools (their urban school loses them).",
+       "城区教师到农村、山区学校支教一年（派出学校相应减少）。", integer=True, ui_max=300),
+    _L("teachers.support.allocation", "rotation", "Support teachers go to", "支教教师分配", "unit.rule",
+       "How support teachers are placed among rural and mountain schools.", "支教教师在农村、山区学校间的分配规则。",
+       choice=True),
+    _L("teachers.post_rotation.count", "rotation", "Post-rotation teachers (顶岗)", "顶岗教师", "unit.posts",
+       "Rural posts covered for a year while the holder trains off-post.", "顶岗置换：代课一年，原岗教师脱产培训。",
+       integer=True, ui_max=300),
+    _L("teachers.post_rotation.allocation", "rotation", "Post rotation goes to", "顶岗教师分配", "unit.rule",
+       "How post-rotation places are spread among rural and mountain schools.", "顶岗岗位在农村、山区学校间的分配规则。",
+       choice=True),
+    _L("teachers.training.person_times_per_year", "training", "Training", "培训规模", "unit.person_times",
+       "Teacher and principal training each year (2019: about 5,000); small, decaying quality gains.",
+       "每年教师和校长培训人次（2019年约5000）；带来小幅、逐年衰减的教学质量提升。", integer=True, step=100, ui_max=30000),
+    *(_L(f"{SHARE_GROUP}.{loc}", "training", en, zh, "unit.pct_person_times",
+         "Share of training places for this location; the four shares always add up to 100%.",
+         "该类学校所占培训名额比例；四项合计始终为100%。", step=1, scale=0.01)
+      for loc, en, zh in (("urban", "Share: urban", "比例：城区"), ("town", "Share: town", "比例：乡镇"),
+                          ("rural", "Share: rural", "比例：农村"), ("mountain", "Share: mountain", "比例：山区"))),
+    _L("dropout.monitoring.coverage", "control", "Grid monitoring", "网格化监测", "unit.pct_pupils",
+       "Pupils under dropout monitoring with home visits; lowers dropout and brings out-of-school children back.",
+       "纳入控辍网格化监测和家访的学生比例；降低辍学并劝返失学儿童。", step=1, scale=0.01),
+    _L("dropout.pairing.coverage", "control", "Left-behind pairing", "留守儿童结对帮扶", "unit.pct_left_behind",
+       "Left-behind children paired with a staff member as mentor.", "与教职工结对帮扶的留守儿童比例。",
+       step=1, scale=0.01),
+    _L("dropout.home_teaching.coverage", "control", "Home-delivered teaching", "送教上门", "unit.pct_disabled_home",
+       "Disabled children who cannot attend school who are taught at home.", "无法到校的残疾儿童中接受送教上门的比例。",
+       step=1, scale=0.01),
+)
+GROUPS = ("base_grant", "capital", "aid", "subsidy", "rotation", "training", "control")
+BY_PATH = {lever.path: lever for lever in LEVERS}
+
+
+# ------------------------------------------------------------------ ranges and choices (pure)
+def choices(path: str) -> tuple[str, ...]:
+    """Allowed values of a categorical parameter, from the schema's ``Literal``."""
+    model = Parameters
+    *heads, last = path.split(".")
+    for part in heads:
+        model = model.model_fields[part].annotation
+    return tuple(typing.get_args(model.model_fields[last].annotation))
+
+
+def slider_range(lever: Lever, current: float) -> tuple[float, float]:
+    """(min, max) of the slider in display units: the schema bounds, the upper one
+    capped at ``ui_max`` (or twice ``current`` if larger), never beyond the schema."""
+    lo, hi = field_bounds(lever.path)
+    lo = 0.0 if lo is None else lo
+    top = hi if hi is not None else max(lever.ui_max or 1.0, 2 * current)
+    if lever.ui_max is not None:
+        top = min(top, max(lever.ui_max, 2 * current))
+    return lo / lever.scale, top / lever.scale
+
+
+def to_display(lever: Lever, value):
+    if lever.choice:
+        return value
+    v = value / lever.scale
+    return int(round(v)) if lever.integer else round(v, 6)
+
+
+def to_param(lever: Lever, shown):
+    if lever.choice:
+        return shown
+    v = shown * lever.scale
+    if lever.integer:
+        return int(round(v))
+    return round(v, 10)
+
+
+def rebalance_shares(shares: dict[str, float], moved: str, new_value: float, resolution: int = 100) -> dict[str, float]:
+    """Shares summing to 1 after ``moved`` is set to ``new_value``: the others are
+    rescaled proportionally (equally if all zero), in steps of 1/``resolution``,
+    by the largest-remainder method so the total is exactly 1."""
+    units = int(round(min(max(new_value, 0.0), 1.0) * resolution))
+    others = [k for k in shares if k != moved]
+    rest = resolution - units
+    weights = [max(shares[k], 0.0) for k in others]
+    total = sum(weights)
+    if total <= 0:
+        weights, total = [1.0] * len(others), float(len(others))
+    exact = [rest * wt / total for wt in weights]
+    floors = [int(x) for x in exact]
+    order = sorted(range(len(others)), key=lambda i: exact[i] - floors[i], reverse=True)
+    for i in order[: rest - sum(floors)]:
+        floors[i] += 1
+    out = {moved: units / resolution}
+    out.update({k: n / resolution for k, n in zip(others, floors)})
+    return {k: out[k] for k in shares}
+
+
+# ------------------------------------------------------------------ widgets
+def make_widget(lever: Lever, value, lang: str, extra_choices: tuple = ()) -> w.Widget:
+    """The ipywidget for one lever (slider or dropdown), with its CSS class."""
+    if lever.choice:
+        options = [c for c in choices(lever.path) if c != "named" or c in extra_choices]
+        widget = w.Dropdown(options=[(text(f"rule.{c}", lang), c) for c in options], value=value,
+                            layout=w.Layout(width="320px"))
+    else:
+        shown = to_display(lever, value)
+        lo, hi = slider_range(lever, value)
+        cls = w.IntSlider if lever.integer else w.FloatSlider
+        step = max(int(lever.step), 1) if lever.integer else lever.step
+        kw = {} if lever.integer else {"readout_format": _readout(lever.step)}
+        widget = cls(min=int(lo) if lever.integer else lo, max=int(hi) if lever.integer else hi, step=step,
+                     value=shown, continuous_update=False, layout=w.Layout(width="320px"), **kw)
+    widget.add_class(lever.css_class)
+    return widget
+
+
+def _readout(step: float) -> str:
+    return ".0f" if step >= 1 else ".2f" if step >= 0.01 else ".3f"
+
+
+def set_range(widget: w.Widget, lever: Lever, value) -> None:
+    """Set a slider's range and value for a new start scenario (range first, so nothing clamps)."""
+    if lever.choice:
+        widget.value = value
+        return
+    lo, hi = slider_range(lever, value)
+    if lever.integer:
+        lo, hi = int(lo), int(hi)
+    if hi >= widget.min:
+        widget.max = hi
+        widget.min = lo
+    else:
+        widget.min = lo
+        widget.max = hi
+    widget.value = to_display(lever, value)
+
+
+def label_html(lever: Lever, lang: str) -> str:
+    i = 0 if lang == "en" else 1
+    return (f"<div style='line-height:1.2'><b>{lever.label[i]}</b> <span style='color:#555'>"
+            f"({text(lever.unit, lang)})</span><br><span style='color:#777;font-size:85%'>{lever.help[i]}</span></div>")
+
+
+# ------------------------------------------------------------------ saving the levers as a scenario file
+def check_scenario_name(name: str, overwrite: bool = False, folder: Path | None = None) -> Path:
+    """The file a new scenario ``name`` would be saved to; ValueError naming the problem if
+    the name is not a lower-case identifier, is reserved, or exists (unless ``overwrite``)."""
+    folder = params_dir() / "scenarios" if folder is None else folder
+    if not NAME_RULE.match(name or ""):
+        raise ValueError(f"scenario name {name!r}: use 1–60 lower-case letters, digits and _, starting with a letter")
+    if name == "baseline":
+        raise ValueError("scenario name 'baseline' is reserved for params/baseline.yaml")
+    path = folder / f"{name}.yaml"
+    if path.exists() and not overwrite:
+        raise ValueError(f"{path} already exists: choose another name or tick 'replace an existing file'")
+    return path
+
+
+def save_scenario(scenario: Scenario, start: Scenario, name: str, title: str | None = None,
+                  overwrite: bool = False) -> Path:
+    """Write ``scenario`` as ``params/scenarios/NAME.yaml``: ``extends:`` the start scenario,
+    only the changed paths under ``changes:``; checks that it loads back identically."""
+    path = check_scenario_name(name, overwrite)
+    changed = scenario.changed_paths(start)
+    changes = {p: scenario.value(p) for p in changed}
+    summary = "; ".join(f"{p}: {start.value(p)!r} → {scenario.value(p)!r}" for p in changed) or "no changes"
+    named = start.with_changes(changes, name=name, title=title or f"{start.title} (edited)",
+                               description=f"Saved from the planner dashboard, starting from '{start.name}': {summary}.")
+    text_ = named.to_yaml(extends=start)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".yaml.tmp-{os.getpid()}")
+    tmp.write_text(text_, encoding="utf-8")
+    if not overwrite and path.exists():
+        tmp.unlink()
+        raise ValueError(f"{path} already exists: choose another name or tick 'replace an existing file'")
+    os.replace(tmp, path)
+    try:
+        again = load_scenario(name)
+    except ScenarioError:
+        path.unlink()
+        raise
+    if again.params_hash != named.params_hash:
+        path.unlink()
+        raise ValueError(f"{path}: did not load back identically; not saved")
+    return path

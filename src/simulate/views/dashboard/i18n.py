@@ -1,0 +1,183 @@
+"""Labels in English and Chinese, and numbers formatted for people, for the planner dashboard.
+
+Everything a planner reads on :class:`simulate.views.dashboard.app.ScenarioExplorer` comes
+from here: ``text(key, lang)`` looks up a label, ``fmt(value, kind, lang)``
+formats a number. Conventions:
+
+- yuan amounts of 10,000 or more are shown in 万元 (ten-thousands of yuan),
+  the unit Chinese budget documents use, in both languages ("1,234 万元" /
+  "12.3 million yuan" would mix scales, so English shows "1,234 × 10k yuan");
+  amounts below 10,000 yuan are shown in yuan;
+- shares and rates are shown as percentages, differences of rates as
+  percentage points (pp / 个百分点);
+- learning is in standard deviations (SD / 个标准差).
+"""
+
+from __future__ import annotations
+
+import math
+
+LANGUAGES = ("en", "zh")
+
+TEXT: dict[str, tuple[str, str]] = {
+    # ---- page
+    "title": ("Scenario explorer: what the levers do to dropout, learning, resource gaps and cost",
+              "情景推演：各项政策杠杆对辍学、学业、资源差距和成本的影响"),
+    "start": ("Start from", "起点方案"),
+    "reference": ("Compare with", "对照方案"),
+    "language": ("Language", "语言"),
+    "reset": ("Reset to start", "恢复起点方案"),
+    "levers": ("Policy levers", "政策杠杆"),
+    "headline": ("Headline results", "主要结果"),
+    "headline_note": ("Expected values in {year} (year {n} of the simulation); change = this scenario − “{ref}”.",
+                      "{year}年（模拟第{n}年）的期望值；变化 = 本方案 − “{ref}”。"),
+    "indicator": ("Indicator", "指标"),
+    "this": ("This scenario", "本方案"),
+    "ref_col": ("Reference", "对照"),
+    "change": ("Change", "变化"),
+    "interval": ("90% interval", "90%区间"),
+    "better": ("better", "改善"),
+    "worse": ("worse", "变差"),
+    "changed_levers": ("Levers changed from “{start}”: {n}", "相对“{start}”已调整的杠杆：{n} 项"),
+    "charts": ("Charts", "图表"),
+    "chart_gaps": ("Gaps over the years (solid: this scenario, dashed: reference)",
+                   "差距的逐年变化（实线：本方案；虚线：对照）"),
+    "chart_cost": ("Extra cost vs reduction of the poor–non-poor junior dropout gap, against the reference",
+                   "相对对照方案的新增成本与贫困—非贫困初中辍学差距的缩小"),
+    "axis_year": ("year", "年份"),
+    "axis_gap_pp": ("gap, percentage points", "差距（百分点）"),
+    "axis_extra_cost": ("extra cost per year, 10,000 yuan", "每年新增成本（万元）"),
+    "axis_gap_reduction": ("gap reduction, pp", "差距缩小（百分点）"),
+    "this_scenario": ("this scenario", "本方案"),
+    "uncertainty": ("Uncertainty", "不确定性"),
+    "draws": ("Draws", "抽样次数"),
+    "run_uncertainty": ("Run with uncertainty", "运行不确定性分析"),
+    "uncertainty_note": ("{draws} draws of the uncertain parameters and of pupil flows (stochastic mode, "
+                         "common random numbers with the reference); intervals are 90%.",
+                         "对不确定参数与学生流动抽样 {draws} 次（随机模式，与对照方案共用随机数）；区间为90%。"),
+    "uncertainty_stale": ("Intervals are shown for the scenario they were computed for; any lever change clears them.",
+                          "区间对应计算时的方案；调整任何杠杆后区间将被清除。"),
+    "save": ("Save as scenario", "另存为方案"),
+    "save_name": ("Name", "名称"),
+    "save_title": ("Title", "标题"),
+    "overwrite": ("Replace an existing file", "覆盖同名文件"),
+    "save_button": ("Save", "保存"),
+    "saved": ("Saved {path} (extends “{extends}”, {n} changes). Run it with: simulate run {name}",
+              "已保存 {path}（基于“{extends}”，{n} 处修改）。运行：simulate run {name}"),
+    "error": ("Not applied", "未应用"),
+    "busy": ("Computing…", "计算中…"),
+    # ---- lever groups
+    "group.base_grant": ("Per-pupil base grant", "生均公用经费"),
+    "group.capital": ("Capital for weak schools", "薄弱学校改造资金"),
+    "group.aid": ("Student aid", "学生资助"),
+    "group.subsidy": ("Rural-teacher subsidy", "乡村教师生活补助"),
+    "group.rotation": ("Support and post-rotation teachers", "支教与顶岗教师"),
+    "group.training": ("Teacher training", "教师培训"),
+    "group.control": ("Dropout control", "控辍保学"),
+    # ---- units
+    "unit.yuan_pupil": ("yuan per pupil per year", "元/生·年"),
+    "unit.multiplier": ("× the benchmark", "× 基准"),
+    "unit.share_benchmark": ("extra share of the benchmark per poor pupil", "每名建档立卡学生加拨基准的比例"),
+    "unit.wan_year": ("万元 (10k yuan) per year", "万元/年"),
+    "unit.share": ("% of those eligible", "占符合条件者的百分比"),
+    "unit.yuan_teacher": ("yuan per teacher per year", "元/人·年"),
+    "unit.teachers": ("teachers per year", "人/年"),
+    "unit.posts": ("posts per year", "岗/年"),
+    "unit.rule": ("rule", "规则"),
+    "unit.person_times": ("person-times per year", "人次/年"),
+    "unit.pct_person_times": ("% of person-times", "占培训人次的百分比"),
+    "unit.pct_pupils": ("% of pupils", "占学生的百分比"),
+    "unit.pct_left_behind": ("% of left-behind pupils", "占留守儿童的百分比"),
+    "unit.pct_disabled_home": ("% of disabled children who cannot attend", "占无法到校残疾儿童的百分比"),
+    # ---- allocation rules
+    "rule.neediest_first": ("neediest schools first (highest pupils per teacher)", "最需要的学校优先（生师比最高）"),
+    "rule.proportional": ("in proportion to need", "按需求比例分配"),
+    "rule.named": ("named schools", "指定学校"),
+    # ---- capital targeting rules
+    "rule.weakest_first": ("weakest schools first", "最薄弱学校优先"),
+    "rule.proportional_to_deficit": ("in proportion to the facility deficit", "按设施缺口比例"),
+    "rule.equal_per_school": ("equal amount per weak school", "每所薄弱学校等额"),
+    # ---- verdicts
+    "verdict.pass_2017": ("meets the 2017 high-quality balance standard (every indicator ≤ {t})",
+                          "达到2017年优质均衡标准（各项差异系数 ≤ {t}）"),
+    "verdict.pass_2012": ("meets the basic balance standard (composite ≤ {t}), not the 2017 one",
+                          "达到基本均衡（综合差异系数 ≤ {t}），未达优质均衡"),
+    "verdict.fail": ("fails the basic balance standard (composite > {t})", "未达基本均衡（综合差异系数 > {t}）"),
+    "n/a": ("n/a", "不适用"),
+    "none_averted": ("n/a (no dropouts averted)", "不适用（未减少辍学）"),
+}
+
+# Headline indicator labels (also used as row labels of ``explorer.results``).
+INDICATOR_TEXT: dict[str, tuple[str, str]] = {
+    "dropout_rate.primary": ("Dropout rate, primary (grades 1–6)", "小学辍学率（1–6年级）"),
+    "dropout_rate.junior": ("Dropout rate, junior secondary (grades 7–9)", "初中辍学率（7–9年级）"),
+    "dropout_rate.primary.poor_rural": ("Dropout rate, poor rural pupils, primary", "农村建档立卡学生辍学率（小学）"),
+    "dropout_rate.junior.poor_rural": ("Dropout rate, poor rural pupils, junior", "农村建档立卡学生辍学率（初中）"),
+    "consolidation_rate.nine_year": ("Nine-year consolidation rate", "九年义务教育巩固率"),
+    "dropout_gap.urban_rural.junior": ("Rural − urban junior dropout gap", "城乡初中辍学率差距（农村−城区）"),
+    "dropout_gap.poor.junior": ("Poor − non-poor junior dropout gap", "贫困与非贫困初中辍学率差距"),
+    "learning_gap.urban_rural": ("Urban − rural learning gap", "城乡学业差距（城区−农村）"),
+    "learning_gap.poor": ("Non-poor − poor learning gap", "非贫困与贫困学生学业差距"),
+    "ptr.rural": ("Pupils per teacher, rural schools", "生师比（农村学校）"),
+    "ptr.mountain": ("Pupils per teacher, mountain schools", "生师比（山区学校）"),
+    "cv.spending_per_pupil.primary": ("CV of spending per pupil across primary schools", "小学生均经费差异系数"),
+    "cv.spending_per_pupil.junior": ("CV of spending per pupil across junior schools", "初中生均经费差异系数"),
+    "cv.ptr.primary": ("CV of pupils per teacher across primary schools", "小学生师比差异系数"),
+    "cv.ptr.junior": ("CV of pupils per teacher across junior schools", "初中生师比差异系数"),
+    "balance.composite.primary": ("County balance test, primary: composite CV", "县域均衡（小学）：综合差异系数"),
+    "balance.composite.junior": ("County balance test, junior: composite CV", "县域均衡（初中）：综合差异系数"),
+    "cost.total": ("Total cost of the package (this year)", "政策总成本（当年）"),
+    "ce.extra_yuan": ("Extra cost vs reference, all years", "相对对照的累计新增成本"),
+    "ce.dropouts_averted": ("Dropouts averted vs reference, all years", "相对对照累计减少辍学人数"),
+    "ce.yuan_per_dropout_averted": ("Cost per dropout averted", "每减少一名辍学的成本"),
+}
+
+
+def text(key: str, lang: str = "en", **fields) -> str:
+    """The label ``key`` in ``lang`` ('en' or 'zh'), with ``{fields}`` filled in."""
+    pair = TEXT.get(key) or INDICATOR_TEXT.get(key)
+    if pair is None:
+        return key
+    s = pair[LANGUAGES.index(lang) if lang in LANGUAGES else 0]
+    return s.format(**fields) if fields else s
+
+
+def fmt(value: float, kind: str, lang: str = "en", signed: bool = False) -> str:
+    """A number for people. ``kind``: pct (share → %), pp (percentage points),
+    sd, ptr, cv, yuan (adaptive yuan / 万元), count, plain. A signed value that
+    rounds to zero is shown as +0 (never −0.00)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return text("n/a", lang)
+    out = _fmt(value, kind, lang, signed)
+    if out.startswith("-") and not any(ch in "123456789" for ch in out.split(" ")[0].split("个")[0]):
+        out = "+" + out[1:]
+    return out
+
+
+def _fmt(value: float, kind: str, lang: str, signed: bool) -> str:
+    sign = "+" if signed else ""
+    if kind == "pct":
+        return f"{100 * value:{sign},.2f}" + (" pp" if signed and lang == "en" else "个百分点" if signed else "%")
+    if kind == "pp":
+        return f"{value:{sign},.2f}" + (" pp" if lang == "en" else "个百分点")
+    if kind == "sd":
+        return f"{value:{sign}.3f}" + (" SD" if lang == "en" else "个标准差")
+    if kind == "ptr":
+        return f"{value:{sign},.2f}"
+    if kind == "cv":
+        return f"{value:{sign}.3f}"
+    if kind == "count":
+        return f"{value:{sign},.0f}" + ("" if lang == "en" else "人")
+    if kind == "yuan":
+        return yuan(value, lang, signed)
+    return f"{value:{sign},.3g}"
+
+
+def yuan(value: float, lang: str = "en", signed: bool = False) -> str:
+    """Yuan for people: below 10,000 in yuan, otherwise in 万元 (10k yuan)."""
+    sign = "+" if signed else ""
+    if abs(value) < 1e4:
+        return f"{value:{sign},.0f}" + (" yuan" if lang == "en" else " 元")
+    wan = value / 1e4
+    digits = 0 if abs(wan) >= 100 else 1
+    return f"{wan:{sign},.{digits}f} 万元"

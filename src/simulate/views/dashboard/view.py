@@ -1,0 +1,372 @@
+"""The widgets of :class:`simulate.views.dashboard.app.ScenarioExplorer`: layout, event wiring, table and charts.
+
+Layout: a top bar (start-from and reference dropdowns, language toggle,
+reset), the levers grouped by lever in an accordion on the left, and on the
+right the headline table, the charts (PNG images, so they render the same in
+JupyterLab, Voilà and papermill), the uncertainty run with its progress bar
+and "save as scenario". The headline table is an HTML widget whose cells carry
+``data-key`` (indicator) and classes ``value`` / ``change`` for browser tests.
+
+Charts use matplotlib directly (fast enough to redraw on each change); their
+labels are Chinese only when a CJK font is installed, English otherwise (no
+missing-glyph boxes).
+"""
+
+from __future__ import annotations
+
+import html
+import io
+
+import ipywidgets as w
+
+from ...inputs.scenario import available_scenarios
+from .controls import BY_PATH, GROUPS, LEVERS, SHARE_GROUP, label_html, make_widget, rebalance_shares, \
+    set_range, to_display, to_param
+from .i18n import text
+
+CHART_DELAY = 0.3  # seconds of quiet before the charts are redrawn (debounce)
+LANG_OPTIONS = (("English", "en"), ("中文", "zh"))
+CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "SimHei",
+             "Microsoft YaHei", "PingFang SC", "Source Han Sans SC", "AR PL UMing CN")
+
+
+class View:
+    def __init__(self, explorer):
+        self.x = explorer
+        lang = explorer.language
+        self._muted = False
+        self._chart_timer = None
+        names = available_scenarios()
+        self.start = w.Dropdown(options=names, value=explorer.start_scenario.name, layout=w.Layout(width="220px"))
+        self.reference = w.Dropdown(options=names, value=explorer.reference_scenario.name,
+                                    layout=w.Layout(width="220px"))
+        self.lang = w.ToggleButtons(options=LANG_OPTIONS, value=lang, style={"button_width": "70px"})
+        self.reset = w.Button(icon="undo")
+        self.title = w.HTML()
+        self.top_labels = {k: w.HTML() for k in ("start", "reference", "language")}
+        self.msg = w.HTML()
+        self.msg.add_class("explorer-message")
+
+        self.controls, self.labels = {}, {}
+        rows = {g: [] for g in GROUPS}
+        for lever in LEVERS:
+            extra = (explorer.start_scenario.value(lever.path),) if lever.choice else ()
+            widget = make_widget(lever, explorer.start_scenario.value(lever.path), lang, extra)
+            widget.observe(lambda ch, p=lever.path: self._on_lever(p, ch), names="value")
+            self.controls[lever.path] = widget
+            self.labels[lever.path] = w.HTML(layout=w.Layout(width="300px"))
+            rows[lever.group].append(w.HBox([self.labels[lever.path], widget]))
+        self.accordion = w.Accordion(children=[w.VBox(rows[g]) for g in GROUPS], selected_index=0)
+        self.changed = w.HTML()
+
+        self.table = w.HTML()
+        self.table.add_class("explorer-headline")
+        self.gap_chart, self.cost_chart = w.Image(format="png"), w.Image(format="png")
+        self.chart_titles = (w.HTML(), w.HTML())
+
+        self.draws = w.IntSlider(value=50, min=10, max=500, step=10, continuous_update=False)
+        self.run = w.Button(button_style="info", icon="random", layout=w.Layout(width="220px"))
+        self.progress = w.IntProgress(value=0, min=0, max=1, layout=w.Layout(width="300px", visibility="hidden"))
+        self.unc_note = w.HTML()
+
+        self.save_name = w.Text(placeholder="my_scenario", layout=w.Layout(width="220px"))
+        self.save_title = w.Text(layout=w.Layout(width="420px"))
+        self.overwrite = w.Checkbox(value=False, indent=False)
+        self.save = w.Button(button_style="success", icon="save")
+        self.section = {k: w.HTML() for k in ("levers", "headline", "charts", "uncertainty", "save")}
+
+        self.start.observe(lambda ch: self._guard(explorer.set_start, ch["new"]), names="value")
+        self.reference.observe(lambda ch: self._guard(explorer.set_reference, ch["new"]), names="value")
+        self.lang.observe(lambda ch: explorer.set_language(ch["new"]), names="value")
+        self.reset.on_click(lambda _: explorer.set_start(explorer.start_scenario.name))
+        self.run.on_click(lambda _: self._run_uncertainty())
+        self.save.on_click(lambda _: explorer.save(self.save_name.value.strip(), self.save_title.value.strip() or None,
+                                                   self.overwrite.value))
+
+        top = w.HBox([self.top_labels["start"], self.start, self.top_labels["reference"], self.reference,
+                      self.reset, self.top_labels["language"], self.lang],
+                     layout=w.Layout(align_items="center", flex_flow="row wrap"))
+        left = w.VBox([self.section["levers"], self.changed, self.accordion], layout=w.Layout(width="640px"))
+        right = w.VBox([self.section["headline"], self.table, self.section["charts"],
+                        self.chart_titles[0], self.gap_chart, self.chart_titles[1], self.cost_chart,
+                        self.section["uncertainty"], w.HBox([self.draws, self.run]), self.progress, self.unc_note,
+                        self.section["save"], w.HBox([self.save_name, self.save_title]),
+                        w.HBox([self.overwrite, self.save])], layout=w.Layout(width="760px"))
+        self.root = w.VBox([self.title, top, self.msg, w.HBox([left, right], layout=w.Layout(flex_flow="row wrap"))])
+        self.root.add_class("scenario-explorer")
+        self.relabel()
+
+    # ---------------------------------------------------------------- events
+    def _guard(self, fn, value):
+        if not self._muted:
+            fn(value)
+
+    def _on_lever(self, path: str, change) -> None:
+        if self._muted:
+            return
+        if path.startswith(SHARE_GROUP + "."):
+            self._rebalance(path)
+        self.x.apply_controls(self.values())
+
+    def _rebalance(self, moved: str) -> None:
+        paths = [p for p in self.controls if p.startswith(SHARE_GROUP + ".")]
+        shares = {p: to_param(BY_PATH[p], self.controls[p].value) for p in paths}
+        new = rebalance_shares(shares, moved, shares[moved])
+        self._muted = True
+        try:
+            for p, v in new.items():
+                self.controls[p].value = to_display(BY_PATH[p], v)
+        finally:
+            self._muted = False
+
+    def values(self) -> dict:
+        """Every lever's current value in parameter units."""
+        return {p: to_param(BY_PATH[p], c.value) for p, c in self.controls.items()}
+
+    def set_lever(self, path: str, value) -> None:
+        if path not in self.controls:
+            raise KeyError(f"no lever {path!r} on the dashboard (levers: {', '.join(self.controls)})")
+        self.controls[path].value = to_display(BY_PATH[path], value)
+
+    def load_levers(self, scenario) -> None:
+        self._muted = True
+        try:
+            for p, c in self.controls.items():
+                lever = BY_PATH[p]
+                if lever.choice:
+                    self._set_options(lever, c, scenario.value(p))
+                set_range(c, lever, scenario.value(p))
+        finally:
+            self._muted = False
+
+    def _set_options(self, lever, widget, value) -> None:
+        from .controls import choices
+
+        opts = [c for c in choices(lever.path) if c != "named" or c == value]
+        widget.options = [(text(f"rule.{c}", self.x.language), c) for c in opts]
+
+    def refresh_scenario_lists(self) -> None:
+        names = available_scenarios()
+        self._muted = True
+        try:
+            for dd in (self.start, self.reference):
+                current = dd.value
+                dd.options = names
+                dd.value = current
+        finally:
+            self._muted = False
+
+    def _run_uncertainty(self) -> None:
+        self.progress.layout.visibility = "visible"
+        self.progress.value, self.run.disabled = 0, True
+
+        def tick(done, total):
+            self.progress.max, self.progress.value = total, done
+
+        try:
+            self.x.run_uncertainty(int(self.draws.value), on_progress=tick)
+            self.unc_note.value = "<i>" + html.escape(
+                text("uncertainty_note", self.x.language, draws=self.draws.value) + " "
+                + text("uncertainty_stale", self.x.language)) + "</i>"
+        except Exception as exc:  # shown to the planner, not as a traceback
+            self.x.show_message(f"{type(exc).__name__}: {exc}", error=True)
+        finally:
+            self.run.disabled = False
+
+    # ---------------------------------------------------------------- rendering
+    def relabel(self) -> None:
+        lang = self.x.language
+        self.title.value = f"<h2>{html.escape(text('title', lang))}</h2>"
+        for k, lab in self.top_labels.items():
+            lab.value = f"<b>{text(k, lang)}</b>&nbsp;"
+        self.reset.description = text("reset", lang)
+        for p, lab in self.labels.items():
+            lab.value = label_html(BY_PATH[p], lang)
+            if BY_PATH[p].choice:
+                c = self.controls[p]
+                self._muted = True
+                try:
+                    value = c.value
+                    c.options = [(text(f"rule.{v}", lang), v) for _, v in c.options]
+                    c.value = value
+                finally:
+                    self._muted = False
+        self.accordion.titles = tuple(text(f"group.{g}", lang) for g in GROUPS)
+        for k, sec in self.section.items():
+            sec.value = f"<h3 style='margin:8px 0 4px'>{text(k, lang)}</h3>"
+        self.chart_titles[0].value = f"<b>{text('chart_gaps', lang)}</b>"
+        self.chart_titles[1].value = f"<b>{text('chart_cost', lang)}</b>"
+        self.draws.description = text("draws", lang)
+        self.run.description = text("run_uncertainty", lang)
+        self.save_name.description = text("save_name", lang)
+        self.save_title.description = text("save_title", lang)
+        self.overwrite.description = text("overwrite", lang)
+        self.save.description = text("save_button", lang)
+
+    def show_message(self, message: str, error: bool = False) -> None:
+        if not message:
+            self.msg.value = ""
+            return
+        color = "#a40000" if error else "#1a5e20"
+        body = html.escape(message).replace("\n", "<br>")
+        self.msg.value = f"<div style='color:{color};border-left:4px solid {color};padding:4px 8px'>{body}</div>"
+
+    def show_results(self) -> None:
+        x, lang = self.x, self.x.language
+        n = len(x.scenario.changed_paths(x.start_scenario))
+        self.changed.value = f"<i>{html.escape(text('changed_levers', lang, start=x.start_scenario.name, n=n))}</i>"
+        self.table.value = results_html(x.results, lang, x.reference_scenario.name, x.scenario.start_year)
+
+    def show_charts(self) -> None:
+        """Redraw the charts: at once without an event loop (tests, scripts); in a kernel,
+        CHART_DELAY seconds after the last change, so a burst of key presses or
+        slider releases refreshes the numbers each time but draws the charts once."""
+        loop = _running_loop()
+        if loop is None:
+            self._draw_charts()
+            return
+        if self._chart_timer is not None:
+            self._chart_timer.cancel()
+        self._chart_timer = loop.call_later(CHART_DELAY, self._draw_charts)
+
+    def _draw_charts(self) -> None:
+        self._chart_timer = None
+        try:
+            self.gap_chart.value = gap_chart_png(self.x)
+            self.cost_chart.value = cost_chart_png(self.x)
+        except Exception as exc:  # shown to the planner, not as a traceback
+            self.x.show_message(f"charts: {type(exc).__name__}: {exc}", error=True)
+
+
+def _running_loop():
+    import asyncio
+
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+def build_view(explorer) -> View:
+    return View(explorer)
+
+
+# ------------------------------------------------------------------ the headline table as HTML
+def results_html(results, lang: str, reference_name: str, start_year: int) -> str:
+    if results.empty:
+        return ""
+    year = int(results["year"].iloc[0])
+    has_iv = "interval_text" in results
+    head = "".join(f"<th style='text-align:{a};padding:2px 8px'>{text(k, lang)}</th>"
+                   for k, a in (("indicator", "left"), ("this", "right"), ("ref_col", "right"), ("change", "right")))
+    head += f"<th style='padding:2px 8px'>{text('interval', lang)}</th>" if has_iv else ""
+    body = []
+    for r in results.itertuples():
+        color = "#1a7f37" if r.better is True else "#b42318" if r.better is False else "#333"
+        verdict = f"<br><span style='font-size:85%;color:#555'>{html.escape(r.verdict)}</span>" if r.verdict else ""
+        cells = (f"<td style='padding:2px 8px'>{html.escape(r.label)}{verdict}</td>"
+                 f"<td class='value' style='text-align:right;padding:2px 8px'>{r.value_text}</td>"
+                 f"<td class='reference' style='text-align:right;padding:2px 8px'>{r.reference_text}</td>"
+                 f"<td class='change' style='text-align:right;padding:2px 8px;color:{color}'>{r.change_text}</td>")
+        if has_iv:
+            cells += f"<td class='interval' style='padding:2px 8px;font-size:85%'>{r.interval_text}</td>"
+        body.append(f"<tr data-key='{r.indicator}'>{cells}</tr>")
+    note = html.escape(text("headline_note", lang, year=year, n=year - start_year + 1, ref=reference_name))
+    return (f"<div style='font-size:90%;color:#555'>{note}</div>"
+            f"<table style='border-collapse:collapse;font-size:92%'><thead><tr>{head}</tr></thead>"
+            f"<tbody>{''.join(body)}</tbody></table>")
+
+
+# ------------------------------------------------------------------ charts
+def _chart_lang(lang: str) -> str:
+    """'zh' only when matplotlib has a CJK font; the chosen font is set for Chinese labels."""
+    if lang != "zh":
+        return "en"
+    from matplotlib import font_manager
+
+    names = {f.name for f in font_manager.fontManager.ttflist}
+    return "zh" if any(f in names for f in CJK_FONTS) else "en"
+
+
+def _figure(width=7.2, height=2.8):
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height), dpi=90)
+
+
+def _png(fig) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight")
+    return buf.getvalue()
+
+
+def _font_kw(lang: str) -> dict:
+    if lang != "zh":
+        return {}
+    from matplotlib import font_manager
+
+    names = {f.name for f in font_manager.fontManager.ttflist}
+    return {"fontfamily": next(f for f in CJK_FONTS if f in names)}
+
+
+def gap_chart_png(x) -> bytes:
+    """Rural–urban and poor–non-poor junior dropout gaps (pp) and the learning gaps (SD) by year."""
+    lang = _chart_lang(x.language)
+    kw = _font_kw(lang)
+    cur, ref = x.series, x.reference_series
+    fig = _figure()
+    ax1, ax2 = fig.subplots(1, 2)
+    colors = ("#1f77b4", "#d62728")
+    for key, c in zip(("dropout_gap.urban_rural.junior", "dropout_gap.poor.junior"), colors):
+        ax1.plot(cur.index, cur[key], color=c, label=text(key, lang))
+        ax1.plot(ref.index, ref[key], color=c, ls="--", alpha=0.7)
+    for key, c in zip(("learning_gap.urban_rural", "learning_gap.poor"), colors):
+        ax2.plot(cur.index, cur[key], color=c, label=text(key, lang))
+        ax2.plot(ref.index, ref[key], color=c, ls="--", alpha=0.7)
+    ax1.set_ylabel(text("axis_gap_pp", lang), **kw)
+    ax2.set_ylabel("SD" if lang == "en" else "标准差", **kw)
+    for ax in (ax1, ax2):
+        ax.set_xlabel(text("axis_year", lang), **kw)
+        ax.legend(prop={"size": 7, **({"family": kw["fontfamily"]} if kw else {})})
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return _png(fig)
+
+
+def cost_chart_png(x) -> bytes:
+    """Extra cost per year (mean over years, 万元) against the reduction of the poor–non-poor
+    junior dropout gap in the last year, for every named scenario and this one."""
+    lang = _chart_lang(x.language)
+    kw = _font_kw(lang)
+    from ...inputs.scenario import load_scenario
+
+    ref = x.reference_series
+    last = ref.index.max()
+    points = []
+    for name in available_scenarios():
+        if name == x.reference_scenario.name:
+            continue  # the reference sits at (0, 0) by definition
+        try:
+            s = x.expected(load_scenario(name))
+        except Exception:  # a broken file elsewhere must not break the dashboard
+            continue
+        points.append((name, s))
+    points.append((text("this_scenario", lang), x.series))
+    fig = _figure(6.4, 3.0)
+    ax = fig.subplots()
+    for i, (name, s) in enumerate(points):
+        extra = float((s["cost.total"] - ref["cost.total"]).mean()) / 1e4
+        gain = float(ref.loc[last, "dropout_gap.poor.junior"] - s.loc[last, "dropout_gap.poor.junior"])
+        mine = i == len(points) - 1
+        ax.scatter([extra], [gain], s=90 if mine else 35, color="#d62728" if mine else "#1f77b4",
+                   zorder=3 if mine else 2, marker="*" if mine else "o")
+        ax.annotate(name, (extra, gain), fontsize=7, xytext=(4, 3), textcoords="offset points",
+                    **({"fontfamily": kw["fontfamily"]} if kw else {}))
+    ax.axhline(0, color="#999", lw=0.8)
+    ax.axvline(0, color="#999", lw=0.8)
+    ax.set_xlabel(text("axis_extra_cost", lang), **kw)
+    ax.set_ylabel(text("axis_gap_reduction", lang), **kw)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return _png(fig)
+

@@ -1,0 +1,400 @@
+"""Regenerate every published table and figure: notebooks × parameter files → findings/.
+
+``params/findings.yaml`` lists the runs; its paths are relative to the repository
+root (the nearest folder above the config that holds ``pyproject.toml``)::
+
+    runs:
+      - name: district_baseline
+        notebook: notebooks/01_district_baseline.ipynb
+        parameters: params/findings/district_baseline.yaml  # optional mapping
+    timeout_seconds: 900                                     # per cell
+
+Conventions every findings notebook follows
+-------------------------------------------
+* One cell tagged ``parameters`` declares the defaults, including ``out_dir``
+  (the pipeline injects the run's output folder, an absolute path) and usually
+  ``seed``. A parameters file may only set names that cell declares.
+* Tables go to ``out_dir/tables/*.csv``, written with
+  :func:`simulate.provenance.write_csv`, so that the same commit and parameters
+  give byte-identical CSVs (``simulate findings --check`` verifies this).
+  Figures go to ``out_dir/figures/*.png``. Both folders exist at the start.
+* Optionally ``out_dir/headline.json``: a list of
+  ``{"label": str, "value": number or str, "unit": str}`` shown in the index.
+* The kernel (``python3``, this environment's Python) runs in the notebook's
+  own folder, ``notebooks/``, as it would in Jupyter.
+
+Output: ``findings/{index.md, index.html, manifest.json}`` and per run
+``findings/<name>/{<name>.ipynb, <name>.html (outputs only), tables/, figures/,
+headline.json}``. Everything is built in a temporary folder and swapped in only
+if every notebook succeeded (:func:`simulate.provenance.atomic_dir`). Executed
+notebooks lose papermill's timestamps and temporary paths so that they diff
+quietly, but only the CSVs are promised to be byte-identical.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import multiprocessing
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from simulate import provenance
+from simulate.views.findings.config import (  # re-exported
+    FindingsConfig, FindingsConfigError, FindingsRun, load_findings_config,
+)
+from simulate.views.findings.report import (  # re-exported: FindingsError, compare_outputs
+    FindingsError, _files, _read_headline, _tidy_notebook, _write_index, compare_outputs,
+)
+
+__all__ = [
+    "FindingsConfig", "FindingsConfigError", "FindingsError", "FindingsRun", "add_cli",
+    "check_against_committed", "check_parameters", "cli_findings", "compare_outputs",
+    "ensure_kernel", "load_findings_config", "run_findings",
+]
+
+KERNEL_NAME = "python3"
+PathLike = str | os.PathLike[str]
+
+
+
+
+@dataclass(frozen=True)
+class _Plan:
+    run: FindingsRun
+    parameters: dict[str, Any]
+    seed: Any
+
+
+def _read_parameters(config: FindingsConfig, run: FindingsRun) -> dict[str, Any]:
+    if run.parameters is None:
+        return {}
+    shown = config.rel(run.parameters)
+    try:
+        data = yaml.safe_load(config.resolve(run.parameters).read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise FindingsConfigError(f"{shown}: not valid YAML: {exc}") from None
+    if data is not None and not (isinstance(data, dict) and all(isinstance(k, str) for k in data)):
+        raise FindingsConfigError(f"{shown}: expected a mapping of notebook parameter names to values")
+    return data or {}
+
+
+def _plan_runs(config: FindingsConfig, runs: list[FindingsRun] | None = None) -> list[_Plan]:
+    import papermill
+
+    plans, problems = [], []
+    for run in config.runs if runs is None else runs:
+        nb, params = config.rel(run.notebook), _read_parameters(config, run)
+        try:
+            declared = papermill.inspect_notebook(str(config.resolve(run.notebook)))
+        except Exception as exc:  # not notebook JSON, unknown language, …
+            raise FindingsConfigError(f"{nb}: cannot read notebook: {exc}") from None
+        where = config.rel(run.parameters) if run.parameters else nb
+        if "out_dir" not in declared:
+            problems.append(f"{nb}: declares no 'out_dir' parameter (set it in a cell tagged 'parameters')")
+        if "out_dir" in params:
+            problems.append(f"{where}: 'out_dir' is set by the pipeline; remove it")
+        for key in sorted(set(params) - set(declared) - {"out_dir"}):
+            problems.append(
+                f"{where}: {key!r} is not a parameter of {nb} (its parameters: {', '.join(declared) or 'none'})"
+            )
+        seed = params.get("seed")
+        if "seed" not in params and "seed" in declared:
+            try:
+                seed = ast.literal_eval(declared["seed"]["default"])
+            except (ValueError, SyntaxError):
+                seed = declared["seed"]["default"]
+        plans.append(_Plan(run, params, seed))
+    if problems:
+        raise FindingsConfigError("\n".join(problems))
+    return plans
+
+
+def check_parameters(config: FindingsConfig) -> dict[str, dict[str, Any]]:
+    """Check every parameters file against its notebook's ``parameters`` cell; executes nothing.
+
+    Returns run name → the parameters that will be injected (besides ``out_dir``).
+    """
+    return {plan.run.name: plan.parameters for plan in _plan_runs(config)}
+
+
+def _kernel_problem(name: str) -> str | None:
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        argv = KernelSpecManager().get_kernel_spec(name).argv
+    except NoSuchKernel:
+        return "no such kernel"
+    exe, v = (argv or ["?"])[0], sys.version_info
+    if exe in {"python", f"python{v[0]}", f"python{v[0]}.{v[1]}"}:
+        return None  # jupyter_client runs these as sys.executable
+    exe = os.path.abspath(exe)
+    ok = exe == os.path.abspath(sys.executable) or Path(exe).is_relative_to(os.path.abspath(sys.prefix))
+    return None if ok else f"it runs {exe}"
+
+
+def ensure_kernel(name: str = KERNEL_NAME) -> None:
+    """Make sure kernel ``name`` runs this environment's Python; install it into sys.prefix if not."""
+    if _kernel_problem(name) is None:
+        return
+    cmd = [sys.executable, "-m", "ipykernel", "install", "--sys-prefix", "--name", name]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    problem = _kernel_problem(name)
+    if done.returncode != 0 or problem is not None:
+        raise FindingsError(
+            f"kernel {name!r} does not run {sys.executable}: {problem or 'install failed'}; "
+            f"`{' '.join(cmd)}` said: {(done.stderr or done.stdout).strip()[-300:]} "
+            "(a user-level kernelspec may shadow it: remove it or set JUPYTER_PREFER_ENV_PATH=1)"
+        )
+
+
+def _execute_one(job: dict[str, Any]) -> dict[str, Any]:
+    """Run one notebook with papermill (in a worker process); errors come back as data."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    start, error = time.perf_counter(), None
+    try:
+        papermill.execute_notebook(
+            job["input"], job["output"], parameters=job["parameters"], kernel_name=KERNEL_NAME,
+            cwd=job["cwd"], execution_timeout=job["timeout"], progress_bar=False, log_output=False,
+        )
+    except PapermillExecutionError as exc:
+        error = {"cell": exc.cell_index, "ename": exc.ename, "evalue": exc.evalue}
+    except Exception as exc:  # timeout, dead kernel: the failing cell is the last one papermill started
+        error = {"cell": None, "ename": type(exc).__name__, "evalue": str(exc).strip().splitlines()[0][:300]}
+        try:
+            import nbformat
+
+            status = [c.metadata.get("papermill", {}).get("status") for c in
+                      nbformat.read(job["output"], as_version=4).cells]
+            error["cell"] = max(i for i, s in enumerate(status) if s in ("running", "completed", "failed"))
+        except Exception:
+            pass
+    return {"name": job["name"], "seconds": time.perf_counter() - start, "error": error}
+
+
+def _describe_failure(config: FindingsConfig, run: FindingsRun, error: dict[str, Any]) -> str:
+    """One message: notebook, run, cell index in the notebook as written (0-based), its first line."""
+    import nbformat
+
+    where = f"{config.rel(run.notebook)} (run {run.name!r}) failed"
+    if error["cell"] is not None:
+        cells = nbformat.read(config.resolve(run.notebook), as_version=4).cells
+        tagged = [i for i, c in enumerate(cells) if "parameters" in c.metadata.get("tags", [])]
+        injected = tagged[0] + 1 if tagged else 0  # where papermill put the injected-parameters cell
+        cell = error["cell"] - (error["cell"] > injected)
+        if error["cell"] == injected:
+            where += " in the injected parameters cell"
+        else:
+            lines = [ln.strip() for ln in cells[cell].source.splitlines() if ln.strip()] if cell < len(cells) else []
+            where += f" in cell {cell} (0-based)" + (f": `{lines[0]}`" if lines else "")
+    return f"{where}\n    {error['ename']}: {error['evalue']}"
+
+
+def run_findings(
+    config_path: PathLike = "params/findings.yaml",
+    out: PathLike = "findings",
+    only: list[str] | None = None,
+    jobs: int = 2,
+    repo_root: PathLike | None = None,
+    progress: bool = True,
+) -> Path:
+    """Execute the runs of ``config_path`` into ``out`` atomically; return ``out`` (absolute).
+
+    ``only`` (run names) regenerates just those runs and carries the other runs'
+    folders over from the existing ``out``. Notebooks run in spawned processes,
+    ``jobs`` at a time, one notebook per process (papermill is not thread-safe).
+    Raises FindingsConfigError before executing anything if the config or a
+    parameters file is wrong, and FindingsError naming the notebook and cell if
+    a notebook fails; in both cases ``out`` is left exactly as it was.
+    Relative ``config_path`` and ``out`` are taken from the current folder.
+    """
+    start = time.perf_counter()
+    if jobs < 1:
+        raise FindingsConfigError(f"jobs: expected an integer >= 1, got {jobs}")
+    config = load_findings_config(config_path, repo_root)
+    names = [r.name for r in config.runs]
+    unknown = sorted(set(only or ()) - set(names))
+    if unknown:
+        raise FindingsConfigError(f"{config_path}: no run named {', '.join(unknown)} (runs: {', '.join(names)})")
+    plans = _plan_runs(config, [r for r in config.runs if not only or r.name in only])
+    ensure_kernel()
+    out = Path(out).absolute()
+    with provenance.atomic_dir(out) as tmp:
+        old = _previous_manifest(out) if only else {}
+        entries: dict[str, dict[str, Any]] = {}
+        seeds: dict[str, Any] = {}
+        for name in names if only else ():  # --only: keep the other runs' previous outputs
+            if name not in only and (out / name).is_dir():
+                shutil.copytree(out / name, tmp / name)
+                entries[name] = {**old.get("runs", {}).get(name, {}), "carried_over": True}
+                seeds[name] = old.get("seeds", {}).get(name)
+        work = []
+        for plan in plans:
+            run_dir, nb = tmp / plan.run.name, config.resolve(plan.run.notebook)
+            for sub in ("tables", "figures"):
+                (run_dir / sub).mkdir(parents=True)
+            work.append({
+                "name": plan.run.name, "input": str(nb), "output": str(run_dir / f"{plan.run.name}.ipynb"),
+                "parameters": {**plan.parameters, "out_dir": str(run_dir)}, "cwd": str(nb.parent),
+                "timeout": config.timeout_seconds,
+            })
+        results = _execute_all(work, jobs, progress)
+        failures = [
+            _describe_failure(config, p.run, results[p.run.name]["error"])
+            for p in plans if p.run.name in results and results[p.run.name]["error"]
+        ]
+        if failures:
+            raise FindingsError("\n".join(failures))
+        for plan in plans:
+            name = plan.run.name
+            _finish_run(config, plan, tmp / name, out / name)
+            seeds[name] = plan.seed
+            entries[name] = {
+                "notebook": config.rel(plan.run.notebook),
+                "parameters_file": config.rel(plan.run.parameters) if plan.run.parameters else None,
+                "parameters": plan.parameters, "seed": plan.seed,
+                "seconds": round(results[name]["seconds"], 3),
+                "tables": _files(tmp / name, "tables/**/*.csv"), "figures": _files(tmp / name, "figures/**/*.png"),
+            }
+        root = config.root
+        params_files = [p for ext in ("*.yaml", "*.yml") for p in (root / "params").rglob(ext) if p.is_file()]
+        record = provenance.manifest(
+            {n: seeds[n] for n in names if n in seeds},
+            provenance.sha256_of_files(params_files, root / "params"),
+            provenance.sha256_of_files([p for p in (root / "data").rglob("*.csv") if p.is_file()], root / "data"),
+            extra={"config": config.rel(config.source), "timeout_seconds": config.timeout_seconds,
+                   "runs": {n: entries[n] for n in names if n in entries}},
+            run_seconds=time.perf_counter() - start,
+            repo_dir=root,
+        )
+        text = json.dumps(record, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        (tmp / "manifest.json").write_text(text, encoding="utf-8")
+        _write_index(tmp, record, names)
+    return out
+
+
+def _previous_manifest(out: Path) -> dict[str, Any]:
+    try:
+        return json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _execute_all(work: list[dict[str, Any]], jobs: int, progress: bool) -> dict[str, dict[str, Any]]:
+    """Run the jobs, fail fast: after the first failure, no further notebook is started."""
+    from tqdm.auto import tqdm
+
+    results: dict[str, dict[str, Any]] = {}
+    bar = tqdm(total=len(work), desc="findings", unit="notebook", disable=not progress, file=sys.stderr)
+
+    def done(res: dict[str, Any]) -> bool:
+        results[res["name"]] = res
+        if progress:
+            status = "FAILED" if res["error"] else "ok"
+            bar.write(f"{status:>6}  {res['name']}  {res['seconds']:.1f} s", file=sys.stderr)
+        bar.update()
+        return res["error"] is not None
+
+    try:
+        if jobs == 1 or len(work) == 1:
+            for job in work:
+                if done(_execute_one(job)):
+                    break
+            return results
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(min(jobs, len(work)), mp_context=ctx, max_tasks_per_child=1) as pool:
+            futures = {pool.submit(_execute_one, job): job["name"] for job in work}
+            for fut in as_completed(futures):
+                if fut.cancelled():
+                    continue
+                try:
+                    res = fut.result()
+                except Exception as exc:  # the worker process died (BrokenProcessPool, …)
+                    res = {"name": futures[fut], "seconds": 0.0,
+                           "error": {"cell": None, "ename": type(exc).__name__, "evalue": str(exc)}}
+                if done(res):
+                    for other in futures:
+                        other.cancel()
+    finally:
+        bar.close()
+    return results
+
+
+def _finish_run(config: FindingsConfig, plan: _Plan, run_dir: Path, final_dir: Path) -> None:
+    """Tidy the executed notebook, render it without inputs, validate headline.json."""
+    from nbconvert import HTMLExporter
+
+    nb_file = run_dir / f"{plan.run.name}.ipynb"
+    _tidy_notebook(nb_file, config.rel(plan.run.notebook), run_dir, final_dir)
+    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    html, _ = exporter.from_filename(str(nb_file))
+    nb_file.with_suffix(".html").write_text(html, encoding="utf-8")
+    _read_headline(run_dir / "headline.json", config.rel(plan.run.notebook))
+    for sub in ("tables", "figures"):
+        if not any((run_dir / sub).iterdir()):
+            (run_dir / sub).rmdir()
+
+
+def check_against_committed(
+    config_path: PathLike = "params/findings.yaml", committed: PathLike = "findings",
+    tables_only: bool = True, *, only: list[str] | None = None, jobs: int = 2,
+    repo_root: PathLike | None = None, progress: bool = False,
+) -> list[str]:
+    """Regenerate into a temporary folder and compare with ``committed``; [] means identical."""
+    with tempfile.TemporaryDirectory(prefix="findings-check-") as tmp:
+        fresh = run_findings(config_path, Path(tmp) / "findings", only=only, jobs=jobs,
+                             repo_root=repo_root, progress=progress)
+        return compare_outputs(committed, fresh, tables_only=tables_only, only=only)
+
+
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}")
+    return int(text)
+
+
+def add_cli(subparsers: Any) -> argparse.ArgumentParser:
+    """Register ``simulate findings``; its handler is ``args.func(args) -> exit code``."""
+    parser = subparsers.add_parser(
+        "findings", help="regenerate findings/ by running the notebooks with papermill",
+        description="Run every notebook listed in the config into the output folder, atomically.")
+    parser.add_argument("--config", default="params/findings.yaml", help="run list (default: %(default)s)")
+    parser.add_argument("--out", default="findings",
+                        help="output folder; with --check, the committed one (default: %(default)s)")
+    parser.add_argument("--only", action="append", metavar="NAME", help="regenerate only this run (repeatable)")
+    parser.add_argument("--jobs", type=_positive_int, default=2, help="notebooks at once (default: %(default)s)")
+    parser.add_argument("--check", action="store_true",
+                        help="regenerate into a temporary folder and compare the CSVs byte for byte with --out")
+    parser.set_defaults(func=cli_findings)
+    return parser
+
+
+def cli_findings(args: argparse.Namespace) -> int:
+    """Handler of ``simulate findings``: an error is one message on stderr and exit code 1."""
+    try:
+        if args.check:
+            diffs = check_against_committed(args.config, args.out, only=args.only, jobs=args.jobs, progress=True)
+            if diffs:
+                print(f"{len(diffs)} difference(s) between {args.out}/ and a fresh regeneration:", file=sys.stderr)
+                print("\n".join(f"  {d}" for d in diffs), file=sys.stderr)
+                return 1
+            print(f"{args.out}/ matches a fresh regeneration")
+            return 0
+        print(f"findings written to {run_findings(args.config, args.out, only=args.only, jobs=args.jobs)}")
+        return 0
+    except (FindingsError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1

@@ -1,0 +1,148 @@
+"""Findings reports: the ``findings/index.md``/``index.html`` writer and output comparison.
+
+Helpers of :mod:`simulate.views.findings.pipeline` (which re-exports :func:`compare_outputs` and
+:class:`FindingsError`): tidying executed notebooks so they diff quietly,
+reading and validating ``headline.json``, writing the index (headline numbers,
+links, provenance) and comparing regenerated outputs with committed ones
+byte for byte. This module does not import :mod:`simulate.views.findings.pipeline`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+__all__ = ["FindingsError", "compare_outputs"]
+
+PathLike = str | os.PathLike[str]
+
+
+class FindingsError(Exception):
+    """A findings run failed; the message names the notebook (and the cell)."""
+
+
+def _tidy_notebook(path: Path, input_rel: str, tmp_dir: Path, final_dir: Path) -> None:
+    """Drop timestamps from an executed notebook and point its paths at the final folder."""
+    import nbformat
+
+    text = path.read_text(encoding="utf-8")
+    text = text.replace(json.dumps(str(tmp_dir))[1:-1], json.dumps(str(final_dir))[1:-1])
+    nb = nbformat.reads(text, as_version=4)
+    timing = ("start_time", "end_time", "duration")
+    meta = nb.metadata.setdefault("papermill", {})
+    for key in timing:
+        meta.pop(key, None)
+    meta.update(input_path=input_rel, output_path=str(final_dir / path.name))
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+        for key in timing:
+            cell.metadata.get("papermill", {}).pop(key, None)
+    nbformat.write(nb, path)
+
+
+def _read_headline(path: Path, where: str) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    try:
+        items = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise FindingsError(f"{where}: headline.json is not valid JSON: {exc}") from None
+    for i, item in enumerate(items if isinstance(items, list) else [items]):
+        if not (
+            isinstance(items, list) and isinstance(item, dict)
+            and {"label", "value"} <= set(item) <= {"label", "value", "unit"}
+            and isinstance(item["label"], str) and isinstance(item.get("unit", ""), str)
+            and isinstance(item["value"], (int, float, str)) and not isinstance(item["value"], bool)
+        ):
+            raise FindingsError(
+                f"{where}: headline.json item {i}: expected a list of "
+                f"{{label: str, value: number or str, unit: str}}, got {item!r}"
+            )
+    return items
+
+
+def _files(folder: Path, pattern: str) -> list[str]:
+    return sorted(p.relative_to(folder).as_posix() for p in folder.glob(pattern) if p.is_file())
+
+
+def _cell(text: Any) -> str:
+    text = f"{text:,}" if isinstance(text, (int, float)) else str(text)
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _write_index(tmp: Path, record: dict[str, Any], names: list[str]) -> None:
+    """findings/index.md and its HTML rendering: headline numbers, links, provenance."""
+    import mistune
+
+    lines = ["# Findings", "",
+             f"Regenerated from `{record['config']}` at commit `{record['git_commit']}`"
+             f" ({record['created_utc']}).", ""]
+    for name in (n for n in names if n in record["runs"]):
+        entry, seed = record["runs"][name], record["seeds"].get(name)
+        about = [f"Notebook `{entry.get('notebook', '?')}`"]
+        about += [f"parameters `{entry['parameters_file']}`"] if entry.get("parameters_file") else []
+        about += [f"seed {seed}"] if seed is not None else []
+        about += [f"{entry.get('seconds', 0):.1f} s"]
+        about += ["carried over from the previous build"] if entry.get("carried_over") else []
+        lines += [f"## {name}", "", " · ".join(about), ""]
+        headline = _read_headline(tmp / name / "headline.json", f"{name}/headline.json")
+        if headline:
+            lines += ["| Headline | Value | Unit |", "|---|---:|---|"]
+            lines += [f"| {_cell(h['label'])} | {_cell(h['value'])} | {_cell(h.get('unit', ''))} |" for h in headline]
+            lines.append("")
+
+        def link(rel: str, name: str = name) -> str:
+            return f"[{rel.rsplit('/', 1)[-1]}]({quote(f'{name}/{rel}')})"
+
+        lines.append(f"- Report: {link(name + '.html')} · executed notebook: {link(name + '.ipynb')}")
+        for label, sub, ext in (("Tables", "tables", "csv"), ("Figures", "figures", "png")):
+            found = _files(tmp / name, f"{sub}/**/*.{ext}")
+            lines.append(f"- {label}: " + (", ".join(map(link, found)) if found else "none"))
+        lines.append("")
+    lines += ["## Provenance", "", "| | |", "|---|---|"]
+    keys = ("git_commit", "params_sha256", "data_sha256", "python", "platform", "created_utc")
+    lines += [f"| {k} | `{record[k]}` |" for k in keys]
+    lines.append(f"| total run time | {record.get('run_seconds', 0):.1f} s |")
+    lines += [f"| {pkg} | {ver} |" for pkg, ver in record["packages"].items()]
+    lines += ["", "Full record: [manifest.json](manifest.json)", ""]
+    text = "\n".join(lines)
+    (tmp / "index.md").write_text(text, encoding="utf-8")
+    body = mistune.create_markdown(escape=True, plugins=["table"])(text)
+    style = ("body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;"
+             "line-height:1.5}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2rem .6rem}")
+    (tmp / "index.html").write_text(
+        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Findings</title>'
+        f"<style>{style}</style></head>\n<body>\n{body}</body></html>\n", encoding="utf-8")
+
+
+def _first_difference(a: bytes, b: bytes) -> str:
+    la, lb = a.decode("utf-8", "replace").split("\n"), b.decode("utf-8", "replace").split("\n")
+    i = next((i for i, (x, y) in enumerate(zip(la, lb)) if x != y), min(len(la), len(lb)))
+    at = lambda lines: repr(lines[i]) if i < len(lines) else "<end of file>"  # noqa: E731
+    return f" at line {i + 1}: committed {at(la)}, regenerated {at(lb)}"
+
+
+def compare_outputs(committed: PathLike, fresh: PathLike, tables_only: bool = True,
+                    only: list[str] | None = None) -> list[str]:
+    """Byte-for-byte differences of the tables (and, unless tables_only, figures and headlines)."""
+    committed, fresh = Path(committed), Path(fresh)
+    if not committed.is_dir():
+        return [f"{committed}: no committed findings folder"]
+    patterns = ["*/tables/**/*.csv"] + ([] if tables_only else ["*/figures/**/*", "*/headline.json"])
+
+    def collect(folder: Path) -> set[str]:
+        found = {rel for pattern in patterns for rel in _files(folder, pattern)}
+        return {rel for rel in found if not only or rel.split("/")[0] in only}
+
+    old, new, diffs = collect(committed), collect(fresh), []
+    for rel in sorted(old | new):
+        if rel not in new:
+            diffs.append(f"{rel}: committed but not regenerated")
+        elif rel not in old:
+            diffs.append(f"{rel}: regenerated but not committed")
+        elif (a := (committed / rel).read_bytes()) != (b := (fresh / rel).read_bytes()):
+            diffs.append(f"{rel}: differs" + (_first_difference(a, b) if rel.endswith(".csv") else ""))
+    return diffs

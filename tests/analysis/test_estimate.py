@@ -1,0 +1,132 @@
+"""Claims about simulate.analysis.estimate: microdata carry the engine's hazard, the logit recovers it, star98 matches."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.special import logit
+
+import simulate as sim
+from simulate.analysis import estimate
+from simulate.inputs.synthesize import synthesize
+
+POOLED = ("baseline", "no_policy", "targeted_aid", "intensive_control")
+
+
+@pytest.fixture(scope="module")
+def district():
+    return synthesize(60, 3)
+
+
+def runs(district, scenarios=POOLED, years=4, mode="stochastic"):
+    return [{"district": district, "scenario": s, "years": years, "seed": 5, "mode": mode} for s in scenarios]
+
+
+def test_true_coefficients_are_the_parameter_values():
+    base = sim.load_scenario("baseline")
+    truth = estimate.true_coefficients(base)
+    assert list(truth.index) == ["Intercept", *estimate.COVARIATES]
+    assert truth["poor"] == base.value("dropout.hazard.group_log_odds.poor")
+    assert truth["aid_exposure"] == -base.value("dropout.aid_effect.log_odds_per_log_yuan")
+    assert truth["junior"] == pytest.approx(base.value("dropout.hazard.intercept_junior_log_odds")
+                                            - base.value("dropout.hazard.intercept_primary_log_odds"))
+    assert truth["location_urban"] == pytest.approx(base.value("dropout.hazard.location_log_odds.urban")
+                                                    - base.value("dropout.hazard.location_log_odds.town"))
+
+
+@pytest.mark.parametrize("mode", ["expected", "stochastic"])
+def test_cells_replay_the_engine(district, mode):
+    """The replayed cells hold the engine's pupils at risk, and hazard × at risk gives its dropouts."""
+    result = sim.run(district, "no_policy", years=3, seed=2, mode=mode)
+    cells = estimate._cell_frame(district, result.scenario, 3, 2, mode)
+    by_year = cells.groupby("year").apply(lambda c: pd.Series({"at_risk": c.at_risk.sum(),
+                                                               "expected": (c.at_risk * c.hazard).sum()}))
+    engine = result.schools.groupby("year")[["enrolled", "dropouts"]].sum()
+    np.testing.assert_allclose(by_year["at_risk"], engine["enrolled"], rtol=1e-12)
+    if mode == "expected":
+        np.testing.assert_allclose(by_year["expected"], engine["dropouts"], rtol=1e-10)
+
+
+def test_linear_predictor_from_true_coefficients_equals_engine_hazard(district):
+    """X·β with the true coefficients reproduces logit(engine hazard) for every logistic row, any scenario."""
+    df = estimate.microdata(runs(district, years=2), n_pupils=5_000, seed=1)
+    truth = estimate.true_coefficients("baseline")
+    rows = df[df.logistic_hazard]
+    eta = truth["Intercept"] + rows[list(estimate.COVARIATES)].to_numpy(float) @ truth[list(estimate.COVARIATES)].to_numpy()
+    np.testing.assert_allclose(eta, logit(rows.hazard.to_numpy()), atol=1e-9)
+    # no_policy does not teach disabled children at home: their hazard is a mixture, flagged as such
+    assert not df[(df.scenario == "no_policy") & (df.disabled == 1)].logistic_hazard.any()
+    assert df[(df.scenario == "baseline") & (df.disabled == 1)].logistic_hazard.all()
+
+
+def test_microdata_is_reproducible_and_tidy(district):
+    a = estimate.microdata(runs(district, ("baseline",), years=2), n_pupils=3_000, seed=4)
+    b = estimate.microdata(runs(district, ("baseline",), years=2), n_pupils=3_000, seed=4)
+    c = estimate.microdata(runs(district, ("baseline",), years=2), n_pupils=3_000, seed=5)
+    pd.testing.assert_frame_equal(a, b)
+    assert not a["dropped"].equals(c["dropped"])
+    assert len(a) == 3_000 and set(a.dropped.unique()) <= {0, 1}
+    assert {"scenario", "year", "school_id", "grade", "hazard", "dropped", *estimate.COVARIATES} <= set(a.columns)
+    result = sim.run(district, "baseline", years=2)
+    everyone = estimate.microdata(result, n_pupils=None)
+    assert len(everyone) == pytest.approx(result.schools.enrolled.sum(), rel=0.01)
+
+
+def test_bad_arguments_get_one_clear_message(district):
+    with pytest.raises(ValueError, match="n_pupils must be a positive integer"):
+        estimate.microdata({"district": district}, n_pupils=0)
+    with pytest.raises(ValueError, match=r"unknown run argument\(s\) \['draws'\]"):
+        estimate.microdata({"district": district, "draws": 3})
+    with pytest.raises(ValueError, match=r"column\(s\) \['dropped'\] missing"):
+        estimate.fit_dropout_logit(pd.DataFrame({t: [0.0] for t in estimate.COVARIATES}))
+
+
+def test_logit_recovers_the_engine_coefficients(district):
+    """Pooled scenarios identify every coefficient; all true values lie in simultaneous 95% intervals."""
+    df = estimate.microdata(runs(district, years=5), n_pupils=60_000, seed=11)
+    fit = estimate.fit_dropout_logit(df)
+    assert fit.dropped_terms == []
+    table = estimate.recovery_table(fit, estimate.true_coefficients("baseline"), df, level=0.95)
+    assert table.covered.all(), table[~table.covered]
+    assert estimate.joint_wald_pvalue(fit, table) > 0.01
+    # the well-measured effects are also close in absolute terms
+    close = table.set_index("term").loc[["junior", "grade_in_stage", "location_urban"]]
+    assert (abs(close.estimate - close.true) < 0.25).all()
+
+
+def test_one_scenario_folds_policy_terms_into_the_intercept_and_flags(district):
+    """Within one scenario aid, monitoring and pairing have no own variation: they are dropped and folded."""
+    df = estimate.microdata(runs(district, ("baseline",), years=3), n_pupils=40_000, seed=2)
+    fit = estimate.fit_dropout_logit(df)
+    assert fit.dropped_terms == ["aid_exposure", "monitoring_coverage", "pairing_exposure"]
+    base = sim.load_scenario("baseline")
+    truth = estimate.true_coefficients(base)
+    table = estimate.recovery_table(fit, truth, df).set_index("term")
+    coverage = base.value("dropout.pairing.coverage")
+    assert table.loc["left_behind", "true"] == pytest.approx(truth["left_behind"] + coverage * truth["pairing_exposure"])
+    assert table.covered.all(), table[~table.covered]
+
+
+def test_star98_reproduces_the_statsmodels_example():
+    fit = estimate.star98_glm()
+    for term, published in estimate.STAR98_PUBLISHED.items():
+        assert fit.params[term] == pytest.approx(published, abs=1e-5), term
+    assert len(fit.params) == 21 and fit.params.index[-1] == "const"
+
+
+def test_star98_elasticities_at_the_means():
+    fit = estimate.star98_glm()
+    e = estimate.star98_elasticities(fit).set_index("variable")
+    assert list(e.index) == ["PERSPENK", "PTRATIO", "LOWINC"]
+    # LOWINC has no interaction: its log-odds slope is its coefficient
+    assert e.loc["LOWINC", "semi_elasticity"] == pytest.approx(fit.params["LOWINC"], rel=1e-6)
+    # spending's slope at the means includes its interactions with PTRATIO and PCTAF
+    import statsmodels.api as sm
+    m = sm.datasets.star98.load_pandas().exog.mean()
+    b = fit.params
+    slope = (b["PERSPENK"] + b["PERSPEN_PTRATIO"] * m["PTRATIO"] + b["PERSPEN_PCTAF"] * m["PCTAF"]
+             + b["PERSPEN_PTRATIO_PCTAF"] * m["PTRATIO"] * m["PCTAF"])
+    assert e.loc["PERSPENK", "semi_elasticity"] == pytest.approx(slope, rel=1e-5)
+    assert (e.se > 0).all() and (e.lo < e.elasticity).all() and (e.elasticity < e.hi).all()
+

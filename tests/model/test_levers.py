@@ -1,0 +1,192 @@
+"""Unit tests per lever: each pure function on small arrays a person can check by hand."""
+
+from types import SimpleNamespace as NS
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from scipy.special import expit
+
+from simulate.model.levers import budget, dropout, teachers
+from simulate.model.levers.common import by_group, by_location, per_draw
+from simulate.model import progression
+
+LOC = np.array([0, 1, 2, 3])  # urban, town, rural, mountain
+by_loc = lambda u, t, r, m: NS(urban=u, town=t, rural=r, mountain=m)  # noqa: E731
+
+
+# ------------------------------------------------------------------ common
+def test_per_draw_and_by_location_broadcast():
+    assert per_draw(2.0, 4) == 2.0
+    assert per_draw(np.array([1.0, 2.0]), 3).shape == (2, 1, 1)
+    np.testing.assert_array_equal(by_location(by_loc(1, 2, 3, 4), LOC, 2), [[1, 2, 3, 4]])
+    drawn = by_location(by_loc(np.array([1.0, 10.0]), 2, 3, 4), LOC, 2)
+    np.testing.assert_array_equal(drawn, [[1, 2, 3, 4], [10, 2, 3, 4]])
+
+
+def test_by_group_sums_the_effects_of_each_flag():
+    flags = np.array([[0, 0, 0, 0], [1, 0, 0, 0], [1, 1, 0, 0], [1, 1, 1, 1]], dtype=bool)
+    out = by_group(NS(poor=1.0, left_behind=10.0, disabled=100.0, migrant=1000.0), flags)
+    np.testing.assert_array_equal(out.ravel(), [0, 1, 11, 1111])
+
+
+# ------------------------------------------------------------------ budget
+GRANT = NS(primary_yuan_per_pupil=600, junior_yuan_per_pupil=800, location_weight=by_loc(1.0, 1.0, 1.1, 1.2),
+           small_school_floor_pupils=100, boarding_yuan_per_boarder=200, poor_pupil_weight=0.0)
+
+
+def test_base_grant_weights_floor_and_boarding():
+    pp = np.array([[500.0, 0.0, 50.0, 200.0]])
+    pj = np.array([[0.0, 300.0, 0.0, 0.0]])
+    boarders = np.array([[0.0, 100.0, 0.0, 0.0]])
+    g = budget.base_grant(pp, pj, boarders, np.zeros_like(pp), LOC, GRANT)
+    np.testing.assert_allclose(g, [[500 * 600, 300 * 800 + 100 * 200, 100 * 600 * 1.1, 200 * 600 * 1.2]])
+
+
+CAP = NS(yuan_per_year=1_000_000.0, targeting="weakest_first", weak_below_index=0.7,
+         yuan_per_pupil_per_index_point=10_000.0, depreciation_per_year=0.1)
+
+
+def test_capital_weakest_first_funds_in_order_and_never_beyond_need():
+    facility = np.array([[0.9, 0.6, 0.2, 0.5]])
+    pupils = np.array([[100.0, 100.0, 100.0, 100.0]])
+    # needs: school 2 (0.2) → 800k, school 3 (0.5) → 500k, school 1 (0.6) → 400k; school 0 not weak
+    alloc = budget.capital_allocation(facility, pupils, CAP)
+    np.testing.assert_allclose(alloc, [[0, 0, 800_000, 200_000]])
+    prop = budget.capital_allocation(facility, pupils, NS(**{**CAP.__dict__, "targeting": "proportional_to_deficit"}))
+    np.testing.assert_allclose(prop.sum(), 1_000_000) and np.testing.assert_allclose(prop[0, 0], 0)
+    assert prop[0, 2] > prop[0, 3] > prop[0, 1]
+    equal = budget.capital_allocation(facility, pupils, NS(**{**CAP.__dict__, "targeting": "equal_per_school"}))
+    np.testing.assert_allclose(equal, [[0, 1e6 / 3, 1e6 / 3, 1e6 / 3]])
+    rich = budget.capital_allocation(facility, pupils, NS(**{**CAP.__dict__, "yuan_per_year": 1e9}))
+    np.testing.assert_allclose(rich, [[0, 400_000, 800_000, 500_000]])  # money that cannot be used is not spent
+    after = budget.facility_after_capital(facility, rich, pupils, CAP)
+    np.testing.assert_allclose(after, [[0.9, 1.0, 1.0, 1.0]])
+
+
+def test_student_aid_coverage_and_targeting_errors():
+    enrolled = np.zeros((1, 1, 1, 2))
+    enrolled[..., 0] = 1000  # non-poor
+    enrolled[..., 1] = 100   # poor
+    is_poor = np.array([False, True])[None, None, None, :]
+    a = NS(registered_poor=NS(yuan_per_pupil=2000.0, coverage=1.0, targeting_error=0.1),
+           other_needy=NS(yuan_per_pupil=1000.0, coverage=0.3, targeting_error=0.5))
+    poor_yuan, other_yuan, poor_aided, other_aided, per_pupil = budget.student_aid(enrolled, is_poor, a)
+    assert poor_aided.item() == pytest.approx(90) and poor_yuan.item() == pytest.approx(180_000)
+    assert other_aided.item() == pytest.approx(300) and other_yuan.item() == pytest.approx(300_000)
+    # the needy pupil of each cell: poor get 90% × 2000; others 30% × (1 − 0.5 inclusion error) × 1000
+    np.testing.assert_allclose(per_pupil.ravel(), [150.0, 1800.0])
+
+
+def test_rural_teacher_subsidy():
+    total, per = budget.rural_teacher_subsidy(np.array([[10.0, 10.0, 10.0, 10.0]]), LOC, by_loc(0, 100, 200, 300))
+    np.testing.assert_allclose(total, [[0, 1000, 2000, 3000]])
+    np.testing.assert_allclose(per, [[0, 100, 200, 300]])
+
+
+# ------------------------------------------------------------------ teachers
+def test_attrition_falls_with_subsidy_and_rule_raises_rural_fill():
+    t = NS(attrition_rate=by_loc(0.1, 0.1, 0.1, 0.1), attrition_subsidy_semi_elasticity_per_1000_yuan=0.5,
+           vacancy_fill_rate=by_loc(1.0, 0.9, 0.5, 0.4), rural_service_rule=NS(active=True, fill_rate=0.8))
+    rate = teachers.attrition_rate(LOC, np.array([[0.0, 0.0, 1000.0, 2000.0]]), t)
+    np.testing.assert_allclose(rate, [[0.1, 0.1, 0.1 * np.exp(-0.5), 0.1 * np.exp(-1.0)]])
+    np.testing.assert_allclose(teachers.vacancy_fill_rate(LOC, t), [[1.0, 0.9, 0.8, 0.8]])
+    t.rural_service_rule = NS(active=False, fill_rate=0.8)
+    np.testing.assert_allclose(teachers.vacancy_fill_rate(LOC, t), [[1.0, 0.9, 0.5, 0.4]])
+
+
+def test_turnover_hires_towards_the_norm_at_novice_quality():
+    total, q, leavers, hires = teachers.turnover(np.array([[10.0]]), np.array([[1.0]]), np.array([[12.0]]),
+                                                 np.array([[0.1]]), np.array([[0.5]]), -1.0)
+    assert leavers.item() == pytest.approx(1.0) and hires.item() == pytest.approx(1.5)
+    assert total.item() == pytest.approx(10.5)
+    assert q.item() == pytest.approx((9 * 1.0 + 1.5 * -1.0) / 10.5)
+
+
+def test_place_neediest_first_round_robin_and_monotone():
+    need = np.array([[30.0, 10.0, 20.0, 40.0]])
+    eligible = np.array([False, True, True, True])
+    named = np.zeros(4, bool)
+    pupils = np.array([[0.0, 100.0, 100.0, 200.0]])
+    np.testing.assert_array_equal(teachers.place(2, "neediest_first", need, eligible, named, pupils), [[0, 0, 1, 1]])
+    np.testing.assert_array_equal(teachers.place(5, "neediest_first", need, eligible, named, pupils), [[0, 1, 2, 2]])
+    for n in range(0, 12):
+        a = teachers.place(n, "neediest_first", need, eligible, named, pupils)
+        b = teachers.place(n + 1, "neediest_first", need, eligible, named, pupils)
+        assert (b >= a).all() and b.sum() == n + 1
+    np.testing.assert_allclose(teachers.place(4, "proportional", need, eligible, named, pupils), [[0, 1, 1, 2]])
+    named[[0, 2]] = True
+    np.testing.assert_allclose(teachers.place(4, "named", need, eligible, named, pupils), [[2, 0, 2, 0]])
+
+
+def test_send_and_mix_quality_move_capacity_both_ways():
+    stock = np.array([[30.0, 10.0, 10.0]])
+    out = teachers.send(np.array([4.0]), stock, np.array([True, False, False]))
+    np.testing.assert_allclose(out, [[4, 0, 0]])
+    q = teachers.mix_quality(np.array([[0.0, 0.0, 0.0]]), stock, np.array([[0.0, 2.0, 2.0]]), 1.0,
+                             out, np.array([[1.0, 1.0, 1.0]]))
+    np.testing.assert_allclose(q, [[(0 - 4) / 26, 2 / 12, 2 / 12]])
+
+
+def test_training_spreads_person_times_and_decays():
+    tr = NS(share_by_location=by_loc(0.5, 0.0, 0.0, 0.5), person_times_per_year=100,
+            quality_gain_sd_per_person_time=0.1, decay_per_year=0.5)
+    stock = np.array([[10.0, 10.0, 10.0, 30.0]])
+    pt = teachers.training_person_times(stock, LOC, tr)
+    np.testing.assert_allclose(pt, [[50, 0, 0, 50]])
+    boost = teachers.training_boost(np.array([[1.0, 0, 0, 0]]), pt, stock, tr)
+    np.testing.assert_allclose(boost, [[0.5 + 0.1 * 5, 0, 0, 0.1 * 50 / 30]])
+    # a location with no teachers hands its share to the others
+    pt2 = teachers.training_person_times(np.array([[10.0, 0.0, 0.0, 0.0]]), LOC, tr)
+    assert pt2.sum() == pytest.approx(100)
+
+
+# ------------------------------------------------------------------ dropout
+def test_home_teaching_keeps_disabled_children_enrolled():
+    h = np.full((1, 1, 1, 2), 0.1)
+    disabled = np.array([False, True])[None, None, None, :]
+    none = dropout.with_home_teaching(h, disabled, NS(cannot_attend_share=0.2, coverage=0.0))
+    full = dropout.with_home_teaching(h, disabled, NS(cannot_attend_share=0.2, coverage=1.0))
+    np.testing.assert_allclose(none.ravel(), [0.1, 0.8 * 0.1 + 0.2])
+    np.testing.assert_allclose(full.ravel(), [0.1, 0.1])
+
+
+def test_aid_effect_matches_mo_et_al_at_the_reference_transfer():
+    a = NS(log_odds_per_log_yuan=1.01 / np.log(2), reference_yuan=1000.0)
+    shift = dropout.aid_log_odds(np.array([1000.0]), a).item()
+    assert expit(np.log(0.133 / 0.867) - shift) == pytest.approx(0.053, abs=0.001)  # 13.3% → 5.3%
+    assert dropout.aid_log_odds(np.array([0.0]), a).item() == 0
+
+
+def test_return_rate_grows_with_monitoring():
+    disabled = np.array([False, True])[None, None, None, :]
+    d = NS(monitoring=NS(coverage=0.5, background_return_rate=0.1, return_rate_full_coverage=0.7),
+           home_teaching=NS(cannot_attend_share=0.5, coverage=0.0))
+    np.testing.assert_allclose(dropout.return_rate(disabled, d).ravel(), [0.4, 0.4 * 0.5])
+
+
+# ------------------------------------------------------------------ progression
+def test_move_up_within_school_and_to_the_feeder():
+    # school 0: primary (grades 1–6) feeding school 1: junior (7–9)
+    offers = np.zeros((2, 9), bool)
+    offers[0, :6] = True
+    offers[1, 6:] = True
+    stays = offers[:, 1:] & offers[:, :-1]
+    feeder = progression.feeder_matrix(np.array([1, -1]))
+    assert isinstance(feeder, sp.csr_matrix)
+    x = np.zeros((1, 2, 9, 1))
+    x[0, 0, :6, 0] = [1, 2, 3, 4, 5, 6]
+    x[0, 1, 6:, 0] = [7, 8, 9]
+    y = progression.move_up(x, stays, feeder, 5)
+    np.testing.assert_array_equal(y[0, 0, :, 0], [0, 1, 2, 3, 4, 5, 0, 0, 0])
+    np.testing.assert_array_equal(y[0, 1, :, 0], [0, 0, 0, 0, 0, 0, 6, 7, 8])  # grade-9 pupils (9) left
+    assert y.sum() == x.sum() - 9
+
+
+def test_draw_expected_and_stochastic():
+    n = np.array([0.0, 10.0, 1000.0])
+    p = np.array([0.5, 0.0, 0.3])
+    np.testing.assert_allclose(progression.draw(n, p, "expected", None), [0, 0, 300])
+    rng = np.random.default_rng(0)
+    d = progression.draw(n, p, "stochastic", rng)
+    assert d[0] == 0 and d[1] == 0 and 230 < d[2] < 370 and d[2] == int(d[2])

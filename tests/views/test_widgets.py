@@ -1,0 +1,204 @@
+"""The planner dashboard at Python level: levers → scenario → results, saving, notebook.
+
+Assertions are on the explorer's own state (``scenario``, ``results``,
+``message``), never on Output widgets (those are filled by a browser).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+import simulate as sim
+from simulate.inputs.scenario import params_dir
+from simulate.inputs.schema import field_bounds
+from simulate.views.dashboard.app import ScenarioExplorer, check_scenario_name, widget_latency
+from simulate.views.dashboard.controls import BY_PATH, LEVERS, SHARE_GROUP, rebalance_shares, slider_range
+from simulate.views.dashboard.i18n import fmt
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOK = ROOT / "notebooks" / "03_planner_dashboard.ipynb"
+
+
+@pytest.fixture(scope="module")
+def district():
+    return sim.load_district()
+
+
+@pytest.fixture()
+def explorer(district):
+    return ScenarioExplorer(district=district)
+
+
+@pytest.fixture()
+def params_copy(tmp_path, monkeypatch):
+    """A private copy of params/ so that saving never touches the repository."""
+    dest = tmp_path / "params"
+    shutil.copytree(params_dir(), dest)
+    monkeypatch.setenv("SIMULATE_PARAMS_DIR", str(dest))
+    return dest
+
+
+def row(explorer, indicator):
+    return explorer.results.set_index("indicator").loc[indicator]
+
+
+def test_more_support_teachers_lower_rural_pupil_teacher_ratio(explorer):
+    before = row(explorer, "ptr.rural")["value"]
+    explorer.set("teachers.support.count", 100)
+    assert explorer.scenario.value("teachers.support.count") == 100
+    assert explorer.scenario.changed_paths(explorer.start_scenario) == ["teachers.support.count"]
+    after = row(explorer, "ptr.rural")
+    assert after["value"] < before
+    assert after["change"] < 0 and after["better"] is True
+    assert row(explorer, "cost.total")["change"] > 0
+
+
+def test_reference_equal_to_start_gives_zero_changes(district):
+    x = ScenarioExplorer(district=district, start="more_rotation", reference="more_rotation")
+    changes = x.results.set_index("indicator")["change"]
+    assert changes.drop("ce.yuan_per_dropout_averted").abs().max() == 0.0
+    assert np.isnan(changes["ce.yuan_per_dropout_averted"])  # nothing averted: n/a, not a number
+    assert row(x, "ce.yuan_per_dropout_averted")["value_text"] == "n/a"
+
+
+def test_start_dropdown_loads_the_scenario_into_the_levers(explorer):
+    explorer.view.start.value = "more_rotation"
+    assert explorer.controls["teachers.support.count"].value == 60
+    assert explorer.scenario.name == "more_rotation"
+    assert explorer.scenario.changed_paths(sim.load_scenario("more_rotation")) == []
+    ref_change = row(explorer, "ptr.rural")["change"]
+    assert ref_change < 0  # more rotation than the baseline reference
+    explorer.view.reference.value = "more_rotation"
+    assert row(explorer, "ptr.rural")["change"] == 0.0
+
+
+def test_training_shares_always_sum_to_one(explorer):
+    explorer.set(f"{SHARE_GROUP}.urban", 0.5)
+    shares = [explorer.scenario.value(f"{SHARE_GROUP}.{loc}") for loc in ("urban", "town", "rural", "mountain")]
+    assert shares[0] == 0.5 and abs(sum(shares) - 1.0) < 1e-9
+    explorer.set(f"{SHARE_GROUP}.mountain", 1.0)
+    shares = [explorer.scenario.value(f"{SHARE_GROUP}.{loc}") for loc in ("urban", "town", "rural", "mountain")]
+    assert shares == [0.0, 0.0, 0.0, 1.0]
+    explorer.set(f"{SHARE_GROUP}.town", 0.4)  # others all zero: split equally
+    assert explorer.scenario.value(f"{SHARE_GROUP}.town") == 0.4
+    assert sum(explorer.scenario.value(f"{SHARE_GROUP}.{loc}") for loc in ("urban", "town", "rural", "mountain")) \
+        == pytest.approx(1.0)
+
+
+def test_rebalance_shares_is_exact_in_whole_points():
+    out = rebalance_shares({"a": 0.25, "b": 0.2, "c": 0.2, "d": 0.35}, "a", 0.33)
+    assert out["a"] == 0.33 and round(sum(out.values()) * 100) == 100
+    assert all(round(v * 100) == v * 100 for v in out.values()) or abs(sum(out.values()) - 1) < 1e-12
+
+
+def test_slider_ranges_come_from_the_schema(explorer):
+    for lever in LEVERS:
+        if lever.choice:
+            continue
+        lo, hi = field_bounds(lever.path)
+        c = explorer.controls[lever.path]
+        assert c.min * lever.scale >= (lo or 0) - 1e-9
+        assert hi is None or c.max * lever.scale <= hi + 1e-9
+        assert c.continuous_update is False  # drags are debounced: value sent on release
+    c = explorer.controls["dropout.monitoring.coverage"]
+    c.value = 250  # out of range: the widget clamps, the scenario stays valid
+    assert explorer.scenario.value("dropout.monitoring.coverage") == 1.0
+    assert slider_range(BY_PATH["budget.capital.yuan_per_year"], 4e7)[1] == 2e8 / 1e4  # ui cap, ≤ schema 1e10
+
+
+def test_invalid_value_is_a_message_not_a_traceback(explorer):
+    before = explorer.scenario
+    values = explorer.view.values()
+    values["dropout.pairing.coverage"] = 2.0
+    assert explorer.apply_controls(values) is False
+    assert "dropout.pairing.coverage" in explorer.message
+    assert explorer.scenario is before
+
+
+def test_language_toggle_changes_labels_not_numbers(explorer):
+    values = explorer.results["value"].copy()
+    explorer.view.lang.value = "zh"
+    assert row(explorer, "dropout_rate.junior")["label"] == "初中辍学率（7–9年级）"
+    assert row(explorer, "cost.total")["value_text"].endswith("万元")
+    np.testing.assert_array_equal(explorer.results["value"].to_numpy(), values.to_numpy())
+    assert "data-key='cost.total'" in explorer.view.table.value
+
+
+def test_balance_verdict_and_people_formats(explorer):
+    assert "balance standard" in row(explorer, "balance.composite.primary")["verdict"]
+    assert fmt(0.0123, "pct") == "1.23%"
+    assert fmt(12_345_678, "yuan") == "1,235 万元"
+    assert fmt(-1e-9, "pp", signed=True) == "+0.00 pp"
+
+
+def test_save_and_reload_round_trips(explorer, params_copy):
+    explorer.set("teachers.support.count", 45)
+    explorer.set("budget.capital.yuan_per_year", 6e7)
+    explorer.set("teachers.support.allocation", "proportional")
+    path = explorer.save("planner_test", title="Test plan")
+    assert path == params_copy / "scenarios" / "planner_test.yaml"
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert doc["extends"] == "baseline"
+    assert set(doc["changes"]) == {"teachers.support.count", "budget.capital.yuan_per_year",
+                                   "teachers.support.allocation"}
+    again = sim.load_scenario("planner_test")
+    assert again.params_hash == explorer.scenario.params_hash
+    assert again.changed_paths(explorer.scenario) == []
+    assert "planner_test" in explorer.view.start.options
+    # no silent overwrite; bad names refused with a message
+    assert explorer.save("planner_test") is None and "already exists" in explorer.message
+    assert explorer.save("Bad Name!") is None and "lower-case" in explorer.message
+    assert explorer.save("baseline") is None and "reserved" in explorer.message
+    assert explorer.save("planner_test", overwrite=True) == path
+
+
+def test_saved_scenario_extends_its_start(district, params_copy):
+    x = ScenarioExplorer(district=district, start="no_policy")
+    x.set("dropout.monitoring.coverage", 0.5)
+    path = x.save("from_no_policy")
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert doc["extends"] == "no_policy" and doc["changes"] == {"dropout.monitoring.coverage": 0.5}
+    assert sim.load_scenario("from_no_policy").params_hash == x.scenario.params_hash
+    result = sim.run(district, "from_no_policy", years=1)  # `simulate run NAME` runs it
+    assert result.indicator("dropout_rate.all") > 0
+
+
+def test_check_scenario_name(tmp_path):
+    assert check_scenario_name("ok_1", folder=tmp_path) == tmp_path / "ok_1.yaml"
+    with pytest.raises(ValueError, match="lower-case"):
+        check_scenario_name("../evil", folder=tmp_path)
+
+
+def test_uncertainty_run_adds_intervals(explorer):
+    explorer.set("teachers.support.count", 60)
+    explorer.view.draws.value = 10
+    explorer.view.run.click()  # the button: progress bar to the end, then intervals
+    assert explorer.view.progress.value == explorer.view.progress.max > 0
+    r = row(explorer, "dropout_rate.junior")
+    assert r["lo"] <= r["hi"] and np.isfinite(r["diff_lo"])
+    assert explorer.uncertainty.draws == 10 and "interval" in explorer.view.table.value
+    steps = []
+    explorer.run_uncertainty(draws=4, on_progress=lambda done, total: steps.append((done, total)))
+    assert steps[-1][0] == steps[-1][1]
+    explorer.set("teachers.support.count", 61)  # any change clears stale intervals
+    assert "lo" not in explorer.results
+
+
+def test_widget_latency_is_measured(district):
+    out = widget_latency(repeats=3, district=district)
+    assert 0 < out["median_seconds"] < 5
+
+
+def test_notebook_is_stored_clean_with_parameters():
+    nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
+    assert nb["metadata"]["kernelspec"]["name"] == "python3"
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert all(not c.get("outputs") and c.get("execution_count") is None for c in code)
+    tagged = [c for c in code if "parameters" in c["metadata"].get("tags", [])]
+    assert len(tagged) == 1 and "out_dir" in "".join(tagged[0]["source"])
