@@ -69,6 +69,22 @@ def icdf_percentile_exact(values, weights, q_percent):
     return xs[k - 1]
 
 
+def mcloone_verstegen_reference(values, weights=None):
+    """McLoone and Verstegen from the definition, on the pupil-level expansion.
+
+    Independent of the module (the ``inequality`` package has neither index):
+    expand integer weights to pupils with ``np.repeat``, take ``np.median`` of
+    the pupils, and compare the mean of the pupils strictly below (above) it
+    with it; 1.0 when nobody is strictly below (above).
+    """
+    pupils = np.asarray(values, float) if weights is None else expand(values, weights)
+    m = np.median(pupils)
+    below, above = pupils[pupils < m], pupils[pupils > m]
+    mcl = below.mean() / m if below.size else 1.0
+    ver = above.mean() / m if above.size else 1.0
+    return float(mcl), float(ver)
+
+
 def concentration_convenient_cov(outcome, rank_var, weights):
     """O'Donnell et al. (2008) convenient-covariance formula on the pupil expansion."""
     y, z = expand(outcome, weights), expand(rank_var, weights)
@@ -158,6 +174,9 @@ def test_weighted_equals_expansion_median_and_range(sample):
     e = expand(x, w)
     assert eq.mcloone(x, w) == pytest.approx(eq.mcloone(e), rel=1e-12)
     assert eq.verstegen(x, w) == pytest.approx(eq.verstegen(e), rel=1e-12)
+    ref_mcloone, ref_verstegen = mcloone_verstegen_reference(x, w)
+    assert eq.mcloone(x, w) == pytest.approx(ref_mcloone, rel=1e-12)
+    assert eq.verstegen(x, w) == pytest.approx(ref_verstegen, rel=1e-12)
     assert eq.value_range(x, w) == eq.value_range(e) == e.max() - e.min()
 
 
@@ -287,15 +306,67 @@ def test_atkinson_large_epsilon_does_not_overflow():
 
 
 def test_mcloone_verstegen_hand_examples():
-    x = [1, 2, 3, 4, 5]  # median 3
-    assert eq.mcloone(x) == pytest.approx(1.5 / 3)
+    x = [1, 2, 3, 4, 5]  # median 3; the pupil AT the median counts on neither side
+    assert eq.mcloone(x) == pytest.approx(1.5 / 3)  # (1 + 2) / 2 / 3, not (1 + 2 + 3) / 3 / 3
     assert eq.verstegen(x) == pytest.approx(4.5 / 3)
-    # inverted-CDF median of [1, 2, 3, 4] is 2 (not 2.5)
-    assert eq.mcloone([1, 2, 3, 4]) == pytest.approx(1 / 2)
-    assert eq.verstegen([1, 2, 3, 4]) == pytest.approx(3.5 / 2)
-    # weights move the median: 10 pupils at 4 put M = 4
+    # the conventional median of [1, 2, 3, 4] is 2.5 (not the lower middle value 2)
+    assert eq.mcloone([1, 2, 3, 4]) == pytest.approx(0.6)
+    assert eq.verstegen([1, 2, 3, 4]) == pytest.approx(3.5 / 2.5)
+    assert eq.mcloone([4, 1, 3, 2], np.ones(4)) == pytest.approx(0.6)  # weights of 1 = unweighted
+    # weights move the median: 10 pupils at 4 put M = 4 (13 pupils, the 7th)
     assert eq.mcloone([1, 2, 3, 4], [1, 1, 1, 10]) == pytest.approx(2 / 4)
     assert eq.verstegen([1, 2, 3, 4], [1, 1, 1, 10]) == 1.0
+    # 6 pupils 1, 2, 3, 4, 4, 4: the two middle pupils are 3 and 4, M = 3.5
+    assert eq.mcloone([1, 2, 3, 4], [1, 1, 1, 3]) == pytest.approx(2 / 3.5)
+    assert eq.verstegen([1, 2, 3, 4], [1, 1, 1, 3]) == pytest.approx(4 / 3.5)
+
+
+def test_weighted_median_midpoint_for_non_integer_weights():
+    # cumulative weight hits exactly half after the first value: M = (1 + 2) / 2
+    assert eq.mcloone([1.0, 2.0, 3.0], [0.5, 0.25, 0.25]) == pytest.approx(1 / 1.5)
+    assert eq.verstegen([1.0, 2.0, 3.0], [0.5, 0.25, 0.25]) == pytest.approx(2.5 / 1.5)
+    # the same pupils as integer counts (2, 1, 1): pupils 1, 1, 2, 3, median 1.5
+    assert eq.mcloone([1.0, 2.0, 3.0], [2, 1, 1]) == pytest.approx(1 / 1.5)
+    # just past half: no midpoint, M = 1
+    assert eq.mcloone([1.0, 2.0, 3.0], [0.5001, 0.25, 0.25]) == 1.0
+    assert eq.verstegen([1.0, 2.0, 3.0], [0.5001, 0.25, 0.25]) == pytest.approx((0.25 * 2 + 0.25 * 3) / 0.5)
+
+
+@pytest.fixture(scope="module")
+def star98_spending():
+    """statsmodels' star98: 303 California districts, spending per pupil (PERSPENK,
+    thousand dollars) and the pupils tested (NABOVE + NBELOW, integers)."""
+    star98 = pytest.importorskip("statsmodels.datasets.star98")
+    df = star98.load_pandas().data
+    return df["PERSPENK"].to_numpy(float), (df["NABOVE"] + df["NBELOW"]).to_numpy().astype(int)
+
+
+def test_mcloone_verstegen_match_reference_on_star98_even_count(star98_spending):
+    spending, pupils = star98_spending
+    x, n = spending[1:], pupils[1:]  # drop one district: 302 (even) districts
+    assert x.size % 2 == 0
+    # unweighted: an even count, so M is the mean of the two middle districts
+    xs = np.sort(x)
+    assert xs[150] != xs[151]  # the lower-middle convention would give a different M
+    ref_mcloone, ref_verstegen = mcloone_verstegen_reference(x)
+    assert eq.mcloone(x) == pytest.approx(ref_mcloone, rel=1e-12)
+    assert eq.verstegen(x) == pytest.approx(ref_verstegen, rel=1e-12)
+    m = (xs[150] + xs[151]) / 2
+    assert eq.mcloone(x) == pytest.approx(xs[xs < m].mean() / m, rel=1e-12)
+    assert eq.mcloone(x) != pytest.approx(xs[xs < xs[150]].mean() / xs[150], rel=1e-6)
+    # every district weighted by 2: 604 pupils, the two middle pupils are in different
+    # districts, so the weighted median is their midpoint
+    ref2 = mcloone_verstegen_reference(x, np.full(x.size, 2))
+    assert (eq.mcloone(x, np.full(x.size, 2)), eq.verstegen(x, np.full(x.size, 2))) == pytest.approx(ref2, rel=1e-12)
+    assert ref2 == pytest.approx((ref_mcloone, ref_verstegen), rel=1e-12)
+    # weighted by pupils tested (266,804 pupils: even)
+    assert n.sum() % 2 == 0
+    ref_w = mcloone_verstegen_reference(x, n)
+    assert eq.mcloone(x, n) == pytest.approx(ref_w[0], rel=1e-12)
+    assert eq.verstegen(x, n) == pytest.approx(ref_w[1], rel=1e-12)
+    # non-integer weights on the same scale (pupils in thousands) give the same median
+    assert eq.mcloone(x, n / 1000.0) == pytest.approx(ref_w[0], rel=1e-12)
+    assert eq.verstegen(x, n / 1000.0) == pytest.approx(ref_w[1], rel=1e-12)
 
 
 def test_mcloone_verstegen_nobody_below_or_above_median_is_one():

@@ -35,9 +35,14 @@ With p_i = w_i / sum(w) and mu = sum(p_i x_i):
 ``mcloone``, ``verstegen``, ``restricted_range``, ``federal_range_ratio``,
 ``value_range`` (alias ``range`` / ``range_``), ``group_gap``, ``concentration_index``
     Defined and cited in :mod:`simulate.measures.gaps` and re-exported here.
-    Percentile measures use numpy's default linear method when unweighted and
-    the inverted-CDF weighted percentile (Hyndman & Fan 1996, def. 1) when
-    weighted, so ``weights=np.ones(n)`` differs from ``weights=None``.
+    McLoone and Verstegen use the conventional pupil-level median (``np.median``
+    unweighted; weighted, the mean of the two middle pupils when the cumulative
+    weight hits exactly half), so ``mcloone([1, 2, 3, 4]) == 0.6`` and
+    ``weights=np.ones(n)`` equals ``weights=None``; pupils exactly at the median
+    count on neither side.  The percentile measures (restricted range, federal
+    range ratio) use numpy's default linear method when unweighted and the
+    inverted-CDF weighted percentile (Hyndman & Fan 1996, def. 1) when
+    weighted, so for them ``weights=np.ones(n)`` differs from ``weights=None``.
 """
 
 from __future__ import annotations

@@ -26,12 +26,32 @@ share of what raising all of them to the median would cost.  In [0, 1], 1 = equa
 Verstegen index (Verstegen 1996, *J. Education Finance* 22(2)): the mirror
 image above the median, ``sum_{x>M} w x / (M * sum_{x>M} w)``; >= 1, 1 = equal.
 
-Here M is the weighted median under the inverted-CDF definition (Hyndman & Fan
-1996, definition 1): the smallest x whose cumulative weight share is >= 0.5
-(so the median of [1, 2, 3, 4] is 2, not 2.5).  Comparisons with M are strict,
-as in the formulas above.  If no pupil lies strictly below (above) M -- e.g.
-more than half the pupils share the lowest value -- the index is 1.0 (nobody
-is below the median, so nothing needs levelling up).
+Here M is the conventional median of the pupils (so the median of
+[1, 2, 3, 4] is 2.5 and ``mcloone([1, 2, 3, 4]) = 1.5 / 2.5 = 0.6``):
+
+* unweighted: ``np.median(values)`` (the mean of the two middle values when
+  the count is even);
+* weighted: sort the positive-weight values, accumulate their weights in that
+  order (float64 cumulative sums C_1 <= ... <= C_n, total W = C_n) and take
+  the first value x_k with C_k > W/2; if the cumulative weight hits exactly
+  half at the entry before it (C_{k-1} = W/2, tested as ``2 * C_{k-1} == W``)
+  M is the midpoint ``(x_{k-1} + x_k) / 2``.  For integer weights (pupil
+  counts) this is exactly ``np.median(np.repeat(values, weights))``: the
+  middle pupil when the number of pupils is odd, the mean of the two middle
+  pupils when it is even.  For non-integer weights it is the same rule on the
+  weight scale (the midpoint is taken only when the weight below is exactly
+  half the total), so ``weights=np.ones(n)`` gives the unweighted result.
+
+Pupils exactly at the median are counted on neither side (comparisons with M
+are strict, as in the formulas above).  This follows the standard definition
+-- the actual spending on pupils *below* the median divided by what it would
+be if they were all at the median -- and not the variant of some texts that
+includes pupils at the median (each of whom adds a ratio of exactly 1 and so
+pulls the index towards 1 by however many pupils happen to tie with M).  The
+two conventions agree whenever nobody sits exactly at M (e.g. an even number
+of distinct values, where M is a midpoint).  If no pupil lies strictly below
+(above) M -- e.g. more than half the pupils share the lowest value -- the index
+is 1.0 (nobody is below the median, so nothing needs levelling up).
 
 Restricted range ``P95 - P5`` and federal range ratio ``(P95 - P5) / P5``
 (Berne & Stiefel 1984, *The Measurement of Equity in School Finance*; the ratio
@@ -172,7 +192,7 @@ def _quantile_icdf(x: np.ndarray, w: np.ndarray, q):
     """Inverted-CDF weighted quantile: smallest x with cumulative weight share >= q.
 
     Same arithmetic as numpy>=2's ``np.quantile(x, q, method="inverted_cdf",
-    weights=w)``; used as the fallback on older numpy and for the median.
+    weights=w)``; used as the fallback on older numpy (percentile measures).
     """
     order = np.argsort(x, kind="stable")
     cdf = np.cumsum(w[order], dtype=np.float64)
@@ -200,39 +220,67 @@ def _difference(hi: float, lo: float, what: str) -> float:
     return float(d)
 
 
+def _pupil_median(x: np.ndarray, w: np.ndarray, weighted: bool) -> float:
+    """The pupil-level median defined in the module docstring.
+
+    Unweighted: ``np.median``.  Weighted: the first sorted value whose
+    cumulative weight exceeds half the total, or the midpoint of it and the
+    value before when the cumulative weight up to that one is exactly half.
+    """
+    if not weighted:
+        return float(np.median(x))
+    order = np.argsort(x, kind="stable")
+    xs = x[order]
+    cum = np.cumsum(w[order], dtype=np.float64)
+    total = cum[-1]
+    k = int(np.searchsorted(2.0 * cum, total, side="right"))  # first k with 2 C_k > W
+    if k > 0 and 2.0 * cum[k - 1] == total:
+        return float((xs[k - 1] + xs[k]) / 2.0)
+    return float(xs[k])
+
+
 def _median_split(values, weights, measure: str):
     c = _validate(values, weights, nonnegative=True, measure=measure)
-    m = float(_quantile_icdf(c.x, c.w, 0.5))
+    # The indices are scale invariant: work on values divided by a power of two
+    # (exact) so that the midpoint of two huge values cannot overflow.
+    x = _pow2_scale(c.x)
+    m = _pupil_median(x, c.w, c.weighted)
     if m == 0:
         raise ValueError(f"median of values is 0: {measure} is undefined")
-    return c, m
+    return c, x, m
 
 
-def _side_ratio(c: _Checked, m: float, side: np.ndarray) -> float:
+def _side_ratio(c: _Checked, x: np.ndarray, m: float, side: np.ndarray) -> float:
     if not side.any():
         return 1.0  # nobody strictly below/above the median: documented convention
-    mean_side = np.dot(c.p[side], c.x[side]) / c.p[side].sum()
+    mean_side = np.dot(c.p[side], x[side]) / c.p[side].sum()
     return float(mean_side / m)
 
 
 def mcloone(values, weights=None) -> float:
     """McLoone index: mean of pupils strictly below the median, over the median.
 
-    1.0 when no pupil is strictly below the median.  Values must be >= 0 and
-    the (weighted, inverted-CDF) median > 0.
+    ``sum_{x<M} w x / (M * sum_{x<M} w)`` with M the pupil-level median
+    (``np.median`` unweighted; the weighted rule of the module docstring,
+    which averages the two middle pupils when the cumulative weight hits
+    exactly half), so ``mcloone([1, 2, 3, 4]) == 0.6``.  Pupils exactly at M
+    are excluded (the standard "below the median" definition).  1.0 when no
+    pupil is strictly below the median.  Values must be >= 0 and M > 0.
     """
-    c, m = _median_split(values, weights, "McLoone index")
-    return _side_ratio(c, m, c.x < m)
+    c, x, m = _median_split(values, weights, "McLoone index")
+    return _side_ratio(c, x, m, x < m)
 
 
 def verstegen(values, weights=None) -> float:
     """Verstegen index: mean of pupils strictly above the median, over the median.
 
-    1.0 when no pupil is strictly above the median.  Values must be >= 0 and
-    the (weighted, inverted-CDF) median > 0.
+    ``sum_{x>M} w x / (M * sum_{x>M} w)``, the mirror image of :func:`mcloone`
+    with the same median M and the same exclusion of pupils exactly at M, so
+    ``verstegen([1, 2, 3, 4]) == 3.5 / 2.5``.  1.0 when no pupil is strictly
+    above the median.  Values must be >= 0 and M > 0.
     """
-    c, m = _median_split(values, weights, "Verstegen index")
-    return _side_ratio(c, m, c.x > m)
+    c, x, m = _median_split(values, weights, "Verstegen index")
+    return _side_ratio(c, x, m, x > m)
 
 
 def restricted_range(values, weights=None) -> float:
