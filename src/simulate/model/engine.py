@@ -323,16 +323,28 @@ def _year(year: int, outcome: Progressed, money: Money, staff: Staff, controls: 
 
 # ------------------------------------------------------------------ driver
 def simulate(district: District, scenario, years: int = 7, seed: int = 0, mode: str = "expected",
-             draws: int = 1, first_draw: int = 0, sample_parameters: bool = False):
+             draws: int = 1, first_draw: int = 0, sample_parameters: bool = False,
+             offsets: dict[str, np.ndarray] | None = None):
     """Yield one :class:`Year` at a time for ``years`` years from the scenario's start year.
 
     Uncertain parameters are sampled per draw when ``sample_parameters`` is
     true (``compare``, sweeps and the dashboard's uncertainty run ask for it);
     otherwise every draw uses the central values.
+
+    ``offsets`` gives explicit per-draw parameter sets (sensitivity analysis):
+    dotted path → array (draws,) of *additive offsets* to the leaf's value in
+    every year (what :meth:`Scenario.resolve` takes, and what ``sample`` draws),
+    so draw d runs with value(path, year) + offsets[path][d], clipped to the
+    schema range. A leaf with a ``by_year`` schedule is shifted as a whole. They
+    replace sampled offsets of the same path when ``sample_parameters`` is true.
+    Whole-number leaves (counts) cannot vary along the draw axis.
     """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+    explicit = _checked_offsets(scenario, offsets, draws)
     offsets = scenario.sample(draws, seed, first_draw) if sample_parameters else None
+    if explicit:
+        offsets = {**(offsets or {}), **explicit}
     start = scenario.start_year
     cells = cells_of(district)
     p = scenario.resolve(start, offsets)
@@ -345,3 +357,26 @@ def simulate(district: District, scenario, years: int = 7, seed: int = 0, mode: 
             p = scenario.resolve(start + t, offsets)
         state, outcome = year_step(state, cells, p, start + t, t, mode, seed, first_draw)
         yield outcome
+
+
+def _checked_offsets(scenario, offsets, draws: int) -> dict[str, np.ndarray]:
+    """``offsets`` as float arrays of shape (draws,), after checking each path can vary per draw."""
+    if not offsets:
+        return {}
+    tree = scenario.values(scenario.start_year)
+    out = {}
+    for path, off in offsets.items():
+        if path not in scenario.leaves:
+            raise ValueError(f"offsets: {path}: no such parameter")
+        node = tree
+        for part in path.split("."):
+            node = getattr(node, part)
+        if isinstance(node, (bool, int, str, list, tuple)):
+            kind = "a whole number" if isinstance(node, int) and not isinstance(node, bool) else "not a real number"
+            raise ValueError(f"offsets: {path}: {kind} ({node!r}); only real-valued parameters can vary "
+                             "along the draw axis")
+        arr = np.asarray(off, dtype=float)
+        if arr.shape != (draws,):
+            raise ValueError(f"offsets: {path}: expected an array of shape ({draws},), got {arr.shape}")
+        out[path] = arr
+    return out
