@@ -54,7 +54,8 @@ def test_capital_weakest_first_funds_in_order_and_never_beyond_need():
     alloc = budget.capital_allocation(facility, pupils, CAP)
     np.testing.assert_allclose(alloc, [[0, 0, 800_000, 200_000]])
     prop = budget.capital_allocation(facility, pupils, NS(**{**CAP.__dict__, "targeting": "proportional_to_deficit"}))
-    np.testing.assert_allclose(prop.sum(), 1_000_000) and np.testing.assert_allclose(prop[0, 0], 0)
+    np.testing.assert_allclose(prop.sum(), 1_000_000)
+    np.testing.assert_allclose(prop[0, 0], 0)  # school 0 is not weak: nothing
     assert prop[0, 2] > prop[0, 3] > prop[0, 1]
     equal = budget.capital_allocation(facility, pupils, NS(**{**CAP.__dict__, "targeting": "equal_per_school"}))
     np.testing.assert_allclose(equal, [[0, 1e6 / 3, 1e6 / 3, 1e6 / 3]])

@@ -1,0 +1,84 @@
+"""No test under tests/ contains an assertion that can never fail.
+
+Patterns caught (each once slipped in somewhere):
+* ``assert_allclose(a, b) and assert_allclose(c, d)``: numpy's ``assert_*``
+  return None, so the second call never runs;
+* ``assert (a, b)`` / ``assert [...]`` / ``assert "text"``: a non-empty tuple,
+  list or constant is always true;
+* ``assert np.testing.assert_allclose(...)``: asserts None (always fails, or
+  passes under ``python -O``: either way not what was meant);
+* ``x == y`` (or ``x < y``, ``a and b``) as a statement: the result is discarded;
+* a ``test_*`` function with no ``assert``, no ``pytest.raises``/``warns`` and no
+  call of an ``assert*`` helper.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+TESTS = Path(__file__).resolve().parent
+
+
+def _name(f: ast.AST) -> str:
+    if isinstance(f, ast.Attribute):
+        return f.attr
+    if isinstance(f, ast.Name):
+        return f.id
+    return ""
+
+
+def _is_assert_call(node: ast.AST) -> bool:
+    return isinstance(node, ast.Call) and _name(node.func).startswith("assert")
+
+
+def _checks_something(fn: ast.FunctionDef) -> bool:
+    for n in ast.walk(fn):
+        if isinstance(n, ast.Assert):
+            return True
+        if isinstance(n, ast.Call) and (_name(n.func).startswith(("assert", "within"))
+                                        or _name(n.func) in ("raises", "warns", "fail", "skip")):
+            return True
+    return False
+
+
+def dead_assertions(source: str, where: str = "<source>") -> list[str]:
+    """Every never-failing assertion in ``source``, as 'where:line: what'."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.BoolOp) and any(_is_assert_call(v) for v in node.values):
+            found.append(f"{where}:{node.lineno}: assert_* call inside and/or (returns None)")
+        if isinstance(node, ast.Assert):
+            t = node.test
+            if isinstance(t, (ast.Tuple, ast.List, ast.Set, ast.Dict, ast.GeneratorExp, ast.ListComp,
+                              ast.JoinedStr, ast.Lambda)) or (isinstance(t, ast.Constant) and t.value):
+                found.append(f"{where}:{node.lineno}: assert on an always-true {type(t).__name__}")
+            if _is_assert_call(t):
+                found.append(f"{where}:{node.lineno}: assert of an assert_* call (None)")
+        if isinstance(node, ast.Expr) and isinstance(node.value, (ast.Compare, ast.BoolOp)):
+            found.append(f"{where}:{node.lineno}: comparison whose result is discarded")
+        if isinstance(node, ast.FunctionDef) and node.name.startswith("test_") and not _checks_something(node):
+            found.append(f"{where}:{node.lineno}: {node.name} asserts nothing")
+    return found
+
+
+def test_the_checker_finds_each_pattern():
+    bad = (
+        "def test_a():\n    np.testing.assert_allclose(1, 1) and np.testing.assert_allclose(1, 2)\n"
+        "def test_b():\n    assert (1 == 2, 'message')\n"
+        "def test_c():\n    x = 1\n    x == 2\n"
+        "def test_d():\n    assert 'always'\n"
+        "def test_e():\n    assert np.testing.assert_allclose(1, 1)\n"
+        "def test_f():\n    x = compute()\n"
+    )
+    found = dead_assertions(bad)
+    assert sorted({int(f.split(":")[1]) for f in found}) == [2, 4, 5, 7, 9, 11, 12], found
+    good = "def test_g():\n    np.testing.assert_allclose(1, 1)\n    assert 1 == 1, 'msg'\n"
+    assert dead_assertions(good) == []
+
+
+@pytest.mark.parametrize("path", sorted(TESTS.rglob("*.py")), ids=lambda p: str(p.relative_to(TESTS)))
+def test_no_dead_assertions(path):
+    assert dead_assertions(path.read_text(encoding="utf-8"), str(path.relative_to(TESTS))) == []
