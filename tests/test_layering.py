@@ -1,6 +1,6 @@
 """The folders show the flow: each stage imports only from the stages before it, and no module imports in a circle.
 
-Stages, in order: the base modules (``provenance``, ``randomness``) → ``inputs`` →
+Stages, in order: the base modules (``provenance``, ``randomness``, ``errors``) → ``inputs`` →
 ``model`` → ``measures`` → ``analysis`` → ``views`` → the public face
 (``simulate/__init__.py`` and ``cli``). Every import is read from the source
 (module level and inside functions alike), so a lazy import cannot hide a
@@ -17,7 +17,7 @@ import pytest
 
 PKG = Path(__file__).resolve().parents[1] / "src" / "simulate"
 STAGES = ["base", "inputs", "model", "measures", "analysis", "views", "top"]
-BASE = {"provenance", "randomness"}
+BASE = {"provenance", "randomness", "errors"}
 
 
 def module_name(path: Path) -> str:
@@ -67,7 +67,7 @@ def test_the_package_lists_the_five_stages():
     listing = {p.name for p in PKG.iterdir() if not p.name.startswith(("_", "."))} - {"py.typed"}
     assert {"inputs", "model", "measures", "analysis", "views"} <= listing
     assert listing - {"inputs", "model", "measures", "analysis", "views"} == {"cli.py", "provenance.py",
-                                                                              "randomness.py"}
+                                                                              "randomness.py", "errors.py"}
 
 
 @pytest.mark.parametrize("module", sorted(MODULES))

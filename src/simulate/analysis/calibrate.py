@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from ..errors import SimulateError
 from ..measures.balance import comparison_indicators, context
 from ..inputs.district import District
 from ..inputs.load import load_district
@@ -55,7 +56,7 @@ TOP_KEYS = {"district", "description", "parameters", "targets"}
 EXTRA_INDICATORS = ("learning.urban_reference",)
 
 
-class CalibrationError(ValueError):
+class CalibrationError(SimulateError, ValueError):
     """A bad targets file, or a fit that leaves targets outside their tolerance."""
 
     def __init__(self, message: str, report: "CalibrationReport | None" = None):

@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from ..errors import SimulateError
 from ..inputs.district import District
 from ..inputs.load import load_district
 from ..inputs.scenario import Scenario, ScenarioError, load_scenario
@@ -57,7 +58,7 @@ DEFAULT_CHUNK = 100
 MANIFEST = "sweep_manifest.json"
 
 
-class GridError(ValueError):
+class GridError(SimulateError, ValueError):
     """A grid file problem, naming the file and key."""
 
 

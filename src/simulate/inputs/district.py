@@ -37,6 +37,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..errors import SimulateError
+
 __all__ = [
     "GRADES", "GROUP_FLAGS", "N_GROUPS", "LEVELS", "LOCATIONS", "LEVEL_GRADES",
     "SCHOOL_COLUMNS", "ENROLMENT_COLUMNS", "group_flags", "District",
@@ -92,7 +94,7 @@ _LEVEL_OFFERS = np.array(
 )
 
 
-class DistrictError(ValueError):
+class DistrictError(SimulateError, ValueError):
     """Bad district data. ``problems`` lists every problem; str() is a summary line plus one line each."""
 
     def __init__(self, summary: str, problems: list[str] | None = None):

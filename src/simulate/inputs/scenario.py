@@ -33,6 +33,7 @@ import numpy as np
 import yaml
 from pydantic import ValidationError
 
+from ..errors import SimulateError
 from ..randomness import stream
 from .schema import Parameters, field_bounds, leaf_paths
 from .yamlfile import read_mapping
@@ -43,7 +44,7 @@ DISTRIBUTIONS = {"normal": {"sd"}, "uniform": {"low", "high"}, "triangular": {"l
 SCHEMA_PATHS = leaf_paths()
 
 
-class ScenarioError(ValueError):
+class ScenarioError(SimulateError, ValueError):
     """Invalid parameter or scenario file; the message lists every problem."""
 
 

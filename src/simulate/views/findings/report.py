@@ -15,12 +15,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from simulate.errors import SimulateError
+
 __all__ = ["FindingsError", "compare_outputs"]
 
 PathLike = str | os.PathLike[str]
 
 
-class FindingsError(Exception):
+class FindingsError(SimulateError):
     """A findings run failed; the message names the notebook (and the cell)."""
 
 
