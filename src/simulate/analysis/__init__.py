@@ -3,5 +3,6 @@
 ``result`` (``run`` → Result with tidy tables), ``comparison`` (draws, common
 random numbers, intervals, cost-effectiveness), ``calibrate``, ``estimate``
 (statsmodels on simulated microdata), ``sweep`` (Dask grids), ``optimize``
-(budget optimiser). Imports from inputs, model and measures only.
+(budget optimiser), ``published`` (the baseline against the report's figures, each
+marked input check or emergent). Imports from inputs, model and measures only.
 """
