@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import copy
 import difflib
+import math
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
@@ -42,6 +44,15 @@ LEAF_KEYS = {"value", "unit", "source", "description", "uncertainty", "by_year"}
 SCENARIO_KEYS = {"name", "title", "description", "extends", "changes"}
 DISTRIBUTIONS = {"normal": {"sd"}, "uniform": {"low", "high"}, "triangular": {"low", "mode", "high"}}
 SCHEMA_PATHS = leaf_paths()
+# A scenario *name* (``simulate run NAME``, ``--versus``, ``--reference``, ``extends: NAME``) is looked up
+# as params/scenarios/NAME.yaml: letters, digits, '_' and '-' only, so that no name can leave params/
+# ('/', '..', a newline); anything else must be an existing .yaml file given as a path.
+NAME_RULE = re.compile(r"\w[\w-]{0,99}")
+# The ``name:`` written inside a file may also hold '.', '+' and '@' (names the tool makes, e.g.
+# ``baseline+dashboard``), never '/', '..', spaces or a newline.
+STORED_NAME_RULE = re.compile(r"\w[\w.+@-]{0,99}")
+YEARS = (1990, 2100)  # by_year keys: the range of start_year
+SCHOOL_ID = re.compile(r"[\w.\-]+")  # as in district CSVs (simulate.inputs.validation)
 
 
 class ScenarioError(SimulateError, ValueError):
@@ -105,6 +116,27 @@ class Scenario:
 
     def uncertain_paths(self) -> list[str]:
         return [p for p, leaf in self.leaves.items() if leaf.get("uncertainty")]
+
+    def check_district(self, district) -> None:
+        """ScenarioError naming the file and key of every school id (``named_schools``, in any
+        year) that is not a school of ``district``; run before anything is simulated."""
+        named = {p: [leaf["value"], *(leaf.get("by_year") or {}).values()] for p, leaf in self.leaves.items()
+                 if p.endswith(".named_schools")}
+        if not any(v for lists in named.values() for v in lists):
+            return
+        ids = set(district.schools["school_id"].astype(str))
+        errors = []
+        for path, lists in named.items():
+            unknown = sorted({s for v in lists for s in v if s not in ids})
+            if unknown:
+                hint = difflib.get_close_matches(unknown[0], sorted(ids), n=1)
+                shown = ", ".join(repr(s) for s in unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
+                errors.append(f"{self.origins.get(path, path)}: {shown} "
+                              f"{'is not a school' if len(unknown) == 1 else 'are not schools'} of district "
+                              f"{district.name!r} ({district.source})"
+                              + (f" (did you mean {hint[0]!r}?)" if hint else ""))
+        if errors:
+            raise ScenarioError("\n".join(errors))
 
     def with_changes(self, changes: dict[str, Any], name: str | None = None,
                      title: str | None = None, description: str | None = None) -> "Scenario":
@@ -190,18 +222,34 @@ class Scenario:
 # ------------------------------------------------------------------ loading
 def load_scenario(name_or_path: str | Path = "baseline") -> Scenario:
     """Load and validate a scenario by name (``params/scenarios/NAME.yaml``,
-    or ``baseline``) or by path."""
-    return _load(str(name_or_path), chain=())
+    or ``baseline``) or by path (an existing ``.yaml`` file)."""
+    if isinstance(name_or_path, Scenario):
+        return name_or_path
+    if not isinstance(name_or_path, (str, os.PathLike)):
+        raise ScenarioError(f"scenario: expected a scenario name or a path to a .yaml file, got {_short(name_or_path)}")
+    return _load(os.fspath(name_or_path), chain=())
 
 
-def _locate(name_or_path: str) -> Path:
+def check_name(name: object, what: str = "scenario") -> str:
+    """``name`` if it can name a scenario file under params/scenarios/; ScenarioError naming ``what`` if not."""
+    if not isinstance(name, str) or not NAME_RULE.fullmatch(name):
+        raise ScenarioError(
+            f"{what}: {_short(name)} is not a scenario name (1–100 letters, digits, '_' or '-'; "
+            "to load a file from elsewhere give its path, ending in .yaml)")
+    return name
+
+
+def _locate(name_or_path: str, what: str = "scenario") -> Path:
     p = Path(name_or_path)
     if p.suffix in (".yaml", ".yml"):
-        if not p.exists():
+        if p.is_dir():
+            raise ScenarioError(f"{p}: is a folder, not a scenario file")
+        if not p.is_file():
             raise ScenarioError(f"{p}: no such scenario file")
         return p
     if name_or_path == "baseline":
         return params_dir() / "baseline.yaml"
+    check_name(name_or_path, what)
     candidate = params_dir() / "scenarios" / f"{name_or_path}.yaml"
     if not candidate.exists():
         known = available_scenarios()
@@ -217,8 +265,8 @@ def _read_yaml(path: Path) -> dict:
     return read_mapping(path, ScenarioError, missing="no such scenario file")
 
 
-def _load(name_or_path: str, chain: tuple[str, ...]) -> Scenario:
-    path = _locate(name_or_path)
+def _load(name_or_path: str, chain: tuple[str, ...], what: str = "scenario") -> Scenario:
+    path = _locate(name_or_path, what)
     key = str(path.resolve())
     if key in chain:
         cycle = " → ".join(Path(c).stem for c in (*chain, key))
@@ -231,24 +279,39 @@ def _load(name_or_path: str, chain: tuple[str, ...]) -> Scenario:
     errors += [f"{path}: {k}: missing" for k in ("name", "title", "description", "extends") if k not in doc]
     changes = doc.get("changes") or {}
     if not isinstance(changes, dict):
-        errors.append(f"{path}: changes: expected a mapping of dotted paths to values")
+        errors.append(f"{path}: changes: expected a mapping of dotted paths to values, got {_short(changes)}")
+    errors += _meta_problems(doc, path)
+    extends = doc.get("extends")
+    if not errors and (not isinstance(extends, str) or not extends):
+        errors.append(f"{path}: extends: expected a scenario name (e.g. baseline) or a .yaml path, "
+                      f"got {_short(extends)}")
     if errors:
         raise ScenarioError("\n".join(errors))
-    extends = doc["extends"]
-    if isinstance(extends, str) and extends.endswith((".yaml", ".yml")) and not Path(extends).is_absolute():
+    if extends.endswith((".yaml", ".yml")) and not Path(extends).is_absolute():
         extends = str(path.parent / extends)  # a path is relative to the file that names it
-    parent = _load(str(extends), chain=(*chain, key)) if extends not in (None, "") else None
-    if parent is None:
-        raise ScenarioError(f"{path}: extends: expected a scenario name (e.g. baseline)")
-    return _build(name=str(doc["name"]), title=str(doc["title"]), description=str(doc["description"]),
-                  extends=str(doc["extends"]), parent_leaves=parent.leaves, parent_origins=parent.origins,
+    parent = _load(extends, chain=(*chain, key), what=f"{path}: extends")
+    return _build(name=doc["name"], title=doc["title"], description=doc["description"],
+                  extends=doc["extends"], parent_leaves=parent.leaves, parent_origins=parent.origins,
                   changes=changes, file=str(path))
 
 
+def _meta_problems(doc: dict, path: Path) -> list[str]:
+    """name, title and description: text; the name on one line, without '/', '..' or spaces."""
+    out = []
+    for key in ("name", "title", "description"):
+        if key in doc and not isinstance(doc[key], str):
+            out.append(f"{path}: {key}: expected text, got {_short(doc[key])}")
+    name = doc.get("name")
+    if isinstance(name, str) and (not STORED_NAME_RULE.fullmatch(name) or ".." in name):
+        out.append(f"{path}: name: {name!r} is not a scenario name (1–100 letters, digits, '_', '-', '.', '+' "
+                   "or '@', on one line)")
+    return out
+
+
 def _load_tree(path: Path, doc: dict) -> Scenario:
+    errors: list[str] = _meta_problems(doc, path)
     meta = {k: doc.pop(k) for k in ("name", "title", "description") if k in doc}
     leaves: dict[str, dict] = {}
-    errors: list[str] = []
     _collect_leaves(doc, "", leaves, errors, str(path))
     for p in leaves:
         if p not in SCHEMA_PATHS:
@@ -272,37 +335,84 @@ def _collect_leaves(node: dict, prefix: str, out: dict, errors: list, file: str)
         if isinstance(sub, dict) and "value" in sub:
             bad = set(sub) - LEAF_KEYS
             if bad:
-                errors.append(f"{file}: {path}: unknown leaf key(s) {sorted(bad)} (allowed: {sorted(LEAF_KEYS)})")
+                errors.append(f"{file}: {path}: unknown leaf key(s) {sorted(map(str, bad))} "
+                              f"(allowed: {sorted(LEAF_KEYS)})")
             for need in ("unit", "source"):
-                if not sub.get(need):
+                if need not in sub or sub[need] in (None, ""):
                     errors.append(f"{file}: {path}: missing '{need}'")
             leaf = dict(sub)
-            err = _normalise_uncertainty(leaf, f"{file}: {path}")
+            errors += _field_problems(leaf, f"{file}: {path}")
+            err = _normalise_uncertainty(leaf, f"{file}: {path}", path)
             if err:
                 errors.append(err)
             out[path] = leaf
         elif isinstance(sub, dict):
             _collect_leaves(sub, f"{path}.", out, errors, file)
         else:
-            errors.append(f"{file}: {path}: expected a leaf mapping with value, unit and source, got {sub!r}")
+            errors.append(f"{file}: {path}: expected a leaf mapping with value, unit and source, got {_short(sub)}")
 
 
-def _normalise_uncertainty(leaf: dict, where: str) -> str | None:
-    """Check an uncertainty block and store it as offsets from the leaf's value."""
+def _field_problems(leaf: dict, where: str) -> list[str]:
+    """unit, source, description: text; by_year: a mapping of years to values."""
+    out = [f"{where}.{k}: expected text, got {_short(leaf[k])}"
+           for k in ("unit", "source", "description") if leaf.get(k) is not None and not isinstance(leaf[k], str)]
+    by_year = leaf.get("by_year")
+    if by_year is not None:
+        if not isinstance(by_year, dict):
+            out.append(f"{where}.by_year: expected a mapping of years to values (e.g. {{2021: 3}}), "
+                       f"got {_short(by_year)}")
+        else:
+            bad = [y for y in by_year if not _is_int(y) or not YEARS[0] <= y <= YEARS[1]]
+            if bad:
+                out.append(f"{where}.by_year: {_short(bad[0])} is not a year (expected an integer from "
+                           f"{YEARS[0]} to {YEARS[1]})")
+    return out
+
+
+def _is_int(x: object) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)
+
+
+def _is_number(x: object) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def _annotation(path: str):
+    """The schema's type of the leaf at dotted ``path`` (None if there is no such leaf)."""
+    model = Parameters
+    *heads, last = path.split(".")
+    try:
+        for h in heads:
+            model = model.model_fields[h].annotation
+        return model.model_fields[last].annotation
+    except (KeyError, AttributeError):
+        return None
+
+
+def _normalise_uncertainty(leaf: dict, where: str, path: str | None = None) -> str | None:
+    """Check an uncertainty block and store it as offsets from the leaf's value.
+
+    Only a real-valued parameter (a ``float`` in the schema) can be uncertain; every number of
+    the block must be finite and not a boolean or text (an ``sd: .nan`` would make every
+    draw NaN)."""
     unc = leaf.get("uncertainty")
     if unc is None:
         return None
+    if path is not None and _annotation(path) is not float:
+        return f"{where}.uncertainty: only a real-valued parameter can be uncertain ({path} is not one)"
     kind = unc.get("distribution") if isinstance(unc, dict) else None
-    if kind not in DISTRIBUTIONS:
-        return f"{where}.uncertainty: distribution must be one of {sorted(DISTRIBUTIONS)}"
+    if not isinstance(kind, str) or kind not in DISTRIBUTIONS:
+        return f"{where}.uncertainty: distribution must be one of {sorted(DISTRIBUTIONS)}, got {_short(kind)}"
     need = DISTRIBUTIONS[kind]
     if set(unc) - need - {"distribution"} or need - set(unc):
         return f"{where}.uncertainty: a {kind} distribution takes exactly {sorted(need)}"
-    try:
-        vals = {k: float(unc[k]) for k in need}
-        base = float(leaf["value"])
-    except (TypeError, ValueError):
-        return f"{where}.uncertainty: expected numbers"
+    for k in sorted(need):
+        if not _is_number(unc[k]):
+            return f"{where}.uncertainty.{k}: expected a finite number, got {_short(unc[k])}"
+    if not _is_number(leaf.get("value")):
+        return f"{where}.uncertainty: the value must be a finite number to be uncertain, got {_short(leaf.get('value'))}"
+    vals = {k: float(unc[k]) for k in need}
+    base = float(leaf["value"])
     if kind == "normal":
         if vals["sd"] < 0:
             return f"{where}.uncertainty.sd: expected a number ≥ 0, got {vals['sd']:g}"
@@ -330,18 +440,22 @@ def _build(*, name, title, description, extends, parent_leaves, parent_origins, 
         if isinstance(change, dict):
             bad = set(change) - LEAF_KEYS
             if bad:
-                errors.append(f"{where}: unknown leaf key(s) {sorted(bad)} (allowed: {sorted(LEAF_KEYS)})")
+                errors.append(f"{where}: unknown leaf key(s) {sorted(map(str, bad))} (allowed: {sorted(LEAF_KEYS)})")
+                continue
+            problems = _field_problems(change, where)
+            if problems:
+                errors += problems
                 continue
             if "value" in change and "by_year" not in change:
                 leaves[path].pop("by_year", None)
             leaves[path].update(change)
-            err = _normalise_uncertainty(leaves[path], where) if "uncertainty" in change else None
+            err = _normalise_uncertainty(leaves[path], where, path) if "uncertainty" in change else None
             if err:
                 errors.append(err)
         else:
             leaves[path]["value"] = change
             leaves[path].pop("by_year", None)
-        leaves[path]["source"] = leaves[path].get("source") if isinstance(change, dict) and "source" in change \
+        leaves[path]["source"] = change["source"] if isinstance(change, dict) and isinstance(change.get("source"), str) \
             else f"scenario {name}: {leaves[path].get('source', '')}"
         origins[path] = where
     if errors:
@@ -366,8 +480,41 @@ def _validate(scenario: Scenario) -> None:
                 where, what = _describe(scenario, path, err)
                 errors.setdefault(f"{where}: {what}", f"{where}: {what}" + (
                     "" if year == scenario.start_year else f" (in {year})"))
-    if errors:
-        raise ScenarioError("\n".join(errors.values()))
+    problems = list(errors.values()) + _list_problems(scenario)
+    if problems:
+        raise ScenarioError("\n".join(problems))
+
+
+def _list_problems(scenario: Scenario) -> list[str]:
+    """Lists of school ids: non-empty ids, each once; an allocation ``named`` needs named schools."""
+    out = []
+    for path, leaf in scenario.leaves.items():
+        where = scenario.origins.get(path, path)
+        for year, v in [(None, leaf["value"]), *sorted((leaf.get("by_year") or {}).items())]:
+            if not path.endswith(".named_schools") or not isinstance(v, list):
+                continue
+            when = "" if year is None else f" (in {year})"
+            bad = [s for s in v if not isinstance(s, str) or not SCHOOL_ID.fullmatch(s)]
+            dup = sorted({s for s in v if isinstance(s, str) and v.count(s) > 1})
+            if bad:
+                out.append(f"{where}: {_short(bad[0])} is not a school id (letters, digits, '_', '.', '-'){when}")
+            elif dup:
+                out.append(f"{where}: school {dup[0]!r} is named twice{when}")
+        if path.endswith(".allocation"):
+            named = path.rsplit(".", 1)[0] + ".named_schools"
+            years = {scenario.start_year, *(leaf.get("by_year") or {})}
+            for y in sorted(years):
+                if scenario.value(path, y) == "named" and named in scenario.leaves and not scenario.value(named, y):
+                    out.append(f"{where}: 'named' needs at least one school in {named}"
+                               + ("" if y == scenario.start_year else f" (in {y})"))
+                    break
+    return out
+
+
+def _short(value: object, limit: int = 80) -> str:
+    """repr() of a user's value, cut to ``limit`` characters for messages."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 5] + " …" + text[-3:]
 
 
 def _describe(scenario: Scenario, path: str, err: dict) -> tuple[str, str]:
@@ -383,7 +530,7 @@ def _describe(scenario: Scenario, path: str, err: dict) -> tuple[str, str]:
                         ("greater than", "a value >"), ("less than", "a value <")):
         msg = msg.replace(f"Input should be {words}", f"expected {sign}")
     msg = msg.replace("Input should be", "expected")
-    got = "" if err["type"] == "value_error" else f", got {err.get('input')!r}"
+    got = "" if err["type"] == "value_error" else f", got {_short(err.get('input'))}"
     return origin, msg + got
 
 

@@ -26,7 +26,12 @@ Allocation = Literal["neediest_first", "proportional", "named"]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """Base of every parameter model: unknown keys refused, and strict types — a boolean is not a
+    number (``true`` for a count), text is not a number or a boolean (``"1.0"``, ``"false"``), a
+    float is not a count (``20.0``), a set or tuple is not a list (``!!set``), and NaN/±inf are
+    refused everywhere (no parameter is meaningful at NaN)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 class ByLocation(_Strict):

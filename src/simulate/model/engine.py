@@ -341,6 +341,7 @@ def simulate(district: District, scenario, years: int = 7, seed: int = 0, mode: 
     """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+    scenario.check_district(district)  # named schools must be schools of this district (ScenarioError)
     explicit = _checked_offsets(scenario, offsets, draws)
     offsets = scenario.sample(draws, seed, first_draw) if sample_parameters else None
     if explicit:
