@@ -184,7 +184,7 @@ def year_step(state: State, cells: Cells, p, year: int, t: int, mode: str,
     controls = apply_dropout_controls(state, cells, p, money)
     grown = learn(state, cells, p, money, staff)
     rngs = {k: stream(seed, k, year, first_draw) if mode == "stochastic" else None
-            for k in ("returns", "dropouts", "entry")}
+            for k in ("returns", "dropouts", "entrants", "entry")}
     new_state, outcome = progress(state, cells, p, controls, grown, mode, rngs, t)
     return replace(new_state, teachers=staff.stock, quality=staff.stock_quality, boost=staff.boost,
                    facility=money.facility), _year(year, outcome, money, staff, controls)
@@ -283,14 +283,13 @@ def progress(state: State, cells: Cells, p, controls: Controls, grown: np.ndarra
         state.enrolled, state.ledger, controls.hazard, controls.return_rate, mode,
         rngs["returns"], rngs["dropouts"])
     moved, ledger_next, learning_next, graduates, aged_out = progression.advance(
-        enrolled, ledger, enrolled * grown, cells.stays, cells.feeder)
+        enrolled, ledger, enrolled * grown, cells.stays, cells.feeder, learning=grown)
     growth = (1.0 + per_draw(p.cohort.entrant_growth_per_year, 3)) ** (t + 1)
-    entrants = cells.entrants[None] * growth
-    if mode == "stochastic":
-        entrants = np.rint(entrants)
+    # whole children in stochastic mode, drawn so that their mean is the expected cohort
+    entrants = progression.whole_children(np.broadcast_to(cells.entrants[None] * growth, moved[:, :, 0, :].shape),
+                                          mode, rngs["entrants"])
     entry = learning_model.entry_level(cells, p.learning)
-    entrants = np.broadcast_to(entrants, moved[:, :, 0, :].shape)
-    # whole children in stochastic mode: who cannot attend (and is not taught at home) is drawn too
+    # who cannot attend (and is not taught at home) is drawn too
     not_attending = progression.draw(entrants, controls.not_attending[:, :, 0, :], mode, rngs["entry"])
     enrolled_next, ledger_next, learning_next, entered = progression.enter(
         moved, ledger_next, learning_next, entrants, entry, not_attending, copy=False)

@@ -35,6 +35,25 @@ def draw(n, p, mode: str, rng: np.random.Generator | None) -> np.ndarray:
     return out
 
 
+def whole_children(x, mode: str, rng: np.random.Generator | None) -> np.ndarray:
+    """Expected numbers ``x`` as they are, or whole children with mean ``x``.
+
+    Stochastic mode rounds each cell at random: ⌊x⌋ + Bernoulli(x − ⌊x⌋), so
+    the mean over draws is exactly the expected number (rounding to nearest
+    every draw biased small entering cells upwards: 22 × 0.99 = 21.78 → 22)
+    and the only noise added is that of the rounding itself (variance
+    f(1 − f) ≤ ¼ per cell). Cohort-size uncertainty is a parameter
+    (``cohort.entrant_growth_per_year``), not this draw. One uniform is drawn
+    for every cell, live or not, so the stream consumed never depends on the
+    scenario (common random numbers).
+    """
+    x = np.asarray(x, dtype=float)
+    if mode == "expected":
+        return x
+    base = np.floor(x)
+    return base + (rng.random(x.shape) < x - base)
+
+
 @dataclass(frozen=True)
 class Flows:
     """One year's flows per cell (draw, school, grade, group)."""
@@ -77,16 +96,31 @@ def move_up(x, stays, feeder: sp.csr_matrix, feeder_grade: int) -> np.ndarray:
     return out
 
 
-def advance(enrolled, ledger, learning_sum, stays, feeder, feeder_grade=5):
-    """Move survivors, ledger and learning up a grade: (enrolled, ledger, learning, graduates, aged_out)."""
+def advance(enrolled, ledger, learning_sum, stays, feeder, feeder_grade=5, learning=None):
+    """Move survivors, ledger and learning up a grade: (enrolled, ledger, learning, graduates, aged_out).
+
+    A cell's learning is its pupils' mean (``learning_sum`` ÷ pupils). When
+    ``learning`` (the cells' levels before moving) is given, a cell left with
+    no pupils but with out-of-school children keeps the level of the cohorts
+    those children left (their mean weighted by the ledger moving in), so
+    children who return to it later join at the level their cohort reached,
+    not at 0. Otherwise the learning of an empty cell is 0. Expected mode
+    never empties a cell children can return to; stochastic mode often
+    empties cells of one or two pupils (returners there were counted at 0 SD
+    and learning gaps ran ~1% low by year 7).
+    """
     graduates = np.zeros(enrolled.shape)  # calloc: only the grade-9 slice is touched
     graduates[:, :, -1, :] = enrolled[:, :, -1, :]
     aged_out = np.zeros(ledger.shape)
     aged_out[:, :, -1, :] = ledger[:, :, -1, :]
     new_enrolled = move_up(enrolled, stays, feeder, feeder_grade)
+    new_ledger = move_up(ledger, stays, feeder, feeder_grade)
     new_sum = move_up(learning_sum, stays, feeder, feeder_grade)
-    learning = np.divide(new_sum, new_enrolled, out=np.zeros_like(new_sum), where=new_enrolled > 0)
-    return new_enrolled, move_up(ledger, stays, feeder, feeder_grade), learning, graduates, aged_out
+    empty = np.zeros_like(new_sum)
+    if learning is not None:
+        np.divide(move_up(learning * ledger, stays, feeder, feeder_grade), new_ledger, out=empty, where=new_ledger > 0)
+    learning = np.divide(new_sum, new_enrolled, out=empty, where=new_enrolled > 0)
+    return new_enrolled, new_ledger, learning, graduates, aged_out
 
 
 def enter(enrolled, ledger, learning, entrants, entry_learning, not_attending, copy=True):
