@@ -55,6 +55,9 @@ LEVEL_GRADES = {"primary": (1, 6), "junior": (7, 9), "nine_year": (1, 9)}  # fir
 SCHOOLS_FILE = "schools.csv"
 ENROLMENT_FILE = "enrolment.csv"
 
+MAX_TEACHERS = 100_000       # per school: far above any real school, far below int64 trouble
+MAX_CELL_PUPILS = 1_000_000  # per (school, grade, group) cell
+
 # Column specs: name -> (kind, constraint). Kinds: "id" (non-empty school id),
 # "ref" (empty or a school id), "text" (constraint True = must be non-empty),
 # "category" (constraint = allowed values), "int"/"float" (constraint = (lo, hi),
@@ -82,6 +85,10 @@ ENROLMENT_COLUMNS: dict[str, tuple[str, object]] = {
     "enrolled": ("int", (0, None)),
     "out_of_school": ("int", (0, None)),
 }
+# Sanity caps on the open-ended counts (far above any real school, far below int64 trouble): a
+# larger value is a typo or a unit error, refused with its own message.
+CAPS: dict[str, int] = {"teachers": MAX_TEACHERS, "senior_teachers": MAX_TEACHERS,
+                        "enrolled": MAX_CELL_PUPILS, "out_of_school": MAX_CELL_PUPILS}
 
 
 def group_flags() -> np.ndarray:

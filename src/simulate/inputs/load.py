@@ -39,6 +39,9 @@ def district_from_frames(name: str, schools: pd.DataFrame, enrolment: pd.DataFra
     ``schools.csv``/``enrolment.csv`` and the row each would have in the file
     (header = row 1). ``data_hash`` is the sha256 of the canonical CSV bytes.
     """
+    for label, frame in ((SCHOOLS_FILE, schools), (ENROLMENT_FILE, enrolment)):
+        if not isinstance(frame, pd.DataFrame):
+            raise DistrictError(f"{source}: {label}: expected a pandas DataFrame, got {type(frame).__name__}")
     return _build(name, schools, enrolment, source, SCHOOLS_FILE, ENROLMENT_FILE, source, None)
 
 
@@ -51,6 +54,8 @@ def load_district(path: str | os.PathLike | None = None) -> District:
     """
     if path is None:
         folder = default_data_dir() / "banan"
+    elif not isinstance(path, (str, os.PathLike)) or isinstance(os.fspath(path), bytes):
+        raise DistrictError(f"district: expected a folder path or a district name, got {path!r:.80}")
     else:
         folder = Path(path)
         if not folder.is_dir() and folder.name == str(path) and (default_data_dir() / folder.name).is_dir():

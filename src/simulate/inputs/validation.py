@@ -16,6 +16,7 @@ turns valid tables into a :class:`~simulate.inputs.district.District`.
 
 from __future__ import annotations
 
+import csv
 import difflib
 import io
 from functools import cached_property
@@ -26,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from .district import (
-    _LEVEL_OFFERS, ENROLMENT_COLUMNS, GRADES, GROUP_FLAGS, LEVEL_GRADES, LEVELS, N_GROUPS,
+    _LEVEL_OFFERS, CAPS, ENROLMENT_COLUMNS, GRADES, GROUP_FLAGS, LEVEL_GRADES, LEVELS, N_GROUPS,
     SCHOOL_COLUMNS, District, DistrictError, _canonical_bytes, _hash,
 )
 
@@ -36,21 +37,74 @@ _MAX_SHOWN = 20  # rows listed per (file, column, problem); the rest are counted
 
 # ----------------------------------------------------------------------------- reading
 def _read_csv(path: Path, label: str, report: "_Report") -> tuple[pd.DataFrame | None, bytes | None]:
+    """The table in ``path`` as text cells, or None with the problem reported: missing or unreadable
+    file, empty file, bytes that are not UTF-8 (the row of the first bad byte), NUL characters,
+    unbalanced quotes, a header with empty or repeated column names, or a row whose number of
+    cells differs from the header's (its row number: the CSV line, header = row 1)."""
     if not path.is_file():
-        report.add(label, f"{label}: file not found")
+        report.add(label, f"{label}: file not found" + (" (it is a folder)" if path.is_dir() else ""))
         return None, None
-    data = path.read_bytes()
     try:
-        df = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, na_filter=False,
-                         encoding="utf-8-sig")
-    except pd.errors.EmptyDataError:
+        data = path.read_bytes()
+    except OSError as exc:
+        report.add(label, f"{label}: cannot read the file: {exc.strerror or exc}")
+        return None, None
+    if not data.strip():
         report.add(label, f"{label}: file is empty (expected a header row)")
         return None, data
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        report.add(label, f"{label}: not a readable UTF-8 CSV file: {str(exc).strip()}")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        row = data.count(b"\n", 0, exc.start) + 1
+        report.add(label, f"{label} row {row}: not UTF-8 text (byte 0x{data[exc.start]:02x}); "
+                          "save the file as UTF-8 (e.g. 'CSV UTF-8' in Excel)", row)
+        return None, data
+    if "\x00" in text:
+        row = text.count("\n", 0, text.index("\x00")) + 1
+        report.add(label, f"{label} row {row}: contains a NUL character (is it a binary file?)", row)
+        return None, data
+    if not _check_shape(text, label, report):
+        return None, data
+    try:
+        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:  # what the shape check missed
+        report.add(label, f"{label}: not a readable CSV file: {str(exc).strip().splitlines()[-1]}")
         return None, data
     df.columns = [str(c).strip() for c in df.columns]
     return df, data
+
+
+def _check_shape(text: str, label: str, report: "_Report") -> bool:
+    """Header names present and distinct; every row as many cells as the header (blank lines skipped)."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    problems = 0
+    try:
+        header = [h.strip() for h in next(reader)]
+        seen: dict[str, int] = {}
+        for i, name in enumerate(header, 1):
+            if not name:
+                report.add(label, f"{label} row 1: column {i} of the header has no name", 1)
+                problems += 1
+            elif name in seen:
+                report.add(label, f"{label} row 1: column '{name}' appears twice (columns {seen[name]} and {i})", 1)
+                problems += 1
+            seen.setdefault(name, i)
+        bad = []
+        for row in reader:
+            if row and len(row) != len(header):
+                bad.append((reader.line_num, len(row)))
+        for line, n in bad[:_MAX_SHOWN]:
+            report.add(label, f"{label} row {line}: {n} cell{'s' if n != 1 else ''}, but the header has "
+                              f"{len(header)} columns", line)
+        if len(bad) > _MAX_SHOWN:
+            report.add(label, f"{label}: ... and {len(bad) - _MAX_SHOWN} more rows with the wrong number of cells",
+                       _Report._LAST, len(bad) - _MAX_SHOWN)
+        problems += len(bad)
+    except csv.Error as exc:
+        report.add(label, f"{label} row {reader.line_num}: not a readable CSV row ({exc}; an unbalanced quote?)",
+                   reader.line_num)
+        return False
+    return problems == 0
 
 
 # ----------------------------------------------------------------------------- validation
@@ -125,7 +179,10 @@ class _Text:
             codes = series.cat.codes.to_numpy(dtype=np.int64)
             uniq = series.cat.categories.to_numpy(dtype=object)
         else:
-            codes, uniq = pd.factorize(series, use_na_sentinel=True)
+            try:
+                codes, uniq = pd.factorize(series, use_na_sentinel=True)
+            except TypeError:  # unhashable cells (lists, dicts) from a DataFrame in memory: as their text
+                codes, uniq = pd.factorize(series.map(lambda v: v if isinstance(v, str) else repr(v)))
             uniq = np.asarray(uniq, dtype=object)
         self.uniq = np.array([str(u).strip() for u in uniq] + [""], dtype=object)
         self.codes = np.where(codes < 0, len(self.uniq) - 1, codes).astype(np.int64)
@@ -146,9 +203,11 @@ class _Text:
         return test(pd.Series(self.uniq, dtype=object)).to_numpy(dtype=bool)[self.codes]
 
 
-def _numbers(series: pd.Series) -> tuple[np.ndarray, Callable[[int], str]]:
-    """Cells as float64 (NaN where not a number) and a function giving a cell's text."""
-    if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+def _numbers(series: pd.Series, allow_bool: bool = False) -> tuple[np.ndarray, Callable[[int], str]]:
+    """Cells as float64 (NaN where not a number) and a function giving a cell's text. Booleans
+    count as numbers only for 0/1 columns (``allow_bool``): True is not a number of teachers."""
+    is_bool = pd.api.types.is_bool_dtype(series)
+    if (pd.api.types.is_numeric_dtype(series) and not is_bool) or (is_bool and allow_bool):
         x = series.to_numpy(dtype=np.float64, na_value=np.nan)
         return x, lambda p: "" if np.isnan(x[p]) else str(series.iloc[p])
     text = _Text(series)
@@ -183,7 +242,7 @@ def _check_table(df: pd.DataFrame | None, spec: dict, label: str, rep: _Report) 
         if col not in df.columns:
             continue
         if kind in ("int", "float"):
-            x, raw = _numbers(df[col])
+            x, raw = _numbers(df[col], allow_bool=rule == (0, 1))
             lo, hi = rule
             ok = np.isfinite(x)
             if kind == "int":
@@ -193,9 +252,15 @@ def _check_table(df: pd.DataFrame | None, spec: dict, label: str, rep: _Report) 
                     ok &= x >= lo
                 if hi is not None:
                     ok &= x <= hi
-            values = np.where(ok, x, 0).astype(np.int64 if kind == "int" else np.float64)
             msg = _expected(kind, rule)
             rep.rows(label, col, np.flatnonzero(~ok), lambda p: f"{msg}, got {_show(raw(p))}")
+            cap = CAPS.get(col)
+            if cap is not None:
+                over = ok & (np.where(ok, x, 0) > cap)
+                rep.rows(label, col, np.flatnonzero(over), lambda p, c=cap: f"{_show(raw(p))} is more than {c:,} "
+                         "(a typo or a unit error?)")
+                ok &= ~over
+            values = np.where(ok, x, 0).astype(np.int64 if kind == "int" else np.float64)
         else:
             values = _Text(df[col])
             ok = values.check(lambda u, r=rule, k=kind: _TEXT_TESTS[k](u, r))
