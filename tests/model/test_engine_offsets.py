@@ -1,9 +1,10 @@
 """Claims about ``engine.simulate(..., offsets=)``: explicit per-draw parameter sets on the draw axis.
 
 Draw d of one call with offsets equals a separate run of the scenario whose
-leaf is changed to value + offset (offsets are additive, in every year, and a
-``by_year`` schedule shifts as a whole), and paths that cannot vary per draw
-are refused with a message naming the path.
+leaf is changed to value + offset, in the scenario and in its status quo (the
+starting steady state): offsets are additive, in every year, and a ``by_year``
+schedule shifts as a whole. Paths that cannot vary per draw are refused with a
+message naming the path.
 """
 
 from __future__ import annotations
@@ -32,6 +33,19 @@ def _last_year(district, scenario, **kw):
     return year_indicators(years[-1], cells)
 
 
+def changed_world(scenario, changes):
+    """``scenario`` in a world where ``changes`` hold — for its status quo too (the policy in force when the
+    data were observed, whose steady state the engine starts from), as per-draw offsets apply to both."""
+    import dataclasses
+
+    changed = scenario.with_changes(changes)
+    if "baseline" not in {f.name for f in dataclasses.fields(changed)}:
+        return changed
+    root = scenario.status_quo
+    world = dataclasses.replace(root.with_changes(changes), baseline=None)
+    return world if scenario is root else dataclasses.replace(changed, baseline=world)
+
+
 @pytest.mark.parametrize("path, offsets", [
     ("dropout.monitoring.hazard_log_odds", [-0.05, 0.0, 0.03]),       # declared uncertainty
     ("budget.student_aid.registered_poor.yuan_per_pupil", [-500.0, 0.0, 1000.0]),  # certain leaf
@@ -40,7 +54,7 @@ def _last_year(district, scenario, **kw):
 def test_each_draw_equals_a_run_with_the_changed_value(district, baseline, path, offsets):
     many = _last_year(district, baseline, draws=3, offsets={path: np.array(offsets)})
     for d, off in enumerate(offsets):
-        one = _last_year(district, baseline.with_changes({path: baseline.value(path) + off}))
+        one = _last_year(district, changed_world(baseline, {path: baseline.value(path) + off}))
         for key in ("dropout_rate.junior", "dropout_gap.poor.junior", "learning_gap.poor", "cost.total"):
             assert many[key][d] == pytest.approx(one[key][0], rel=1e-12, abs=1e-12), (path, d, key)
 
@@ -50,7 +64,7 @@ def test_a_schedule_is_shifted_as_a_whole(district, baseline):
     shift = 5_000_000.0
     many = _last_year(district, baseline, draws=2, offsets={path: np.array([0.0, shift])})
     schedule = {y: v + shift for y, v in baseline.leaves[path]["by_year"].items()}
-    shifted = baseline.with_changes({path: {"value": baseline.value(path) + shift, "by_year": schedule}})
+    shifted = changed_world(baseline, {path: {"value": baseline.value(path) + shift, "by_year": schedule}})
     one = _last_year(district, shifted)
     assert many["cost.capital"][1] == pytest.approx(one["cost.capital"][0], rel=1e-12)
     assert many["cost.capital"][0] != pytest.approx(many["cost.capital"][1])
