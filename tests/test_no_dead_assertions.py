@@ -34,20 +34,34 @@ def _is_assert_call(node: ast.AST) -> bool:
     return isinstance(node, ast.Call) and _name(node.func).startswith("assert")
 
 
-def _checks_something(fn: ast.FunctionDef) -> bool:
+def _checks_something(fn: ast.FunctionDef, helpers: frozenset[str] = frozenset()) -> bool:
+    """An assert, a pytest.raises/warns/fail, an assert* call, or a call of a helper that checks."""
     for n in ast.walk(fn):
         if isinstance(n, ast.Assert):
             return True
-        if isinstance(n, ast.Call) and (_name(n.func).startswith(("assert", "within"))
-                                        or _name(n.func) in ("raises", "warns", "fail", "skip")):
+        if isinstance(n, ast.Call) and (_name(n.func).startswith("assert")
+                                        or _name(n.func) in ("raises", "warns", "fail", "skip", *helpers)):
             return True
     return False
+
+
+def _checking_helpers(tree: ast.Module) -> frozenset[str]:
+    """Names of the module's non-test functions that check something (directly or through each other)."""
+    functions = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and not n.name.startswith("test_")]
+    helpers: frozenset[str] = frozenset()
+    while True:
+        grown = frozenset(f.name for f in functions if _checks_something(f, helpers))
+        if grown == helpers:
+            return helpers
+        helpers = grown
 
 
 def dead_assertions(source: str, where: str = "<source>") -> list[str]:
     """Every never-failing assertion in ``source``, as 'where:line: what'."""
     found = []
-    for node in ast.walk(ast.parse(source)):
+    tree = ast.parse(source)
+    helpers = _checking_helpers(tree)
+    for node in ast.walk(tree):
         if isinstance(node, ast.BoolOp) and any(_is_assert_call(v) for v in node.values):
             found.append(f"{where}:{node.lineno}: assert_* call inside and/or (returns None)")
         if isinstance(node, ast.Assert):
@@ -59,7 +73,7 @@ def dead_assertions(source: str, where: str = "<source>") -> list[str]:
                 found.append(f"{where}:{node.lineno}: assert of an assert_* call (None)")
         if isinstance(node, ast.Expr) and isinstance(node.value, (ast.Compare, ast.BoolOp)):
             found.append(f"{where}:{node.lineno}: comparison whose result is discarded")
-        if isinstance(node, ast.FunctionDef) and node.name.startswith("test_") and not _checks_something(node):
+        if isinstance(node, ast.FunctionDef) and node.name.startswith("test_") and not _checks_something(node, helpers):
             found.append(f"{where}:{node.lineno}: {node.name} asserts nothing")
     return found
 
@@ -77,6 +91,12 @@ def test_the_checker_finds_each_pattern():
     assert sorted({int(f.split(":")[1]) for f in found}) == [2, 4, 5, 7, 9, 11, 12], found
     good = "def test_g():\n    np.testing.assert_allclose(1, 1)\n    assert 1 == 1, 'msg'\n"
     assert dead_assertions(good) == []
+    helper = ("def refused(x):\n    with pytest.raises(ValueError):\n        f(x)\n"
+              "def check(x):\n    refused(x)\n"
+              "def quiet(x):\n    return x\n"
+              "def test_h():\n    check(1)\n"
+              "def test_i():\n    quiet(1)\n")
+    assert [f.split(": ", 1)[1] for f in dead_assertions(helper)] == ["test_i asserts nothing"]
 
 
 @pytest.mark.parametrize("path", sorted(TESTS.rglob("*.py")), ids=lambda p: str(p.relative_to(TESTS)))

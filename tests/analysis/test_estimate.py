@@ -28,7 +28,9 @@ def test_true_coefficients_are_the_parameter_values():
     truth = estimate.true_coefficients(base)
     assert list(truth.index) == ["Intercept", *estimate.COVARIATES]
     assert truth["poor"] == base.value("dropout.hazard.group_log_odds.poor")
-    assert truth["aid_exposure"] == -base.value("dropout.aid_effect.log_odds_per_log_yuan")
+    assert truth["aid_exposure"] == -base.value("dropout.aid_effect.trial_log_odds")
+    assert truth["monitored"] == base.value("dropout.monitoring.hazard_log_odds")
+    assert truth["paired"] == base.value("dropout.pairing.hazard_log_odds")
     assert truth["junior"] == pytest.approx(base.value("dropout.hazard.intercept_junior_log_odds")
                                             - base.value("dropout.hazard.intercept_primary_log_odds"))
     assert truth["location_urban"] == pytest.approx(base.value("dropout.hazard.location_log_odds.urban")
@@ -46,6 +48,29 @@ def test_cells_replay_the_engine(district, mode):
     np.testing.assert_allclose(by_year["at_risk"], engine["enrolled"], rtol=1e-12)
     if mode == "expected":
         np.testing.assert_allclose(by_year["expected"], engine["dropouts"], rtol=1e-10)
+
+
+def test_receiver_classes_mix_to_the_engine_hazard_and_pupils_are_drawn_into_them(district):
+    """Σ P(class) × class hazard = the engine's cell hazard; pupils' drawn classes have those probabilities."""
+    cells = estimate._cell_frame(district, sim.load_scenario("baseline"), 2, 3, "expected")
+    m = cells.monitoring_coverage.to_numpy()
+    mix = sum(np.where(a, cells.aid_share, 1 - cells.aid_share) * np.where(mo, m, 1 - m)
+              * np.where(q, cells.pairing_share, 1 - cells.pairing_share) * cells[f"hazard_a{a}m{mo}p{q}"]
+              for a in (0, 1) for mo in (0, 1) for q in (0, 1))
+    np.testing.assert_allclose(mix, cells.hazard, rtol=1e-12)
+    # aid lowers and monitoring lowers the class hazard; non-poor receivers get less than poor ones
+    assert (cells.hazard_a1m0p0 < cells.hazard_a0m0p0).all() and (cells.hazard_a0m1p0 < cells.hazard_a0m0p0).all()
+    df = estimate.microdata(runs(district, ("baseline",), years=2), n_pupils=40_000, seed=3)
+    for flag, share in (("aided", "aid_share"), ("paired", "pairing_share")):
+        for poor in (0, 1):
+            rows = df[df.poor == poor]
+            n, expected = len(rows), rows[share].mean()
+            assert abs(rows[flag].mean() - expected) < 4 * np.sqrt(expected * (1 - expected) / n) + 1e-12, (flag, poor)
+    assert abs(df.monitored.mean() - 0.8) < 4 * np.sqrt(0.16 / len(df))
+    assert (df.aid_yuan[df.aided == 0] == 0).all() and (df.paired[df.left_behind == 0] == 0).all()
+    # the pupils' hazard averages to their cells' hazard (to Monte Carlo error)
+    se = np.sqrt((df.hazard.var()) / len(df))
+    assert abs(df.hazard.mean() - df.cell_hazard.mean()) < 4 * se
 
 
 def test_linear_predictor_from_true_coefficients_equals_engine_hazard(district):
@@ -96,15 +121,21 @@ def test_logit_recovers_the_engine_coefficients(district):
 
 
 def test_one_scenario_folds_policy_terms_into_the_intercept_and_flags(district):
-    """Within one scenario aid, monitoring and pairing have no own variation: they are dropped and folded."""
+    """Within one scenario a programme that reaches everyone has no own variation: it is dropped and folded.
+
+    Aid (every registered-poor pupil, 31% of the others effectively) and
+    monitoring (80%) reach a share of pupils, so receivers and non-receivers
+    identify them even in one scenario; pairing reaches every left-behind
+    pupil, so ``paired`` equals ``left_behind`` and folds into it.
+    """
     df = estimate.microdata(runs(district, ("baseline",), years=3), n_pupils=40_000, seed=2)
     fit = estimate.fit_dropout_logit(df)
-    assert fit.dropped_terms == ["aid_exposure", "monitoring_coverage", "pairing_exposure"]
     base = sim.load_scenario("baseline")
+    assert base.value("dropout.pairing.coverage") == 1.0
+    assert fit.dropped_terms == ["paired"]
     truth = estimate.true_coefficients(base)
     table = estimate.recovery_table(fit, truth, df).set_index("term")
-    coverage = base.value("dropout.pairing.coverage")
-    assert table.loc["left_behind", "true"] == pytest.approx(truth["left_behind"] + coverage * truth["pairing_exposure"])
+    assert table.loc["left_behind", "true"] == pytest.approx(truth["left_behind"] + truth["paired"])
     assert table.covered.all(), table[~table.covered]
 
 

@@ -129,8 +129,8 @@ def test_parameter_draws_are_keyed_by_seed_and_path_not_scenario():
     for k in db:
         np.testing.assert_array_equal(da[k], db[k])
     # draw d does not depend on how many draws run, or on where a chunk starts
-    np.testing.assert_array_equal(a.sample(10, 3, first_draw=40)["dropout.aid_effect.log_odds_per_log_yuan"],
-                                  da["dropout.aid_effect.log_odds_per_log_yuan"][40:50])
+    np.testing.assert_array_equal(a.sample(10, 3, first_draw=40)["dropout.aid_effect.trial_log_odds"],
+                                  da["dropout.aid_effect.trial_log_odds"][40:50])
     assert not np.array_equal(a.sample(50, seed=4)["dropout.hazard.group_log_odds.poor"],
                               da["dropout.hazard.group_log_odds.poor"])
 
@@ -138,6 +138,6 @@ def test_parameter_draws_are_keyed_by_seed_and_path_not_scenario():
 def test_resolved_draws_stay_in_schema_range():
     s = load_scenario("baseline")
     p = s.resolve(2019, s.sample(2000, seed=1))
-    lo, hi = field_bounds("dropout.aid_effect.log_odds_per_log_yuan")
-    v = p.dropout.aid_effect.log_odds_per_log_yuan
+    lo, hi = field_bounds("dropout.aid_effect.trial_log_odds")
+    v = p.dropout.aid_effect.trial_log_odds
     assert v.shape == (2000,) and v.min() >= lo and v.max() <= hi

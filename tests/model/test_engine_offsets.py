@@ -71,7 +71,7 @@ def test_a_schedule_is_shifted_as_a_whole(district, baseline):
 
 
 def test_explicit_offsets_replace_sampled_ones_for_their_path(district, baseline):
-    path = "dropout.aid_effect.log_odds_per_log_yuan"
+    path = "dropout.aid_effect.trial_log_odds"
     sampled = baseline.sample(2, seed=0)
     mixed = _last_year(district, baseline, draws=2, sample_parameters=True, offsets={path: np.zeros(2)})
     by_hand = _last_year(district, baseline, draws=2, offsets={**sampled, path: np.zeros(2)})

@@ -72,11 +72,13 @@ def test_student_aid_coverage_and_targeting_errors():
     is_poor = np.array([False, True])[None, None, None, :]
     a = NS(registered_poor=NS(yuan_per_pupil=2000.0, coverage=1.0, targeting_error=0.1),
            other_needy=NS(yuan_per_pupil=1000.0, coverage=0.3, targeting_error=0.5))
-    poor_yuan, other_yuan, poor_aided, other_aided, per_pupil = budget.student_aid(enrolled, is_poor, a)
+    poor_yuan, other_yuan, poor_aided, other_aided, share, yuan = budget.student_aid(enrolled, is_poor, a)
     assert poor_aided.item() == pytest.approx(90) and poor_yuan.item() == pytest.approx(180_000)
     assert other_aided.item() == pytest.approx(300) and other_yuan.item() == pytest.approx(300_000)
-    # the needy pupil of each cell: poor get 90% × 2000; others 30% × (1 − 0.5 inclusion error) × 1000
-    np.testing.assert_allclose(per_pupil.ravel(), [150.0, 1800.0])
+    # effective receivers: 90% of the poor (10% excluded) at 2000 yuan; 30% × (1 − 0.5 inclusion error)
+    # of the others at 1000 yuan (the non-needy half is paid, but its aid changes nothing)
+    np.testing.assert_allclose(share.ravel(), [0.15, 0.9])
+    np.testing.assert_allclose(yuan.ravel(), [1000.0, 2000.0])
 
 
 def test_rural_teacher_subsidy():
@@ -152,11 +154,120 @@ def test_home_teaching_keeps_disabled_children_enrolled():
     np.testing.assert_allclose(full.ravel(), [0.1, 0.1])
 
 
-def test_aid_effect_matches_mo_et_al_at_the_reference_transfer():
-    a = NS(log_odds_per_log_yuan=1.01 / np.log(2), reference_yuan=1000.0)
-    shift = dropout.aid_log_odds(np.array([1000.0]), a).item()
-    assert expit(np.log(0.133 / 0.867) - shift) == pytest.approx(0.053, abs=0.001)  # 13.3% → 5.3%
-    assert dropout.aid_log_odds(np.array([0.0]), a).item() == 0
+AID = NS(trial_log_odds=1.0, trial_yuan=1000.0, max_log_odds=1.5, non_poor_multiplier=0.5, primary_multiplier=0.2)
+
+
+def test_aid_response_saturates_through_the_trial_point():
+    """M·(1 − (1 − T/M)^(A/A_T)): T at the trial's dose, M·(1 − (1/3)²) at twice it, M at any huge dose."""
+    yuan = np.array([0.0, 500.0, 1000.0, 2000.0, 1e6])
+    fall = dropout.aid_log_odds(yuan, AID).ravel()
+    np.testing.assert_allclose(fall, [0.0, 1.5 * (1 - np.sqrt(1 / 3)), 1.0, 1.5 * (1 - 1 / 9), 1.5])
+    # the same curve as max·(1 − exp(−A/scale)) with scale = −A_T / ln(1 − T/M)
+    scale = -1000.0 / np.log(1 - 1.0 / 1.5)
+    np.testing.assert_allclose(fall, 1.5 * (1 - np.exp(-yuan / scale)))
+    # groups and stages the trial did not study get their multipliers' share
+    assert dropout.aid_log_odds(1000.0, AID, poor=False, junior=True) == pytest.approx(0.5)
+    assert dropout.aid_log_odds(1000.0, AID, poor=True, junior=False) == pytest.approx(0.2)
+    assert dropout.aid_log_odds(1000.0, AID, poor=False, junior=False) == pytest.approx(0.1)
+    # a ceiling below the trial's effect: saturation at the trial's effect from the first yuan
+    low_ceiling = NS(**{**vars(AID), "max_log_odds": 0.5})
+    np.testing.assert_allclose(dropout.aid_log_odds(yuan, low_ceiling).ravel(), [0, 1, 1, 1, 1])
+    # no effect at all when the trial found none
+    none = NS(**{**vars(AID), "trial_log_odds": 0.0, "max_log_odds": 0.0})
+    np.testing.assert_array_equal(dropout.aid_log_odds(yuan, none).ravel(), 0.0)
+
+
+def _one_cell(poor=True, junior=True, left_behind=False, disabled=False):
+    """A namespace of cells for a single (school, grade, group) cell."""
+    flag = lambda x: np.array([x])[None, None, None, :]  # noqa: E731
+    return NS(poor=flag(poor), left_behind=flag(left_behind), disabled=flag(disabled),
+              junior_grade=np.array([junior])[None, None, :, None])
+
+
+def _controls(aid=AID, monitoring=(0.0, -0.3), pairing=(0.0, -0.2), home=(0.0, 1.0)):
+    return NS(aid_effect=aid, monitoring=NS(coverage=monitoring[0], hazard_log_odds=monitoring[1]),
+              pairing=NS(coverage=pairing[0], hazard_log_odds=pairing[1]),
+              home_teaching=NS(cannot_attend_share=home[0], coverage=home[1]))
+
+
+def _mixture(cells, base, aid_share, aid_yuan, d):
+    classes = dropout.receiver_classes(dropout.receiver_shares(cells, aid_share, d),
+                                       dropout.receiver_offsets(cells, aid_yuan, d))
+    h = dropout._mixture_in_place(np.array(base, dtype=float), classes)
+    return dropout._home_teaching_in_place(h, cells.disabled, d.home_teaching)
+
+
+def test_hazard_is_the_mixture_over_receivers_computed_by_hand():
+    """Hand mixture over aid × monitoring × pairing classes, with home teaching, for a handful of cells."""
+    import math
+
+    sig = lambda x: 1 / (1 + math.exp(-x))  # noqa: E731
+    base = np.full((1, 1, 1, 1), -2.5)
+    f1000 = 1.0
+    # poor junior, aid 40% at 1000 yuan, monitoring 70%: four classes
+    d = _controls(monitoring=(0.7, -0.3))
+    h = _mixture(_one_cell(), base, 0.4, 1000.0, d).item()
+    by_hand = sum(pa * pm * sig(-2.5 - a * f1000 - 0.3 * m)
+                  for a, pa in ((1, 0.4), (0, 0.6)) for m, pm in ((1, 0.7), (0, 0.3)))
+    assert h == pytest.approx(by_hand, rel=1e-12)
+    # not the hazard at the average dose, nor at the average log-odds
+    assert h != pytest.approx(sig(-2.5 - float(dropout.aid_log_odds(400.0, AID)) - 0.7 * 0.3), rel=1e-3)
+    assert h != pytest.approx(sig(-2.5 - 0.4 * f1000 - 0.7 * 0.3), rel=1e-3)
+    # left-behind, non-poor, primary, disabled: eight classes, then home teaching
+    d = _controls(monitoring=(0.7, -0.3), pairing=(0.6, -0.2), home=(0.25, 0.5))
+    cells = _one_cell(poor=False, junior=False, left_behind=True, disabled=True)
+    h = _mixture(cells, base, 0.3, 2000.0, d).item()
+    f = 0.5 * 0.2 * 1.5 * (1 - 1 / 9)
+    mix = sum(pa * pm * pp * sig(-2.5 - a * f - 0.3 * m - 0.2 * q)
+              for a, pa in ((1, 0.3), (0, 0.7)) for m, pm in ((1, 0.7), (0, 0.3)) for q, pp in ((1, 0.6), (0, 0.4)))
+    assert h == pytest.approx(0.75 * mix + 0.25 * (0.5 * mix + 0.5), rel=1e-12)
+    # pairing reaches left-behind pupils only
+    h_other = _mixture(_one_cell(left_behind=False), base, 1.0, 1000.0, d).item()
+    assert h_other == pytest.approx(0.7 * sig(-3.5 - 0.3) + 0.3 * sig(-3.5), rel=1e-12)
+
+
+def test_mixture_uses_few_classes_and_agrees_with_expit_per_draw():
+    cells = _one_cell()
+    # everyone aided, no monitoring, no pairing: one class
+    classes = dropout.receiver_classes(dropout.receiver_shares(cells, 1.0, _controls()),
+                                       dropout.receiver_offsets(cells, 1000.0, _controls()))
+    assert len(classes) == 1
+    # sampled parameters (one value per draw), a full-size cell array: equals the plain per-class sum
+    rng = np.random.default_rng(0)
+    draws = 3
+    d = _controls(aid=NS(**{**vars(AID), "trial_log_odds": np.array([0.8, 1.0, 1.2])}),
+                  monitoring=(np.array([0.2, 0.5, 0.9]), -0.3), pairing=(0.5, -0.2))
+    groups = np.array([False, True])
+    cells = NS(poor=groups[None, None, None, :], left_behind=groups[None, None, None, ::-1],
+               disabled=np.zeros((1, 1, 1, 2), bool), junior_grade=np.array([False, True])[None, None, :, None])
+    base = rng.normal(-3, 2, size=(draws, 4, 2, 2))
+    share = np.array([0.3, 0.9])[None, None, None, :]
+    h = _mixture(cells, base, share, np.array([800.0, 2000.0])[None, None, None, :], d)
+    offsets = dropout.receiver_offsets(cells, np.array([800.0, 2000.0])[None, None, None, :], d)
+    shares = dropout.receiver_shares(cells, share, d)
+    plain = sum(np.where(a, shares[0], 1 - shares[0]) * np.where(m, shares[1], 1 - shares[1])
+                * np.where(q, shares[2], 1 - shares[2]) * expit(base + a * offsets[0] + m * offsets[1] + q * offsets[2])
+                for a in (0, 1) for m in (0, 1) for q in (0, 1))
+    np.testing.assert_allclose(h, plain, rtol=1e-12)
+    # far tails stay finite: hazard 0 and 1, no NaN
+    tails = _mixture(_one_cell(), np.array([[[[-800.0]]], [[[800.0]]]]), 0.5, 1000.0, _controls())
+    np.testing.assert_array_equal(tails.ravel(), [0.0, 1.0])
+
+
+def test_hazard_never_rises_with_aid_and_its_fall_is_bounded():
+    """Monotone non-increasing in yuan and in receiver share; at 1e6 yuan the fall is at most the ceiling."""
+    from scipy.special import logit
+
+    base = np.full((1, 1, 1, 1), logit(0.133))
+    yuan = np.concatenate([[0.0], np.geomspace(1.0, 1e6, 60)])
+    for cells in (_one_cell(), _one_cell(poor=False), _one_cell(junior=False)):
+        h = np.array([_mixture(cells, base, 0.7, y, _controls()).item() for y in yuan])
+        assert (np.diff(h) <= 1e-15).all()
+        by_share = [_mixture(cells, base, c, 2000.0, _controls()).item() for c in np.linspace(0, 1, 11)]
+        assert (np.diff(by_share) <= 1e-15).all()
+    everyone = _mixture(_one_cell(), base, 1.0, 1e6, _controls()).item()
+    assert logit(0.133) - logit(everyone) == pytest.approx(AID.max_log_odds, rel=1e-9)
+    assert logit(0.133) - logit(everyone) <= AID.max_log_odds + 1e-12
 
 
 def test_return_rate_grows_with_monitoring():
@@ -191,3 +302,23 @@ def test_draw_expected_and_stochastic():
     rng = np.random.default_rng(0)
     d = progression.draw(n, p, "stochastic", rng)
     assert d[0] == 0 and d[1] == 0 and 230 < d[2] < 370 and d[2] == int(d[2])
+
+
+def test_input_check_baseline_aid_effect_equals_the_trial_at_its_dose_and_population():
+    """Input check: at the trial's dose, for poor junior-secondary pupils, the baseline's aid effect is
+    Mo et al. 2013's (13.3% → 5.3%); at Banan's doses it stays under the ceiling (no −78% or −93%)."""
+    from scipy.special import logit
+
+    from simulate.inputs.scenario import load_scenario
+
+    a = load_scenario("baseline").resolve(2019).dropout.aid_effect
+    at_trial = float(dropout.aid_log_odds(a.trial_yuan, a, poor=True, junior=True))
+    assert at_trial == pytest.approx(a.trial_log_odds, rel=1e-12)
+    assert expit(logit(0.133) - at_trial) == pytest.approx(0.053, abs=0.001)
+    for yuan in (2033.5, 6100.0, 1e6):
+        fall = float(dropout.aid_log_odds(yuan, a))
+        assert a.trial_log_odds < fall <= max(a.max_log_odds, a.trial_log_odds)
+        assert expit(logit(0.133) - fall) / 0.133 - 1 > -0.70  # a smaller fall than −70% at any dose
+    # pupils the trial did not study respond less
+    assert float(dropout.aid_log_odds(a.trial_yuan, a, poor=False)) < at_trial
+    assert float(dropout.aid_log_odds(a.trial_yuan, a, junior=False)) < at_trial

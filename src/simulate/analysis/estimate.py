@@ -3,21 +3,33 @@
 Simulated microdata (does a regression recover the model's own dropout hazard?)
 -----------------------------------------------------------------------------
 :func:`microdata` draws pupil-years at risk from the cells of simulated runs
-(one row per pupil-year: school covariates, group flags, learning, aid
-exposure, monitoring and pairing coverage) and draws whether each pupil
-dropped out as a Bernoulli variate with the *engine's own* hazard array
-(:func:`simulate.model.levers.dropout.hazard`, as computed inside the engine's year
-step; nothing here re-implements the hazard). :func:`fit_dropout_logit` fits a
+(one row per pupil-year: school covariates, group flags, learning, and
+whether the pupil receives aid, is monitored and is paired) and draws whether
+each pupil dropped out as a Bernoulli variate with the *engine's own* hazard.
+The engine's cell hazard is a mixture over receiver classes
+(:func:`simulate.model.levers.dropout.hazard`); a pupil belongs to one class,
+drawn with the class probabilities the engine uses (aid with the cell's
+effective receiver share, monitoring and pairing with their coverage,
+independently), and drops out with that class's hazard
+(:func:`simulate.model.levers.dropout.class_hazard` on the engine's own base
+log-odds and receiver offsets; nothing here re-implements the hazard), so the
+pupils of a cell drop out at the cell's hazard on average.
+:func:`fit_dropout_logit` fits a
 discrete-time hazard model (a logit on pupil-years, with stage and grade
 terms) and :func:`true_coefficients` gives the engine's log-odds coefficients
 under the same covariate names, so :func:`recovery_table` can show whether the
 estimates cover the truth.
 
-Identification: monitoring and pairing coverage and aid amounts are policy
-values shared by every pupil of a scenario-year, and aid differs only between
-poor and other pupils. Within one scenario they are collinear with the
-intercept or a group flag; pool several scenarios (``baseline``, ``no_policy``,
-``targeted_aid``, ``intensive_control``) to identify them. Terms without
+Identification: a programme whose coverage lies strictly between 0 and 1
+varies between pupils of one scenario (receivers and non-receivers); one that
+reaches everyone or no one (pairing at full coverage in the baseline) is
+collinear with the intercept or a group flag. ``aid_exposure`` is the
+receiver's fall in log-odds in units of the trial's effect (1 for a poor
+junior-secondary pupil at the trial's dose), so its coefficient is
+−``trial_log_odds``; the saturating dose–response and the group and stage
+multipliers are part of the covariate, not estimated. Pool several scenarios
+(``baseline``, ``no_policy``, ``targeted_aid``, ``intensive_control``) for
+variation in doses and coverage. Terms without
 independent variation are dropped by the fit and their true effect is folded
 into the terms they are collinear with (:func:`recovery_table`). Disabled
 pupils unable to attend who are not taught at home leave with certainty
@@ -37,12 +49,14 @@ elasticities usable as priors.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from itertools import product
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ..model import engine
+from ..model.levers import dropout
 from ..inputs.district import GROUP_FLAGS, District
 from ..model.levers.common import LOCATIONS
 from ..randomness import stream
@@ -54,7 +68,7 @@ __all__ = ["COVARIATES", "microdata", "true_coefficients", "fit_dropout_logit", 
 #: Covariates of the dropout logit, in the engine's parameterisation (town schools, primary stage = reference).
 COVARIATES = ("junior", "grade_in_stage", "poor", "left_behind", "disabled", "migrant",
               "location_urban", "location_rural", "location_mountain", "learning", "facility",
-              "boarding_share", "aid_exposure", "monitoring_coverage", "pairing_exposure")
+              "boarding_share", "aid_exposure", "monitored", "paired")
 REFERENCE_LOCATION = "town"
 PRIMARY_GRADES = engine.PRIMARY_GRADES
 
@@ -65,10 +79,11 @@ def true_coefficients(scenario: Scenario | str = "baseline", year: int | None = 
 
     ``Intercept`` is the primary-stage intercept of a town school (the
     reference location); ``junior`` the junior minus primary intercept;
-    ``location_*`` differences from town; ``aid_exposure`` multiplies
-    ln(1 + aid / reference yuan) (negative: aid lowers dropout);
-    ``monitoring_coverage`` and ``pairing_exposure`` (left-behind × pairing
-    coverage) are the effects at full coverage. Values at ``year``
+    ``location_*`` differences from town; ``aid_exposure`` multiplies an aid
+    receiver's fall in log-odds in units of the trial's effect, so its
+    coefficient is −``trial_log_odds`` (negative: aid lowers dropout);
+    ``monitored`` and ``paired`` (left-behind pupils) are the effects for a
+    receiver of those programmes. Values at ``year``
     (default: the scenario's start year), central values (no sampling).
     """
     s = load_scenario(scenario) if isinstance(scenario, (str, Path)) else scenario
@@ -86,9 +101,9 @@ def true_coefficients(scenario: Scenario | str = "baseline", year: int | None = 
         "learning": v(f"{h}learning_log_odds_per_sd"),
         "facility": v(f"{h}facility_log_odds_per_index_point"),
         "boarding_share": v(f"{h}boarding_log_odds"),
-        "aid_exposure": -v("aid_effect.log_odds_per_log_yuan"),
-        "monitoring_coverage": v("monitoring.hazard_log_odds"),
-        "pairing_exposure": v("pairing.hazard_log_odds"),
+        "aid_exposure": -v("aid_effect.trial_log_odds"),
+        "monitored": v("monitoring.hazard_log_odds"),
+        "paired": v("pairing.hazard_log_odds"),
     }
     return pd.Series(values, name="true").loc[["Intercept", *COVARIATES]]
 
@@ -118,7 +133,9 @@ def _cell_frame(district: District, scenario: Scenario, years: int, seed: int, m
 
     Replays the engine's loop (same state, same random streams as
     :func:`simulate.model.engine.simulate` with one draw at central values) and
-    reads the hazard the year step uses (``apply_dropout_controls``).
+    reads the hazard the year step uses (``apply_dropout_controls``) as
+    ``hazard``, with the receiver shares and offsets it mixes over and the
+    hazard of each receiver class (``hazard_a{aid}m{monitored}p{paired}``).
     """
     cells = engine.cells_of(district)
     start = scenario.start_year
@@ -138,6 +155,13 @@ def _cell_frame(district: District, scenario: Scenario, years: int, seed: int, m
         full = (1, n_school, n_grade, n_group)
         def cell(x):
             return np.broadcast_to(np.asarray(x, dtype=float), full)[0].ravel()
+        base = dropout.base_log_odds(cells, learning_start, money.facility, cells.boarding_share, d)
+        shares = dropout.receiver_shares(cells, money.aid_share, d)
+        offsets = dropout.receiver_offsets(cells, money.aid_yuan, d)
+        by_class = {f"hazard_a{a}m{m}p{q}": cell(dropout.class_hazard(
+                        base, a * offsets[0] + m * offsets[1] + q * offsets[2], cells.disabled, d.home_teaching))
+                    for a, m, q in product((0, 1), repeat=3)}
+        trial = float(d.aid_effect.trial_log_odds)
         home_gap = float(d.home_teaching.cannot_attend_share) * (1.0 - float(d.home_teaching.coverage))
         df = pd.DataFrame({
             "year": start + t,
@@ -153,13 +177,15 @@ def _cell_frame(district: District, scenario: Scenario, years: int, seed: int, m
             "learning": cell(learning_start),
             "facility": cell(money.facility[:, :, None, None]),
             "boarding_share": cell(cells.boarding_share[:, :, None, None]),
-            "aid_yuan": cell(money.aid_per_pupil),
-            "aid_exposure": np.log1p(cell(money.aid_per_pupil) / float(d.aid_effect.reference_yuan)),
+            "aid_share": cell(shares[0]),
+            "aid_yuan_per_receiver": cell(money.aid_yuan),
+            "aid_exposure_if_aided": -cell(offsets[0]) / trial if trial > 0 else 0.0 * cell(offsets[0]),
             "monitoring_coverage": float(d.monitoring.coverage),
             "pairing_coverage": float(d.pairing.coverage),
-            "pairing_exposure": flags[:, 1] * float(d.pairing.coverage),
+            "pairing_share": cell(shares[2]),
             "logistic_hazard": ~flags[:, 2] | (home_gap == 0.0),
             "hazard": cell(controls.hazard),
+            **by_class,
             "at_risk": cell(year.flows.at_risk),
         })
         frames.append(df[df["at_risk"] > 0])
@@ -175,9 +201,14 @@ def microdata(runs, n_pupils: int | None = 100_000, seed: int = 0) -> pd.DataFra
     arguments, or a list of either (rows are stacked with a ``scenario``
     column). ``n_pupils`` pupil-years are drawn per run, each cell with
     probability proportional to its pupils at risk (``None``: every pupil at
-    risk, cell counts rounded). ``dropped`` ~ Bernoulli(``hazard``), the
-    engine's hazard of the pupil's cell; the random numbers come from
-    ``stream(seed, "microdata", run index)``.
+    risk, cell counts rounded). Each pupil's receiver class is drawn with the
+    engine's class probabilities: ``aided`` with the cell's effective aid
+    share (``aid_yuan`` is then the yuan received, else 0), ``monitored`` with
+    monitoring coverage, ``paired`` with pairing coverage (left-behind pupils
+    only), independently. ``hazard`` is the pupil's class hazard (its mean
+    over a cell's pupils is the engine's cell hazard, kept as
+    ``cell_hazard``) and ``dropped`` ~ Bernoulli(``hazard``); the random
+    numbers come from ``stream(seed, "microdata", run index)``.
     """
     if isinstance(runs, Mapping) or not isinstance(runs, Sequence):
         runs = [runs]
@@ -191,8 +222,17 @@ def microdata(runs, n_pupils: int | None = 100_000, seed: int = 0) -> pd.DataFra
         counts = (np.rint(w).astype(np.int64) if n_pupils is None
                   else rng.multinomial(int(n_pupils), w / w.sum()))
         rows = cells.loc[np.repeat(np.arange(len(cells)), counts)].reset_index(drop=True)
-        rows["dropped"] = (rng.random(len(rows)) < rows["hazard"].to_numpy()).astype(int)
-        frames.append(rows.drop(columns="at_risk"))
+        u = rng.random((len(rows), 3))
+        aided = (u[:, 0] < rows["aid_share"].to_numpy()).astype(int)
+        monitored = (u[:, 1] < rows["monitoring_coverage"].to_numpy()).astype(int)
+        paired = (u[:, 2] < rows["pairing_share"].to_numpy()).astype(int)
+        class_columns = rows[[f"hazard_a{a}m{m}p{q}" for a, m, q in product((0, 1), repeat=3)]].to_numpy()
+        hazard = class_columns[np.arange(len(rows)), 4 * aided + 2 * monitored + paired]
+        rows = rows.assign(cell_hazard=rows["hazard"], hazard=hazard, aided=aided, monitored=monitored,
+                           paired=paired, aid_yuan=aided * rows["aid_yuan_per_receiver"],
+                           aid_exposure=aided * rows["aid_exposure_if_aided"])
+        rows["dropped"] = (rng.random(len(rows)) < hazard).astype(int)
+        frames.append(rows.drop(columns=["at_risk", *(c for c in rows.columns if c.startswith("hazard_a"))]))
     return pd.concat(frames, ignore_index=True)
 
 

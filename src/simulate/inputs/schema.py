@@ -214,8 +214,21 @@ class Hazard(_Strict):
 
 
 class AidEffect(_Strict):
-    log_odds_per_log_yuan: Annotated[float, Field(ge=0.0, le=10.0)]
-    reference_yuan: Annotated[float, Field(gt=0.0, le=1e5)]
+    """Saturating dose–response of dropout to aid (``model/levers/dropout.py``, ``aid_log_odds``).
+
+    The fall in log-odds for a receiver of A yuan a year is
+    M·(1 − (1 − T/M)^(A/A_T)) × multipliers, with T = ``trial_log_odds`` at
+    A_T = ``trial_yuan`` (the trial's dose and population: poor junior pupils),
+    M = max(``max_log_odds``, T) the ceiling at any dose, and multipliers for
+    the groups and stages the trial did not study (at most 1: the trial's
+    population is taken as the most responsive).
+    """
+
+    trial_log_odds: Annotated[float, Field(ge=0.0, le=10.0)]
+    trial_yuan: Annotated[float, Field(gt=0.0, le=1e5)]
+    max_log_odds: Annotated[float, Field(ge=0.0, le=10.0)]
+    non_poor_multiplier: Share
+    primary_multiplier: Share
 
 
 class Monitoring(_Strict):

@@ -112,7 +112,8 @@ class Money:
     aid_other: np.ndarray            # aid to other needy pupils, yuan
     poor_aided: np.ndarray           # registered-poor pupils aided
     other_aided: np.ndarray          # other needy pupils aided
-    aid_per_pupil: np.ndarray        # (draw, school, grade, group) expected yuan per pupil
+    aid_share: np.ndarray            # (draw|1, 1, 1, group) share of a cell's pupils effectively aided
+    aid_yuan: np.ndarray             # (draw|1, 1, 1, group) yuan per effective receiver
     subsidy: np.ndarray              # rural-teacher subsidy, yuan
     subsidy_per_teacher: np.ndarray  # yuan per teacher
     salaries: np.ndarray             # teacher salaries, yuan
@@ -201,7 +202,8 @@ def allocate_budget(state: State, cells: Cells, p) -> Money:
                               cells.location_code, b.base_grant)
     worn = budget.depreciate(state.facility, b.capital.depreciation_per_year)
     capital = budget.capital_allocation(worn, pupils, b.capital)
-    aid_poor, aid_other, poor_aided, other_aided, aid_per_pupil = budget.student_aid(e, cells.poor, b.student_aid)
+    aid_poor, aid_other, poor_aided, other_aided, aid_share, aid_yuan = budget.student_aid(e, cells.poor,
+                                                                                           b.student_aid)
     subsidy, subsidy_per_teacher = budget.rural_teacher_subsidy(state.teachers, cells.location_code,
                                                                 b.rural_teacher_subsidy_yuan_per_teacher)
     return Money(
@@ -209,7 +211,7 @@ def allocate_budget(state: State, cells: Cells, p) -> Money:
         capital_budget=np.broadcast_to(per_draw(b.capital.yuan_per_year, 1), pupils.shape[:1]).astype(float),
         facility=budget.facility_after_capital(worn, capital, pupils, b.capital),
         aid_poor=aid_poor, aid_other=aid_other, poor_aided=poor_aided, other_aided=other_aided,
-        aid_per_pupil=aid_per_pupil, subsidy=subsidy, subsidy_per_teacher=subsidy_per_teacher,
+        aid_share=aid_share, aid_yuan=aid_yuan, subsidy=subsidy, subsidy_per_teacher=subsidy_per_teacher,
         salaries=state.teachers * per_draw(b.teacher_salary_yuan_per_year, 2),
     )
 
@@ -259,7 +261,8 @@ def apply_dropout_controls(state: State, cells: Cells, p, money: Money) -> Contr
     disabled = by_group[..., cells.disabled.reshape(-1)].sum(axis=-1)
     home = d.home_teaching
     return Controls(
-        hazard=dropout.hazard(cells, state.learning, money.facility, cells.boarding_share, money.aid_per_pupil, d),
+        hazard=dropout.hazard(cells, state.learning, money.facility, cells.boarding_share, money.aid_share,
+                              money.aid_yuan, d),
         return_rate=dropout.return_rate(cells.disabled, d),
         costs=dropout.control_costs(money.pupils, left_behind, disabled, d),
         paired=dropout.paired_children(left_behind, d.pairing),
@@ -272,7 +275,7 @@ def learn(state: State, cells: Cells, p, money: Money, staff: Staff) -> np.ndarr
     grant_per_pupil = np.divide(money.grant, money.pupils, out=np.zeros_like(money.grant), where=money.pupils > 0)
     school_part = learning_model.school_value_added(staff.quality, staff.ptr, money.facility, grant_per_pupil,
                                                     cells.boarding_share, p.learning)
-    gain = learning_model.growth(school_part, cells, money.aid_per_pupil, p.dropout.aid_effect.reference_yuan,
+    gain = learning_model.growth(school_part, cells, money.aid_share, money.aid_yuan, p.dropout.aid_effect,
                                  p.dropout.pairing, p.learning)
     return state.learning + gain
 

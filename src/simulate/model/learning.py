@@ -6,8 +6,16 @@ non-poor pupils. Each year a cell gains
     intercept + b_tq·teacher quality + b_ptr·(PTR − reference) + b_fac·facility
     + b_spend·(non-salary yuan per pupil / 1000) + b_board·boarding share
     + Σ group effects + location effect
-    + b_aid · ln(1 + aid/reference)/ln 2 (aided pupils; = b_aid at the reference sum)
-    + b_pair · pairing coverage (left-behind pupils)
+    + aid share · b_aid · ln(1 + yuan per receiver / trial yuan)/ln 2
+    + pairing coverage · b_pair (left-behind pupils)
+
+Programmes that reach a share of pupils enter as the mixture over receivers
+and non-receivers: the cell's mean gain is the receivers' share times the
+gain at the receiver's dose (exact for a mean, since growth is additive),
+never the gain at the average dose. The aid gain is b_aid for a receiver of
+the dropout trial's dose (``dropout.aid_effect.trial_yuan``), with
+diminishing returns in yuan (an assumption: the log form is not bounded,
+but grows slowly — 2.8 × b_aid at six times the trial's dose).
 
 Sources (``params/baseline.yaml``, ``learning.*``): teacher quality from
 Rivkin, Hanushek & Kain (2005); class size from Krueger (1999); left-behind
@@ -39,13 +47,18 @@ def pupil_gaps_per_year(cells, l) -> np.ndarray:
     return by_group(l.group_sd_per_year, cells.flags) + by_location(l.location_sd_per_year, cells.location_code, 4)
 
 
-def growth(school_part, cells, aid_per_pupil, aid_reference_yuan, pairing, l) -> np.ndarray:
+def growth(school_part, cells, aid_share, aid_yuan, aid_effect, pairing, l) -> np.ndarray:
     """A year's learning gain per cell, shape (draw, school, grade, group).
 
-    ``pairing`` is the ``dropout.pairing`` parameter group (coverage and its
-    learning effect for left-behind pupils).
+    ``aid_share`` and ``aid_yuan`` (draw|1, 1, 1, group) are the share of
+    pupils effectively aided and the yuan each receives
+    (``budget.student_aid``); ``aid_effect`` is the ``dropout.aid_effect``
+    parameter group (its ``trial_yuan`` is the dose at which an aided pupil
+    gains ``aid_sd_per_year``); ``pairing`` the ``dropout.pairing`` group
+    (coverage and its learning effect for left-behind pupils).
     """
-    aid = per_draw(l.aid_sd_per_year, 4) * np.log1p(aid_per_pupil / per_draw(aid_reference_yuan, 4)) / np.log(2.0)
+    per_receiver = per_draw(l.aid_sd_per_year, 4) * np.log1p(aid_yuan / per_draw(aid_effect.trial_yuan, 4)) / np.log(2.0)
+    aid = aid_share * per_receiver
     paired = cells.left_behind * (per_draw(pairing.coverage, 4) * per_draw(pairing.learning_sd_per_year, 4))
     return school_part[:, :, None, None] + pupil_gaps_per_year(cells, l) + aid + paired
 

@@ -78,18 +78,22 @@ def facility_after_capital(facility, capital_yuan, pupils, c) -> np.ndarray:
 def student_aid(enrolled, is_poor, a):
     """Student aid by category.
 
-    Returns (poor_yuan, other_yuan, poor_aided, other_aided) per school — yuan
-    and pupils aided (student-times) — and ``aid_per_pupil`` (draw, school,
-    grade, group): the expected aid reaching a pupil of each cell who is
-    actually needy, which drives the dropout and learning effects.
+    Returns (poor_yuan, other_yuan, poor_aided, other_aided) per school —
+    yuan and pupils aided (student-times) — and, per group, ``receiver_share``
+    and ``yuan_per_receiver`` (draw|1, 1, 1, group): the share of a cell's
+    pupils whom aid effectively reaches and the yuan each of them receives.
+    These drive the dropout and learning effects as a mixture over receivers
+    and non-receivers (``dropout.hazard``, ``learning.growth``), never as an
+    average dose.
 
     Registered-poor pupils are aided at ``coverage × (1 − targeting_error)``
     (the error is exclusion of eligible pupils). Other needy aid reaches
     ``coverage`` of the other pupils, of whom ``targeting_error`` are not needy
-    (inclusion error): their aid is paid but changes nothing.
+    (inclusion error): their aid is paid (it counts in yuan and pupils aided)
+    but changes nothing, so the effective receivers are ``coverage × (1 −
+    targeting_error)``.
     """
     rp, on = a.registered_poor, a.other_needy
-    poor_rate = per_draw(rp.coverage, 4) * (1.0 - per_draw(rp.targeting_error, 4))
     by_group = enrolled.sum(axis=2)  # (draw, school, group): one pass over the cells
     poor = np.broadcast_to(is_poor, (1,) * (enrolled.ndim - 1) + by_group.shape[-1:]).reshape(-1)
     poor_rate_by_school = per_draw(rp.coverage, 2) * (1.0 - per_draw(rp.targeting_error, 2))
@@ -97,9 +101,10 @@ def student_aid(enrolled, is_poor, a):
     other_aided = by_group[..., ~poor].sum(axis=-1) * per_draw(on.coverage, 2)
     poor_yuan = poor_aided * per_draw(rp.yuan_per_pupil, 2)
     other_yuan = other_aided * per_draw(on.yuan_per_pupil, 2)
-    effective_other = per_draw(on.coverage, 4) * (1.0 - per_draw(on.targeting_error, 4)) * per_draw(on.yuan_per_pupil, 4)
-    aid_per_pupil = np.where(is_poor, poor_rate * per_draw(rp.yuan_per_pupil, 4), effective_other)
-    return poor_yuan, other_yuan, poor_aided, other_aided, aid_per_pupil
+    receiver_share = np.where(is_poor, per_draw(rp.coverage, 4) * (1.0 - per_draw(rp.targeting_error, 4)),
+                              per_draw(on.coverage, 4) * (1.0 - per_draw(on.targeting_error, 4)))
+    yuan_per_receiver = np.where(is_poor, per_draw(rp.yuan_per_pupil, 4), per_draw(on.yuan_per_pupil, 4))
+    return poor_yuan, other_yuan, poor_aided, other_aided, receiver_share, yuan_per_receiver
 
 
 def rural_teacher_subsidy(teachers, location_code, yuan_by_location) -> tuple[np.ndarray, np.ndarray]:

@@ -1,17 +1,50 @@
 """Dropout lever: the yearly dropout hazard and the controls that lower it.
 
 The hazard of leaving school during a year is logistic in the pupil's group,
-the school's location and resources, the pupil's learning, and the exposure to
-aid and to dropout controls:
+the school's location and resources, the pupil's learning, and the programmes
+the pupil receives:
 
     logit h = intercept(stage) + slope·(grade within stage) + Σ group effects
-              + location + learning·b + facility·b + boarding share·b
-              − b_aid · ln(1 + aid / reference)            (Mo et al. 2013)
-              + monitoring coverage · b_monitoring           (World Bank WP 9685)
-              + pairing coverage · b_pairing (left-behind pupils)
+              + location + learning·b + facility·b + boarding share·b      (base_log_odds)
+              − aid effect(yuan received, group, stage)      (aid receivers; Mo et al. 2013)
+              + b_monitoring                                 (monitored pupils; World Bank WP 9685)
+              + b_pairing                                    (paired left-behind pupils)
 
-Coverage enters as exposure (coverage × effect on the log-odds): exact when
-coverage is 0 or 1, a first-order approximation between.
+**Receivers, not averages.** A programme reaches a share of pupils; the cell's
+hazard is the mixture over who receives what, never the hazard at the average
+dose (DESIGN.md: "who receives a programme matters"):
+
+    h(cell) = Σ over receiver classes k of P(k) · expit(base + offset_k)
+
+with classes the combinations of aid (receiver at the receiver's dose / not),
+monitoring (covered / not) and pairing (paired / not; left-behind groups
+only). Programmes are taken as independent of each other (P(k) is a product
+of shares — an assumption: no figures say whether, e.g., aided pupils are
+likelier to be monitored). Aid shares are the *effective* receivers (see
+``budget.student_aid``): registered-poor pupils reached (coverage × (1 −
+exclusion error)), and other pupils aided who are actually needy (coverage ×
+(1 − inclusion error)); aid paid to pupils who are not needy changes nothing.
+Coverage is the share of each year's enrolled pupils reached; who receives
+is not remembered from year to year (with persistent receipt the survivors of
+a cell would hold slightly more receivers than the coverage; not modelled).
+In stochastic mode the engine draws one binomial per cell with the mixture
+hazard: the mean is exact, the variance slightly above a sum of per-class
+binomials.
+
+**Aid dose–response** (:func:`aid_log_odds`): the fall in log-odds for a
+receiver of A yuan a year saturates,
+
+    effect(A) = M · (1 − (1 − T/M)^(A / A_T)) · m_group · m_stage,
+
+anchored at the one trial (T = ``trial_log_odds`` = 1.01 at A_T =
+``trial_yuan``, poor junior-secondary pupils: Mo et al. 2013, evidence; the
+dose itself unverified), bounded by the ceiling M = max(``max_log_odds``, T)
+at any dose (extrapolation, assumption; informed by García & Saavedra 2017
+and Baird et al. 2009), with multipliers ≤ 1 for the groups and stages the
+trial did not study (``non_poor_multiplier``, ``primary_multiplier``;
+extrapolation, assumption). Equivalently M·(1 − exp(−A/s)) with the scale
+s = −A_T / ln(1 − T/M). A sampled ceiling below the trial's effect is read as
+saturation at the trial's dose: the trial shows that its effect is reachable.
 
 Disabled children who cannot attend (``cannot_attend_share``) are enrolled
 only when taught at home (送教上门); without it they leave (hazard 1) and can
@@ -22,18 +55,32 @@ Sources of defaults: ``params/baseline.yaml`` (``dropout.*``).
 
 from __future__ import annotations
 
+from itertools import product
+
 import numpy as np
 from scipy.special import expit
 
 from .common import by_group, by_location, per_draw
 
 
-def hazard(cells, learning, facility, boarding_share, aid_per_pupil, d) -> np.ndarray:
-    """Annual dropout probability per cell, shape (draw, school, grade, group)."""
+def hazard(cells, learning, facility, boarding_share, aid_share, aid_yuan, d) -> np.ndarray:
+    """Annual dropout probability per cell, shape (draw, school, grade, group): the mixture over receivers.
+
+    ``aid_share`` and ``aid_yuan`` (draw|1, 1, 1, group) are the share of a
+    cell's pupils effectively aided and the yuan each receives
+    (``budget.student_aid``).
+    """
+    logit = base_log_odds(cells, learning, facility, boarding_share, d)
+    classes = receiver_classes(receiver_shares(cells, aid_share, d), receiver_offsets(cells, aid_yuan, d))
+    return _home_teaching_in_place(_mixture_in_place(logit, classes), cells.disabled, d.home_teaching)
+
+
+def base_log_odds(cells, learning, facility, boarding_share, d) -> np.ndarray:
+    """Dropout log-odds of a pupil who receives no programme, shape (draw, school, grade, group) (a fresh array)."""
     h = d.hazard
     stage_intercept = np.where(cells.junior_grade, per_draw(h.intercept_junior_log_odds, 4),
                                per_draw(h.intercept_primary_log_odds, 4))
-    logit = (
+    return (
         stage_intercept
         + per_draw(h.grade_slope_log_odds, 4) * cells.grade_in_stage
         + by_group(h.group_log_odds, cells.flags)
@@ -41,16 +88,100 @@ def hazard(cells, learning, facility, boarding_share, aid_per_pupil, d) -> np.nd
         + per_draw(h.learning_log_odds_per_sd, 4) * learning
         + (per_draw(h.facility_log_odds_per_index_point, 2) * facility
            + per_draw(h.boarding_log_odds, 2) * boarding_share)[:, :, None, None]
-        - aid_log_odds(aid_per_pupil, d.aid_effect)
-        + per_draw(d.monitoring.coverage, 4) * per_draw(d.monitoring.hazard_log_odds, 4)
-        + cells.left_behind * (per_draw(d.pairing.coverage, 4) * per_draw(d.pairing.hazard_log_odds, 4))
     )
-    return _home_teaching_in_place(expit(logit, out=logit), cells.disabled, d.home_teaching)
 
 
-def aid_log_odds(aid_per_pupil, a) -> np.ndarray:
-    """Fall in dropout log-odds from aid, with diminishing returns in yuan."""
-    return per_draw(a.log_odds_per_log_yuan, 4) * np.log1p(aid_per_pupil / per_draw(a.reference_yuan, 4))
+def aid_log_odds(yuan, a, poor=True, junior=True) -> np.ndarray:
+    """Fall in dropout log-odds for a pupil who receives ``yuan`` a year (saturating; see module docstring).
+
+    ``poor``/``junior`` (booleans or masks broadcasting against ``yuan``):
+    the trial's population (poor, junior secondary) gets the full response,
+    other pupils the ``non_poor_multiplier`` and ``primary_multiplier``
+    shares of it. Zero at 0 yuan, ``trial_log_odds`` at ``trial_yuan`` for the
+    trial's population, non-decreasing in yuan, never above max(``max_log_odds``,
+    ``trial_log_odds``).
+    """
+    trial = per_draw(a.trial_log_odds, 4)
+    ceiling = np.maximum(per_draw(a.max_log_odds, 4), trial)
+    # share of the ceiling still to gain at the trial's dose: (1 − T/M); 1 (no response at all) when M = 0
+    remaining = np.where(ceiling > 0, (ceiling - trial) / np.where(ceiling > 0, ceiling, 1.0), 1.0)
+    response = ceiling * (1.0 - remaining ** (np.asarray(yuan, dtype=float) / per_draw(a.trial_yuan, 4)))
+    group = np.where(poor, 1.0, per_draw(a.non_poor_multiplier, 4))
+    stage = np.where(junior, 1.0, per_draw(a.primary_multiplier, 4))
+    return response * group * stage
+
+
+def receiver_shares(cells, aid_share, d) -> tuple:
+    """Shares of a cell's pupils receiving (aid, monitoring, pairing), each broadcasting to (draw, 1, 1, group)."""
+    pairing = cells.left_behind * per_draw(d.pairing.coverage, 4)
+    return np.asarray(aid_share, dtype=float), per_draw(d.monitoring.coverage, 4), pairing
+
+
+def receiver_offsets(cells, aid_yuan, d) -> tuple:
+    """Log-odds change for a receiver of (aid, monitoring, pairing), each broadcasting to (draw, 1, grade, group)."""
+    aid = -aid_log_odds(aid_yuan, d.aid_effect, cells.poor, cells.junior_grade)
+    pairing = np.where(cells.left_behind, per_draw(d.pairing.hazard_log_odds, 4), 0.0)
+    return aid, per_draw(d.monitoring.hazard_log_odds, 4), pairing
+
+
+def receiver_classes(shares, offsets) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The receiver classes of a cell: [(probability, log-odds offset)], small arrays (draw|1, 1, grade|1, group).
+
+    Every combination of receiving / not receiving each programme, with
+    independent programmes (probabilities multiply, offsets add). A branch
+    that no pupil is in (share 0 or 1 everywhere, or no effect) is left out,
+    so a certain parameter set needs few classes (the baseline: 4; no_policy: 2).
+    """
+    classes = [(np.ones((1, 1, 1, 1)), np.zeros((1, 1, 1, 1)))]
+    for share, offset in zip(shares, offsets):
+        branches = _branches(share, offset)
+        classes = [(w * wb, o + ob) for (w, o), (wb, ob) in product(classes, branches)]
+    return classes
+
+
+def _branches(share, offset) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Receiver and non-receiver branch of one programme: [(probability, offset)], empty branches dropped.
+
+    Where everyone or no one receives, or receiving changes nothing, the
+    whole share sits in one branch (its offset the receiver's when everyone
+    receives, 0 otherwise), so that branch alone describes the cell.
+    """
+    share, offset = np.broadcast_arrays(np.asarray(share, dtype=float), np.asarray(offset, dtype=float))
+    single = (share <= 0.0) | (share >= 1.0) | (offset == 0.0)
+    received = np.where(single, 1.0, share)
+    branches = [(received, np.where(share <= 0.0, 0.0, offset)), (1.0 - received, np.zeros_like(offset))]
+    return [(w, o) for w, o in branches if np.any(w != 0.0)]
+
+
+def _mixture_in_place(logit, classes) -> np.ndarray:
+    """Σ_k w_k · expit(logit + o_k), with one exponential over the cells (``logit`` is overwritten).
+
+    expit(L + o) = e^o / (e^o + e^−L): e^−L once for every cell, then two or
+    three cheap passes per class (a divide, an add) with the small per-class
+    factors e^o and w·e^o. Exact (no approximation); far tails give 0 or 1.
+    """
+    with np.errstate(over="ignore"):
+        e = np.exp(np.negative(logit, out=logit), out=logit)  # e^−L; +inf (→ hazard 0) far in the tail
+    h = tmp = None
+    for w, o in classes:
+        eo = np.exp(o)
+        if h is None:
+            h = np.add(e, eo)
+            np.divide(w * eo, h, out=h)
+        else:
+            tmp = np.add(e, eo, out=tmp)
+            np.divide(w * eo, tmp, out=tmp)
+            h += tmp
+    return h
+
+
+def class_hazard(logit, offset, disabled, home) -> np.ndarray:
+    """Hazard of the pupils of one receiver class: expit(base log-odds + the class's offset), home teaching applied.
+
+    The plain form of one term of :func:`hazard`'s mixture (a fresh array),
+    for pupil-level uses (``analysis/estimate.py``) and checks.
+    """
+    return _home_teaching_in_place(expit(np.asarray(logit, dtype=float) + offset), disabled, home)
 
 
 def with_home_teaching(h, disabled, home) -> np.ndarray:
