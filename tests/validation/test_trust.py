@@ -1,14 +1,26 @@
-"""The model earns trust: it reproduces a published trial and the package's sign.
+"""Consistency checks, not validation: the model agrees with the trial it was set from, and the package's sign.
 
-In-silico replication of Mo, Zhang, Yi, Luo, Rozelle & Brinton (J. Development
-Studies 49(2), 2013; shared/context/evidence.md): a conditional cash transfer
-to poor junior-secondary pupils in a poor county cut their annual dropout from
-13.3% to 5.3% (−8 pp, rough 95% interval ± 6.5 pp). We simulate that design —
-poor junior-secondary pupils in 20 rural and mountain schools, no other policy,
-aid (the assumed transfer of 1,000 yuan a year, every pupil, no targeting
-error) against no aid, one school year — with parameter uncertainty and
-binomial flows on common random numbers, and require the mean fall to lie in
-the published interval [−14.5, −1.5] pp.
+Mo, Zhang, Yi, Luo, Rozelle & Brinton (J. Development Studies 49(2), 2013; see
+docs/sources.md [mo2013]): a conditional cash transfer to the poorest 300
+junior-secondary pupils of a poor county cut their annual dropout from 13.3% to
+5.3% (−8 pp, rough 95% interval ± 6.5 pp). We simulate that design — poor
+junior-secondary pupils in 20 rural and mountain schools, no other policy, aid
+(the assumed transfer of 1,000 yuan a year, every pupil, no targeting error)
+against no aid, one school year — with parameter uncertainty and binomial flows
+on common random numbers.
+
+CONSISTENCY CHECK, NOT VALIDATION: the aid effect (dropout.aid_effect) was set
+from this very trial, so agreeing with it is circular; the check shows that the
+parameter reaches the pupils as intended (dose, coverage, the logistic hazard).
+It has power against effects the trial rules out: the simulated county's
+dropout without aid is not the trial's 13.3%, so the simulated fall in
+log-odds is carried to the trial's 13.3% base and must lie in the trial's 95%
+interval. The rough ± 6.5 pp interval reaches −14.5 pp, below the 13.3% base,
+so on its own it cannot reject any large effect; the binding window is the same
+trial's interval on the log-odds scale, 1.01 ± 1.96 × 0.44 (Woolf's standard
+error with ~150 pupils per arm): falls of 1.6 to 11.0 pp on the 13.3% base.
+``test_the_mo_2013_window_rejects_effects_the_trial_rules_out`` shows that the
+window rejects the effects the previous window let through.
 """
 
 from __future__ import annotations
@@ -16,6 +28,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+
+from scipy.special import expit, logit
 
 import simulate as sim
 from simulate.inputs.district import District
@@ -25,6 +39,18 @@ MO_FALL_PP = -8.0
 MO_HALF_WIDTH_PP = 6.5
 MO_TRANSFER_YUAN = 1000.0  # assumed, unverified (params/baseline.yaml, dropout.aid_effect.trial_yuan)
 NO_UNCERTAINTY = {"distribution": "uniform", "low": 0.0, "high": 0.0}
+MO_CONTROL = 0.133  # the trial's control-arm dropout
+MO_LOG_ODDS, MO_LOG_ODDS_SE = 1.01, 0.44  # logit(13.3%) − logit(5.3%); Woolf's SE, ~150 pupils per arm
+WINDOW_LOG_ODDS = (MO_LOG_ODDS - 1.96 * MO_LOG_ODDS_SE, MO_LOG_ODDS + 1.96 * MO_LOG_ODDS_SE)  # (0.15, 1.87)
+AID_EFFECT = "dropout.aid_effect.trial_log_odds"  # fall in log-odds at the trial's dose (params/baseline.yaml)
+
+
+def on_trial_base_pp(log_odds_fall: float) -> float:
+    """A fall in dropout log-odds as a change in pp on the trial's 13.3% control base."""
+    return float(100 * (expit(logit(MO_CONTROL) - log_odds_fall) - MO_CONTROL))
+
+
+WINDOW_PP = (on_trial_base_pp(WINDOW_LOG_ODDS[1]), on_trial_base_pp(WINDOW_LOG_ODDS[0]))  # (−11.0, −1.6)
 
 
 def poor_county(n_schools: int = 20, pupils_per_grade: int = 50) -> District:
@@ -56,17 +82,50 @@ def mo_scenarios():
     return arm(0.0, "mo_control"), arm(MO_TRANSFER_YUAN, "mo_transfer")
 
 
-def test_mo_2013_replication():
+def simulated_trial(changes=None, draws: int = 200, tag: str = ""):
+    """The trial in silico: (fall in log-odds of the mean dropout rates, per-draw fall in pp)."""
     control, transfer = mo_scenarios()
-    cmp = sim.compare(poor_county(), [control, transfer], reference=control, draws=200, seed=2013, years=1,
+    if changes:
+        control = control.with_changes(changes, name=f"mo_control{tag}", title=f"mo_control{tag}")
+        transfer = transfer.with_changes(changes, name=f"mo_transfer{tag}", title=f"mo_transfer{tag}")
+    cmp = sim.compare(poor_county(), [control, transfer], reference=control, draws=draws, seed=2013, years=1,
                       progress=False)
-    fall = 100 * cmp.diff_samples("mo_transfer", "dropout_rate.junior")[:, 0]  # pp, per draw
-    lo, hi = np.quantile(fall, [0.05, 0.95])
-    level = 100 * cmp.samples["mo_control"]["dropout_rate.junior"][:, 0].mean()
-    print(f"\nMo et al. 2013 in silico: control dropout {level:.1f}%, fall {fall.mean():+.2f} pp "
-          f"(90% interval {lo:+.2f} to {hi:+.2f}); published {MO_FALL_PP:+.1f} ± {MO_HALF_WIDTH_PP} pp")
-    assert MO_FALL_PP - MO_HALF_WIDTH_PP <= fall.mean() <= MO_FALL_PP + MO_HALF_WIDTH_PP
+    c = cmp.samples[control.name]["dropout_rate.junior"][:, 0]
+    t = cmp.samples[transfer.name]["dropout_rate.junior"][:, 0]
+    return float(logit(c.mean()) - logit(t.mean())), 100 * (t - c), 100 * c.mean()
+
+
+def in_window(log_odds_fall: float) -> bool:
+    return WINDOW_LOG_ODDS[0] <= log_odds_fall <= WINDOW_LOG_ODDS[1]
+
+
+def test_mo_2013_consistency_check_not_validation():
+    """Consistency check, not validation (the aid effect was set from this trial): the simulated
+    transfer's effect, carried to the trial's 13.3% base, lies in the trial's 95% interval."""
+    fall, pp, level = simulated_trial()
+    lo, hi = np.quantile(pp, [0.05, 0.95])
+    effect_pp = on_trial_base_pp(fall)
+    print(f"\nMo et al. 2013 in silico (consistency check): control dropout {level:.1f}%, fall {pp.mean():+.2f} pp "
+          f"(90% interval {lo:+.2f} to {hi:+.2f}), {fall:.2f} log-odds = {effect_pp:+.2f} pp on the trial's 13.3% "
+          f"base; trial {MO_FALL_PP:+.1f} pp, window {WINDOW_PP[0]:+.1f} to {WINDOW_PP[1]:+.1f} pp")
+    assert MO_FALL_PP - MO_HALF_WIDTH_PP <= effect_pp <= MO_FALL_PP + MO_HALF_WIDTH_PP  # the rough interval
+    assert in_window(fall)  # the trial's interval on the log-odds scale (binding)
     assert hi < 0  # the simulated transfer lowers dropout in nearly every draw
+
+
+@pytest.mark.parametrize("per_log_yuan", [0.2, 2.8])
+def test_the_mo_2013_window_rejects_effects_the_trial_rules_out(per_log_yuan):
+    """The previous window (a pp fall in [−14.5, −1.5] on the simulated county's own base) passed aid
+    effects from 0.2 to 2.8 log-odds per unit of ln(1 + aid / 1,000 yuan): 0.2 × ln 2 = 0.14 and
+    2.8 × ln 2 = 1.94 log-odds at the trial's 1,000 yuan. Set as the (certain) effect at the trial's
+    dose, both fall outside the trial's interval and the check fails for them."""
+    effect = per_log_yuan * np.log(2.0)
+    fall, _, _ = simulated_trial({AID_EFFECT: {"value": float(effect), "uncertainty": None}}, draws=50,
+                                 tag=f"_{per_log_yuan}")
+    print(f"\naid effect {effect:.3f} log-odds at the trial's dose: simulated {fall:.3f} log-odds "
+          f"= {on_trial_base_pp(fall):+.2f} pp on the trial's base")
+    assert fall == pytest.approx(effect, rel=0.25)  # the set effect reaches the pupils (cells differ in base risk)
+    assert not in_window(fall)
 
 
 def test_2019_package_lowered_poor_pupils_dropout():
