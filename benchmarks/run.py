@@ -1,4 +1,4 @@
-"""Benchmarks for the DESIGN.md performance targets, with numpy's floor measured beside them.
+"""Benchmarks for the design's performance targets, with numpy's floor measured beside them.
 
     python benchmarks/run.py            # everything (the national run needs ~15 GB and ~3 min)
     python benchmarks/run.py --quick    # a smaller version (200 draws, no national district)

@@ -41,7 +41,7 @@ Real data: statsmodels' star98 (California, 1998)
 :func:`star98_glm` reproduces the statsmodels GLM Binomial example (303
 districts; pupils above vs below the national maths median on 20 covariates
 including interactions, constant last; published coefficients in
-``context/evidence.md``: LOWINC −0.016815, PERSPENK −1.952161, PTRATIO
+docs/sources.md [star98]: LOWINC −0.016815, PERSPENK −1.952161, PTRATIO
 −0.334086, constant 2.958878). :func:`star98_elasticities` turns it into
 elasticities usable as priors.
 """
@@ -314,7 +314,7 @@ def joint_wald_pvalue(fit, table: pd.DataFrame) -> float:
 
 
 # ------------------------------------------------------------------ star98
-#: Coefficients of the statsmodels GLM Binomial example (context/evidence.md).
+#: Coefficients of the statsmodels GLM Binomial example (docs/sources.md [star98]).
 STAR98_PUBLISHED = {"LOWINC": -0.016815, "PERSPENK": -1.952161, "PTRATIO": -0.334086, "const": 2.958878}
 #: star98's interaction columns as products of its base columns.
 STAR98_INTERACTIONS = {

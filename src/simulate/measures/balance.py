@@ -28,7 +28,7 @@ township seats), ``theil_{between,within}_town`` (by town/street),
 ``mcloone``, ``verstegen``, ``federal_range_ratio``. Names are
 ``{measure}.{resource}.{stage}``, e.g. ``gini.ptr.junior``.
 
-*Balance test* (evidence.md, "China's county balance standards"). The
+*Balance test* (docs/sources.md [balance2012], [balance2017]). The
 差异系数 of an indicator is its enrolment-weighted CV across the stage's
 schools. The model carries five of the official indicators (or proxies):
 ``ptr``, ``teachers_per_100`` (working teachers per 100 pupils),
