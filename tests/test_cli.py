@@ -1,4 +1,5 @@
-"""The `simulate` command: help, run, validate, synthesize, compare, and clean errors."""
+"""The `simulate` command: help, run, validate, synthesize, compare, clean errors, and outputs that
+cannot destroy anything (every case runs inside tmp_path)."""
 
 import subprocess
 import sys
@@ -77,3 +78,141 @@ def test_compare_writes_table_and_summary(tmp_path):
     table = pd.read_csv(tmp_path / "c" / "table.csv")
     assert {"scenario", "indicator", "year", "mean", "lo", "hi", "diff", "diff_lo", "diff_hi"} <= set(table.columns)
     assert (tmp_path / "c" / "summary.md").read_text().startswith("# Comparison against 'baseline'")
+
+
+# ----------------------------------------------------------------------------- outputs that cannot destroy anything
+WRITERS = {  # every command that writes an output folder, with the cheapest arguments
+    "run": ["run", "baseline", "--years", "1"],
+    "compare": ["compare", "baseline", "no_policy", "--draws", "2", "--years", "1"],
+    "synthesize": ["synthesize", "--schools", "3"],
+    "sweep": ["sweep", str(ROOT / "params" / "sweeps" / "example.yaml"), "--scheduler", "serial"],
+    "optimize": ["optimize", "--budget", "1e6", "--maxiter", "1", "--draws", "0"],
+    "findings": ["findings", "--config", str(ROOT / "params" / "findings.yaml")],
+}
+
+
+def listing(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): (p.read_bytes() if p.is_file() else b"<dir>")
+            for p in sorted(folder.rglob("*"))}
+
+
+@pytest.mark.parametrize("command", WRITERS)
+def test_out_dot_is_refused_and_the_working_folder_kept(command, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "notes.txt").write_text("my notes")
+    assert main([*WRITERS[command], "--out", ".", "--force"]) == 1
+    assert capsys.readouterr().err == (f"simulate {command}: error: --out .: is the current folder ({tmp_path}); "
+                                       "choose a new folder (or an empty one), e.g. --out outputs/NAME\n")
+    assert listing(tmp_path) == {"notes.txt": b"my notes"}
+
+
+@pytest.mark.parametrize("command", WRITERS)
+def test_out_a_non_empty_foreign_folder_is_refused_even_with_force(command, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mydocs").mkdir()
+    (tmp_path / "mydocs" / "notes.md").write_text("keep")
+    assert main([*WRITERS[command], "--out", "mydocs", "--force"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"simulate {command}: error: --out mydocs: is a folder simulate did not write "
+                          "(1 entry: notes.md; no manifest.json from simulate)") and err.count("\n") == 1
+    assert listing(tmp_path) == {"mydocs": b"<dir>", "mydocs/notes.md": b"keep"}
+
+
+@pytest.mark.parametrize("command", WRITERS)
+def test_out_a_file_is_refused(command, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "afile.txt").write_text("text")
+    assert main([*WRITERS[command], "--out", "afile.txt", "--force"]) == 1
+    assert "--out afile.txt: is an existing file (4 bytes)" in capsys.readouterr().err
+    assert listing(tmp_path) == {"afile.txt": b"text"}
+
+
+def test_out_a_symlink_or_a_parent_of_the_current_folder_is_refused(tmp_path, monkeypatch, capsys):
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    (tmp_path / "work").mkdir()
+    monkeypatch.chdir(tmp_path / "work")
+    before = listing(tmp_path)
+    assert main([*WRITERS["run"], "--out", str(tmp_path / "link"), "--force"]) == 1
+    assert "is a symbolic link" in capsys.readouterr().err
+    assert main([*WRITERS["run"], "--out", "..", "--force"]) == 1
+    assert "--out ..: is a parent of the current folder" in capsys.readouterr().err
+    assert listing(tmp_path) == before
+
+
+def test_run_never_writes_over_its_input_file(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    scenario = tmp_path / "s.yaml"
+    scenario.write_bytes((ROOT / "params" / "scenarios" / "targeted_aid.yaml").read_bytes())
+    before = scenario.read_bytes()
+    # the reported case: the folder name was the path given, so an absolute path wrote over the input
+    assert main(["run", str(scenario), "--years", "1", "--out", "o/out"]) == 0
+    assert scenario.read_bytes() == before
+    assert sorted(p.name for p in (tmp_path / "o" / "out").iterdir()) == ["manifest.json", "targeted_aid"]
+    assert (tmp_path / "o" / "out" / "targeted_aid" / "indicators.csv").exists()
+    capsys.readouterr()
+    assert main(["run", str(scenario), "--years", "1", "--out", str(scenario), "--force"]) == 1
+    assert "an input of this command" in capsys.readouterr().err
+    assert scenario.read_bytes() == before
+
+
+def test_synthesize_refuses_a_district_folder_without_its_marker(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    banan = tmp_path / "data" / "banan"  # the default --out, holding a district synthesize did not write
+    banan.mkdir(parents=True)
+    for f in ("schools.csv", "enrolment.csv", "targets.yaml"):
+        (banan / f).write_bytes((ROOT / "data" / "banan" / f).read_bytes())
+    before = listing(tmp_path)
+    for force in ([], ["--force"]):
+        assert main(["synthesize", "--schools", "5", *force]) == 1
+        assert "--out data/banan: is a folder simulate did not write" in capsys.readouterr().err
+    assert listing(tmp_path) == before
+
+
+def test_synthesize_replaces_its_own_district_only_with_force(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["synthesize", "--schools", "5"]) == 0  # the default data/banan, absent here
+    banan = tmp_path / "data" / "banan"
+    (banan / "targets.yaml").write_text("hand-written\n")
+    before = listing(tmp_path)
+    capsys.readouterr()
+    assert main(["synthesize", "--schools", "6"]) == 1
+    assert "--out data/banan: holds a district folder written by simulate; pass --force" in capsys.readouterr().err
+    assert listing(tmp_path) == before
+    assert main(["synthesize", "--schools", "6", "--force"]) == 0
+    from simulate import load_district
+    assert load_district(banan).n_schools == 6 and (banan / "targets.yaml").read_text() == "hand-written\n"
+    assert sorted(p.name for p in (tmp_path / "data").iterdir()) == ["banan"]
+
+
+def test_force_replaces_a_previous_output_but_never_a_foreign_folder(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main([*WRITERS["compare"], "--out", "out"]) == 0
+    assert main([*WRITERS["compare"], "--out", "out"]) == 0  # the same kind: replaced
+    capsys.readouterr()
+    assert main([*WRITERS["run"], "--out", "out"]) == 1
+    assert "--out out: holds a previous simulate compare output, not a run output; pass --force" in \
+        capsys.readouterr().err
+    assert (tmp_path / "out" / "table.csv").exists()
+    assert main([*WRITERS["run"], "--out", "out", "--force"]) == 0
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["baseline", "manifest.json"]
+    (tmp_path / "out" / "manifest.json").unlink()  # now nobody can tell who wrote it
+    (tmp_path / "out" / "baseline" / "manifest.json").unlink()
+    assert main([*WRITERS["run"], "--out", "out", "--force"]) == 1
+    assert "simulate did not write" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no temporary folders, no lock files
+
+
+def test_a_failed_command_leaves_no_new_folder(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "no_such_scenario", "--out", "new/dir"]) == 1
+    assert main(["compare", "baseline", "no_such_scenario", "--draws", "2", "--out", "new/dir"]) == 1
+    from simulate.analysis.result import Result
+
+    def broken(self, folder):
+        raise FileNotFoundError("disk vanished")
+
+    monkeypatch.setattr(Result, "write_tables", broken)  # fails while writing, after the folders were made
+    assert main(["run", "baseline", "--years", "1", "--out", "new/dir"]) == 1
+    assert "disk vanished" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []

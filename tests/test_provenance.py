@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import re
 import shutil
 import subprocess
@@ -14,13 +16,16 @@ import pytest
 
 from simulate import provenance
 from simulate.provenance import (
+    OutputError,
     atomic_dir,
+    check_output_target,
     git_commit,
     manifest,
     package_versions,
     sha256_of_files,
     sha256_of_obj,
     write_csv,
+    write_file_atomically,
 )
 
 
@@ -94,35 +99,229 @@ def leftovers(parent: Path, name: str) -> list[str]:
     return [p.name for p in parent.iterdir() if p.name.startswith(f".{name}.")]
 
 
-def test_atomic_dir_creates_and_replaces_the_target(tmp_path):
+def fill(tmp: Path, kind: str, text: str = "new") -> None:
+    """What every writer does inside atomic_dir: files plus a manifest of its kind."""
+    (tmp / "table.csv").write_text(text)
+    (tmp / "manifest.json").write_text(json.dumps(manifest({}, "p", "d", output_kind=kind)))
+
+
+def previous(folder: Path, kind: str = "compare", text: str = "old") -> Path:
+    with atomic_dir(folder, kind) as tmp:
+        fill(tmp, kind, text)
+    return folder
+
+
+def refused(path, kind="compare", match=None, **kw) -> str:
+    with pytest.raises(OutputError, match=match) as info:
+        check_output_target(path, kind, what="--out", **kw)
+    return str(info.value)
+
+
+def test_atomic_dir_creates_and_replaces_a_previous_output(tmp_path):
     target = tmp_path / "findings"
-    with atomic_dir(target) as tmp:
+    with atomic_dir(target, "findings") as tmp:
         assert tmp.parent == tmp_path and tmp.name.startswith(".findings.tmp-")
-        (tmp / "new.txt").write_text("first")
-    assert tree_digest(target).keys() == {"new.txt"}
-    with atomic_dir(target) as tmp:
-        (tmp / "other.txt").write_text("second")
-        assert (target / "new.txt").read_text() == "first"  # the old tree stays until the swap
-    assert sorted(tree_digest(target)) == ["other.txt"]
-    assert leftovers(tmp_path, "findings") == []
+        assert sorted(leftovers(tmp_path, "findings")) == sorted([tmp.name, ".findings.lock"])
+        fill(tmp, "findings", "first")
+    assert tree_digest(target).keys() == {"table.csv", "manifest.json"}
+    assert provenance.previous_output_kind(target) == "findings" and target in provenance.completed_outputs()
+    with atomic_dir(target, "findings") as tmp:
+        fill(tmp, "findings", "second")
+        assert (target / "table.csv").read_text() == "first"  # the old tree stays until the swap
+    assert (target / "table.csv").read_text() == "second"
+    assert leftovers(tmp_path, "findings") == []  # no temporary folder, no lock file
 
 
 def test_atomic_dir_leaves_the_target_untouched_on_error(tmp_path):
-    target = tmp_path / "findings"
-    (target / "run").mkdir(parents=True)
-    (target / "run" / "table.csv").write_text("a,b\n1,2\n")
+    target = previous(tmp_path / "findings", "findings")
     before = tree_digest(target)
     with pytest.raises(RuntimeError, match="half way"):
-        with atomic_dir(target) as tmp:
-            (tmp / "run").mkdir()
-            (tmp / "run" / "table.csv").write_text("partial")
+        with atomic_dir(target, "findings") as tmp:
+            (tmp / "table.csv").write_text("partial")
             raise RuntimeError("half way")
     assert tree_digest(target) == before
     assert leftovers(tmp_path, "findings") == []
     with pytest.raises(KeyboardInterrupt):
-        with atomic_dir(tmp_path / "never") as tmp:
+        with atomic_dir(tmp_path / "never", "findings") as tmp:
             raise KeyboardInterrupt
     assert not (tmp_path / "never").exists() and leftovers(tmp_path, "never") == []
+
+
+def test_a_failed_write_leaves_no_new_folder_not_even_the_parents_it_created(tmp_path):
+    with pytest.raises(RuntimeError):
+        with atomic_dir(tmp_path / "a" / "b" / "out", "run"):
+            raise RuntimeError("boom")
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(RuntimeError, match="manifest.json"):  # an output nobody could recognise later
+        with atomic_dir(tmp_path / "a" / "out", "run") as tmp:
+            (tmp / "table.csv").write_text("x")
+    assert list(tmp_path.iterdir()) == []
+    with atomic_dir(tmp_path / "a" / "out", "run") as tmp:  # on success the parents stay
+        fill(tmp, "run")
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["out"]
+
+
+def test_out_dot_in_a_folder_holding_a_user_file_is_refused(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "notes.txt").write_text("my notes")
+    assert refused(".", match="is the current folder") == \
+        f"--out .: is the current folder ({tmp_path}); choose a new folder (or an empty one), e.g. --out outputs/NAME"
+    with pytest.raises(OutputError):
+        with atomic_dir(".", "compare", force=True):
+            pytest.fail("must not start")
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+
+
+def test_the_current_folder_is_refused_even_when_empty_and_with_force(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    refused(".", match="is the current folder", force=True)
+    refused(str(tmp_path), match="is the current folder")
+
+
+def test_a_parent_of_the_current_folder_the_repository_and_root_are_refused(tmp_path, monkeypatch):
+    # stand-ins for / and the repository: tests never point an output at real system paths
+    fs_root, repo = tmp_path / "fsroot", tmp_path / "fsroot" / "home" / "repo"
+    (repo / "src").mkdir(parents=True)
+    monkeypatch.setattr(provenance, "FILESYSTEM_ROOT", fs_root)
+    monkeypatch.setattr(provenance, "_repository_root", lambda: repo)
+    monkeypatch.chdir(repo / "src")
+    refused("..", match=r"^--out \.\.: is the simulate repository", force=True)
+    (tmp_path / "elsewhere" / "work").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path / "elsewhere" / "work")
+    refused(repo.parent, match="is a parent of the simulate repository", force=True)
+    refused(fs_root, match="is the root of the file system", force=True)
+    refused("..", match=r"^--out \.\.: is a parent of the current folder", force=True)
+    project = tmp_path / "project"
+    project.mkdir()
+    refused(project, match="is the project folder", protect=[project])
+    refused(tmp_path, match="is a parent of", protect=[project])
+
+
+def test_a_non_empty_folder_simulate_did_not_write_is_refused_even_with_force(tmp_path):
+    docs = tmp_path / "mydocs"
+    docs.mkdir()
+    (docs / "notes.md").write_text("keep")
+    (docs / "b.txt").write_text("keep")
+    message = refused(docs, force=True)
+    assert message == (f"--out {docs}: is a folder simulate did not write (2 entries: b.txt, notes.md; no "
+                       "manifest.json from simulate); choose a new folder (or an empty one), e.g. --out "
+                       "outputs/NAME (--force never replaces a folder simulate did not write)")
+    (docs / "manifest.json").write_text('{"written_by": "someone else"}')
+    refused(docs, match="did not write", force=True)
+    assert (docs / "notes.md").read_text() == "keep"
+
+
+def test_a_file_a_device_and_a_symlink_are_refused(tmp_path):
+    afile = tmp_path / "afile.txt"
+    afile.write_text("hello")
+    refused(afile, match=r"is an existing file \(5 bytes\)", force=True)
+    fifo = tmp_path / "pipe"  # a special file (like /dev/null, which tests never touch)
+    os.mkfifo(fifo)
+    refused(fifo, match="is a named pipe", force=True)
+    out = previous(tmp_path / "out")
+    link = tmp_path / "link"
+    link.symlink_to(out)
+    refused(link, match=r"is a symbolic link \(to .*out\); simulate never writes through", force=True)
+    refused(afile / "sub", match="afile.txt is an existing file.*not a folder")
+    assert afile.read_text() == "hello" and not (tmp_path / "afile.txt.tmp").exists()
+
+
+def test_the_input_of_the_command_or_a_folder_holding_it_is_refused(tmp_path):
+    scenario = tmp_path / "o" / "s.yaml"
+    scenario.parent.mkdir()
+    scenario.write_text("name: s\n")
+    refused(scenario, match="is .*s.yaml, an input of this command", inputs=[scenario], force=True)
+    refused(tmp_path / "o", match="holds .*s.yaml, an input of this command", inputs=[scenario], force=True)
+    check_output_target(tmp_path / "o" / "out", "run", inputs=[scenario, "synthetic(seed=1)"])
+
+
+def test_previous_outputs_replace_by_kind_and_force_never_reaches_foreign_folders(tmp_path):
+    out = previous(tmp_path / "out", "compare")
+    assert check_output_target(out, "compare") == out  # same kind: replaced
+    refused(out, "findings", match="holds a previous simulate compare output, not a findings output; pass --force")
+    assert check_output_target(out, "findings", force=True) == out
+    with atomic_dir(out, "findings", force=True) as tmp:
+        fill(tmp, "findings")
+    assert provenance.previous_output_kind(out) == "findings"
+    district = previous(tmp_path / "district", "district")  # an input of everything: only with force
+    refused(district, "district", match="pass --force to replace it")
+    assert check_output_target(district, "district", force=True) == district
+    assert check_output_target(tmp_path / "absent", "run") == tmp_path / "absent"
+    (tmp_path / "empty").mkdir()
+    assert check_output_target(tmp_path / "empty", "run") == tmp_path / "empty"
+
+
+def test_the_committed_findings_count_as_a_previous_output(tmp_path):
+    committed = Path(__file__).resolve().parents[1] / "findings" / "manifest.json"
+    (tmp_path / "findings").mkdir()
+    shutil.copy(committed, tmp_path / "findings" / "manifest.json")  # written before manifests said written_by
+    assert provenance.previous_output_kind(tmp_path / "findings") == "findings"
+    assert check_output_target(tmp_path / "findings", "findings") == tmp_path / "findings"
+    # an old `simulate run --out DIR`: result folders only, no manifest of its own
+    previous(tmp_path / "old_run" / "baseline", "result")
+    assert provenance.previous_output_kind(tmp_path / "old_run") == "run"
+
+
+def test_a_second_writer_of_the_same_target_is_refused_while_the_first_runs(tmp_path):
+    target = tmp_path / "findings"
+    with atomic_dir(target, "findings") as tmp:
+        with pytest.raises(OutputError, match=r"being written by another simulate process \(pid \d+\)"):
+            with atomic_dir(target, "findings"):
+                pytest.fail("must not start")
+        fill(tmp, "findings")
+    assert tree_digest(target).keys() == {"table.csv", "manifest.json"} and leftovers(tmp_path, "findings") == []
+
+
+def test_stale_temporary_folders_are_removed_only_with_name_and_marker(tmp_path):
+    target = previous(tmp_path / "out")
+    stale = tmp_path / ".out.tmp-dead1"
+    stale.mkdir()
+    (stale / provenance.TMP_MARKER).write_text("12345\n")
+    (stale / "half.csv").write_text("x")
+    foreign = tmp_path / ".out.tmp-notours"  # right name, no marker: not ours, kept
+    foreign.mkdir()
+    (foreign / "keep.txt").write_text("keep")
+    with atomic_dir(target, "compare") as tmp:
+        fill(tmp, "compare")
+    assert not stale.exists() and (foreign / "keep.txt").read_text() == "keep"
+
+
+def test_a_swap_killed_half_way_is_undone_by_the_next_run(tmp_path, monkeypatch):
+    target = previous(tmp_path / "out", text="old")
+    monkeypatch.setattr(provenance, "_exchange", lambda a, b: False)  # the two-rename path
+    # what a kill -9 between the two renames leaves: the target moved aside, not yet replaced
+    aside = tmp_path / ".out.old-killed"
+    aside.mkdir()
+    (aside / provenance.TMP_MARKER).write_text("1\n")
+    target.rename(aside / "out")
+    assert not target.exists()
+    with pytest.raises(OutputError, match="not a findings output"):  # put back first, then judged
+        with atomic_dir(target, "findings"):
+            pytest.fail("must not start")
+    assert (target / "table.csv").read_text() == "old" and leftovers(tmp_path, "out") == []
+    with atomic_dir(target, "compare") as tmp:
+        fill(tmp, "compare", "new")
+    assert (target / "table.csv").read_text() == "new" and leftovers(tmp_path, "out") == []
+
+
+def test_write_file_atomically_never_overwrites_without_asking(tmp_path):
+    path = tmp_path / "params" / "scenarios" / "x.yaml"
+    assert write_file_atomically(path, "a: 1\n") == path and path.read_text() == "a: 1\n"
+    with pytest.raises(OutputError, match="already exists"):
+        write_file_atomically(path, "a: 2\n")
+    assert path.read_text() == "a: 1\n"
+    path.chmod(0o640)
+    write_file_atomically(path, "a: 3\n", overwrite=True)
+    assert path.read_text() == "a: 3\n" and (path.stat().st_mode & 0o777) == 0o640
+    link = tmp_path / "link.yaml"
+    link.symlink_to(path)
+    with pytest.raises(OutputError, match="symbolic link"):
+        write_file_atomically(link, "b\n", overwrite=True)
+    with pytest.raises(OutputError, match="folder"):
+        write_file_atomically(tmp_path / "params", "b\n", overwrite=True)
+    assert sorted(p.name for p in path.parent.iterdir()) == ["x.yaml"]  # no temporary file left
+    with pytest.raises(OutputError, match="not a folder"):
+        write_file_atomically(path / "sub.yaml", "b\n")
 
 
 def test_write_csv_is_deterministic_and_rounds_half_to_even(tmp_path):

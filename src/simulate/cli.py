@@ -68,22 +68,46 @@ def headline_table(results: dict, year: int | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _scenario_inputs(scenarios) -> list[str]:
+    """The files the scenarios were read from (what an output may not replace)."""
+    return [s.source for s in scenarios if Path(s.source).is_file()]
+
+
 def cmd_run(args) -> int:
-    from .inputs.load import load_district
+    import json
+
+    from . import provenance
     from .analysis.result import run
+    from .inputs.load import load_district
+    from .inputs.scenario import load_scenario
 
     district = load_district(args.district)
-    names = [args.scenario, *([args.versus] if args.versus else [])]
-    results = {n: run(district, n, years=args.years, seed=args.seed, mode=args.mode) for n in names}
+    scenarios = [load_scenario(n) for n in [args.scenario, *([args.versus] if args.versus else [])]]
+    names = [s.name for s in scenarios]  # folder names: the scenario's name, never the path given
+    if len(set(names)) < len(names):
+        raise ValueError(f"--versus {args.versus}: the same scenario name ({names[0]!r}) as SCENARIO; "
+                         "compare two different scenarios")
+    inputs = [district.source, *_scenario_inputs(scenarios)]
+    if args.out:
+        provenance.check_output_target(args.out, "run", force=args.force, inputs=inputs, what="--out")
+    results = {n: run(district, s, years=args.years, seed=args.seed, mode=args.mode)
+               for n, s in zip(names, scenarios)}
     last = results[names[0]].years[-1].year
     for year in sorted({results[names[0]].years[0].year, last}):
         print(f"\n{district.name}: {' vs '.join(names)} — {year} ({args.mode} mode)")
         print(headline_table(results, year).to_string(index=False))
     if args.out:
-        out = Path(args.out)
-        for n, r in results.items():
-            r.to_dir(out / n)
-        print(f"\nwrote tidy tables (CSV + Parquet + manifest.json) to {out}/{{{','.join(names)}}}")
+        with provenance.atomic_dir(args.out, "run", force=args.force, inputs=inputs, what="--out") as tmp:
+            for n, r in results.items():
+                (tmp / n).mkdir()
+                r.write_tables(tmp / n)
+            record = provenance.manifest(
+                {"run": args.seed}, provenance.sha256_of_obj({n: s.params_hash for n, s in zip(names, scenarios)}),
+                district.data_hash, output_kind="run",
+                extra={"scenarios": names, "district": district.name, "mode": args.mode, "years": args.years})
+            (tmp / provenance.MANIFEST_FILE).write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n",
+                                                        encoding="utf-8")
+        print(f"\nwrote tidy tables (CSV + Parquet + manifest.json) to {args.out}/{{{','.join(names)}}}")
     return 0
 
 
@@ -116,9 +140,11 @@ def cmd_validate(args) -> int:
 
 def cmd_synthesize(args) -> int:
     from .inputs.synthesize import synthesize
+    from .provenance import check_output_target
 
+    check_output_target(args.out, "district", force=args.force, what="--out")
     district = synthesize(n_schools=args.schools, seed=args.seed, name=args.name)
-    district.to_dir(args.out)
+    district.to_dir(args.out, force=args.force)
     print(f"wrote a synthetic district of {district.n_schools} schools "
           f"({int(district.enrolled.sum()):,} pupils) to {args.out}")
     return 0
@@ -128,11 +154,18 @@ def cmd_compare(args) -> int:
     from .analysis.comparison import compare
     from .inputs.load import load_district
 
-    cmp = compare(load_district(args.district), args.scenarios, reference=args.reference, draws=args.draws,
+    from .inputs.scenario import load_scenario
+    from .provenance import check_output_target
+
+    district = load_district(args.district)
+    inputs = [district.source, *_scenario_inputs(load_scenario(n) for n in {*args.scenarios, args.reference})]
+    if args.out:
+        check_output_target(args.out, "compare", force=args.force, inputs=inputs, what="--out")
+    cmp = compare(district, args.scenarios, reference=args.reference, draws=args.draws,
                   seed=args.seed, years=args.years, interval=args.interval, progress=True)
     print(cmp.summary())
     if args.out:
-        cmp.to_dir(args.out)
+        cmp.to_dir(args.out, force=args.force, inputs=inputs)
         print(f"wrote table.csv, summary.md and manifest.json to {args.out}")
     return 0
 
@@ -148,7 +181,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--mode", choices=("expected", "stochastic"), default="expected")
     p.add_argument("--district", help="district folder (default data/banan)")
-    p.add_argument("--out", help="write tidy tables here (one folder per scenario)")
+    p.add_argument("--out", help="write tidy tables here (one folder per scenario); a new or empty folder, "
+                                 "or a previous `simulate run` output")
+    p.add_argument("--force", action="store_true",
+                   help="replace a previous simulate output of another kind at --out "
+                        "(never a folder simulate did not write)")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("validate", help="check every parameter file and district folder; list all errors")
@@ -159,7 +196,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--schools", type=int, default=123)
     p.add_argument("--seed", type=int, default=2019)
     p.add_argument("--name", default="banan")
-    p.add_argument("--out", default="data/banan")
+    p.add_argument("--out", default="data/banan",
+                   help="district folder: new or empty; a district folder written by synthesize only with "
+                        "--force (default: %(default)s)")
+    p.add_argument("--force", action="store_true",
+                   help="replace a district folder written by synthesize (its other files, e.g. targets.yaml, "
+                        "are kept); never a folder simulate did not write")
     p.set_defaults(func=cmd_synthesize)
 
     p = sub.add_parser("compare", help="compare scenarios over many draws with intervals and costs")
@@ -170,7 +212,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--years", type=int, default=7)
     p.add_argument("--interval", type=float, default=0.9)
     p.add_argument("--district")
-    p.add_argument("--out", help="write table.csv, summary.md and manifest.json here")
+    p.add_argument("--out", help="write table.csv, summary.md and manifest.json here; a new or empty folder, "
+                                 "or a previous `simulate compare` output")
+    p.add_argument("--force", action="store_true",
+                   help="replace a previous simulate output of another kind at --out "
+                        "(never a folder simulate did not write)")
     p.set_defaults(func=cmd_compare)
 
     for module in PLUGINS:

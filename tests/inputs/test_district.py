@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from simulate.inputs.district import (
 )
 from simulate.inputs.load import district_from_frames, load_district
 from simulate.inputs.synthesize import REAL_SCHOOLS, synthesize
+from simulate.provenance import OutputError
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "data" / "banan"
@@ -228,13 +230,30 @@ def test_synthesize_rejects_a_bad_size():
 
 
 # ----------------------------------------------------------------------------- writing
-def test_to_dir_keeps_other_files_and_leaves_no_temporary_folder(tmp_path):
-    (tmp_path / "targets.yaml").write_text("keep me\n")
-    synthesize(4, seed=2).to_dir(tmp_path)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["enrolment.csv", "schools.csv", "targets.yaml"]
-    first = (tmp_path / "schools.csv").read_bytes()
-    synthesize(4, seed=2).to_dir(tmp_path)
-    assert (tmp_path / "schools.csv").read_bytes() == first
+def test_to_dir_replaces_its_own_folder_only_with_force_keeping_other_files(tmp_path):
+    folder = tmp_path / "d"
+    synthesize(4, seed=2).to_dir(folder)
+    assert sorted(p.name for p in folder.iterdir()) == ["enrolment.csv", "manifest.json", "schools.csv"]
+    assert json.loads((folder / "manifest.json").read_text())["output_kind"] == "district"
+    (folder / "targets.yaml").write_text("keep me\n")
+    first = (folder / "schools.csv").read_bytes()
+    with pytest.raises(OutputError, match="pass --force"):  # a district is an input of everything else
+        synthesize(4, seed=3).to_dir(folder)
+    assert (folder / "schools.csv").read_bytes() == first
+    synthesize(4, seed=3).to_dir(folder, force=True)
+    assert (folder / "schools.csv").read_bytes() != first and (folder / "targets.yaml").read_text() == "keep me\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d"]  # no temporary folder, no lock file
+
+
+def test_to_dir_refuses_a_district_folder_it_did_not_write(tmp_path):
+    folder = tmp_path / "bureau"
+    folder.mkdir()
+    for f in FILES:
+        (folder / f).write_bytes((DATA / f).read_bytes())
+    before = {f: (folder / f).read_bytes() for f in FILES}
+    with pytest.raises(OutputError, match="simulate did not write"):
+        synthesize(4, seed=2).to_dir(folder, force=True)
+    assert {f: (folder / f).read_bytes() for f in FILES} == before
 
 
 def test_enrolment_file_holds_only_non_empty_cells_in_canonical_order(banan):

@@ -308,10 +308,9 @@ def write_parameters(values: dict[str, float], targets: list[str], path: str | P
         lines[i] = new
     text = "".join(lines)
     yaml.safe_load(text)  # still valid YAML
-    tmp = path.with_suffix(".yaml.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
-    return path
+    from ..provenance import write_file_atomically
+
+    return write_file_atomically(path, text, overwrite=True)  # --write is the explicit ask; readers never see half a file
 
 
 def _display(path: str | Path) -> str:

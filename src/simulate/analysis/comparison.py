@@ -72,18 +72,20 @@ class Comparison:
         """A short human-readable summary of the headline differences."""
         return _summary(self)
 
-    def to_dir(self, path: str | Path) -> Path:
-        """Write table.csv, summary.md and manifest.json atomically."""
+    def to_dir(self, path: str | Path, force: bool = False, inputs=()) -> Path:
+        """Write table.csv, summary.md and manifest.json atomically, under the output rule of
+        :func:`simulate.provenance.check_output_target` (``force``: replace a previous simulate
+        output of another kind; ``inputs``: files the target may not be or hold)."""
         import json
 
         from ..provenance import atomic_dir, manifest, write_csv
 
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_dir(path) as tmp:
+        with atomic_dir(path, "compare", force=force, inputs=inputs) as tmp:
             write_csv(self.table, tmp / "table.csv")
             (tmp / "summary.md").write_text(self.summary() + "\n", encoding="utf-8")
             meta = manifest(seeds={"compare": self.seed}, params_hash=self.params_hash, data_hash=self.data_hash,
+                            output_kind="compare",
                             extra={"scenarios": self.scenarios, "reference": self.reference, "draws": self.draws,
                                    "interval": self.interval, "chunk": getattr(self, "chunk", DEFAULT_CHUNK)})
             (tmp / "manifest.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n")

@@ -202,19 +202,26 @@ class Optimum:
     confirm: pd.DataFrame | None = None  # objective over draws per scenario, vs base
     extra: dict = field(default_factory=dict)
 
-    def to_dir(self, path: str | Path) -> Path:
-        """optimised.yaml (open it in the dashboard), levers.csv, candidates.csv, confirm.csv, manifest.json."""
+    def to_dir(self, path: str | Path, force: bool = False, inputs=(), frontier: pd.DataFrame | None = None,
+               frontier_label: str = "") -> Path:
+        """optimised.yaml (open it in the dashboard), levers.csv, candidates.csv, confirm.csv, manifest.json
+        (and frontier.csv/.png when ``frontier`` is given), atomically, under the output rule of
+        :func:`simulate.provenance.check_output_target` (``force``: replace a previous simulate output of
+        another kind; ``inputs``: files the target may not be or hold)."""
         from ..provenance import atomic_dir, manifest, write_csv
 
         path = Path(path)
-        with atomic_dir(path) as tmp:
+        with atomic_dir(path, "optimize", force=force, inputs=inputs) as tmp:
             self.scenario.to_yaml(extends=self.base, path=tmp / f"{self.scenario.name}.yaml")
             write_csv(self.levers, tmp / "levers.csv")
             write_csv(self.candidates, tmp / "candidates.csv")
             if self.confirm is not None:
                 write_csv(self.confirm, tmp / "confirm.csv")
+            if frontier is not None:
+                write_csv(frontier, tmp / "frontier.csv")
+                plot_frontier(frontier, tmp / "frontier.png", frontier_label)
             meta = manifest(seeds={"optimize": self.extra.get("seed", 0)}, params_hash=self.scenario.params_hash,
-                            data_hash=self.extra.get("data_hash", ""),
+                            data_hash=self.extra.get("data_hash", ""), output_kind="optimize",
                             extra={"budget_yuan_per_year": self.budget, "objective": self.objective,
                                    "objective_value": self.value, "extra_cost_yuan_per_year": self.extra_cost,
                                    "evaluations": self.evaluations, "base": self.base.name})
@@ -350,32 +357,41 @@ def add_cli(subparsers) -> None:
     p.add_argument("--no-cuts", action="store_true", help="never lower a lever below its base value")
     p.add_argument("--frontier", help="comma-separated budgets (yuan/year) for the cost–equity frontier")
     p.add_argument("--district")
-    p.add_argument("--out", default="outputs/optimize")
+    p.add_argument("--out", default="outputs/optimize",
+                   help="output folder: new, empty, or a previous optimize output (default: %(default)s)")
     p.add_argument("--save-scenario", metavar="PATH",
-                   help="also write the scenario YAML here, e.g. params/scenarios/NAME.yaml (then the dashboard lists it)")
+                   help="also write the scenario YAML here, e.g. params/scenarios/NAME.yaml (then the dashboard "
+                        "lists it); an existing file is replaced only with --force")
+    p.add_argument("--force", action="store_true",
+                   help="replace a previous simulate output of another kind at --out and an existing "
+                        "--save-scenario file (never a folder simulate did not write)")
     p.set_defaults(func=cmd_optimize)
 
 
 def cmd_optimize(args) -> int:
     import sys
 
-    from ..provenance import write_csv
+    from ..provenance import OutputError, check_output_target, write_file_atomically
 
     try:
         district = load_district(args.district)
+        inputs = [district.source] + ([args.base] if Path(args.base).suffix in (".yaml", ".yml") else [])
+        check_output_target(args.out, "optimize", force=args.force, inputs=inputs, what="--out")
+        if args.save_scenario and Path(args.save_scenario).exists() and not args.force:
+            raise OutputError(f"--save-scenario {args.save_scenario}: already exists; pass --force to replace it "
+                              "or choose another name")
         opt = optimize(district, budget=args.budget, objective=args.objective, base=args.base, years=args.years,
                        allow_cuts=not args.no_cuts, maxiter=args.maxiter, seed=args.seed,
                        confirm_draws=args.draws)
-        out = opt.to_dir(args.out)
-        if args.save_scenario:
-            Path(args.save_scenario).parent.mkdir(parents=True, exist_ok=True)
-            opt.scenario.to_yaml(extends=opt.base, path=args.save_scenario)
+        table = None
         if args.frontier:
             budgets = [float(b) for b in args.frontier.split(",")]
             table = frontier(district, budgets, objective=args.objective, base=args.base, years=args.years,
                              allow_cuts=not args.no_cuts, maxiter=args.maxiter, seed=args.seed)
-            write_csv(table, out / "frontier.csv")
-            plot_frontier(table, out / "frontier.png", args.objective)
+        out = opt.to_dir(args.out, force=args.force, inputs=inputs, frontier=table, frontier_label=args.objective)
+        if args.save_scenario:
+            write_file_atomically(args.save_scenario, opt.scenario.to_yaml(extends=opt.base), overwrite=args.force,
+                                  what="--save-scenario")
     except (ScenarioError, ValueError, OSError) as exc:
         print(f"simulate optimize: error: {exc}", file=sys.stderr)
         return 1

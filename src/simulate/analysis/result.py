@@ -116,24 +116,32 @@ class Result:
         from ..provenance import manifest
 
         return manifest(seeds={"run": self.seed}, params_hash=self.scenario.params_hash,
-                        data_hash=self.district.data_hash,
+                        data_hash=self.district.data_hash, output_kind="result",
                         extra={"scenario": self.scenario.name, "district": self.district.name,
                                "mode": self.mode, "years": [y.year for y in self.years],
                                "runtime_seconds": round(self.runtime_seconds, 4)})
 
-    def to_dir(self, path: str | Path) -> Path:
-        """Write every table as CSV and Parquet plus ``manifest.json``, atomically."""
-        from ..provenance import atomic_dir, write_csv
+    def write_tables(self, folder: str | Path) -> None:
+        """Every table as CSV and Parquet plus ``manifest.json`` into an existing empty ``folder``
+        (no safety checks: for building inside :func:`simulate.provenance.atomic_dir`)."""
+        from ..provenance import write_csv
 
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_dir(path) as tmp:
-            for name in ("schools", "groups", "costs", "indicators"):
-                df = getattr(self, name)
-                write_csv(df, tmp / f"{name}.csv")
-                df.to_parquet(tmp / f"{name}.parquet", index=False)
-            (tmp / "manifest.json").write_text(json.dumps(self.manifest(), indent=2, ensure_ascii=False) + "\n")
-        return path
+        folder = Path(folder)
+        for name in ("schools", "groups", "costs", "indicators"):
+            df = getattr(self, name)
+            write_csv(df, folder / f"{name}.csv")
+            df.to_parquet(folder / f"{name}.parquet", index=False)
+        (folder / "manifest.json").write_text(json.dumps(self.manifest(), indent=2, ensure_ascii=False) + "\n")
+
+    def to_dir(self, path: str | Path, force: bool = False) -> Path:
+        """Write every table as CSV and Parquet plus ``manifest.json``, atomically, under the output
+        rule of :func:`simulate.provenance.check_output_target` (``force``: replace a previous
+        simulate output of another kind)."""
+        from ..provenance import atomic_dir
+
+        with atomic_dir(path, "result", force=force) as tmp:
+            self.write_tables(tmp)
+        return Path(path)
 
 
 def run(district: District | None = None, scenario: Scenario | str = "baseline", years: int = 7, seed: int = 0,

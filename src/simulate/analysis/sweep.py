@@ -260,12 +260,15 @@ def _client_for(client):
 
 def sweep(district: District | None = None, grid: Grid | dict | str | Path = "example",
           draws: int | None = None, client=None, out: str | Path | None = None,
-          progress: bool | None = None) -> Sweep:
+          progress: bool | None = None, force: bool = False, inputs=()) -> Sweep:
     """Run every grid point × chunk of draws as a task; stream results to Parquet under ``out``.
 
     ``draws`` overrides the grid's; ``client``: None (embedded LocalCluster),
     "serial", a scheduler address or a ``distributed.Client``. Returns a
     :class:`Sweep` pointing at ``out`` (a new temporary folder when None).
+    ``out`` follows the output rule of :func:`simulate.provenance.check_output_target`
+    (``force``: replace a previous simulate output of another kind; ``inputs``:
+    files the target may not be or hold).
     """
     from tqdm.auto import tqdm
 
@@ -288,7 +291,7 @@ def sweep(district: District | None = None, grid: Grid | dict | str | Path = "ex
     jobs = [(i, d0, n) for i in range(len(grid.points)) for d0, n in grid.chunks()]
     show = progress if progress is not None else len(jobs) > 1
     records = []
-    with atomic_dir(out) as tmp:
+    with atomic_dir(out, "sweep", force=force, inputs=inputs) as tmp:
         c, owned = _client_for(client)
         try:
             bar = tqdm(total=len(jobs), desc="sweep", unit="task", disable=not show)
@@ -312,6 +315,7 @@ def sweep(district: District | None = None, grid: Grid | dict | str | Path = "ex
         records.sort(key=lambda r: (r["point"], r["first_draw"]))
         meta = manifest(
             seeds={"sweep": grid.seed}, params_hash=base.params_hash, data_hash=district.data_hash,
+            output_kind="sweep",
             extra={"grid": grid.to_dict(), "grid_file": grid.source,
                    "points": [{"point": i, "changes": ch, "params_hash": point_scenario(base, ch, i).params_hash}
                               for i, ch in enumerate(grid.points)],
@@ -321,6 +325,9 @@ def sweep(district: District | None = None, grid: Grid | dict | str | Path = "ex
                    "rerun": "simulate.analysis.sweep.rerun_point(district, manifest, point) reproduces a point exactly"})
         (tmp / MANIFEST).write_text(json.dumps(meta, indent=2, ensure_ascii=False, default=str) + "\n",
                                     encoding="utf-8")
+        marker = {k: v for k, v in meta.items() if k not in ("points", "tasks")} | {"details": MANIFEST}
+        (tmp / "manifest.json").write_text(json.dumps(marker, indent=2, ensure_ascii=False, default=str) + "\n",
+                                           encoding="utf-8")
     return Sweep(path=out, manifest=meta)
 
 
@@ -341,19 +348,28 @@ def add_cli(subparsers) -> None:
     p.add_argument("grid", help="grid YAML (e.g. params/sweeps/example.yaml)")
     p.add_argument("--draws", type=int, help="draws per grid point (overrides the grid file)")
     p.add_argument("--scheduler", help="Dask scheduler address (default: an embedded LocalCluster); 'serial' for none")
-    p.add_argument("--out", help="output folder (default outputs/sweep-<grid name>)")
+    p.add_argument("--out", help="output folder: new, empty, or a previous sweep output "
+                                 "(default outputs/sweep-<grid name>)")
     p.add_argument("--district", help="district folder (default: the grid's, else data/banan)")
+    p.add_argument("--force", action="store_true",
+                   help="replace a previous simulate output of another kind at --out "
+                        "(never a folder simulate did not write)")
     p.set_defaults(func=cmd_sweep)
 
 
 def cmd_sweep(args) -> int:
     import sys
 
+    from ..provenance import check_output_target
+
     try:
         grid = load_grid(args.grid)
         district = load_district(args.district or grid.district)
         out = args.out or f"outputs/sweep-{Path(args.grid).stem}"
-        result = sweep(district, grid, draws=args.draws, client=args.scheduler, out=out, progress=True)
+        inputs = [args.grid, district.source]
+        check_output_target(out, "sweep", force=args.force, inputs=inputs, what="--out")
+        result = sweep(district, grid, draws=args.draws, client=args.scheduler, out=out, progress=True,
+                       force=args.force, inputs=inputs)
     except (GridError, ScenarioError, ValueError, OSError) as exc:
         print(f"simulate sweep: error: {exc}", file=sys.stderr)
         return 1

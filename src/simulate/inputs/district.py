@@ -27,9 +27,9 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -209,26 +209,42 @@ class District:
             "out_of_school": self.out_of_school[s, g, k].astype(np.int64),
         })
 
-    def to_dir(self, path: str | os.PathLike) -> None:
-        """Write schools.csv and enrolment.csv into ``path`` (created if needed).
+    def to_dir(self, path: str | os.PathLike, force: bool = False) -> None:
+        """Write schools.csv, enrolment.csv and manifest.json as the district folder ``path``.
 
         Bytes are canonical (schools in district order, enrolment rows sorted by
         school row, grade, group; floats rounded to 6 decimals), so the same
         district always gives the same files and ``load_district(path).data_hash``
-        equals the in-memory hash. Files are written to a temporary folder inside
-        ``path`` and moved into place with os.replace: a failure leaves old files intact.
+        equals the in-memory hash. ``manifest.json`` (``"output_kind": "district"``)
+        marks the folder as written here.
+
+        ``path`` follows the output rule of
+        :func:`simulate.provenance.check_output_target`: it must not exist, be
+        empty, or be a district folder written here before — the last only with
+        ``force``, since a district is an input to everything else; other files
+        in it (e.g. ``targets.yaml``) are kept. The folder is built beside
+        ``path`` and swapped in whole: a failure leaves it exactly as it was.
         """
+        from ..provenance import MANIFEST_FILE, atomic_dir, manifest
+
         target = Path(path)
         files = dict(zip((SCHOOLS_FILE, ENROLMENT_FILE), _canonical_bytes(self)))
-        target.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=".district-", dir=target))
-        try:
+        with atomic_dir(target, "district", force=force) as tmp:
+            if target.is_dir():  # a previous district folder: keep what was not written here
+                for entry in target.iterdir():
+                    if entry.name in files or entry.name == MANIFEST_FILE or entry.name.startswith(".district-"):
+                        continue
+                    if entry.is_dir() and not entry.is_symlink():
+                        shutil.copytree(entry, tmp / entry.name, symlinks=True)
+                    else:
+                        shutil.copy2(entry, tmp / entry.name, follow_symlinks=False)
             for fname, data in files.items():
                 (tmp / fname).write_bytes(data)
-            for fname in files:
-                os.replace(tmp / fname, target / fname)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+            record = manifest({}, None, self.data_hash, output_kind="district",
+                              extra={"district": self.name, "source": self.source, "schools": self.n_schools,
+                                     "files": list(files)})
+            (tmp / MANIFEST_FILE).write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n",
+                                            encoding="utf-8")
 
 
 def _codes(col: pd.Series, categories: tuple[str, ...]) -> np.ndarray:

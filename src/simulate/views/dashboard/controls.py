@@ -19,13 +19,13 @@ coverages are shown in percent (``scale`` = 0.01).
 Saving (:func:`save_scenario`): ``params/scenarios/NAME.yaml`` with ``extends:``
 the start scenario and only the changed paths under ``changes:``. The name
 must be a lower-case identifier (not ``baseline``); an existing file is
-replaced only when asked; the file is checked to load back with the same
-``params_hash`` and removed if it does not.
+replaced only when asked; it is written to a temporary file and renamed into
+place (never half a file), checked to load back with the same ``params_hash``,
+and if it does not, what was there before is put back.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import typing
 from dataclasses import dataclass
@@ -34,6 +34,7 @@ from pathlib import Path
 import ipywidgets as w
 
 from ...inputs.scenario import Scenario, ScenarioError, load_scenario, params_dir
+from ...provenance import OutputError, write_file_atomically
 from ...inputs.schema import Parameters, field_bounds
 from .i18n import text
 
@@ -272,19 +273,24 @@ def save_scenario(scenario: Scenario, start: Scenario, name: str, title: str | N
     named = start.with_changes(changes, name=name, title=title or f"{start.title} (edited)",
                                description=f"Saved from the planner dashboard, starting from '{start.name}': {summary}.")
     text_ = named.to_yaml(extends=start)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".yaml.tmp-{os.getpid()}")
-    tmp.write_text(text_, encoding="utf-8")
-    if not overwrite and path.exists():
-        tmp.unlink()
-        raise ValueError(f"{path} already exists: choose another name or tick 'replace an existing file'")
-    os.replace(tmp, path)
+    previous = path.read_bytes() if overwrite and path.is_file() and not path.is_symlink() else None
+    try:  # temporary file + rename; without overwrite, an existing file (even one created meanwhile) is kept
+        write_file_atomically(path, text_, overwrite=overwrite)
+    except OutputError:
+        raise ValueError(f"{path} already exists: choose another name or tick 'replace an existing file'") from None
+
+    def undo() -> None:  # put back what was there before
+        if previous is None:
+            path.unlink(missing_ok=True)
+        else:
+            write_file_atomically(path, previous, overwrite=True)
+
     try:
         again = load_scenario(name)
     except ScenarioError:
-        path.unlink()
+        undo()
         raise
     if again.params_hash != named.params_hash:
-        path.unlink()
+        undo()
         raise ValueError(f"{path}: did not load back identically; not saved")
     return path

@@ -210,8 +210,15 @@ def run_findings(
     jobs: int = 2,
     repo_root: PathLike | None = None,
     progress: bool = True,
+    force: bool = False,
 ) -> Path:
     """Execute the runs of ``config_path`` into ``out`` atomically; return ``out`` (absolute).
+
+    ``out`` follows the output rule of :func:`simulate.provenance.check_output_target`:
+    new, empty, or a previous findings folder (``force``: also a previous simulate
+    output of another kind); never the repository, a folder holding the config, or a
+    folder simulate did not write. A second run into the same ``out`` while one is
+    going is refused (lock file beside it).
 
     ``only`` (run names) regenerates just those runs and carries the other runs'
     folders over from the existing ``out``. Notebooks run in spawned processes,
@@ -230,9 +237,12 @@ def run_findings(
     if unknown:
         raise FindingsConfigError(f"{config_path}: no run named {', '.join(unknown)} (runs: {', '.join(names)})")
     plans = _plan_runs(config, [r for r in config.runs if not only or r.name in only])
+    inputs = [config.source] + [config.resolve(p.run.parameters) for p in plans if p.run.parameters]
+    rule = dict(force=force, inputs=inputs, protect=[config.root], what="--out")
+    provenance.check_output_target(out, "findings", **rule)
     ensure_kernel()
     out = Path(out).absolute()
-    with provenance.atomic_dir(out) as tmp:
+    with provenance.atomic_dir(out, "findings", **rule) as tmp:
         old = _previous_manifest(out) if only else {}
         entries: dict[str, dict[str, Any]] = {}
         seeds: dict[str, Any] = {}
@@ -279,6 +289,7 @@ def run_findings(
                    "runs": {n: entries[n] for n in names if n in entries}},
             run_seconds=time.perf_counter() - start,
             repo_dir=root,
+            output_kind="findings",
         )
         text = json.dumps(record, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
         (tmp / "manifest.json").write_text(text, encoding="utf-8")
@@ -378,6 +389,9 @@ def add_cli(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("--jobs", type=_positive_int, default=2, help="notebooks at once (default: %(default)s)")
     parser.add_argument("--check", action="store_true",
                         help="regenerate into a temporary folder and compare the CSVs byte for byte with --out")
+    parser.add_argument("--force", action="store_true",
+                        help="replace a previous simulate output of another kind at --out "
+                             "(never a folder simulate did not write)")
     parser.set_defaults(func=cli_findings)
     return parser
 
@@ -393,7 +407,8 @@ def cli_findings(args: argparse.Namespace) -> int:
                 return 1
             print(f"{args.out}/ matches a fresh regeneration")
             return 0
-        print(f"findings written to {run_findings(args.config, args.out, only=args.only, jobs=args.jobs)}")
+        out = run_findings(args.config, args.out, only=args.only, jobs=args.jobs, force=args.force)
+        print(f"findings written to {out}")
         return 0
     except (FindingsError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
