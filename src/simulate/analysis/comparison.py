@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..errors import InputError
 from ..measures.balance import comparison_indicators, context
 from ..inputs.district import District
 from ..inputs.load import load_district
@@ -102,21 +103,27 @@ def compare(district: District | None = None, scenarios=("baseline", "no_policy"
     """
     from tqdm.auto import tqdm
 
-    if not isinstance(draws, (int, np.integer)) or draws < 1:
-        raise ValueError(f"draws must be an integer ≥ 1, got {draws!r}")
-    if not 0 < interval < 1:
-        raise ValueError(f"interval must be between 0 and 1, got {interval!r}")
-    district = load_district() if district is None else district
-    loaded = [s if isinstance(s, Scenario) else load_scenario(s) for s in scenarios]
-    ref = reference if isinstance(reference, Scenario) else load_scenario(reference)
+    from ..inputs import limits
+
+    years, seed = limits.check_years(years), limits.check_seed(seed)
+    interval = limits.check_interval(interval)
+    limits.check_choice(mode, "mode", ("expected", "stochastic"))
+    if isinstance(scenarios, (str, Scenario)) or not isinstance(scenarios, (list, tuple)) or not scenarios:
+        raise InputError(f"scenarios: expected a non-empty list of scenario names or Scenarios, got {scenarios!r:.80}")
+    if progress is not None and not isinstance(progress, bool):
+        raise InputError(f"progress: expected True, False or None, got {progress!r:.60}")
+    district = load_district() if limits.check_district(district) is None else district
+    loaded = [load_scenario(s) for s in scenarios]
+    ref = load_scenario(reference)
     if ref.name not in [s.name for s in loaded]:
         loaded = [ref, *loaded]
     names = [s.name for s in loaded]
     if len(set(names)) != len(names):
-        raise ValueError(f"scenario names must be unique, got {names}")
+        raise InputError(f"scenarios: names must be unique, got {names}")
+    draws = limits.check_draws(draws, "draws", years, len(loaded))
+    chunk = default_chunk(district) if chunk is None else check_chunk(chunk, district)
     cells = cells_of(district)
     balance_ctx = context(district)
-    chunk = default_chunk(district) if chunk is None else chunk
     chunks = [(d0, min(chunk, draws - d0)) for d0 in range(0, draws, chunk)]
     show = progress if progress is not None else draws * len(loaded) >= 400
     bar = tqdm(total=len(chunks) * len(loaded), desc="compare", disable=not show, unit="batch")
@@ -155,6 +162,20 @@ def compare(district: District | None = None, scenarios=("baseline", "no_policy"
 
 CHUNK_MEMORY_BYTES = 2 * 2**30   # what one chunk's arrays may take
 ARRAYS_ALIVE = 40                # (draw, school, grade, group) float arrays alive at once in a year step (measured)
+
+
+def check_chunk(chunk, district, name: str = "chunk") -> int:
+    """``chunk`` if that many draws of ``district``'s cells fit in ``CHUNK_MEMORY_BYTES``."""
+    from ..inputs import limits
+
+    chunk = limits.check_int(chunk, name, 1, limits.MAX_DRAWS)
+    per_draw = district.enrolled.size * 8 * ARRAYS_ALIVE
+    fit = max(1, CHUNK_MEMORY_BYTES // per_draw)
+    if chunk > fit:
+        raise InputError(f"{name}: {chunk:,} draws at once of a district of {district.n_schools:,} schools need "
+                         f"about {limits.gib(chunk * per_draw)} (budget {limits.gib(CHUNK_MEMORY_BYTES)}): "
+                         f"at most {fit:,} fit")
+    return chunk
 
 
 def default_chunk(district) -> int:

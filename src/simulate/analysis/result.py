@@ -153,14 +153,13 @@ def run(district: District | None = None, scenario: Scenario | str = "baseline",
     generators derived from ``seed``. Parameters are at their central values;
     use :func:`simulate.compare` for parameter uncertainty and intervals.
     """
+    from ..inputs import limits
     from ..inputs.load import load_district
 
-    if mode not in MODES:
-        raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
-    if not isinstance(years, (int, np.integer)) or not 1 <= years <= 50:
-        raise ValueError(f"years must be an integer from 1 to 50, got {years!r}")
-    district = load_district() if district is None else district
-    scenario = load_scenario(scenario) if isinstance(scenario, (str, Path)) else scenario
+    limits.check_choice(mode, "mode", MODES)
+    years, seed = limits.check_years(years), limits.check_seed(seed)
+    district = load_district() if limits.check_district(district) is None else district
+    scenario = load_scenario(scenario)
     start = time.perf_counter()
     outcome = list(simulate(district, scenario, years=years, seed=seed, mode=mode, draws=1))
     return Result(district=district, scenario=scenario, years=outcome, seed=seed, mode=mode,

@@ -188,7 +188,9 @@ class Scenario:
 
         out: dict[str, np.ndarray] = {}
         for path in self.uncertain_paths():
-            u = stream(seed, "parameters", path).random(first_draw + draws)[first_draw:]
+            g = stream(seed, "parameters", path)
+            g.bit_generator.advance(first_draw)  # the same numbers as .random(first_draw + draws)[first_draw:]
+            u = g.random(draws)
             unc = self.leaves[path]["uncertainty"]
             kind = unc["distribution"]
             if kind == "normal":
@@ -237,6 +239,22 @@ def check_name(name: object, what: str = "scenario") -> str:
             f"{what}: {_short(name)} is not a scenario name (1–100 letters, digits, '_' or '-'; "
             "to load a file from elsewhere give its path, ending in .yaml)")
     return name
+
+
+def scenario_flag(text: str) -> str:
+    """An argparse ``type`` for a scenario on the command line: a name (see :data:`NAME_RULE`) or a path
+    ending in .yaml/.yml (whether it exists is checked when it is loaded, naming the file)."""
+    import argparse
+
+    if Path(text).suffix in (".yaml", ".yml") and "\n" not in text:
+        return text
+    try:
+        return check_name(text, "value")
+    except ScenarioError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("value: ")) from None
+
+
+scenario_flag.__name__ = "scenario"
 
 
 def _locate(name_or_path: str, what: str = "scenario") -> Path:
