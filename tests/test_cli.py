@@ -42,21 +42,6 @@ def test_validate_is_clean_on_the_repository():
     assert "valid" in out.stdout
 
 
-def test_validate_lists_every_error_and_exits_1(tmp_path):
-    params = tmp_path / "params"
-    (params / "scenarios").mkdir(parents=True)
-    (params / "baseline.yaml").write_text((ROOT / "params" / "baseline.yaml").read_text(encoding="utf-8"), encoding="utf-8")
-    for f in ("negative_count", "unknown_path"):
-        (params / "scenarios" / f"{f}.yaml").write_text((FIXTURES / "scenarios" / f"{f}.yaml").read_text())
-    env = {**__import__("os").environ, "SIMULATE_PARAMS_DIR": str(params)}
-    out = subprocess.run([sys.executable, "-m", "simulate.cli", "validate", "--data", str(tmp_path / "none")],
-                         capture_output=True, text=True, env=env, timeout=120)
-    assert out.returncode == 1
-    assert "negative_count.yaml: changes.teachers.support.count: expected a value ≥ 0, got -3" in out.stderr
-    assert "unknown_path.yaml: changes.teachers.suport.count: no such parameter" in out.stderr
-    assert "Traceback" not in out.stderr
-
-
 def test_user_errors_go_to_stderr_without_traceback():
     out = cli("run", "no_such_scenario", "--years", "1")
     assert out.returncode == 1
@@ -78,6 +63,53 @@ def test_compare_writes_table_and_summary(tmp_path):
     table = pd.read_csv(tmp_path / "c" / "table.csv")
     assert {"scenario", "indicator", "year", "mean", "lo", "hi", "diff", "diff_lo", "diff_hi"} <= set(table.columns)
     assert (tmp_path / "c" / "summary.md").read_text().startswith("# Comparison against 'baseline'")
+
+
+# ----------------------------------------------------------------------------- validate PATH
+def test_validate_lists_every_error_and_exits_1(tmp_path):
+    params = tmp_path / "params"
+    (params / "scenarios").mkdir(parents=True)
+    (params / "baseline.yaml").write_text((ROOT / "params" / "baseline.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    for f in ("negative_count", "unknown_path"):
+        (params / "scenarios" / f"{f}.yaml").write_text((FIXTURES / "scenarios" / f"{f}.yaml").read_text())
+    env = {**__import__("os").environ, "SIMULATE_PARAMS_DIR": str(params)}
+    out = subprocess.run([sys.executable, "-m", "simulate.cli", "validate", str(params)],
+                         capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 1
+    assert "negative_count.yaml: changes.teachers.support.count: expected a value ≥ 0, got -3" in out.stderr
+    assert "unknown_path.yaml: changes.teachers.suport.count: no such parameter" in out.stderr
+    assert "2 of 3 checked (3 scenario files) are invalid" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_validate_a_missing_path_or_a_folder_with_nothing_to_check_fails(tmp_path, capsys):
+    assert main(["validate", str(tmp_path / "nonexistent")]) == 1
+    assert capsys.readouterr().err == f"simulate validate: error: {tmp_path / 'nonexistent'}: no such file or folder\n"
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "notes.txt").write_text("x")
+    assert main(["validate", str(tmp_path / "empty")]) == 1
+    assert "holds nothing to check" in capsys.readouterr().err
+    assert main(["validate", "--data", str(tmp_path / "nonexistent")]) == 1
+    assert capsys.readouterr().err == f"simulate validate: error: --data {tmp_path / 'nonexistent'}: no such folder\n"
+    assert main(["validate", "--data", str(tmp_path / "empty")]) == 1
+    assert "holds no district folders" in capsys.readouterr().err
+
+
+def test_validate_checks_exactly_what_it_is_given(tmp_path, capsys):
+    districts = FIXTURES / "district"
+    assert main(["validate", str(districts / "valid")]) == 0
+    assert capsys.readouterr().out == "checked 1 district folder: all valid\n"
+    assert main(["validate", str(districts / "negative_enrolment")]) == 1  # a district folder
+    assert "negative_enrolment" in capsys.readouterr().err
+    assert main(["validate", str(districts)]) == 1  # a folder of districts: every one checked
+    err = capsys.readouterr().err
+    assert "unknown_location" in err and f"of {sum(1 for d in districts.iterdir() if d.is_dir())} checked" in err
+    assert main(["validate", str(FIXTURES / "scenarios" / "valid_child.yaml")]) == 0  # a scenario file
+    assert capsys.readouterr().out == "checked 1 scenario file: all valid\n"
+    assert main(["validate", str(FIXTURES / "scenarios")]) == 1  # a folder of scenarios
+    assert "out_of_range.yaml" in capsys.readouterr().err
+    assert main(["validate", str(ROOT / "README.md")]) == 1
+    assert "not a scenario file" in capsys.readouterr().err
 
 
 # ----------------------------------------------------------------------------- outputs that cannot destroy anything

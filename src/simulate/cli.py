@@ -1,7 +1,7 @@
 """The ``simulate`` command.
 
     simulate run SCENARIO [--years 7] [--seed 0] [--mode expected|stochastic] [--out DIR] [--versus OTHER]
-    simulate validate                       check every params and data file
+    simulate validate [PATH ...]            check what PATH holds (default: every params and data file)
     simulate synthesize [--schools N] [--seed S] [--out DIR]
     simulate compare A B C [--reference R] [--draws N] [--out DIR]
     simulate findings | calibrate | sweep | optimize   (see --help of each)
@@ -22,7 +22,6 @@ from .inputs.district import DistrictError
 from .inputs.scenario import ScenarioError
 
 USER_ERRORS = (ScenarioError, DistrictError, ValueError, FileNotFoundError, KeyError)
-SYNTHESIZE_MAX_SCHOOLS = 200_000  # the national benchmark district; more does not fit in memory
 PLUGINS = ("simulate.views.findings.pipeline", "simulate.analysis.calibrate", "simulate.analysis.sweep", "simulate.analysis.optimize")
 
 HEADLINE = [
@@ -112,30 +111,72 @@ def cmd_run(args) -> int:
     return 0
 
 
-def cmd_validate(args) -> int:
-    from .inputs.load import load_district
-    from .inputs.scenario import available_scenarios, load_scenario, params_dir
 
+DISTRICT_FILES = ("schools.csv", "enrolment.csv")
+
+
+def _is_district_folder(folder: Path) -> bool:
+    return any((folder / f).is_file() for f in DISTRICT_FILES)
+
+
+def _validation_plan(path: str, params_dir: Path) -> list[tuple[str, Path | str]]:
+    """What ``simulate validate PATH`` checks: ("scenario" | "district", path) pairs; ValueError naming
+    PATH if it does not exist or holds nothing to check."""
+    p = Path(path)
+    if not p.exists():
+        raise ValueError(f"{path}: no such file or folder")
+    if p.is_file():
+        if p.suffix not in (".yaml", ".yml"):
+            raise ValueError(f"{path}: not a scenario file (.yaml) or a folder; give a scenario file, a folder of "
+                             "scenario files, a district folder or a folder of district folders")
+        return [("scenario", "baseline" if p.resolve() == (params_dir / "baseline.yaml").resolve() else p)]
+    if not p.is_dir():
+        raise ValueError(f"{path}: not a file or folder")
+    if _is_district_folder(p):
+        return [("district", p)]
+    plan: list[tuple[str, Path | str]] = []
+    if p.resolve() == params_dir.resolve():  # the parameter folder: baseline and its scenarios
+        plan.append(("scenario", "baseline"))
+        p = p / "scenarios"
+    plan += [("scenario", f) for f in sorted([*p.glob("*.yaml"), *p.glob("*.yml")]) if f.is_file()]
+    plan += [("district", d) for d in sorted(p.iterdir()) if d.is_dir() and _is_district_folder(d)] if p.is_dir() else []
+    if not plan:
+        raise ValueError(f"{path}: holds nothing to check (no scenario .yaml files, no {' or '.join(DISTRICT_FILES)}, "
+                         "no district folders holding them)")
+    return plan
+
+
+def cmd_validate(args) -> int:
+    from .inputs.district import DistrictError
+    from .inputs.load import default_data_dir, load_district
+    from .inputs.scenario import ScenarioError, available_scenarios, load_scenario, params_dir
+
+    if args.paths:
+        plan = [item for path in args.paths for item in _validation_plan(path, params_dir())]
+    else:  # the repository's params/ and data/ (or --data)
+        plan = [("scenario", name) for name in available_scenarios()]
+        data_root = Path(args.data) if args.data else default_data_dir()
+        if args.data and not data_root.is_dir():
+            raise ValueError(f"--data {args.data}: no such folder")
+        folders = [d for d in sorted(data_root.glob("*")) if d.is_dir() and _is_district_folder(d)]
+        if args.data and not folders:
+            raise ValueError(f"--data {args.data}: holds no district folders (folders with "
+                             f"{' or '.join(DISTRICT_FILES)})")
+        plan += [("district", d) for d in folders]
     errors: list[str] = []
-    checked = 0
-    for name in available_scenarios():
-        checked += 1
+    for kind, item in plan:
         try:
-            load_scenario(name)
-        except ScenarioError as exc:
+            load_scenario(item) if kind == "scenario" else load_district(item)
+        except (ScenarioError, DistrictError) as exc:
             errors.append(str(exc))
-    data_root = Path(args.data) if args.data else params_dir().parent / "data"
-    for folder in sorted(p.parent for p in data_root.glob("*/schools.csv")):
-        checked += 1
-        try:
-            load_district(folder)
-        except DistrictError as exc:
-            errors.append(str(exc))
+    n = {k: sum(kind == k for kind, _ in plan) for k in ("scenario", "district")}
+    counted = " and ".join(f"{n[k]} {label}{'s' * (n[k] != 1)}" for k, label in
+                           (("scenario", "scenario file"), ("district", "district folder")) if n[k])
     if errors:
         print("\n".join(errors), file=sys.stderr)
-        print(f"{len(errors)} of {checked} files or folders are invalid", file=sys.stderr)
+        print(f"{len(errors)} of {len(plan)} checked ({counted}) are invalid", file=sys.stderr)
         return 1
-    print(f"all {checked} scenario files and district folders are valid")
+    print(f"checked {counted}: all valid")
     return 0
 
 
@@ -172,18 +213,14 @@ def cmd_compare(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .inputs.limits import MAX_SEED, MAX_YEARS, draws_flag, int_flag, name_flag, real_flag
-    from .inputs.scenario import scenario_flag
-
-    years, seed = int_flag(1, MAX_YEARS), int_flag(0, MAX_SEED)  # every numeric flag bounded (inputs/limits.py)
     parser = argparse.ArgumentParser(prog="simulate", description="Education-equity policy workbench.")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("run", help="simulate one scenario (optionally against another) and print headline indicators")
-    p.add_argument("scenario", type=scenario_flag, help="scenario name under params/ (e.g. baseline) or a YAML path")
-    p.add_argument("--versus", type=scenario_flag, help="a second scenario to show beside it (e.g. no_policy)")
-    p.add_argument("--years", type=years, default=7, help=f"1 to {MAX_YEARS} (default: %(default)s)")
-    p.add_argument("--seed", type=seed, default=0, help="0 to 2**32-1 (default: %(default)s)")
+    p.add_argument("scenario", help="scenario name under params/ (e.g. baseline) or a YAML path")
+    p.add_argument("--versus", help="a second scenario to show beside it (e.g. no_policy)")
+    p.add_argument("--years", type=int, default=7)
+    p.add_argument("--seed", type=int, default=0)
     p.add_argument("--mode", choices=("expected", "stochastic"), default="expected")
     p.add_argument("--district", help="district folder (default data/banan)")
     p.add_argument("--out", help="write tidy tables here (one folder per scenario); a new or empty folder, "
@@ -193,15 +230,18 @@ def build_parser() -> argparse.ArgumentParser:
                         "(never a folder simulate did not write)")
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("validate", help="check every parameter file and district folder; list all errors")
-    p.add_argument("--data", help="folder holding district folders (default data/)")
+    p = sub.add_parser("validate", help="check scenario files and district folders; list all errors",
+                       description="Check exactly what PATH holds — a scenario file, a folder of scenario files, "
+                                   "a district folder or a folder of district folders — and list every error. "
+                                   "Without PATH: params/ (baseline and every scenario) and every district in data/.")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="what to check (default: params/ and data/)")
+    p.add_argument("--data", help="without PATH: the folder holding district folders (default data/)")
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("synthesize", help="write a synthetic district (default: the Banan-like district)")
-    p.add_argument("--schools", type=int_flag(1, SYNTHESIZE_MAX_SCHOOLS), default=123,
-                   help=f"1 to {SYNTHESIZE_MAX_SCHOOLS:,} (default: %(default)s)")
-    p.add_argument("--seed", type=seed, default=2019)
-    p.add_argument("--name", type=name_flag, default="banan")
+    p.add_argument("--schools", type=int, default=123)
+    p.add_argument("--seed", type=int, default=2019)
+    p.add_argument("--name", default="banan")
     p.add_argument("--out", default="data/banan",
                    help="district folder: new or empty; a district folder written by synthesize only with "
                         "--force (default: %(default)s)")
@@ -211,14 +251,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_synthesize)
 
     p = sub.add_parser("compare", help="compare scenarios over many draws with intervals and costs")
-    p.add_argument("scenarios", nargs="+", type=scenario_flag)
-    p.add_argument("--reference", type=scenario_flag, default="baseline")
-    p.add_argument("--draws", type=draws_flag, default=200,
-                   help="draws per scenario, at least 1; at most what fits in memory (default: %(default)s)")
-    p.add_argument("--seed", type=seed, default=0)
-    p.add_argument("--years", type=years, default=7, help=f"1 to {MAX_YEARS} (default: %(default)s)")
-    p.add_argument("--interval", type=real_flag(0, 1, open_lo=True, open_hi=True), default=0.9,
-                   help="central interval, strictly between 0 and 1 (default: %(default)s)")
+    p.add_argument("scenarios", nargs="+")
+    p.add_argument("--reference", default="baseline")
+    p.add_argument("--draws", type=int, default=200)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--years", type=int, default=7)
+    p.add_argument("--interval", type=float, default=0.9)
     p.add_argument("--district")
     p.add_argument("--out", help="write table.csv, summary.md and manifest.json here; a new or empty folder, "
                                  "or a previous `simulate compare` output")
