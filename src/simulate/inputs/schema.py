@@ -155,8 +155,13 @@ class Budget(_Strict):
 
 # ---------------------------------------------------------------- teachers
 class StaffingNorm(_Strict):
+    """The staffing norm (中央编办发〔2014〕72号); the rule is in ``inputs/staffing.py``."""
+
     primary_pupils_per_teacher: Annotated[float, Field(gt=1.0, le=60.0)]
     junior_pupils_per_teacher: Annotated[float, Field(gt=1.0, le=60.0)]
+    class_size_pupils: Annotated[float, Field(ge=1.0, le=100.0)]
+    village_teachers_per_class: Annotated[float, Field(ge=0.0, le=5.0)]
+    village_locations: list[Literal["urban", "town", "rural", "mountain"]]
 
 
 class RuralServiceRule(_Strict):

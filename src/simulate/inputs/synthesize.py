@@ -22,8 +22,10 @@ How a district is built (vectorised; one random generator passed around):
 5. groups: registered-poor, left-behind, migrant and disabled pupils allocated
    cell by cell with exact totals (4,171 poor, 2,251 left-behind, 0.6% disabled
    per 95,000 pupils) by randomised largest-remainder rounding;
-6. teachers, senior teachers, teacher quality, facilities and boarding by
-   location and level.
+6. teachers at the stock that the baseline's hiring settles at under the
+   staffing norm (the rule is :mod:`simulate.inputs.staffing`, shared with the
+   engine; its parameters are read from ``params/baseline.yaml``), senior
+   teachers, teacher quality, facilities and boarding by location and level.
 """
 
 from __future__ import annotations
@@ -31,8 +33,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from . import staffing
 from .district import GRADES, GROUP_FLAGS, LEVELS, LOCATIONS, District
 from .load import district_from_frames
+from .scenario import load_scenario
 
 __all__ = ["synthesize", "DEFAULT_SCHOOLS", "DEFAULT_SEED"]
 
@@ -60,10 +64,6 @@ COHORT_SD = np.array([0.18, 0.25, 0.4, 0.5])
 COHORT_MAX = np.array([520.0, 330.0, 180.0, 95.0])     # mountain primaries stay under ~600 pupils
 NINE_YEAR_PRIMARY = 0.6                                # a nine-year school's primary part, relative
 GRADE_DECLINE = np.array([0.0, 0.004, 0.01, 0.02])     # cohort shrinks by this per grade
-CLASS_MAX = 45                                         # standard class size
-PTR = np.array([  # target pupil-teacher ratio by location x level (primary, junior, nine_year)
-    [19.5, 15.5, 17.5], [16.5, 13.5, 15.0], [14.5, 12.5, 13.5], [13.0, 11.5, 12.0]])
-TEACHERS_PER_CLASS = 1.3                               # staffing floor for small schools
 SENIOR_SHARE = np.array([0.40, 0.33, 0.28, 0.25])
 QUALITY_MEAN = np.array([0.3, 0.0, -0.2, -0.4])
 QUALITY_SD = 0.2
@@ -332,13 +332,8 @@ def _groups(s: dict, pupils: np.ndarray, rng: np.random.Generator) -> np.ndarray
 # ----------------------------------------------------------------------------- schools table
 def _schools_table(s: dict, pupils: np.ndarray, name: str, rng: np.random.Generator) -> pd.DataFrame:
     n, loc, level = s["n"], s["location"], s["level"]
-    total = pupils.sum(axis=1)
-    classes = np.ceil(pupils / CLASS_MAX).sum(axis=1)
-    ptr = PTR[loc, level] * np.exp(rng.normal(0.0, 0.08, n))
-    teachers = np.maximum.reduce([np.round(total / ptr), np.ceil(TEACHERS_PER_CLASS * classes),
-                                  np.ones(n)]).astype(np.int64)
+    teachers = np.maximum(np.round(_steady_staff(pupils, loc)), 1).astype(np.int64)
     senior_p = np.clip(SENIOR_SHARE[loc] * np.exp(rng.normal(0.0, 0.2, n)), 0.0, 0.9)
-    senior = rng.binomial(teachers, senior_p)
     quality = np.round(rng.normal(QUALITY_MEAN[loc], QUALITY_SD), 4)
     mu, kappa = FACILITY_MEAN[loc], FACILITY_CONCENTRATION[loc]
     facility = np.round(rng.beta(mu * kappa, (1 - mu) * kappa), 4)
@@ -349,6 +344,7 @@ def _schools_table(s: dict, pupils: np.ndarray, name: str, rng: np.random.Genera
     share = np.where(level > 0, rng.uniform(0.3, 0.7, n), rng.uniform(0.1, 0.4, n))
     boarding_share = np.round(share * boarding, 4)
     names = _names(s, name, rng)
+    senior = rng.binomial(teachers, senior_p)  # drawn last: how many draws it uses depends on the staff
     ids = names.pop("school_id")
     feeder_id = np.where(s["feeder"] >= 0, ids[np.maximum(s["feeder"], 0)], "")
     return pd.DataFrame({
@@ -360,6 +356,29 @@ def _schools_table(s: dict, pupils: np.ndarray, name: str, rng: np.random.Genera
         "teacher_quality": quality, "facility_index": facility,
         "feeder_school_id": feeder_id.astype(object),
     })
+
+
+def _steady_staff(pupils: np.ndarray, loc: np.ndarray) -> np.ndarray:
+    """Teachers (FTE) per school: the staffing norm times the share of it that the
+    start year's baseline hiring keeps filled (:func:`staffing.steady_state_stock`).
+
+    Attrition, the rural-teacher subsidy's effect on it, vacancy fill rates and
+    the rural-service rule are the baseline's (``params/baseline.yaml``,
+    ``teachers.*`` and ``budget.rural_teacher_subsidy_yuan_per_teacher``), so
+    an unchanged baseline keeps this stock.
+    """
+    p = load_scenario("baseline").values()
+    t, norm = p.teachers, p.teachers.staffing_norm
+    by_loc = lambda group: np.array([getattr(group, k) for k in LOCATIONS])[loc]  # noqa: E731
+    need = staffing.teachers_needed(pupils, np.isin(loc, [LOCATIONS.index(k) for k in norm.village_locations]),
+                                    norm.primary_pupils_per_teacher, norm.junior_pupils_per_teacher,
+                                    norm.class_size_pupils, norm.village_teachers_per_class)
+    attrition = staffing.attrition_rate(by_loc(t.attrition_rate), t.attrition_subsidy_semi_elasticity_per_1000_yuan,
+                                        by_loc(p.budget.rural_teacher_subsidy_yuan_per_teacher))
+    fill = staffing.fill_rate(by_loc(t.vacancy_fill_rate), t.rural_service_rule.active,
+                              t.rural_service_rule.fill_rate,
+                              np.isin(loc, [LOCATIONS.index(k) for k in staffing.RURAL_SERVICE_LOCATIONS]))
+    return staffing.steady_state_stock(need, attrition, fill)
 
 
 def _names(s: dict, district: str, rng: np.random.Generator) -> dict:

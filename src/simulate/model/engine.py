@@ -218,7 +218,7 @@ def allocate_budget(state: State, cells: Cells, p) -> Money:
 
 def move_teachers(state: State, cells: Cells, p, money: Money) -> Staff:
     t = p.teachers
-    need = teachers.staffing_need(money.pupils_primary, money.pupils_junior, t.staffing_norm)
+    need = teachers.staffing_need(state.enrolled.sum(axis=3), cells.location_code, t.staffing_norm)
     rate = teachers.attrition_rate(cells.location_code, money.subsidy_per_teacher, t)
     fill = teachers.vacancy_fill_rate(cells.location_code, t)
     stock, quality, leavers, hires = teachers.turnover(state.teachers, state.quality, need, rate, fill,

@@ -8,9 +8,13 @@ distribution.
 What is modelled, with sources in ``params/baseline.yaml`` (``teachers.*``):
 - attrition by location, lowered by the rural-teacher subsidy;
 - hiring towards the staffing norm (中央编办发〔2014〕72号: 1:19 primary,
-  1:13.5 junior), filling a location-specific share of vacancies; the
+  1:13.5 junior; village primaries by pupil–teacher and class–teacher ratio
+  combined — the rule is ``simulate.inputs.staffing``, shared with the
+  synthesiser), filling a location-specific share of vacancies; the
   rural-service rule (new hires teach first in rural schools) raises that share
-  for rural and mountain schools;
+  for rural and mountain schools. With a fill rate below one the stock settles
+  below the norm (``staffing.steady_state_stock``), where the synthetic
+  district starts;
 - support teachers (支教), who leave urban sending schools for a year and join
   receiving rural/mountain schools — capacity and quality move both ways;
 - post-rotation teachers (顶岗): a cover takes a rural post while its holder
@@ -22,32 +26,38 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...inputs import staffing
 from .common import LOCATIONS, by_location, per_draw
 
 URBAN = LOCATIONS.index("urban")
-RURAL_OR_MOUNTAIN = (LOCATIONS.index("rural"), LOCATIONS.index("mountain"))
+RURAL_OR_MOUNTAIN = tuple(LOCATIONS.index(loc) for loc in staffing.RURAL_SERVICE_LOCATIONS)
 
 
-def staffing_need(pupils_primary, pupils_junior, norm) -> np.ndarray:
-    """Teachers a school should have under the staffing norm."""
-    return pupils_primary / per_draw(norm.primary_pupils_per_teacher, 2) + \
-        pupils_junior / per_draw(norm.junior_pupils_per_teacher, 2)
+def staffing_need(pupils_by_grade, location_code, norm) -> np.ndarray:
+    """Teachers a school should have under the staffing norm, shape (draw, school).
+
+    ``pupils_by_grade`` is (draw, school, grade); classes are formed per grade
+    (:func:`simulate.inputs.staffing.teachers_needed`, the synthesiser's rule).
+    """
+    village = np.isin(location_code, [LOCATIONS.index(loc) for loc in norm.village_locations])[None, :]
+    return staffing.teachers_needed(pupils_by_grade, village, per_draw(norm.primary_pupils_per_teacher, 2),
+                                    per_draw(norm.junior_pupils_per_teacher, 2),
+                                    per_draw(norm.class_size_pupils, 3),
+                                    per_draw(norm.village_teachers_per_class, 2))
 
 
 def attrition_rate(location_code, subsidy_per_teacher, t) -> np.ndarray:
     """Share of teachers leaving this year, lower where the subsidy is higher."""
-    base = by_location(t.attrition_rate, location_code, 2)
-    elasticity = per_draw(t.attrition_subsidy_semi_elasticity_per_1000_yuan, 2)
-    return base * np.exp(-elasticity * subsidy_per_teacher / 1000.0)
+    return staffing.attrition_rate(by_location(t.attrition_rate, location_code, 2),
+                                   per_draw(t.attrition_subsidy_semi_elasticity_per_1000_yuan, 2),
+                                   subsidy_per_teacher)
 
 
 def vacancy_fill_rate(location_code, t) -> np.ndarray:
     """Share of vacancies filled, with the rural-service rule applied."""
-    fill = by_location(t.vacancy_fill_rate, location_code, 2)
-    if t.rural_service_rule.active:
-        rural = np.isin(location_code, RURAL_OR_MOUNTAIN)[None, :]
-        fill = np.where(rural, np.maximum(fill, per_draw(t.rural_service_rule.fill_rate, 2)), fill)
-    return fill
+    return staffing.fill_rate(by_location(t.vacancy_fill_rate, location_code, 2), t.rural_service_rule.active,
+                              per_draw(t.rural_service_rule.fill_rate, 2),
+                              np.isin(location_code, RURAL_OR_MOUNTAIN)[None, :])
 
 
 def turnover(teachers, quality, need, rate, fill, new_quality):
@@ -133,3 +143,13 @@ def training_boost(boost, person_times, teachers, tr) -> np.ndarray:
     """Quality gained from training, decaying each year."""
     gain = np.divide(person_times, teachers, out=np.zeros_like(person_times), where=teachers > 0)
     return boost * (1.0 - per_draw(tr.decay_per_year, 2)) + per_draw(tr.quality_gain_sd_per_person_time, 2) * gain
+
+
+def steady_training_boost(person_times, teachers, tr) -> np.ndarray:
+    """The boost that :func:`training_boost` maps to itself at this year's
+    person-times: a year's gain ÷ the decay rate (what a school has after
+    training has run at this level for many years). Zero when nothing decays
+    (no steady state: the boost would grow without bound)."""
+    gain = training_boost(np.zeros_like(person_times), person_times, teachers, tr)
+    decay = np.broadcast_to(per_draw(tr.decay_per_year, 2), gain.shape)
+    return np.divide(gain, decay, out=np.zeros_like(gain), where=decay > 0)
