@@ -92,6 +92,14 @@ class Scenario:
     leaves: dict[str, dict[str, Any]]
     source: str
     origins: dict[str, str] = field(default_factory=dict, repr=False)
+    baseline: "Scenario | None" = field(default=None, repr=False)  # the tree this one extends; None for it
+
+    @property
+    def status_quo(self) -> "Scenario":
+        """The baseline tree this scenario extends (itself for the baseline): the policy in force
+        when the district's data were observed. The engine starts every scenario from the steady
+        state of this policy, so scenarios differ only from the first simulated year."""
+        return self.baseline if self.baseline is not None else self
 
     # -------------------------------------------------------------- values
     def value(self, path: str, year: int | None = None) -> Any:
@@ -152,6 +160,7 @@ class Scenario:
             extends=self.name,
             parent_leaves=self.leaves,
             parent_origins=self.origins,
+            parent_baseline=self.status_quo,
             changes=dict(changes),
             file="<in memory>",
         )
@@ -310,7 +319,7 @@ def _load(name_or_path: str, chain: tuple[str, ...], what: str = "scenario") -> 
     parent = _load(extends, chain=(*chain, key), what=f"{path}: extends")
     return _build(name=doc["name"], title=doc["title"], description=doc["description"],
                   extends=doc["extends"], parent_leaves=parent.leaves, parent_origins=parent.origins,
-                  changes=changes, file=str(path))
+                  parent_baseline=parent.status_quo, changes=changes, file=str(path))
 
 
 def _meta_problems(doc: dict, path: Path) -> list[str]:
@@ -445,7 +454,8 @@ def _normalise_uncertainty(leaf: dict, where: str, path: str | None = None) -> s
     return None
 
 
-def _build(*, name, title, description, extends, parent_leaves, parent_origins, changes, file) -> Scenario:
+def _build(*, name, title, description, extends, parent_leaves, parent_origins, changes, file,
+           parent_baseline=None) -> Scenario:
     leaves = copy.deepcopy(parent_leaves)
     origins = dict(parent_origins)
     errors = []
@@ -479,7 +489,8 @@ def _build(*, name, title, description, extends, parent_leaves, parent_origins, 
     if errors:
         raise ScenarioError("\n".join(errors))
     scenario = Scenario(name=name, title=title, description=description, extends=extends,
-                        changes=dict(changes), leaves=leaves, source=file, origins=origins)
+                        changes=dict(changes), leaves=leaves, source=file, origins=origins,
+                        baseline=parent_baseline)
     _validate(scenario)
     return scenario
 

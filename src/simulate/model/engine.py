@@ -12,6 +12,7 @@ as they go (``run`` keeps them; ``compare`` keeps only indicators).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -160,21 +161,61 @@ class Progressed:
     entered: np.ndarray     # (draw, school, group) new grade-1 pupils
 
 
-def initial_state(district: District, cells: Cells, p, draws: int) -> State:
+def initial_state(district: District, cells: Cells, p, draws: int, status_quo=None) -> State:
+    """The district at the start of the first year, in the steady state of the status-quo policy.
+
+    ``status_quo`` (resolved parameters; ``p`` when None) is the policy in
+    force when the data were observed — ``simulate`` passes the baseline tree
+    the scenario extends, so every scenario of a comparison starts from the
+    same state and differs only from the first simulated year. The learning
+    coefficients (``learning.*``) are the scenario's own (a scenario or a
+    calibration that changes them describes a different world, whose past
+    differed too).
+
+    Pupils, teachers, their quality and facilities are the data's (the
+    synthesiser staffs schools at the stock the status quo's hiring keeps,
+    ``simulate.inputs.staffing``). Two things are derived so that an unchanged
+    baseline is flat:
+    - the training boost is the status quo's steady state
+      (``teachers.steady_training_boost``: training has run at this level
+      for years), not zero;
+    - learning is the steady state of the production function: entry level
+      plus the yearly gains of the grades completed, where the gain is what
+      the year step (``allocate_budget → move_teachers → learn``) gives at
+      the starting resources under the status quo (``learning.steady_state``;
+      junior pupils bring their feeder primaries' learning).
+    Learning stays relative to urban pupils with no disadvantage flag: their
+    gain at the starting resources is what the calibrated growth intercept
+    pins to zero (``data/<district>/targets.yaml``: learning.urban_reference),
+    and in the steady state their level stays where it starts.
+    """
     def per_school(x):
         return np.broadcast_to(np.asarray(x, dtype=float), (draws, district.n_schools)).copy()
 
-    learning0 = np.broadcast_to(learning_model.initial_learning(cells, p.learning),
-                                (draws,) + district.enrolled.shape).copy()
-    return State(
-        enrolled=np.broadcast_to(district.enrolled, (draws,) + district.enrolled.shape).copy(),
-        ledger=np.broadcast_to(district.out_of_school, (draws,) + district.enrolled.shape).copy(),
-        learning=learning0 * (district.enrolled > 0)[None],
-        teachers=per_school(district.teachers),
+    shape = (draws,) + district.enrolled.shape
+    sq = p if status_quo is None else replace_group(status_quo, learning=p.learning)
+    teachers0 = per_school(district.teachers)
+    start = State(
+        enrolled=np.broadcast_to(district.enrolled, shape).copy(),
+        ledger=np.broadcast_to(district.out_of_school, shape).copy(),
+        learning=np.zeros(shape),
+        teachers=teachers0,
         quality=per_school(district.teacher_quality),
-        boost=per_school(0.0),
+        boost=teachers.steady_training_boost(
+            teachers.training_person_times(teachers0, cells.location_code, sq.teachers.training),
+            teachers0, sq.teachers.training),
         facility=per_school(district.facility_index),
     )
+    money = allocate_budget(start, cells, sq)
+    gain = learn(start, cells, sq, money, move_teachers(start, cells, sq, money))  # learning 0 + the gain
+    learning0 = learning_model.steady_state(learning_model.entry_level(cells, sq.learning), gain, start.enrolled,
+                                            cells.stays, cells.feeder, PRIMARY_GRADES - 1)
+    return replace(start, learning=learning0 * (district.enrolled > 0)[None])
+
+
+def replace_group(tree, **groups):
+    """A copy of a resolved parameter tree (attribute namespace) with top-level groups replaced."""
+    return SimpleNamespace(**{**vars(tree), **groups})
 
 
 # ------------------------------------------------------------------ the year
@@ -354,7 +395,7 @@ def simulate(district: District, scenario, years: int = 7, seed: int = 0, mode: 
     # Parameters change only in years named by some leaf's ``by_year``: resolve
     # again only then (resolving the tree is ~1 ms, a third of a small run).
     change_years = {int(y) for leaf in scenario.leaves.values() for y in (leaf.get("by_year") or {})}
-    state = initial_state(district, cells, p, draws)
+    state = initial_state(district, cells, p, draws, status_quo=scenario.status_quo.resolve(start, offsets))
     for t in range(years):
         if t and start + t in change_years:
             p = scenario.resolve(start + t, offsets)

@@ -21,12 +21,19 @@ Sources (``params/baseline.yaml``, ``learning.*``): teacher quality from
 Rivkin, Hanushek & Kain (2005); class size from Krueger (1999); left-behind
 gap from Zhang et al. (2014); boarding from Wang et al. (2016); aid from
 Behrman, Parker & Todd (PROSPERA); the rest assumptions.
+
+The start (:func:`steady_state`, called by ``engine.initial_state``): pupils
+enrolled at the start have the learning this function implies for a district
+that has always had its starting resources — entry level plus the gains of
+the grades completed — so an unchanged district keeps each cell's level and
+only a change in resources or policy moves it.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from . import progression
 from .levers.common import by_group, by_location, per_draw
 
 
@@ -68,9 +75,30 @@ def entry_level(cells, l) -> np.ndarray:
     return by_group(l.entry_gap_group_sd, cells.flags) + by_location(l.entry_gap_location_sd, cells.location_code, 4)
 
 
-def initial_learning(cells, l) -> np.ndarray:
-    """Learning of pupils already enrolled at the start: entry level plus the
-    group and location gaps accumulated over the grades completed (the
-    steady state the district was in before the first simulated year)."""
-    grades_done = np.arange(cells.offers_grade.shape[1], dtype=float)[None, None, :, None]
-    return entry_level(cells, l) + grades_done * pupil_gaps_per_year(cells, l)
+def steady_state(entry, gain, enrolled, stays, feeder, feeder_grade: int) -> np.ndarray:
+    """Learning per cell of a district that has always grown by ``gain``: shape (draw, school, grade, group).
+
+    A pupil in grade g has the entry level plus the yearly gains of the g
+    grades already completed (grade 1: the entry level). Pupils who began
+    junior secondary in a junior school came from its feeder primaries
+    (``progression.move_up``, the same move the year step makes): they arrive
+    with the mean learning of the feeders' grade-``feeder_grade + 1`` pupils
+    after that grade's gain (weighted by those pupils, per group), then
+    gain at their junior school. A junior school whose feeders have no such
+    pupils in a group takes its own entry level and gains instead.
+
+    Approximations: the gain is this year's at every grade and in every past
+    year (a steady state: resources, policy and grade mixes as now), and
+    primary leavers' learning is their feeders' today.
+
+    ``entry`` (draw|1, school, 1, group); ``gain`` and ``enrolled`` (draw,
+    school, grade, group); ``stays``, ``feeder`` as in ``progression.move_up``.
+    """
+    before = np.cumsum(gain, axis=2) - gain   # gains of the grades completed here, by grade reached
+    own = entry + before                      # pupils who began grade 1 at this school
+    j = feeder_grade + 1                      # first junior grade
+    moved = progression.move_up(enrolled, stays, feeder, feeder_grade)[:, :, j]
+    moved_sum = progression.move_up(enrolled * (own + gain), stays, feeder, feeder_grade)[:, :, j]
+    arrival = np.divide(moved_sum, moved, out=np.array(own[:, :, j], dtype=float, copy=True), where=moved > 0)
+    junior = arrival[:, :, None, :] + before[:, :, j:] - before[:, :, j:j + 1]
+    return np.concatenate([own[:, :, :j], junior], axis=2)
