@@ -22,6 +22,7 @@ from .inputs.district import DistrictError
 from .inputs.scenario import ScenarioError
 
 USER_ERRORS = (ScenarioError, DistrictError, ValueError, FileNotFoundError, KeyError)
+SYNTHESIZE_MAX_SCHOOLS = 200_000  # the national benchmark district; more does not fit in memory
 PLUGINS = ("simulate.views.findings.pipeline", "simulate.analysis.calibrate", "simulate.analysis.sweep", "simulate.analysis.optimize")
 
 HEADLINE = [
@@ -109,6 +110,7 @@ def cmd_run(args) -> int:
                                                         encoding="utf-8")
         print(f"\nwrote tidy tables (CSV + Parquet + manifest.json) to {args.out}/{{{','.join(names)}}}")
     return 0
+
 
 
 
@@ -213,14 +215,18 @@ def cmd_compare(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .inputs.limits import MAX_SEED, MAX_YEARS, draws_flag, int_flag, name_flag, real_flag
+    from .inputs.scenario import scenario_flag
+
+    years, seed = int_flag(1, MAX_YEARS), int_flag(0, MAX_SEED)  # every numeric flag bounded (inputs/limits.py)
     parser = argparse.ArgumentParser(prog="simulate", description="Education-equity policy workbench.")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("run", help="simulate one scenario (optionally against another) and print headline indicators")
-    p.add_argument("scenario", help="scenario name under params/ (e.g. baseline) or a YAML path")
-    p.add_argument("--versus", help="a second scenario to show beside it (e.g. no_policy)")
-    p.add_argument("--years", type=int, default=7)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("scenario", type=scenario_flag, help="scenario name under params/ (e.g. baseline) or a YAML path")
+    p.add_argument("--versus", type=scenario_flag, help="a second scenario to show beside it (e.g. no_policy)")
+    p.add_argument("--years", type=years, default=7, help=f"1 to {MAX_YEARS} (default: %(default)s)")
+    p.add_argument("--seed", type=seed, default=0, help="0 to 2**32-1 (default: %(default)s)")
     p.add_argument("--mode", choices=("expected", "stochastic"), default="expected")
     p.add_argument("--district", help="district folder (default data/banan)")
     p.add_argument("--out", help="write tidy tables here (one folder per scenario); a new or empty folder, "
@@ -239,9 +245,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("synthesize", help="write a synthetic district (default: the Banan-like district)")
-    p.add_argument("--schools", type=int, default=123)
-    p.add_argument("--seed", type=int, default=2019)
-    p.add_argument("--name", default="banan")
+    p.add_argument("--schools", type=int_flag(1, SYNTHESIZE_MAX_SCHOOLS), default=123,
+                   help=f"1 to {SYNTHESIZE_MAX_SCHOOLS:,} (default: %(default)s)")
+    p.add_argument("--seed", type=seed, default=2019)
+    p.add_argument("--name", type=name_flag, default="banan")
     p.add_argument("--out", default="data/banan",
                    help="district folder: new or empty; a district folder written by synthesize only with "
                         "--force (default: %(default)s)")
@@ -251,12 +258,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_synthesize)
 
     p = sub.add_parser("compare", help="compare scenarios over many draws with intervals and costs")
-    p.add_argument("scenarios", nargs="+")
-    p.add_argument("--reference", default="baseline")
-    p.add_argument("--draws", type=int, default=200)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--years", type=int, default=7)
-    p.add_argument("--interval", type=float, default=0.9)
+    p.add_argument("scenarios", nargs="+", type=scenario_flag)
+    p.add_argument("--reference", type=scenario_flag, default="baseline")
+    p.add_argument("--draws", type=draws_flag, default=200,
+                   help="draws per scenario, at least 1; at most what fits in memory (default: %(default)s)")
+    p.add_argument("--seed", type=seed, default=0)
+    p.add_argument("--years", type=years, default=7, help=f"1 to {MAX_YEARS} (default: %(default)s)")
+    p.add_argument("--interval", type=real_flag(0, 1, open_lo=True, open_hi=True), default=0.9,
+                   help="central interval, strictly between 0 and 1 (default: %(default)s)")
     p.add_argument("--district")
     p.add_argument("--out", help="write table.csv, summary.md and manifest.json here; a new or empty folder, "
                                  "or a previous `simulate compare` output")
