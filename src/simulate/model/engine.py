@@ -395,7 +395,9 @@ def simulate(district: District, scenario, years: int = 7, seed: int = 0, mode: 
     # Parameters change only in years named by some leaf's ``by_year``: resolve
     # again only then (resolving the tree is ~1 ms, a third of a small run).
     change_years = {int(y) for leaf in scenario.leaves.values() for y in (leaf.get("by_year") or {})}
-    state = initial_state(district, cells, p, draws, status_quo=scenario.status_quo.resolve(start, offsets))
+    status_quo = scenario.status_quo
+    state = initial_state(district, cells, p, draws,
+                          status_quo=p if status_quo is scenario else status_quo.resolve(start, offsets))
     for t in range(years):
         if t and start + t in change_years:
             p = scenario.resolve(start + t, offsets)
