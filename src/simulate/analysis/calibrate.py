@@ -151,13 +151,12 @@ def load_targets(path: str | Path = DEFAULT_TARGETS) -> tuple[list[Target], list
         problems += [f"{where}: missing key '{k}'" for k in missing]
         if unknown or missing:
             continue
-        try:
-            t = Target(id=str(tid), scenario=str(spec["scenario"]), indicator=str(spec["indicator"]),
-                       year=int(spec["year"]), value=float(spec["value"]), tolerance=float(spec["tolerance"]),
-                       source=str(spec["source"]))
-        except (TypeError, ValueError):
-            problems.append(f"{where}: year must be an integer, value and tolerance numbers")
+        typed = _target_problems(spec, where)
+        if typed:
+            problems += typed
             continue
+        t = Target(id=str(tid), scenario=spec["scenario"], indicator=spec["indicator"], year=spec["year"],
+                   value=float(spec["value"]), tolerance=float(spec["tolerance"]), source=spec["source"])
         if not t.tolerance > 0:
             problems.append(f"{where}.tolerance: must be > 0, got {t.tolerance}")
         if not t.source.strip():
@@ -166,6 +165,21 @@ def load_targets(path: str | Path = DEFAULT_TARGETS) -> tuple[list[Target], list
     if problems:
         raise CalibrationError("\n".join(problems))
     return targets, list(params)
+
+
+def _target_problems(spec: dict, where: str) -> list[str]:
+    """Strict types of one target: text for scenario, indicator and source; an integer year; finite numbers."""
+    import math
+
+    out = [f"{where}.{k}: expected text, got {spec[k]!r:.60}" for k in ("scenario", "indicator", "source")
+           if not isinstance(spec[k], str)]
+    if isinstance(spec["year"], bool) or not isinstance(spec["year"], int) or not 1990 <= spec["year"] <= 2100:
+        out.append(f"{where}.year: expected an integer year from 1990 to 2100, got {spec['year']!r:.60}")
+    for k in ("value", "tolerance"):
+        v = spec[k]
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+            out.append(f"{where}.{k}: expected a finite number, got {v!r:.60}")
+    return out
 
 
 def _resolve(path: str | Path) -> Path:

@@ -46,6 +46,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..errors import InputError
 from ..inputs.district import District
 from ..inputs.load import load_district
 from ..inputs.scenario import Scenario, ScenarioError, available_scenarios, load_scenario
@@ -75,11 +76,16 @@ DEFAULT_LEVERS = (
 )
 GAP_PREFIXES = ("dropout_gap.", "learning_gap.")
 DEFAULT_OBJECTIVE = "learning_gap.urban_rural"
+MAX_BUDGET = 1e10   # yuan per year, as the schema's yuan bound
+MAX_MAXITER = 1000  # generations: ~0.6 s each for the default district
 
 
 def parse_objective(spec) -> dict[str, float]:
     """``"a"`` | ``"a=1,b=0.5"`` | ``{"a": 1}`` → {indicator: weight}."""
     if isinstance(spec, dict):
+        bad = [k for k, v in spec.items() if isinstance(v, bool) or not isinstance(v, (int, float))]
+        if bad:
+            raise InputError(f"objective: weight of {bad[0]!r} must be a number, got {spec[bad[0]]!r:.60}")
         terms = {str(k): float(v) for k, v in spec.items()}
     else:
         terms = {}
@@ -88,9 +94,12 @@ def parse_objective(spec) -> dict[str, float]:
             try:
                 terms[name.strip()] = float(weight) if weight else 1.0
             except ValueError:
-                raise ValueError(f"objective: weight of {name!r} must be a number, got {weight!r}") from None
+                raise InputError(f"objective: weight of {name!r} must be a number, got {weight!r}") from None
     if not terms or any(not k for k in terms):
-        raise ValueError(f"objective: expected indicator names with optional weights, got {spec!r}")
+        raise InputError(f"objective: expected indicator names with optional weights, got {spec!r:.80}")
+    bad = [k for k, w in terms.items() if not math.isfinite(w)]
+    if bad:
+        raise InputError(f"objective: weight of {bad[0]!r} must be a finite number, got {terms[bad[0]]}")
     return terms
 
 
@@ -122,7 +131,7 @@ class Evaluator:
         self.base_cost = self._series(base)["cost.total"]
         missing = [t for t in terms if t not in self._last]
         if missing:
-            raise ValueError(f"objective: unknown indicator {missing[0]!r} (e.g. dropout_gap.poor.junior, "
+            raise InputError(f"objective: unknown indicator {missing[0]!r} (e.g. dropout_gap.poor.junior, "
                              "learning_gap.urban_rural, dropout_rate.junior.poor_rural)")
 
     def _series(self, scenario: Scenario) -> dict[str, np.ndarray]:
@@ -171,7 +180,7 @@ def lever_bounds(levers, base: Scenario, allow_cuts: bool) -> list[tuple[float, 
         if not allow_cuts:
             low = max(low, float(base.value(lv.path, base.start_year)))
         if low > high:
-            raise ValueError(f"lever {lv.path}: empty range [{low}, {high}]")
+            raise InputError(f"lever {lv.path}: empty range [{low}, {high}]")
         out.append((low, high))
     return out
 
@@ -238,8 +247,14 @@ def optimize(district: District | None = None, budget: float = 5e6, objective=DE
 
     from ..randomness import stream
 
-    if not isinstance(budget, (int, float)) or not math.isfinite(budget):
-        raise ValueError(f"budget must be a number of yuan per year, got {budget!r}")
+    from ..inputs import limits
+
+    budget = limits.check_real(budget, "budget", -MAX_BUDGET, MAX_BUDGET)
+    years, seed = limits.check_years(years), limits.check_seed(seed)
+    maxiter = limits.check_int(maxiter, "maxiter", 1, MAX_MAXITER)
+    popsize = limits.check_int(popsize, "popsize", 1, 100)
+    confirm_draws = limits.check_int(confirm_draws, "confirm_draws", 0, limits.MAX_DRAWS)
+    limits.check_district(district)
     district = load_district() if district is None else district
     base_s = base if isinstance(base, Scenario) else load_scenario(base)
     terms = parse_objective(objective)
@@ -266,7 +281,7 @@ def optimize(district: District | None = None, budget: float = 5e6, objective=DE
         recombination=0.7, rng=stream(seed, "optimize", "evolution"), updating="deferred")
     feasible = [(v[0], k) for k, v in ev.cache.items() if v[1] <= budget]
     if not feasible:
-        raise ValueError(f"budget {budget:,.0f} yuan/year: no lever mix tried fits (not even the base: "
+        raise InputError(f"budget {budget:,.0f} yuan/year: no lever mix tried fits (not even the base: "
                          f"its extra cost is 0, so the budget must be ≥ 0 unless cuts are allowed)")
     best_value, best_key = min(feasible)  # the best feasible candidate ever run (the base always is one)
     best = dict(best_key)
@@ -345,17 +360,24 @@ def plot_frontier(table: pd.DataFrame, path: str | Path, objective: str = "") ->
 
 # ------------------------------------------------------------------ CLI
 def add_cli(subparsers) -> None:
+    from ..inputs import limits
+    from ..inputs.scenario import scenario_flag
+
     p = subparsers.add_parser("optimize", help="find the lever mix that minimises an equity objective for a budget")
-    p.add_argument("--budget", type=float, required=True, help="extra yuan per year over the base scenario")
+    p.add_argument("--budget", type=limits.real_flag(-MAX_BUDGET, MAX_BUDGET), required=True,
+                   help="extra yuan per year over the base scenario")
     p.add_argument("--objective", default=DEFAULT_OBJECTIVE,
                    help="indicator or weighted terms, e.g. 'dropout_gap.poor.junior=0.1,learning_gap.urban_rural=1'")
-    p.add_argument("--base", default="baseline")
-    p.add_argument("--years", type=int, default=7)
-    p.add_argument("--draws", type=int, default=200, help="draws to confirm the winner (0: skip)")
-    p.add_argument("--maxiter", type=int, default=25)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--base", type=scenario_flag, default="baseline")
+    p.add_argument("--years", type=limits.int_flag(1, limits.MAX_YEARS), default=7)
+    p.add_argument("--draws", type=limits.int_flag(0, limits.MAX_DRAWS), default=200,
+                   help="draws to confirm the winner (0: skip)")
+    p.add_argument("--maxiter", type=limits.int_flag(1, MAX_MAXITER), default=25,
+                   help=f"generations of the search, 1 to {MAX_MAXITER} (default: %(default)s)")
+    p.add_argument("--seed", type=limits.int_flag(0, limits.MAX_SEED), default=0)
     p.add_argument("--no-cuts", action="store_true", help="never lower a lever below its base value")
-    p.add_argument("--frontier", help="comma-separated budgets (yuan/year) for the cost–equity frontier")
+    p.add_argument("--frontier", type=limits.reals_flag(-MAX_BUDGET, MAX_BUDGET),
+                   help="comma-separated budgets (yuan/year) for the cost–equity frontier")
     p.add_argument("--district")
     p.add_argument("--out", default="outputs/optimize",
                    help="output folder: new, empty, or a previous optimize output (default: %(default)s)")
@@ -385,7 +407,7 @@ def cmd_optimize(args) -> int:
                        confirm_draws=args.draws)
         table = None
         if args.frontier:
-            budgets = [float(b) for b in args.frontier.split(",")]
+            budgets = args.frontier
             table = frontier(district, budgets, objective=args.objective, base=args.base, years=args.years,
                              allow_cuts=not args.no_cuts, maxiter=args.maxiter, seed=args.seed)
         out = opt.to_dir(args.out, force=args.force, inputs=inputs, frontier=table, frontier_label=args.objective)

@@ -37,8 +37,10 @@ processes, one thread each — numpy is single-threaded here); an address
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import json
+import math
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,12 +49,13 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from ..errors import SimulateError
+from ..errors import InputError, SimulateError
 from ..inputs.district import District
 from ..inputs.load import load_district
 from ..inputs.scenario import Scenario, ScenarioError, load_scenario
 from ..inputs.yamlfile import read_mapping
 
+MAX_GRID_POINTS = 10_000  # each point is validated as a scenario (~1 ms) and is a task per chunk of draws
 GRID_KEYS = {"base", "draws", "seed", "years", "chunk", "mode", "axes", "indicators", "district"}
 DEFAULT_CHUNK = 100
 MANIFEST = "sweep_manifest.json"
@@ -120,15 +123,26 @@ def make_grid(doc: dict, source: str = "<in memory>") -> Grid:
             raise GridError(f"{source}: {key}: missing")
     if not isinstance(doc["axes"], dict) or not doc["axes"]:
         raise GridError(f"{source}: axes: expected a mapping of dotted parameter paths to lists of values")
+    from ..inputs import limits
+
     ints = {}
-    for key, default, low in (("draws", 100, 1), ("seed", 0, 0), ("years", 7, 1), ("chunk", None, 1)):
+    for key, default, low, high in (("draws", 100, 1, limits.MAX_DRAWS), ("seed", 0, 0, limits.MAX_SEED),
+                                    ("years", 7, 1, limits.MAX_YEARS), ("chunk", None, 1, limits.MAX_DRAWS)):
         v = doc.get(key, default)
         if v is None and key == "chunk":
             ints[key] = None
             continue
-        if not isinstance(v, int) or isinstance(v, bool) or v < low:
-            raise GridError(f"{source}: {key}: expected an integer ≥ {low}, got {v!r}")
-        ints[key] = v
+        try:
+            ints[key] = limits.check_int(v, f"{source}: {key}", low, high)
+        except InputError as exc:
+            raise GridError(str(exc)) from None
+    if not isinstance(doc["base"], str) or not doc["base"]:
+        raise GridError(f"{source}: base: expected a scenario name or a .yaml path, got {doc['base']!r:.80}")
+    if doc.get("district") is not None and not isinstance(doc["district"], str):
+        raise GridError(f"{source}: district: expected a district folder or name, got {doc['district']!r:.80}")
+    bad_keys = [k for k in doc["axes"] if not isinstance(k, str) or not k]
+    if bad_keys:
+        raise GridError(f"{source}: axes: {bad_keys[0]!r:.80} is not a dotted parameter path")
     mode = doc.get("mode", "stochastic")
     if mode not in ("expected", "stochastic"):
         raise GridError(f"{source}: mode: expected 'expected' or 'stochastic', got {mode!r}")
@@ -136,6 +150,11 @@ def make_grid(doc: dict, source: str = "<in memory>") -> Grid:
     if indicators is not None and (not isinstance(indicators, list) or not all(isinstance(i, str) for i in indicators)):
         raise GridError(f"{source}: indicators: expected a list of indicator names")
     axes = {str(k): _axis_values(v, f"{source}: axes.{k}") for k, v in doc["axes"].items()}
+    n_points = math.prod(len(v) for v in axes.values())
+    if n_points > MAX_GRID_POINTS:
+        sizes = " × ".join(f"{len(v):,}" for v in axes.values())
+        raise GridError(f"{source}: axes: {sizes} = {n_points:,} grid points; at most {MAX_GRID_POINTS:,} "
+                        "(split the sweep into several grid files)")
     grid = Grid(base=str(doc["base"]), axes=axes, mode=mode, indicators=tuple(indicators) if indicators else None,
                 district=doc.get("district"), source=source, **ints)
     base = _base_scenario(grid)
@@ -277,16 +296,22 @@ def sweep(district: District | None = None, grid: Grid | dict | str | Path = "ex
     if not isinstance(grid, Grid):
         grid = make_grid(grid) if isinstance(grid, dict) else load_grid(grid)
     if draws is not None:
-        if not isinstance(draws, (int, np.integer)) or draws < 1:
-            raise ValueError(f"draws must be an integer ≥ 1, got {draws!r}")
-        grid = Grid(**{**grid.__dict__, "draws": int(draws)})
+        from ..inputs import limits
+
+        grid = Grid(**{**grid.__dict__, "draws": limits.check_int(draws, "draws", 1, limits.MAX_DRAWS)})
     if district is None:
         district = load_district(grid.district)
     if grid.chunk is None:
         from .comparison import default_chunk
 
         grid = Grid(**{**grid.__dict__, "chunk": default_chunk(district)})
+    else:
+        from .comparison import check_chunk
+
+        check_chunk(grid.chunk, district, f"{grid.source}: chunk")
     base = _base_scenario(grid)
+    if grid.indicators:
+        _check_indicators(district, base, grid)
     out = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix="sweep-")) / "sweep"
     jobs = [(i, d0, n) for i in range(len(grid.points)) for d0, n in grid.chunks()]
     show = progress if progress is not None else len(jobs) > 1
@@ -331,6 +356,22 @@ def sweep(district: District | None = None, grid: Grid | dict | str | Path = "ex
     return Sweep(path=out, manifest=meta)
 
 
+def _check_indicators(district: District, base: Scenario, grid: Grid) -> None:
+    """Every name under ``indicators:`` must be an indicator a task writes (one short run tells which)."""
+    from ..measures.balance import comparison_indicators, context
+    from ..model.engine import cells_of, simulate
+
+    from ..model.outcomes import year_indicators
+
+    y = next(iter(simulate(district, base, years=1)))
+    known = {*year_indicators(y, cells_of(district)), *comparison_indicators(y, context(district))}
+    unknown = [i for i in grid.indicators if i not in known]
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], sorted(known), n=1)
+        raise GridError(f"{grid.source}: indicators: {unknown[0]!r} is not an indicator"
+                        + (f" (did you mean {close[0]!r}?)" if close else f" (e.g. {', '.join(sorted(known)[:3])})"))
+
+
 def rerun_point(district: District, manifest: dict | str | Path, point: int) -> pd.DataFrame:
     """One grid point re-run alone, in this process: the same rows as its Parquet files."""
     if not isinstance(manifest, dict):
@@ -344,9 +385,11 @@ def rerun_point(district: District, manifest: dict | str | Path, point: int) -> 
 
 # ------------------------------------------------------------------ CLI
 def add_cli(subparsers) -> None:
+    from ..inputs.limits import draws_flag
+
     p = subparsers.add_parser("sweep", help="run a grid of scenario changes × draws on Dask, to Parquet")
     p.add_argument("grid", help="grid YAML (e.g. params/sweeps/example.yaml)")
-    p.add_argument("--draws", type=int, help="draws per grid point (overrides the grid file)")
+    p.add_argument("--draws", type=draws_flag, help="draws per grid point (overrides the grid file)")
     p.add_argument("--scheduler", help="Dask scheduler address (default: an embedded LocalCluster); 'serial' for none")
     p.add_argument("--out", help="output folder: new, empty, or a previous sweep output "
                                  "(default outputs/sweep-<grid name>)")

@@ -36,7 +36,7 @@ from ..errors import InputError
 __all__ = [
     "MAX_YEARS", "MAX_SEED", "MAX_DRAWS", "MEMORY_BUDGET_BYTES", "KEPT_BYTES_PER_DRAW_YEAR",
     "check_int", "check_real", "check_years", "check_seed", "check_interval", "check_choice", "check_draws",
-    "max_draws", "int_flag", "real_flag", "draws_flag", "name_flag", "gib", "check_district",
+    "max_draws", "int_flag", "real_flag", "reals_flag", "draws_flag", "name_flag", "gib", "check_district",
 ]
 
 MAX_YEARS = 50
@@ -202,3 +202,19 @@ def name_flag(text: str) -> str:
 
 
 name_flag.__name__ = "name"
+
+
+MAX_LIST = 100  # numbers in one comma-separated flag (e.g. --frontier budgets)
+
+
+def reals_flag(lo: float | None = None, hi: float | None = None) -> Callable[[str], list[float]]:
+    """An argparse ``type``: comma-separated finite numbers within [lo, hi], at most :data:`MAX_LIST`."""
+    one = real_flag(lo, hi)
+
+    def parse(text: str) -> list[float]:
+        parts = [p.strip() for p in text.split(",")]
+        if not text.strip() or len(parts) > MAX_LIST:
+            raise argparse.ArgumentTypeError(f"expected 1 to {MAX_LIST} comma-separated numbers, got {_shown(text)}")
+        return [one(p) for p in parts]
+    parse.__name__ = "numbers"
+    return parse
