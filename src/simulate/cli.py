@@ -23,7 +23,7 @@ from .inputs.scenario import ScenarioError
 
 USER_ERRORS = (ScenarioError, DistrictError, ValueError, FileNotFoundError, KeyError)
 SYNTHESIZE_MAX_SCHOOLS = 200_000  # the national benchmark district; more does not fit in memory
-PLUGINS = ("simulate.views.findings.pipeline", "simulate.analysis.calibrate", "simulate.analysis.sweep", "simulate.analysis.optimize")
+PLUGINS = ("simulate.views.findings.pipeline", "simulate.analysis.calibrate", "simulate.analysis.sweep", "simulate.analysis.optimize", "simulate.analysis.sensitivity")
 
 HEADLINE = [
     ("dropout_rate.primary", "Primary dropout rate", "pct"),

@@ -1,0 +1,276 @@
+"""Claims about the sensitivity analysis (simulate.analysis.sensitivity, factors, drivers).
+
+* The Sobol' wrapper — the code path the model uses, with a test function in
+  place of the model — recovers the Ishigami function's known indices.
+* Morris ranks a linear function's coefficients, and μ* equals |coefficient|
+  (factors move across their whole range).
+* The screening rule keeps μ* ≥ 5% of the largest, at most 10.
+* Factors are the declared uncertainties (offsets as the scenario stores them)
+  plus user ranges converted to offsets; counts and share members are refused.
+* The model evaluator on the draw axis gives, for each parameter set, what a
+  separate run of the changed scenario gives, and differences are B − A.
+* drivers() names the top three by ST, the assumption share and a sentence.
+* `simulate sensitivity` prints Morris and Sobol' tables with intervals and convergence.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import simulate as sim
+from simulate.analysis.drivers import drivers
+from simulate.analysis.factors import (Factor, ModelEvaluator, Target, factors_from, source_kind,
+                                       values_at)
+from simulate.analysis.sensitivity import morris, one_at_a_time, screen, sobol
+from simulate.cli import main
+from simulate.inputs.synthesize import synthesize
+from simulate.model.engine import cells_of, simulate
+from simulate.model.outcomes import year_indicators
+
+PI = np.pi
+ISHIGAMI_S1 = [0.3139, 0.4424, 0.0]
+ISHIGAMI_ST = [0.5576, 0.4424, 0.2437]
+
+
+def ishigami_factors():
+    return [Factor(f"x{i}", "uniform", low=-PI, high=PI, source="test") for i in (1, 2, 3)]
+
+
+def ishigami(x, a=7.0, b=0.1):
+    return np.sin(x[:, 0]) + a * np.sin(x[:, 1]) ** 2 + b * x[:, 2] ** 4 * np.sin(x[:, 0])
+
+
+def test_sobol_recovers_the_ishigami_indices():
+    factors = ishigami_factors()
+    res = sobol(factors, lambda u: ishigami(values_at(factors, u)), names=["ishigami"], n=4096, seed=1)
+    full = res.table[res.table.n == 4096].set_index("path")
+    assert res.parameter_sets == 4096 * 5
+    np.testing.assert_allclose(full["S1"], ISHIGAMI_S1, atol=0.03)
+    np.testing.assert_allclose(full["ST"], ISHIGAMI_ST, atol=0.03)
+    assert (full["S1_conf"] > 0).all() and (full["ST_conf"] < 0.1).all()
+    # convergence: indices at N/2 come from the first half of the same runs
+    conv = res.convergence.set_index("path")
+    np.testing.assert_allclose(conv["ST_diff"], conv["ST"] - conv["ST_half"])
+    half = sobol(factors, lambda u: ishigami(values_at(factors, u)), names=["ishigami"], n=2048, seed=1)
+    np.testing.assert_allclose(conv["ST_half"], half.table[half.table.n == 2048].set_index("path")["ST"])
+
+
+def test_sobol_gives_zero_indices_for_an_output_that_does_not_vary():
+    factors = ishigami_factors()
+    res = sobol(factors, lambda u: np.column_stack([ishigami(values_at(factors, u)), np.ones(len(u))]),
+                names=["varies", "flat"], n=64)
+    flat = res.table[res.table.target == "flat"]
+    assert (flat[["S1", "ST", "S1_conf", "ST_conf"]] == 0).all().all()
+    assert res.table[res.table.target == "varies"]["ST"].max() > 0.3
+
+
+def test_sobol_refuses_a_sample_size_that_is_not_a_power_of_two():
+    with pytest.raises(ValueError, match="power of 2"):
+        sobol(ishigami_factors(), lambda u: u[:, 0], n=100)
+
+
+COEFFICIENTS = np.array([5.0, -3.0, 1.0, 0.2, 0.0])
+
+
+def linear_factors():
+    return [Factor(f"a{i}", "uniform", low=0.0, high=1.0) for i in range(len(COEFFICIENTS))]
+
+
+def test_morris_ranks_a_linear_functions_coefficients():
+    factors = linear_factors()
+    res = morris(factors, lambda u: values_at(factors, u) @ COEFFICIENTS, names=["linear"], r=10, seed=0)
+    table = res.table.set_index("path")
+    assert res.parameter_sets == 10 * (len(COEFFICIENTS) + 1)
+    assert list(table.sort_values("rank").index) == ["a0", "a1", "a2", "a3", "a4"]
+    np.testing.assert_allclose(table["mu_star"], np.abs(COEFFICIENTS), atol=1e-9)
+    np.testing.assert_allclose(table["mu"], COEFFICIENTS, atol=1e-9)
+    np.testing.assert_allclose(table["sigma"], 0.0, atol=1e-9)   # linear: every elementary effect is the same
+
+
+def test_screening_keeps_five_percent_of_the_largest_and_at_most_ten():
+    res = morris(linear_factors(), lambda u: u @ COEFFICIENTS, names=["linear"], r=4)
+    assert screen(res.table) == ["a0", "a1", "a2"]          # 0.2/5 = 4% < 5%, 0 never
+    assert screen(res.table, keep_share=0.03) == ["a0", "a1", "a2", "a3"]
+    assert screen(res.table, keep_share=0.03, max_factors=2) == ["a0", "a1"]
+    # a factor kept for any target survives
+    two = pd.concat([res.table, res.table.assign(target="other", mu_star_share=[0, 0, 0, 1.0, 0])])
+    assert screen(two) == ["a0", "a3", "a1", "a2"]
+
+
+def test_one_at_a_time_swings_are_the_coefficient_times_the_quantile_span():
+    factors = linear_factors()
+    table = one_at_a_time(factors, lambda u: values_at(factors, u) @ COEFFICIENTS, names=["linear"])
+    np.testing.assert_allclose(table["swing"], 0.9 * np.abs(COEFFICIENTS))
+    np.testing.assert_allclose(table["base"], 0.0)            # central values: offset 0 = low end here
+    assert list(table.sort_values("rank")["path"])[:3] == ["a0", "a1", "a2"]
+
+
+# ------------------------------------------------------------------ factors on the real parameter tree
+@pytest.mark.parametrize("source, kind", [
+    ("assumption", "assumption"),
+    ("assumption: remote mountain posts lose the most", "assumption"),
+    ("scenario x: assumption: a reason", "assumption"),
+    ("Banan report 2020: every pupil aided; assumption: up to 4% may still be missed", "partly assumed"),
+    ("calibrated 2026-11-28: targets", "calibrated"),
+    ("Mo et al. 2013: 13.3% among poor-household pupils", "evidence"),
+])
+def test_source_kind_reads_the_source_text(source, kind):
+    assert source_kind(source) == kind
+
+
+@pytest.fixture(scope="module")
+def baseline():
+    return sim.load_scenario("baseline")
+
+
+def test_factors_are_the_declared_uncertainties_with_their_offsets(baseline):
+    factors = factors_from(baseline)
+    values = baseline.values()
+
+    def real(path):
+        node = values
+        for part in path.split("."):
+            node = getattr(node, part)
+        return isinstance(node, float)
+
+    assert [f.path for f in factors] == [p for p in baseline.uncertain_paths() if real(p)]
+    for f in factors:
+        unc = baseline.leaves[f.path]["uncertainty"]
+        assert f.distribution == unc["distribution"] and f.central == baseline.value(f.path)
+        if f.distribution == "uniform":
+            assert (f.offset(0.0), f.offset(1.0)) == pytest.approx((unc["low"], unc["high"]))
+        assert f.offset(f.base_quantile) == pytest.approx(0.0, abs=1e-12)
+        assert f.kind == source_kind(baseline.leaves[f.path]["source"])
+
+
+def test_a_user_range_is_given_in_values_and_stored_as_offsets(baseline):
+    path = "dropout.pairing.coverage"
+    (f,) = factors_from(baseline, ranges={path: [0.5, 0.9]}, only=[path])
+    assert not f.declared and f.value(0.0) == pytest.approx(0.5) and f.value(1.0) == pytest.approx(0.9)
+    assert f.offset(0.0) == pytest.approx(0.5 - baseline.value(path))
+
+
+@pytest.mark.parametrize("path, message", [
+    ("teachers.support.count", "not a real number"),
+    ("teachers.training.share_by_location.urban", "share group"),
+    ("dropout.pairing.coverag", "no such parameter (did you mean 'dropout.pairing.coverage'?)"),
+])
+def test_paths_that_cannot_vary_per_draw_are_refused(baseline, path, message):
+    with pytest.raises(ValueError, match="ranges: ") as err:
+        factors_from(baseline, ranges={path: [0, 1]})
+    assert message in str(err.value)
+
+
+def test_assumption_spread_adds_assumed_leaves_within_schema_bounds(baseline):
+    factors = factors_from(baseline, assumption_spread=0.5)
+    added = [f for f in factors if not f.declared]
+    assert added and all(f.kind == "assumption" for f in added)
+    cov = next(f for f in added if f.path == "dropout.home_teaching.cannot_attend_share")
+    assert (cov.value(0.0), cov.value(1.0)) == pytest.approx((0.075, 0.225))
+
+
+@pytest.fixture(scope="module")
+def district():
+    return sim.load_district()
+
+
+def changed_world(scenario, changes):
+    """``scenario`` in a world where ``changes`` hold — for its status quo too (the policy in force when the
+    data were observed, whose steady state the engine starts from), as per-draw offsets apply to both."""
+    import dataclasses
+
+    changed = scenario.with_changes(changes)
+    if "baseline" not in {f.name for f in dataclasses.fields(changed)}:
+        return changed
+    root = scenario.status_quo
+    world = dataclasses.replace(root.with_changes(changes), baseline=None)
+    return world if scenario is root else dataclasses.replace(changed, baseline=world)
+
+
+def test_the_evaluator_matches_separate_runs_and_differences_are_paired(district, baseline):
+    path_a, path_b = "dropout.monitoring.hazard_log_odds", "dropout.pairing.coverage"
+    factors = factors_from(baseline, ranges={path_b: [0.5, 1.0]}, only=[path_a, path_b])
+    targets = [Target("dropout_rate.junior", year=2020), Target("dropout_rate.junior", "targeted_aid", "baseline",
+                                                                year=2020),
+               Target("dropouts", cumulative=True, year=2020)]
+    ev = ModelEvaluator(district, targets, factors, years=2, chunk=2)
+    u = np.array([[0.1, 0.2], [0.9, 0.7], [0.5, 1.0]])
+    y = ev(u)
+    assert ev.runs == 3 * 2                                 # 3 parameter sets × 2 scenarios
+    cells = cells_of(district)
+    for i, row in enumerate(u):
+        changes = {f.path: float(f.value(q)) for f, q in zip(factors, row)}
+        per = {}
+        for name in ("baseline", "targeted_aid"):
+            years = list(simulate(district, changed_world(sim.load_scenario(name), changes), years=2))
+            per[name] = [year_indicators(yr, cells) for yr in years]
+        assert y[i, 0] == pytest.approx(per["baseline"][-1]["dropout_rate.junior"][0], rel=1e-12)
+        assert y[i, 1] == pytest.approx(per["targeted_aid"][-1]["dropout_rate.junior"][0]
+                                        - per["baseline"][-1]["dropout_rate.junior"][0], rel=1e-9)
+        assert y[i, 2] == pytest.approx(sum(p["dropouts"][0] for p in per["baseline"]), rel=1e-12)
+
+
+def test_the_evaluator_names_an_unknown_indicator(district, baseline):
+    with pytest.raises(ValueError, match="dropout_gap.poor.junio: unknown indicator .*did you mean"):
+        ModelEvaluator(district, [Target("dropout_gap.poor.junio")], factors_from(baseline), years=1)
+
+
+# ------------------------------------------------------------------ drivers
+def _sobol_table(st, kinds, target="t"):
+    return pd.DataFrame({"target": target, "path": [f"p{i}" for i in range(len(st))],
+                         "label": [f"parameter {i}" for i in range(len(st))], "kind": kinds, "n": 64,
+                         "S1": np.asarray(st) * 0.8, "S1_conf": 0.01, "ST": st, "ST_conf": 0.01})
+
+
+def test_drivers_name_the_top_three_and_the_assumption_share():
+    table = _sobol_table([0.5, 0.3, 0.1, 0.1, -0.02], ["assumption", "evidence", "assumption", "partly assumed",
+                                                       "assumption"])
+    (row,) = drivers(table).to_dict("records")
+    assert [row[f"driver_{i}"] for i in (1, 2, 3)] == ["p0", "p1", "p2"]
+    assert row["driver_1_share"] == pytest.approx(0.5)
+    assert row["assumption_share"] == pytest.approx(0.6) and row["partly_assumed_share"] == pytest.approx(0.1)
+    assert row["depends_on_assumptions"]
+    assert row["sentence"].startswith("This result depends mainly on assumptions: the assumed parameter 0 and "
+                                      "parameter 2")
+    assert "60%" in row["sentence"]
+
+
+def test_drivers_below_the_threshold_name_the_drivers_and_the_share():
+    table = _sobol_table([0.2, 0.7, 0.1], ["assumption", "evidence", "calibrated"])
+    (row,) = drivers(table).to_dict("records")
+    assert not row["depends_on_assumptions"] and row["driver_1"] == "p1"
+    assert row["sentence"].startswith("This result depends mainly on parameter 1 (evidence, 70%)")
+    assert "assumption carry 20%" in row["sentence"]
+    assert drivers(table, threshold=0.1).iloc[0]["depends_on_assumptions"]
+
+
+def test_drivers_of_a_flat_result_say_so():
+    (row,) = drivers(_sobol_table([0.0, 0.0], ["assumption", "evidence"])).to_dict("records")
+    assert row["sentence"] == "This result does not vary with any of the uncertain parameters studied."
+
+
+# ------------------------------------------------------------------ command line
+def test_cli_prints_morris_and_sobol_tables_with_intervals_and_convergence(tmp_path, capsys):
+    folder = tmp_path / "district"
+    synthesize(20, 0).to_dir(folder)
+    out = tmp_path / "out"
+    code = main(["sensitivity", "dropout_gap.poor.junior", "--versus", "baseline", "--scenario", "targeted_aid",
+                 "--district", str(folder), "--years", "2", "--morris-r", "2", "--sobol-n", "8", "--out", str(out)])
+    text = capsys.readouterr().out
+    assert code == 0
+    assert "Morris: r = 2 trajectories" in text and "model runs" in text
+    assert "targeted_aid − baseline: dropout_gap.poor.junior" in text
+    for column in ("mu_star", "mu_star_conf", "sigma", "S1", "S1_conf", "ST", "ST_conf", "S1_half", "ST_diff"):
+        assert column in text
+    assert "Convergence (N = 4 vs 8" in text
+    assert "This result depends mainly on" in text
+    for name in ("factors", "morris", "sobol", "sobol_convergence", "tornado", "drivers"):
+        assert (out / f"{name}.csv").stat().st_size > 0
+    assert (out / "manifest.json").exists()
+
+
+def test_cli_reports_a_bad_range_without_a_traceback(capsys):
+    assert main(["sensitivity", "dropout_rate.junior", "--range", "dropout.pairing.coverage=0.5"]) == 1
+    assert "expected PATH=LOW:HIGH" in capsys.readouterr().err
