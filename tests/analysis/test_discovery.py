@@ -59,3 +59,11 @@ def test_discovery_on_the_model_marks_the_futures_that_miss(tmp_path):
     assert d.miss_share == pytest.approx(0.5, abs=0.05)
     assert d.summary().startswith("baseline: dropout_gap.poor.junior: the target (≤ ")
     assert d.settings["runs"] == 60
+
+
+def test_a_target_that_always_holds_has_no_box_and_says_so(tmp_path):
+    folder = tmp_path / "district"
+    synthesize(20, 0).to_dir(folder)
+    d = discover(load_district(folder), "baseline", "dropout_gap.poor.junior", 1e6, years=1, n=20)
+    assert d.miss_share == 0 and d.boxes.empty
+    assert d.summary().endswith("it holds in every sampled future.")

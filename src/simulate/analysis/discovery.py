@@ -102,11 +102,16 @@ def prim_boxes(x: pd.DataFrame, misses: np.ndarray, density_threshold: float = D
                          "lower": float(lims.loc[0, name]), "upper": float(lims.loc[1, name]),
                          "sample_min": float(x[name].min()), "sample_max": float(x[name].max()),
                          "qp_lower": float(qp[name][0]), "qp_upper": float(qp[name][1])})
-    cols = ["box", "coverage", "density", "mass", "n", "k", "parameter", "lower", "upper", "sample_min",
-            "sample_max", "qp_lower", "qp_upper"]
-    trajectory = pd.concat(steps, ignore_index=True) if steps else pd.DataFrame(
-        columns=["box", "step", "coverage", "density", "mass", "res_dim", "chosen"])
-    return pd.DataFrame(rows, columns=cols), trajectory
+    empty_boxes, empty_trajectory = prim_boxes_empty()
+    trajectory = pd.concat(steps, ignore_index=True) if steps else empty_trajectory
+    return pd.DataFrame(rows, columns=empty_boxes.columns), trajectory
+
+
+def prim_boxes_empty() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The (boxes, trajectory) tables of :func:`prim_boxes` with no rows."""
+    return (pd.DataFrame(columns=["box", "coverage", "density", "mass", "n", "k", "parameter", "lower", "upper",
+                                  "sample_min", "sample_max", "qp_lower", "qp_upper"]),
+            pd.DataFrame(columns=["box", "step", "coverage", "density", "mass", "res_dim", "chosen"]))
 
 
 @dataclass(eq=False)
@@ -131,6 +136,9 @@ class Discovery:
         text = (f"{self.target.name}: the target ({sign} {self.threshold:g}) is missed in {self.miss_share:.0%} of "
                 f"{len(self.sample):,} sampled futures.")
         first = self.boxes[self.boxes.box == 1]
+        if self.miss_share in (0.0, 1.0):
+            return text[:-1] + (": it holds in every sampled future." if self.miss_share == 0 else
+                                ": it fails in every sampled future.")
         if first.empty:
             return text + " PRIM finds no range of the parameters that concentrates the misses."
         r = first.iloc[0]
@@ -181,8 +189,11 @@ def discover(district: District | None, plan: Scenario | str, indicator: str, th
     x = pd.DataFrame(values_at(factors, u), columns=[f.path for f in factors])
     misses = (y > threshold) if direction == "max" else (y < threshold)
     misses &= np.isfinite(y)
-    boxes, trajectory = prim_boxes(x, misses, density_threshold, max_boxes, peel_alpha=peel_alpha,
-                                   mass_min=mass_min)
+    if misses.any() and not misses.all():
+        boxes, trajectory = prim_boxes(x, misses, density_threshold, max_boxes, peel_alpha=peel_alpha,
+                                       mass_min=mass_min)
+    else:  # never or always missed: no box to find (the summary says which)
+        boxes, trajectory = prim_boxes_empty()
     settings = {"plan": plan.name, "indicator": indicator, "year": year, "cumulative": cumulative,
                 "versus": versus, "n": n, "years": years, "seed": seed, "mode": mode,
                 "density_threshold": density_threshold, "runs": ev.runs,
