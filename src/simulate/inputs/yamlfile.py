@@ -9,9 +9,9 @@ line where it can:
   under 20 kB), refused before it is read;
 - bytes that are not UTF-8 text (the line of the first bad byte);
 - YAML syntax errors (line and column);
-- anchors and aliases (``&name`` / ``*name``): refused, so that no "billion
-  laughs" alias bomb can expand — write the value out instead;
-- nesting deeper than ``MAX_DEPTH`` levels;
+- a document that, with its aliases (``*name``) expanded, would hold more than
+  ``MAX_NODES`` values or nest deeper than ``MAX_DEPTH`` levels: a "billion
+  laughs" alias bomb is refused within its first lines, never expanded;
 - tags other than the plain JSON-like ones (``!!set``, ``!!binary``,
   ``!!python/…``, ``!!timestamp``, ``!custom``, …): refused, as is the
   implicit date conversion (``2019-09-01`` stays text) and the ``<<`` merge key;
@@ -27,10 +27,11 @@ from pathlib import Path
 
 import yaml
 
-__all__ = ["MAX_BYTES", "MAX_DEPTH", "read_mapping", "parse_mapping"]
+__all__ = ["MAX_BYTES", "MAX_DEPTH", "MAX_NODES", "read_mapping", "parse_mapping"]
 
 MAX_BYTES = 1_000_000
 MAX_DEPTH = 32
+MAX_NODES = 200_000  # values in the expanded document (the parameter tree has ~2,000)
 
 _CORE = "tag:yaml.org,2002:"
 ALLOWED_TAGS = {None, "!", *(_CORE + t for t in ("str", "int", "float", "bool", "null", "map", "seq"))}
@@ -43,7 +44,7 @@ def _plain_resolvers(resolvers: dict) -> dict:
 
 
 class _Refused(yaml.MarkedYAMLError):
-    """A YAML construct this reader refuses (alias, tag, duplicate key, depth)."""
+    """A YAML construct this reader refuses (tag, duplicate key, depth, alias expansion)."""
 
 
 class _Loader(_CBase):
@@ -73,22 +74,49 @@ def _tag_name(tag: str) -> str:
 
 
 def _check_events(text: str) -> None:
-    """Refuse aliases, non-plain tags and deep nesting before anything is built."""
-    depth = 0
+    """Refuse non-plain tags, deep nesting and alias bombs before anything is built.
+
+    Anchors and aliases (``&x`` / ``*x``) are allowed, but the document *as expanded* may hold
+    at most :data:`MAX_NODES` values and be at most :data:`MAX_DEPTH` levels deep: a "billion
+    laughs" bomb is refused after a few events, whatever its size on disk."""
+    stack: list[list] = []  # open collections: [size so far, height of the deepest child, anchor]
+    anchors: dict[str, tuple[int, int]] = {}  # anchor -> (expanded size, height) of its node
+    total = 0
+
+    def close(size: int, height: int, anchor, mark) -> None:
+        nonlocal total
+        if anchor is not None:
+            anchors[anchor] = (size, height)
+        if stack:
+            stack[-1][0] += size
+            stack[-1][1] = max(stack[-1][1], height)
+        else:
+            total += size
+        if len(stack) + height > MAX_DEPTH:
+            raise _Refused(None, None, f"nested more than {MAX_DEPTH} levels deep", mark)
+        if total + sum(c[0] for c in stack) > MAX_NODES:
+            raise _Refused(None, None, f"expands to more than {MAX_NODES:,} values (aliases repeating "
+                           "aliases: a 'billion laughs' bomb?)", mark)
+
     for event in yaml.parse(text, Loader=_CBase):
-        if isinstance(event, yaml.AliasEvent):
-            raise _Refused(None, None, f"alias *{event.anchor}: anchors and aliases are not allowed "
-                           "(write the value out)", event.start_mark)
-        if isinstance(event, (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent)):
-            if event.tag not in ALLOWED_TAGS:
-                raise _Refused(None, None, f"tag {_tag_name(event.tag)} is not allowed (only text, numbers, "
-                               "true/false, null, lists and mappings)", event.start_mark)
-            if not isinstance(event, yaml.ScalarEvent):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    raise _Refused(None, None, f"nested more than {MAX_DEPTH} levels deep", event.start_mark)
+        if isinstance(event, (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent)) \
+                and event.tag not in ALLOWED_TAGS:
+            raise _Refused(None, None, f"tag {_tag_name(event.tag)} is not allowed (only text, numbers, "
+                           "true/false, null, lists and mappings)", event.start_mark)
+        if isinstance(event, yaml.ScalarEvent):
+            close(1, 1, event.anchor, event.start_mark)
+        elif isinstance(event, yaml.AliasEvent):
+            if event.anchor not in anchors:
+                raise _Refused(None, None, f"alias *{event.anchor} refers to its own value or to no anchor",
+                               event.start_mark)
+            close(*anchors[event.anchor], None, event.start_mark)
+        elif isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            stack.append([1, 0, event.anchor])
+            if len(stack) > MAX_DEPTH:
+                raise _Refused(None, None, f"nested more than {MAX_DEPTH} levels deep", event.start_mark)
         elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
-            depth -= 1
+            size, height, anchor = stack.pop()
+            close(size, height + 1, anchor, event.start_mark)
 
 
 def _where(exc: yaml.YAMLError, text: str) -> str:

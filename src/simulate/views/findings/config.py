@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from simulate.views.findings.report import FindingsError
@@ -84,15 +83,10 @@ def _validation_lines(shown: str, exc: ValidationError, raw: dict) -> list[str]:
 
 def load_findings_config(path: PathLike, repo_root: PathLike | None = None) -> FindingsConfig:
     """Read and validate findings.yaml; every error names the file and the key."""
+    from simulate.inputs.yamlfile import read_mapping
+
     shown = str(path)
-    try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise FindingsConfigError(f"{shown}: no such file") from None
-    except yaml.YAMLError as exc:
-        raise FindingsConfigError(f"{shown}: not valid YAML: {exc}") from None
-    if not isinstance(raw, dict):
-        raise FindingsConfigError(f"{shown}: expected a mapping with a 'runs' list")
+    raw = read_mapping(path, FindingsConfigError, expected="a mapping with a 'runs' list")
     try:
         config = FindingsConfig.model_validate(raw)
     except ValidationError as exc:

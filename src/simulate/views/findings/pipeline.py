@@ -36,6 +36,7 @@ from __future__ import annotations
 import argparse
 import ast
 import json
+import math
 import multiprocessing
 import os
 import shutil
@@ -47,8 +48,6 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from simulate import provenance
 from simulate.views.findings.config import (  # re-exported
@@ -65,6 +64,7 @@ __all__ = [
 ]
 
 KERNEL_NAME = "python3"
+MAX_JOBS = 32  # notebooks at once (each a kernel of ~0.5 GB)
 PathLike = str | os.PathLike[str]
 
 
@@ -80,14 +80,81 @@ class _Plan:
 def _read_parameters(config: FindingsConfig, run: FindingsRun) -> dict[str, Any]:
     if run.parameters is None:
         return {}
+    from simulate.inputs.yamlfile import read_mapping
+
     shown = config.rel(run.parameters)
-    try:
-        data = yaml.safe_load(config.resolve(run.parameters).read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise FindingsConfigError(f"{shown}: not valid YAML: {exc}") from None
-    if data is not None and not (isinstance(data, dict) and all(isinstance(k, str) for k in data)):
+    data = read_mapping(config.resolve(run.parameters), FindingsConfigError, empty_ok=True,
+                        expected="a mapping of notebook parameter names to values")
+    if not all(isinstance(k, str) for k in data):
         raise FindingsConfigError(f"{shown}: expected a mapping of notebook parameter names to values")
-    return data or {}
+    return data
+
+
+def _default(declared: dict[str, Any], key: str) -> Any:
+    try:
+        return ast.literal_eval(declared[key]["default"])
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return None  # not a literal: any value
+
+
+def _scenario_names(value: Any, key: str) -> None:
+    from simulate.inputs.scenario import load_scenario
+
+    for name in value if isinstance(value, list) else [value]:
+        load_scenario(name)  # ScenarioError naming the name or file
+
+
+def _check_known(key: str, value: Any) -> None:
+    """Range checks of the parameter names the findings notebooks share (InputError/ScenarioError)."""
+    from simulate.inputs import limits
+
+    checks = {
+        "years": limits.check_years, "seed": limits.check_seed,
+        "draws": lambda v, k: limits.check_int(v, k, 1, limits.MAX_DRAWS),
+        "curve_draws": lambda v, k: limits.check_int(v, k, 1, limits.MAX_DRAWS),
+        "n_pupils": lambda v, k: limits.check_int(v, k, 1, 10_000_000),
+        "interval": limits.check_interval, "level": limits.check_interval, "prior_level": limits.check_interval,
+        "extra_budget_yuan_per_year": lambda v, k: limits.check_real(v, k, -1e10, 1e10),
+        "scenarios": _scenario_names, "reference": _scenario_names, "start": _scenario_names,
+        "mix_scenario": _scenario_names,
+    }
+    if key in checks:
+        checks[key](value, key)
+
+
+def _value_problems(params: dict[str, Any], declared: dict[str, Any], where: str) -> list[str]:
+    """Each value has the type of the notebook's default (a bool is not a number, text is not a list)
+    and, for the shared names (years, seed, draws, interval, scenarios, …), a valid value; checked
+    before any kernel starts, so a bad value is one message instead of a failing cell."""
+    from simulate.errors import SimulateError
+
+    kinds = ((bool, "true or false", lambda v: isinstance(v, bool)),
+             (int, "an integer", lambda v: isinstance(v, int) and not isinstance(v, bool)),
+             (float, "a number", lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)
+              and math.isfinite(v)),
+             (str, "text", lambda v: isinstance(v, str)),
+             (list, "a list", lambda v: isinstance(v, list)),
+             (dict, "a mapping", lambda v: isinstance(v, dict)))
+    out = []
+    for key, value in params.items():
+        if key not in declared or key == "out_dir":
+            continue
+        default = _default(declared, key)
+        kind = next((k for k in kinds if default is not None and type(default) is k[0]), None)
+        if kind is not None and not kind[2](value):
+            out.append(f"{where}: {key}: expected {kind[1]} (like the notebook's default {default!r:.60}), "
+                       f"got {value!r:.60}")
+            continue
+        if isinstance(default, list) and default and all(isinstance(d, str) for d in default) \
+                and not all(isinstance(v, str) for v in value):
+            out.append(f"{where}: {key}: expected a list of text, got {value!r:.60}")
+            continue
+        try:
+            _check_known(key, value)
+        except SimulateError as exc:
+            message = str(exc)
+            out.append(f"{where}: {message}" if message.startswith(f"{key}:") else f"{where}: {key}: {message}")
+    return out
 
 
 def _plan_runs(config: FindingsConfig, runs: list[FindingsRun] | None = None) -> list[_Plan]:
@@ -109,6 +176,7 @@ def _plan_runs(config: FindingsConfig, runs: list[FindingsRun] | None = None) ->
             problems.append(
                 f"{where}: {key!r} is not a parameter of {nb} (its parameters: {', '.join(declared) or 'none'})"
             )
+        problems += _value_problems(params, declared, where)
         seed = params.get("seed")
         if "seed" not in params and "seed" in declared:
             try:
@@ -372,8 +440,8 @@ def check_against_committed(
 
 
 def _positive_int(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}")
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_JOBS:
+        raise argparse.ArgumentTypeError(f"expected an integer from 1 to {MAX_JOBS}, got {text!r:.60}")
     return int(text)
 
 
