@@ -4,7 +4,7 @@
   exactly one ``parameters`` cell, and passes nbformat validation.
 * Every key of every parameters file named in ``params/findings.yaml`` is a
   parameter its notebook declares (``papermill.inspect_notebook``).
-* The research notebooks (01, 02, 04, 05) execute with papermill and tiny
+* The research notebooks (01, 02, 04, 05, 06) execute with papermill and tiny
   parameters on a small synthetic district, writing tables, figures and a
   headline (marked slow: a kernel start costs a few seconds).
 """
@@ -38,6 +38,8 @@ TINY = {
         "extra_budget_yuan_per_year": 1000000, "curve_draws": 2,
         "scenarios": ["baseline", "targeted_aid"], "draws": 4, "years": 2,
     },
+    "06_sensitivity.ipynb": {"scenarios": ["targeted_aid"], "years": 2, "morris_r": 2, "sobol_n": 8,
+                             "discovery_n": 40},
 }
 
 

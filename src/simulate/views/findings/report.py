@@ -75,6 +75,21 @@ def _cell(text: Any) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _drivers_lines(path: Path) -> list[str]:
+    """What the findings rest on: one bullet per row of a run's ``tables/drivers.csv`` (target, sentence;
+    written by :func:`simulate.analysis.drivers.drivers`, notebook 06), if the run wrote one."""
+    import csv
+
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8", newline="") as f:
+        rows = [r for r in csv.DictReader(f) if r.get("target") and r.get("sentence")]
+    if not rows:
+        return []
+    return (["**What these findings rest on** (Sobol' indices over the uncertain parameters):", ""]
+            + [f"- {_cell(r['target'])}: {_cell(r['sentence'])}" for r in rows] + [""])
+
+
 def _write_index(tmp: Path, record: dict[str, Any], names: list[str]) -> None:
     """findings/index.md and its HTML rendering: headline numbers, links, provenance."""
     import mistune
@@ -95,6 +110,7 @@ def _write_index(tmp: Path, record: dict[str, Any], names: list[str]) -> None:
             lines += ["| Headline | Value | Unit |", "|---|---:|---|"]
             lines += [f"| {_cell(h['label'])} | {_cell(h['value'])} | {_cell(h.get('unit', ''))} |" for h in headline]
             lines.append("")
+        lines += _drivers_lines(tmp / name / "tables" / "drivers.csv")
 
         def link(rel: str, name: str = name) -> str:
             return f"[{rel.rsplit('/', 1)[-1]}]({quote(f'{name}/{rel}')})"
