@@ -274,3 +274,38 @@ def test_cli_prints_morris_and_sobol_tables_with_intervals_and_convergence(tmp_p
 def test_cli_reports_a_bad_range_without_a_traceback(capsys):
     assert main(["sensitivity", "dropout_rate.junior", "--range", "dropout.pairing.coverage=0.5"]) == 1
     assert "expected PATH=LOW:HIGH" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ reproducibility and chance
+@pytest.fixture(scope="module")
+def small_district(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("small")
+    synthesize(20, 0).to_dir(folder)
+    return sim.load_district(folder)
+
+
+def _small_study(district, **kw):
+    from simulate.analysis.sensitivity import sensitivity
+
+    return sensitivity(district, [Target("dropout_rate.junior")], morris_r=2, sobol_n=8, years=1, progress=False,
+                       verbose=False, **kw)
+
+
+def test_the_same_seed_gives_identical_tables_and_another_seed_does_not(small_district):
+    a, b, c = (_small_study(small_district, seed=s) for s in (0, 0, 1))
+    for name, table in a.tables().items():
+        pd.testing.assert_frame_equal(table, b.tables()[name], check_exact=True, obj=name)
+    assert not a.morris.table["mu_star"].equals(c.morris.table["mu_star"])
+    assert a.noise is None   # expected mode: no chance to report
+
+
+def test_stochastic_mode_reports_the_share_of_variance_that_is_chance(small_district):
+    from simulate.analysis.sensitivity import noise_share
+
+    study = _small_study(small_district, mode="stochastic", noise_draws=20)
+    share = study.noise.set_index("target")["noise_share"].iloc[0]
+    assert 0 < share < 10 and study.runs["noise"] == 20
+    kept = [f for f in study.factors if f.path in study.kept]
+    expected = ModelEvaluator(small_district, [Target("dropout_rate.junior")], kept, years=1)
+    flat = noise_share(expected, study.sobol.outputs, draws=5)
+    assert flat["noise_variance"].iloc[0] == 0          # the central set repeated in expected mode is identical
