@@ -115,3 +115,21 @@ def test_tradeoff_points_and_save(tmp_path, trajectories):
     assert offsets[:, 1].tolist() == pytest.approx(last["hi"].tolist())
     path = plots.save(fig, tmp_path / "figures" / "t.png")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_validation_ranges_draws_each_targets_band_value_and_model_interval():
+    table = pd.DataFrame({"target": ["a", "b"], "published": [0.9, 0.15], "published_lo": [0.85, 0.1],
+                          "published_hi": [0.95, 0.2], "simulated": [0.8, 0.02], "sim_lo": [0.78, 0.01],
+                          "sim_hi": [0.83, 0.03], "unit": ["share", "SD"]})
+    fig = plots.validation_ranges(table, title="Validation")
+    axes = fig.axes
+    assert len(axes) == 2
+    for ax, (_, row) in zip(axes, table.iterrows()):
+        (band,) = ax.patches
+        xs = ([band.get_x(), band.get_x() + band.get_width()] if hasattr(band, "get_width")
+              else sorted({float(x) for x in np.asarray(band.get_xy())[:, 0]}))
+        assert xs == pytest.approx([row.published_lo, row.published_hi])
+        points = [tuple(line.get_xdata()) for line in ax.lines if line.get_marker() in ("D", "o")]
+        assert (row.published,) in points and (row.simulated,) in points
+        assert ax.get_title(loc="left") == row.target and ax.get_xlabel() == row.unit
+    plt.close(fig)

@@ -19,7 +19,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.ticker import MaxNLocator
 
-__all__ = ["bars", "interval_bars", "trajectories", "coefficients", "tradeoff", "save"]
+__all__ = ["bars", "interval_bars", "trajectories", "coefficients", "tradeoff", "validation_ranges", "save"]
 
 FIGSIZE = (8, 4.5)
 
@@ -140,6 +140,28 @@ def tradeoff(df: pd.DataFrame, x: str, y: str, label: str = "scenario", *, title
     ax.axhline(0, color="black", lw=0.6)
     ax.axvline(0, color="black", lw=0.6)
     ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
+    return fig
+
+
+def validation_ranges(table: pd.DataFrame, *, title: str):
+    """One row per validation target (units differ): the published interval as a band with its value,
+    and the model's central value with its parameter interval (``published, published_lo, published_hi,
+    simulated, sim_lo, sim_hi, target``; ``unit`` labels each row's axis when present)."""
+    _check(table, ("target", "published", "published_lo", "published_hi", "simulated", "sim_lo", "sim_hi"),
+           "validation_ranges")
+    data = table.reset_index(drop=True)
+    fig, axes = plt.subplots(len(data), 1, figsize=(8, 1.3 * len(data) + 1.2), layout="constrained", squeeze=False)
+    for ax, (_, row) in zip(axes[:, 0], data.iterrows()):
+        ax.axvspan(row["published_lo"], row["published_hi"], color="tab:green", alpha=0.25,
+                   label="published interval")
+        ax.plot([row["published"]], [0], marker="D", color="tab:green", ls="none", label="published")
+        ax.errorbar([row["simulated"]], [0], xerr=[[row["simulated"] - row["sim_lo"]], [row["sim_hi"] - row["simulated"]]],
+                    fmt="o", color="tab:blue", capsize=4, label="model (90% parameter interval)")
+        ax.set_yticks([])
+        ax.set_title(str(row["target"]), fontsize=9, loc="left")
+        ax.set_xlabel(str(row.get("unit", "")), fontsize=8)
+    axes[0, 0].legend(loc="lower center", bbox_to_anchor=(0.5, 1.25), ncol=3, frameon=False, fontsize=8)
+    fig.suptitle(title)
     return fig
 
 
