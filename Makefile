@@ -23,6 +23,7 @@ findings: $(STAMP)
 
 ## test: the whole test suite (browser tests included; skip them locally with PYTEST_ARGS="-m 'not browser'")
 test: $(STAMP)
+	$(BIN)/simulate calibrate --check
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 validate: $(STAMP)

@@ -97,3 +97,31 @@ def test_cli_registers_calibrate():
     args = parser.parse_args(["calibrate", "--targets", "x.yaml", "--write"])
     assert args.targets == "x.yaml" and args.write and callable(args.func)
     assert args.func(parser.parse_args(["calibrate", "--targets", "/no/such/targets.yaml"])) == 1
+
+
+def test_committed_values_are_the_optimum_not_merely_within_tolerance(district):
+    """`simulate calibrate --check` refits from the committed values and fails when they are stale."""
+    report = check(district, TARGETS)
+    assert report.optimum and not report.stale, str(report)
+    assert "targets identify" in report.identification
+
+
+def test_check_catches_stale_values_that_still_meet_every_tolerance(district):
+    base = sim.load_scenario("baseline")
+    path = "dropout.hazard.intercept_primary_log_odds"
+    nudged = base.with_changes({path: base.value(path) + 0.01}, name="nudged")
+    report = check(district, TARGETS, base=nudged)
+    assert report.all_met  # a 0.01 log-odds nudge stays inside the tolerances ...
+    assert report.stale == [path]  # ... but is not the optimum
+    assert report.optimum[path] == pytest.approx(base.value(path), abs=2e-4)
+
+
+def test_cli_check_exits_non_zero_on_stale_values(monkeypatch, district, capsys):
+    from simulate.analysis import calibrate as cal
+    base = sim.load_scenario("baseline")
+    path = "learning.growth_intercept_sd"
+    nudged = base.with_changes({path: base.value(path) + 0.003}, name="nudged")
+    monkeypatch.setattr(cal, "load_scenario", lambda name: nudged if name == "baseline" else sim.load_scenario(name))
+    from simulate.cli import main
+    assert main(["calibrate", "--check"]) == 1
+    assert "STALE" in capsys.readouterr().out

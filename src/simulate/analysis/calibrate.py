@@ -47,13 +47,14 @@ from ..inputs.district import District
 from ..inputs.load import load_district
 from ..model.engine import cells_of, simulate
 from ..model.outcomes import year_indicators
-from ..inputs.scenario import ScenarioError, load_scenario, params_dir
+from ..inputs.scenario import Scenario, ScenarioError, load_scenario, params_dir
 from ..inputs.yamlfile import read_mapping
 
 DEFAULT_TARGETS = Path("data/banan/targets.yaml")
 TARGET_KEYS = {"scenario", "indicator", "year", "value", "tolerance", "source"}
 TOP_KEYS = {"district", "description", "parameters", "targets"}
 EXTRA_INDICATORS = ("learning.urban_reference",)
+STALE_TOLERANCE = 2e-4  # committed values are written to 4 decimals: two units in the last place
 
 
 class CalibrationError(SimulateError, ValueError):
@@ -87,6 +88,21 @@ class CalibrationReport:
     parameters: dict = field(default_factory=dict)
     start: dict = field(default_factory=dict)
     message: str = ""
+    optimum: dict = field(default_factory=dict)  # check(): the refit from the committed values (empty: not refit)
+
+    @property
+    def identification(self) -> str:
+        """How many targets identify how many parameters, in words."""
+        n, k = len(self.table), len(self.parameters)
+        kind = ("exactly identified: the fit reproduces every target, so meeting them tests nothing"
+                if n == k else "over-identified: the targets can disagree, so the fit can miss some"
+                if n > k else "under-identified: several parameter values fit equally well")
+        return f"{n} targets identify {k} parameters ({kind})"
+
+    @property
+    def stale(self) -> list[str]:
+        """Parameters whose committed value is not the optimum (beyond the written precision)."""
+        return [p for p, v in self.optimum.items() if abs(v - self.start[p]) > STALE_TOLERANCE]
 
     @property
     def all_met(self) -> bool:
@@ -112,6 +128,10 @@ class CalibrationReport:
         for path, v in self.parameters.items():
             was = self.start.get(path)
             lines.append(f"  {path} = {v:.4f}" + (f" (was {was:.4f})" if was is not None else ""))
+        for path, v in self.optimum.items():
+            flag = "  STALE" if path in self.stale else ""
+            lines.append(f"  optimum {path} = {v:.4f} (committed {self.start[path]:.4f}){flag}")
+        lines.append(self.identification)
         if self.message:
             lines.append(self.message)
         return "\n".join(lines)
@@ -219,10 +239,14 @@ class _Model:
             if t.year < start:
                 raise CalibrationError(f"targets.{t.id}.year: {t.year} is before the start year {start}")
 
-    def evaluate(self, x: np.ndarray) -> np.ndarray:
+    def evaluate(self, x: np.ndarray, base=None) -> np.ndarray:
+        """Target values with the fitted parameters at ``x``; ``base`` (a scenario) supplies the
+        other committed values when the targets' scenarios are rebuilt on it (default: as loaded)."""
         changes = {p: float(v) for p, v in zip(self.params, x)}
         values: dict[tuple[str, int], dict] = {}
         for name, scenario in self.scenarios.items():
+            if base is not None and base.name != "baseline":
+                scenario = _rebase(scenario, base)
             s = scenario.with_changes(changes)
             for y in simulate(self.district, s, years=self.years[name], seed=0, mode="expected", draws=1):
                 values[(name, y.year)] = {**year_indicators(y, self.cells), **comparison_indicators(y, self.ctx),
@@ -234,6 +258,12 @@ class _Model:
                 raise CalibrationError(f"targets.{t.id}.indicator: unknown indicator '{t.indicator}'")
             out.append(float(ind[t.indicator][0]))
         return np.array(out)
+
+
+def _rebase(scenario: Scenario, base: Scenario) -> Scenario:
+    """``scenario``'s own changes applied on ``base`` instead of on the committed baseline
+    (the targets' scenarios extend the baseline directly)."""
+    return base if scenario.name == "baseline" else base.with_changes(dict(scenario.changes), name=scenario.name)
 
 
 def _report(targets, fitted, params, x, x0, message="") -> CalibrationReport:
@@ -257,41 +287,61 @@ def _unmet_error(report: CalibrationReport, what: str) -> CalibrationError:
     return CalibrationError("\n".join(lines), report)
 
 
-def check(district: District | None = None, targets: str | Path = DEFAULT_TARGETS) -> CalibrationReport:
-    """Evaluate the committed parameters against the targets (no fitting, no error)."""
+def check(district: District | None = None, targets: str | Path = DEFAULT_TARGETS,
+          base: Scenario | None = None, refit: bool = True) -> CalibrationReport:
+    """Evaluate the committed parameters against the targets, and (``refit``) whether they are the optimum.
+
+    The committed values must not merely meet the targets' tolerances: the fit
+    is run again from them, and ``report.stale`` names every parameter whose
+    optimum differs from its committed value by more than the written precision
+    (:data:`STALE_TOLERANCE`) — a district or a model that changed after the fit.
+    ``base`` is the scenario holding the committed values (default: baseline).
+    """
     district = load_district() if district is None else district
     tlist, params = load_targets(targets)
     model = _Model(district, tlist, params)
-    base = load_scenario("baseline")
+    base = load_scenario("baseline") if base is None else base
     x0 = np.array([float(base.value(p)) for p in params])
-    return _report(tlist, model.evaluate(x0), params, x0, x0)
+    report = _report(tlist, model.evaluate(x0, base), params, x0, x0)
+    if refit:
+        x = _fit(model, tlist, params, x0, base)
+        report.optimum = dict(zip(params, map(float, x)))
+        if report.stale:
+            report.message = (f"stale: the committed values are not the optimum for these data and targets "
+                              f"({', '.join(report.stale)}); run `simulate calibrate --write`")
+    return report
 
 
-def calibrate(district: District | None = None, targets: str | Path = DEFAULT_TARGETS,
-              write: bool = False) -> CalibrationReport:
-    """Fit the free parameters to the targets; optionally write them into params/baseline.yaml."""
+def _fit(model: "_Model", tlist: list[Target], params: list[str], x0: np.ndarray, base) -> np.ndarray:
+    """Least squares on the tolerance-scaled residuals from ``x0``, rounded to the written precision."""
     from scipy.optimize import least_squares
 
     from ..inputs.schema import field_bounds
 
-    district = load_district() if district is None else district
-    tlist, params = load_targets(targets)
-    model = _Model(district, tlist, params)
-    base = load_scenario("baseline")
-    x0 = np.array([float(base.value(p)) for p in params])
     bounds = np.array([[b if b is not None else np.inf * s for b, s in zip(field_bounds(p), (-1, 1))]
                        for p in params]).T
     goal = np.array([t.value for t in tlist])
     tol = np.array([t.tolerance for t in tlist])
 
     def residuals(x):
-        r = (model.evaluate(x) - goal) / tol
+        r = (model.evaluate(x, base) - goal) / tol
         return np.where(np.isfinite(r), r, 1e6)
 
     fit = least_squares(residuals, np.clip(x0, bounds[0] + 1e-9, bounds[1] - 1e-9), bounds=bounds,
                         x_scale=1.0, diff_step=1e-4, xtol=1e-10, ftol=1e-10)
-    x = np.round(fit.x, 4)  # the precision written to the YAML file
-    report = _report(tlist, model.evaluate(x), params, x, x0, message=f"least_squares: {fit.message}")
+    return np.round(fit.x, 4)  # the precision written to the YAML file
+
+
+def calibrate(district: District | None = None, targets: str | Path = DEFAULT_TARGETS,
+              write: bool = False) -> CalibrationReport:
+    """Fit the free parameters to the targets; optionally write them into params/baseline.yaml."""
+    district = load_district() if district is None else district
+    tlist, params = load_targets(targets)
+    model = _Model(district, tlist, params)
+    base = load_scenario("baseline")
+    x0 = np.array([float(base.value(p)) for p in params])
+    x = _fit(model, tlist, params, x0, base)
+    report = _report(tlist, model.evaluate(x, base), params, x, x0, message="least_squares fit")
     if not report.all_met:
         raise _unmet_error(report, "calibration failed")
     if write:
@@ -367,7 +417,8 @@ def add_cli(subparsers) -> None:
     p.add_argument("--targets", default=str(DEFAULT_TARGETS), help="targets file (default: %(default)s)")
     p.add_argument("--district", default=None, help="district folder (default: data/banan)")
     p.add_argument("--write", action="store_true", help="write the fitted values into params/baseline.yaml")
-    p.add_argument("--check", action="store_true", help="only evaluate the committed parameters")
+    p.add_argument("--check", action="store_true",
+                   help="evaluate the committed parameters; fail if a target is unmet or they are not the optimum")
     p.set_defaults(func=_cli)
 
 
@@ -377,7 +428,7 @@ def _cli(args) -> int:
         if args.check:
             report = check(district, args.targets)
             print(report)
-            return 0 if report.all_met else 1
+            return 0 if report.all_met and not report.stale else 1
         report = calibrate(district, args.targets, write=args.write)
     except CalibrationError as exc:
         if exc.report is not None:
