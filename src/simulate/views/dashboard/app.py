@@ -48,6 +48,7 @@ from ...inputs.load import load_district
 from ...model.engine import cells_of, simulate
 from ...model.outcomes import lower_is_better, year_indicators
 from ...inputs.scenario import Scenario, ScenarioError, load_scenario
+from ...errors import InputError
 from .controls import check_scenario_name, save_scenario
 from .i18n import fmt, text
 
@@ -193,10 +194,15 @@ class ScenarioExplorer:
 
     def __init__(self, district: District | str | None = None, reference: str = "baseline", start: str = "baseline",
                  years: int = 7, language: str = "en", seed: int = 0):
+        from ...inputs import limits
+        from .i18n import LANGUAGES
         from .view import build_view
 
+        years, seed = limits.check_years(years), limits.check_seed(seed)
+        limits.check_choice(language, "language", LANGUAGES)
         if district is None or isinstance(district, (str, Path)):
             district = load_district(district)
+        limits.check_district(district)
         self.district, self.years, self.seed, self.language = district, years, seed, language
         self._cells, self._ctx = cells_of(district), context(district)
         self.start_scenario = load_scenario(start)
@@ -222,6 +228,12 @@ class ScenarioExplorer:
     @property
     def controls(self) -> dict:
         return self.view.controls
+
+    @property
+    def notes(self) -> dict[str, str]:
+        """Control (dotted path, or "draws") → why it did not take the last value it was given and
+        what it kept, in the current language (e.g. "250 is above the maximum 100: kept 100")."""
+        return self.view.note_texts()
 
     # ---------------------------------------------------------------- computing
     def expected(self, scenario: Scenario) -> pd.DataFrame:
@@ -259,6 +271,11 @@ class ScenarioExplorer:
     def apply_controls(self, values: dict) -> bool:
         """Make the current scenario the start scenario with ``values`` (path → value; only
         those differing from the start are kept). A ScenarioError becomes the message."""
+        unknown = [p for p in values if p not in self.start_scenario.leaves] if isinstance(values, dict) else None
+        if unknown is None or unknown:
+            what = f"no parameter {unknown[0]!r:.80}" if unknown else f"expected a mapping of parameter paths to values, got {values!r:.60}"
+            self.show_message(f"{text('error', self.language)}: {what}", error=True)
+            return False
         changes = {p: v for p, v in values.items() if v != self.start_scenario.value(p)}
         try:
             scenario = self.start_scenario.with_changes(
@@ -298,12 +315,27 @@ class ScenarioExplorer:
         self.refresh()
 
     def set_language(self, lang: str) -> None:
+        from .i18n import LANGUAGES
+
+        if not isinstance(lang, str) or lang not in LANGUAGES:
+            self.show_message(text("note.language", self.language, value=repr(lang)[:40], options=", ".join(LANGUAGES),
+                                   kept=self.language), error=True)
+            return
         self.language = lang
         self.view.relabel()
         self.refresh()
 
     def run_uncertainty(self, draws: int = 50, on_progress=None):
-        """N stochastic draws of the current scenario vs the reference; adds intervals to ``results``."""
+        """N stochastic draws of the current scenario vs the reference; adds intervals to ``results``.
+        ``draws`` must be an integer from 1 to the draws slider's maximum; otherwise the message says
+        so and nothing runs (None is returned)."""
+        from ...inputs import limits
+
+        try:
+            draws = limits.check_int(draws, "draws", 1, int(self.view.draws.max))
+        except InputError as exc:
+            self.show_message(f"{text('error', self.language)}: {exc}", error=True)
+            return None
         cmp = uncertain_comparison(self.district, self.scenario, self.reference_scenario, draws=draws,
                                    seed=self.seed, years=self.years, on_progress=on_progress)
         self.uncertainty, self._intervals = cmp, interval_columns(cmp)
@@ -312,6 +344,9 @@ class ScenarioExplorer:
 
     def save(self, name: str, title: str | None = None, overwrite: bool = False) -> Path | None:
         """Save the current scenario as ``params/scenarios/NAME.yaml``; None (and a message) on error."""
+        if not isinstance(overwrite, bool):
+            self.show_message(f"overwrite: expected True or False, got {overwrite!r:.40}", error=True)
+            return None
         try:
             path = save_scenario(self.scenario, self.start_scenario, name, title, overwrite)
         except (ValueError, ScenarioError) as exc:

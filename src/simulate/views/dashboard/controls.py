@@ -26,13 +26,17 @@ and if it does not, what was there before is put back.
 
 from __future__ import annotations
 
+import math
 import re
 import typing
 from dataclasses import dataclass
 from pathlib import Path
 
 import ipywidgets as w
+import numpy as np
+import traitlets
 
+from ...errors import InputError
 from ...inputs.scenario import Scenario, ScenarioError, load_scenario, params_dir
 from ...provenance import OutputError, write_file_atomically
 from ...inputs.schema import Parameters, field_bounds
@@ -165,7 +169,9 @@ def slider_range(lever: Lever, current: float) -> tuple[float, float]:
 
 
 def to_display(lever: Lever, value):
-    if lever.choice:
+    """``value`` (parameter units) in the slider's units; anything that is not a finite number is
+    returned as it is (the slider then keeps a valid value and says why, see :func:`coerce_number`)."""
+    if lever.choice or not _is_real(value) or not math.isfinite(value):
         return value
     v = value / lever.scale
     return int(round(v)) if lever.integer else round(v, 6)
@@ -178,6 +184,86 @@ def to_param(lever: Lever, shown):
     if lever.integer:
         return int(round(v))
     return round(v, 10)
+
+
+# ------------------------------------------------------------------ values a control cannot hold
+def _is_real(value) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+
+
+def _number_text(v, integer: bool) -> str:
+    return f"{int(v):,}" if integer else f"{float(v):,.6g}"
+
+
+def _value_text(value) -> str:
+    if _is_real(value):
+        return f"{value:,.6g}" if math.isfinite(value) else str(value)
+    text = repr(value)
+    return text if len(text) <= 40 else text[:36] + " …"
+
+
+def coerce_number(value, current, lo: float, hi: float, integer: bool = False):
+    """(the value a slider keeps, why) for ``value`` proposed to a slider over [lo, hi] whose valid
+    value is ``current``. ``why`` is None for a valid value, else (i18n key, fields): not a number
+    (None, text, a boolean), not finite (NaN, ±inf), above the maximum or below the minimum (kept at
+    the bound), not a whole number for a count (rounded)."""
+    if current is None or not _is_real(current) or not math.isfinite(current) or not lo <= current <= hi:
+        current = lo
+    kept_current = int(round(current)) if integer else float(current)
+    if not _is_real(value):
+        return kept_current, ("note.not_number", {"value": _value_text(value), "kept": _number_text(kept_current, integer)})
+    if not math.isfinite(value):
+        return kept_current, ("note.not_finite", {"value": _value_text(value), "kept": _number_text(kept_current, integer)})
+    v = float(value)
+    if v > hi:
+        kept = int(hi) if integer else float(hi)
+        return kept, ("note.above_max", {"value": _value_text(value), "max": _number_text(hi, integer),
+                                         "kept": _number_text(kept, integer)})
+    if v < lo:
+        kept = int(lo) if integer else float(lo)
+        return kept, ("note.below_min", {"value": _value_text(value), "min": _number_text(lo, integer),
+                                         "kept": _number_text(kept, integer)})
+    if integer and v != round(v):
+        kept = int(round(v))
+        return kept, ("note.not_whole", {"value": _value_text(value), "kept": _number_text(kept, integer)})
+    return (int(v) if integer else v), None
+
+
+def coerce_choice(value, current, options):
+    """(the rule a dropdown keeps, why): ``value`` if it is one of ``options``, else ``current``."""
+    if isinstance(value, str) and value in options:
+        return value, None
+    return current, ("note.not_choice", {"value": _value_text(value), "options": ", ".join(options),
+                                         "kept": current})
+
+
+class _AnyValue(traitlets.Any):
+    """Any value, None included, goes to the slider's own check (plain Any lets None through unchecked)."""
+
+    allow_none = False
+
+
+class _Checked:
+    """A slider whose ``value`` takes anything without raising: :func:`coerce_number` decides what it
+    keeps, and ``on_note(why)`` (set by the view) hears why (None when the value was valid)."""
+
+    on_note = None
+
+    @traitlets.validate("value")
+    def _validate_value(self, proposal):
+        old = self._trait_values.get("value")
+        kept, why = coerce_number(proposal["value"], old, self.min, self.max, isinstance(self, w.IntSlider))
+        if self.on_note is not None:
+            self.on_note(why)
+        return kept
+
+
+class CheckedIntSlider(_Checked, w.IntSlider):
+    value = _AnyValue(0, help="Int value").tag(sync=True)
+
+
+class CheckedFloatSlider(_Checked, w.FloatSlider):
+    value = _AnyValue(0.0, help="Float value").tag(sync=True)
 
 
 def rebalance_shares(shares: dict[str, float], moved: str, new_value: float, resolution: int = 100) -> dict[str, float]:
@@ -211,7 +297,7 @@ def make_widget(lever: Lever, value, lang: str, extra_choices: tuple = ()) -> w.
     else:
         shown = to_display(lever, value)
         lo, hi = slider_range(lever, value)
-        cls = w.IntSlider if lever.integer else w.FloatSlider
+        cls = CheckedIntSlider if lever.integer else CheckedFloatSlider
         step = max(int(lever.step), 1) if lever.integer else lever.step
         kw = {} if lever.integer else {"readout_format": _readout(lever.step)}
         widget = cls(min=int(lo) if lever.integer else lo, max=int(hi) if lever.integer else hi, step=step,
@@ -252,14 +338,23 @@ def check_scenario_name(name: str, overwrite: bool = False, folder: Path | None 
     """The file a new scenario ``name`` would be saved to; ValueError naming the problem if
     the name is not a lower-case identifier, is reserved, or exists (unless ``overwrite``)."""
     folder = params_dir() / "scenarios" if folder is None else folder
-    if not NAME_RULE.match(name or ""):
-        raise ValueError(f"scenario name {name!r}: use 1–60 lower-case letters, digits and _, starting with a letter")
+    if not isinstance(name, str) or not NAME_RULE.fullmatch(name):
+        raise InputError(f"scenario name {name!r:.60}: use 1–60 lower-case letters, digits and _, starting with a letter")
     if name == "baseline":
-        raise ValueError("scenario name 'baseline' is reserved for params/baseline.yaml")
+        raise InputError("scenario name 'baseline' is reserved for params/baseline.yaml")
     path = folder / f"{name}.yaml"
     if path.exists() and not overwrite:
-        raise ValueError(f"{path} already exists: choose another name or tick 'replace an existing file'")
+        raise InputError(f"{path} already exists: choose another name or tick 'replace an existing file'")
     return path
+
+
+def check_title(title) -> str | None:
+    """A scenario title from the dashboard: None (a default is made) or one line of at most 200 characters."""
+    if title is None:
+        return None
+    if not isinstance(title, str) or len(title) > 200 or any(c in title for c in "\r\n\x00"):
+        raise InputError(f"scenario title {title!r:.60}: use one line of at most 200 characters")
+    return title
 
 
 def save_scenario(scenario: Scenario, start: Scenario, name: str, title: str | None = None,
@@ -267,6 +362,7 @@ def save_scenario(scenario: Scenario, start: Scenario, name: str, title: str | N
     """Write ``scenario`` as ``params/scenarios/NAME.yaml``: ``extends:`` the start scenario,
     only the changed paths under ``changes:``; checks that it loads back identically."""
     path = check_scenario_name(name, overwrite)
+    title = check_title(title)
     changed = scenario.changed_paths(start)
     changes = {p: scenario.value(p) for p in changed}
     summary = "; ".join(f"{p}: {start.value(p)!r} → {scenario.value(p)!r}" for p in changed) or "no changes"

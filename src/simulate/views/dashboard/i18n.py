@@ -104,6 +104,16 @@ TEXT: dict[str, tuple[str, str]] = {
                           "达到基本均衡（综合差异系数 ≤ {t}），未达优质均衡"),
     "verdict.fail": ("fails the basic balance standard (composite > {t})", "未达基本均衡（综合差异系数 > {t}）"),
     "n/a": ("n/a", "不适用"),
+    # ---- a value a control cannot hold: what it kept and why (shown next to the control)
+    "note.above_max": ("{value} is above the maximum {max}: kept {kept}", "{value} 超过上限 {max}：已保留 {kept}"),
+    "note.below_min": ("{value} is below the minimum {min}: kept {kept}", "{value} 低于下限 {min}：已保留 {kept}"),
+    "note.not_number": ("{value} is not a number: kept {kept}", "{value} 不是数字：保留 {kept}"),
+    "note.not_finite": ("{value} is not a finite number: kept {kept}", "{value} 不是有限的数：保留 {kept}"),
+    "note.not_whole": ("{value} is not a whole number: kept {kept}", "{value} 不是整数：取 {kept}"),
+    "note.not_choice": ("{value} is not one of the rules ({options}): kept {kept}",
+                        "{value} 不是可选规则（{options}）之一：保留 {kept}"),
+    "note.language": ("{value} is not a language of the dashboard ({options}): kept {kept}",
+                      "{value} 不是可用语言（{options}）：保留 {kept}"),
     "none_averted": ("n/a (no dropouts averted)", "不适用（未减少辍学）"),
 }
 

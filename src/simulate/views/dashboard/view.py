@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import html
 import io
+import math
 
 import ipywidgets as w
 
 from ...inputs.scenario import available_scenarios
-from .controls import BY_PATH, GROUPS, LEVERS, SHARE_GROUP, label_html, make_widget, rebalance_shares, \
-    set_range, to_display, to_param
+from ...errors import InputError
+from .controls import BY_PATH, GROUPS, LEVERS, SHARE_GROUP, CheckedIntSlider, _is_real, coerce_choice, \
+    label_html, make_widget, rebalance_shares, set_range, to_display, to_param
 from .i18n import text
 
 CHART_DELAY = 0.3  # seconds of quiet before the charts are redrawn (debounce)
@@ -48,6 +50,8 @@ class View:
         self.msg.add_class("explorer-message")
 
         self.controls, self.labels = {}, {}
+        self.notes: dict[str, w.HTML] = {}     # beside each control: the value it kept and why
+        self.note_state: dict[str, tuple | None] = {}  # path → (i18n key, fields) or None
         rows = {g: [] for g in GROUPS}
         for lever in LEVERS:
             extra = (explorer.start_scenario.value(lever.path),) if lever.choice else ()
@@ -55,7 +59,8 @@ class View:
             widget.observe(lambda ch, p=lever.path: self._on_lever(p, ch), names="value")
             self.controls[lever.path] = widget
             self.labels[lever.path] = w.HTML(layout=w.Layout(width="300px"))
-            rows[lever.group].append(w.HBox([self.labels[lever.path], widget]))
+            self._add_note(lever.path, widget)
+            rows[lever.group].append(w.HBox([self.labels[lever.path], widget, self.notes[lever.path]]))
         self.accordion = w.Accordion(children=[w.VBox(rows[g]) for g in GROUPS], selected_index=0)
         self.changed = w.HTML()
 
@@ -64,7 +69,8 @@ class View:
         self.gap_chart, self.cost_chart = w.Image(format="png"), w.Image(format="png")
         self.chart_titles = (w.HTML(), w.HTML())
 
-        self.draws = w.IntSlider(value=50, min=10, max=500, step=10, continuous_update=False)
+        self.draws = CheckedIntSlider(value=50, min=10, max=500, step=10, continuous_update=False)
+        self._add_note("draws", self.draws)
         self.run = w.Button(button_style="info", icon="random", layout=w.Layout(width="220px"))
         self.progress = w.IntProgress(value=0, min=0, max=1, layout=w.Layout(width="300px", visibility="hidden"))
         self.unc_note = w.HTML()
@@ -89,12 +95,31 @@ class View:
         left = w.VBox([self.section["levers"], self.changed, self.accordion], layout=w.Layout(width="640px"))
         right = w.VBox([self.section["headline"], self.table, self.section["charts"],
                         self.chart_titles[0], self.gap_chart, self.chart_titles[1], self.cost_chart,
-                        self.section["uncertainty"], w.HBox([self.draws, self.run]), self.progress, self.unc_note,
+                        self.section["uncertainty"], w.HBox([self.draws, self.run, self.notes["draws"]]),
+                        self.progress, self.unc_note,
                         self.section["save"], w.HBox([self.save_name, self.save_title]),
                         w.HBox([self.overwrite, self.save])], layout=w.Layout(width="760px"))
         self.root = w.VBox([self.title, top, self.msg, w.HBox([left, right], layout=w.Layout(flex_flow="row wrap"))])
         self.root.add_class("scenario-explorer")
         self.relabel()
+
+    # ---------------------------------------------------------------- notes: what a control kept and why
+    def _add_note(self, key: str, widget) -> None:
+        self.notes[key] = w.HTML(layout=w.Layout(width="auto"))
+        self.notes[key].add_class("explorer-note")
+        self.note_state[key] = None
+        if hasattr(widget, "on_note"):
+            widget.on_note = lambda why, k=key: self.note(k, why)
+
+    def note(self, key: str, why: tuple | None) -> None:
+        """Show (or clear, with None) the note beside control ``key``: why its value was not taken."""
+        self.note_state[key] = why
+        self.notes[key].value = "" if why is None else (
+            f"<span style='color:#a40000;font-size:85%'>{html.escape(text(why[0], self.x.language, **why[1]))}</span>")
+
+    def note_texts(self) -> dict[str, str]:
+        """Control → its note in the current language (only controls that have one)."""
+        return {k: text(why[0], self.x.language, **why[1]) for k, why in self.note_state.items() if why is not None}
 
     # ---------------------------------------------------------------- events
     def _guard(self, fn, value):
@@ -124,9 +149,21 @@ class View:
         return {p: to_param(BY_PATH[p], c.value) for p, c in self.controls.items()}
 
     def set_lever(self, path: str, value) -> None:
-        if path not in self.controls:
-            raise KeyError(f"no lever {path!r} on the dashboard (levers: {', '.join(self.controls)})")
-        self.controls[path].value = to_display(BY_PATH[path], value)
+        """Move the lever at ``path`` to ``value`` (parameter units) as a planner would: a value it
+        cannot hold (None, NaN, text, out of range, an unknown rule) leaves it at a valid value, with
+        the note saying which and why; never an exception for the value."""
+        if not isinstance(path, str) or path not in self.controls:
+            raise InputError(f"path: no lever {path!r:.80} on the dashboard (levers: {', '.join(self.controls)})")
+        lever, widget = BY_PATH[path], self.controls[path]
+        if lever.choice:
+            kept, why = coerce_choice(value, widget.value, [v for _, v in widget.options])
+            self.note(path, why)
+            widget.value = kept
+            return
+        if lever.integer and _is_real(value) and math.isfinite(value):
+            widget.value = value / lever.scale  # unrounded: the slider rounds a fraction and says so
+        else:
+            widget.value = to_display(lever, value)  # the slider's own check keeps a valid value and notes why
 
     def load_levers(self, scenario) -> None:
         self._muted = True
@@ -180,6 +217,8 @@ class View:
         for k, lab in self.top_labels.items():
             lab.value = f"<b>{text(k, lang)}</b>&nbsp;"
         self.reset.description = text("reset", lang)
+        for k, why in self.note_state.items():
+            self.note(k, why)
         for p, lab in self.labels.items():
             lab.value = label_html(BY_PATH[p], lang)
             if BY_PATH[p].choice:
