@@ -28,7 +28,7 @@ ALL_NOTEBOOKS = sorted(NOTEBOOKS.glob("*.ipynb"))
 
 #: Tiny parameters per research notebook (``district_path`` and ``out_dir`` are added by the test).
 TINY = {
-    "01_district_baseline.ipynb": {"years": 2},
+    "01_district_baseline.ipynb": {"years": 2, "validation_draws": 4},
     "02_scenario_comparison.ipynb": {"scenarios": ["baseline", "no_policy", "targeted_aid"], "draws": 4, "years": 2},
     "04_dropout_determinants.ipynb": {"scenarios": ["baseline", "no_policy"], "years": 2, "n_pupils": 20000},
     "05_budget_tradeoffs.ipynb": {
