@@ -25,7 +25,11 @@ USER_ERRORS = (ScenarioError, DistrictError, ValueError, FileNotFoundError, KeyE
 SYNTHESIZE_MAX_SCHOOLS = 200_000  # the national benchmark district; more does not fit in memory
 PLUGINS = ("simulate.views.findings.pipeline", "simulate.analysis.calibrate", "simulate.analysis.sweep", "simulate.analysis.optimize", "simulate.analysis.sensitivity")
 
-HEADLINE = [
+HEADLINE = [  # time out of school first (what planners mean); dropout events and rates after
+    ("child_years_out_of_school.total", "Child-years out of school, this year", "int"),
+    ("child_years_out_of_school.cumulative.total", "Child-years out of school since the first year", "int"),
+    ("children_never_returned.total", "Children who left school, not returned by year end", "int"),
+    ("dropouts", "Dropouts this year (events; a returner can leave twice)", "int"),
     ("dropout_rate.primary", "Primary dropout rate", "pct"),
     ("dropout_rate.junior", "Junior secondary dropout rate", "pct"),
     ("dropout_rate.junior.poor_rural", "Junior dropout, poor rural pupils", "pct"),
@@ -51,6 +55,8 @@ def _fmt(value: float, kind: str) -> str:
         return f"{value:,.0f}"
     if kind == "wan":
         return f"{value / 1e4:,.0f}"
+    if kind == "int":
+        return f"{value:,.0f}"
     return f"{value:,.3f}"
 
 

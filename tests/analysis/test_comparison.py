@@ -10,8 +10,9 @@ import pytest
 import simulate as sim
 
 COLUMNS = ["scenario", "indicator", "year", "mean", "lo", "hi", "diff", "diff_lo", "diff_hi", "p_better"]
-CE = ["ce.extra_yuan", "ce.dropouts_averted", "ce.poor_learning_gap_closed_sd", "ce.yuan_per_dropout_averted",
-      "ce.yuan_per_0.1sd_gap_closed"]
+CE = ["ce.extra_yuan", "ce.child_years_kept", "ce.children_never_returned_averted", "ce.dropouts_averted",
+      "ce.poor_learning_gap_closed_sd", "ce.yuan_per_child_year_kept", "ce.yuan_per_child_never_returned_averted",
+      "ce.yuan_per_dropout_averted", "ce.yuan_per_0.1sd_gap_closed"]
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +58,24 @@ def test_cost_effectiveness_rows(cmp):
     assert ref[["mean", "lo", "hi", "diff", "diff_lo", "diff_hi"]].isna().all().all()
     extra = t[(t.scenario == "no_policy") & (t.indicator == "ce.extra_yuan")].iloc[0]
     assert extra["mean"] < 0  # no policy costs less than the package
+
+
+def test_time_out_of_school_leads_the_summary_and_cost_effectiveness(cmp):
+    """Child-years kept = the reference's cumulative child-years out of school − the scenario's, per draw;
+    the summary reads it first and yuan per child-year kept before yuan per dropout averted."""
+    t = cmp.table.set_index(["scenario", "indicator", "year"])
+    last = cmp.years[-1]
+    kept = cmp.samples["baseline"]["child_years_out_of_school.cumulative.total"][:, -1] - \
+        cmp.samples["no_policy"]["child_years_out_of_school.cumulative.total"][:, -1]
+    assert t.loc[("no_policy", "ce.child_years_kept", last), "mean"] == pytest.approx(kept.mean())
+    assert kept.mean() < 0  # no policy: more time out of school
+    extra = t.loc[("no_policy", "ce.extra_yuan", last), "mean"]
+    assert t.loc[("no_policy", "ce.yuan_per_child_year_kept", last), "mean"] == pytest.approx(extra / kept.mean())
+    section = cmp.summary().split("## no_policy")[1].splitlines()
+    assert section[1].startswith("- child-years out of school")
+    assert section[2].startswith("- children who left school and had not returned")
+    ratios = [line for line in section if "per child-year" in line or "dropout (events" in line]
+    assert "child-year" in ratios[0] and "dropout" in ratios[-1]
 
 
 def test_same_seed_gives_an_identical_table(district, cmp):

@@ -62,9 +62,11 @@ def test_more_support_teachers_lower_rural_pupil_teacher_ratio(explorer):
 def test_reference_equal_to_start_gives_zero_changes(district):
     x = ScenarioExplorer(district=district, start="more_rotation", reference="more_rotation")
     changes = x.results.set_index("indicator")["change"]
-    assert changes.drop("ce.yuan_per_dropout_averted").abs().max() == 0.0
-    assert np.isnan(changes["ce.yuan_per_dropout_averted"])  # nothing averted: n/a, not a number
-    assert row(x, "ce.yuan_per_dropout_averted")["value_text"] == "n/a"
+    ratios = ["ce.yuan_per_child_year_kept", "ce.yuan_per_dropout_averted"]
+    assert changes.drop(ratios).abs().max() == 0.0
+    for ratio in ratios:
+        assert np.isnan(changes[ratio])  # nothing kept or averted: n/a, not a number
+        assert row(x, ratio)["value_text"] == "n/a"
 
 
 def test_start_dropdown_loads_the_scenario_into_the_levers(explorer):

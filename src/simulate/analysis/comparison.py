@@ -20,10 +20,16 @@ by the indicator's direction). Besides the outcome indicators of
 equity (:func:`simulate.measures.balance.comparison_indicators`: CV of per-pupil
 spending and of the pupil–teacher ratio per stage, the balance-test
 composite and pass/fail, consolidation gaps). Cost-effectiveness rows (indicator names
-``ce.*``) are cumulative over all simulated years and carry the final year:
-extra yuan, dropouts averted, yuan per dropout averted, poor–non-poor learning
-gap closed (SD) and yuan per 0.1 SD closed. A ratio is NaN ("n/a" in the
-summary) when its denominator's interval spans zero.
+``ce.*``) are cumulative over all simulated years and carry the final year.
+They lead with the outcome planners mean, time out of school: child-years of
+schooling kept (the reference's cumulative child-years out of school minus the
+scenario's) and yuan per child-year kept; then children kept from never
+returning (children who left and are out at the end, reference − scenario) and
+yuan per child; then, secondary, dropouts averted and yuan per dropout averted
+(dropout events count a child who returns and leaves again twice, so a lever
+that brings children back can look worse by them); then the poor–non-poor
+learning gap closed (SD) and yuan per 0.1 SD closed. A ratio is NaN ("n/a" in
+the summary) when its denominator's interval spans zero.
 """
 
 from __future__ import annotations
@@ -40,7 +46,7 @@ from ..measures.balance import comparison_indicators, context
 from ..inputs.district import District
 from ..inputs.load import load_district
 from ..model.engine import cells_of, simulate
-from ..model.outcomes import lower_is_better, year_indicators
+from ..model.outcomes import CHILD_YEARS_CUMULATIVE, NEVER_RETURNED, lower_is_better, year_indicators
 from ..inputs.scenario import Scenario, load_scenario
 
 DEFAULT_CHUNK = 100
@@ -227,18 +233,24 @@ def _table(cmp: Comparison) -> pd.DataFrame:
 
 
 def _cost_effectiveness(cmp: Comparison, s: str) -> list[tuple]:
-    """Cumulative extra cost, dropouts averted, gap closed and their ratios vs the reference."""
+    """Cumulative extra cost, child-years kept, children kept from never returning, dropouts averted,
+    gap closed, and the yuan per unit of each, vs the reference."""
     x, ref = cmp.samples[s], cmp.samples[cmp.reference]
     last = cmp.years[-1]
     extra = (x["cost.total"] - ref["cost.total"]).sum(axis=1)
+    kept = ref[f"{CHILD_YEARS_CUMULATIVE}.total"][:, -1] - x[f"{CHILD_YEARS_CUMULATIVE}.total"][:, -1]
+    returned = ref[f"{NEVER_RETURNED}.total"][:, -1] - x[f"{NEVER_RETURNED}.total"][:, -1]
     averted = (ref["dropouts"] - x["dropouts"]).sum(axis=1)
     closed = ref["learning_gap.poor"][:, -1] - x["learning_gap.poor"][:, -1]
     out = []
-    for name, v in (("ce.extra_yuan", extra), ("ce.dropouts_averted", averted),
+    for name, v in (("ce.extra_yuan", extra), ("ce.child_years_kept", kept),
+                    ("ce.children_never_returned_averted", returned), ("ce.dropouts_averted", averted),
                     ("ce.poor_learning_gap_closed_sd", closed)):
         m, lo, hi = _quantiles(v[:, None], cmp.interval)
         out.append((s, name, last, m[0], lo[0], hi[0], m[0], lo[0], hi[0], float((v > 0).mean())))
-    for name, num, den, per in (("ce.yuan_per_dropout_averted", extra, averted, 1.0),
+    for name, num, den, per in (("ce.yuan_per_child_year_kept", extra, kept, 1.0),
+                                ("ce.yuan_per_child_never_returned_averted", extra, returned, 1.0),
+                                ("ce.yuan_per_dropout_averted", extra, averted, 1.0),
                                 ("ce.yuan_per_0.1sd_gap_closed", extra, closed, 0.1)):
         _, dlo, dhi = _quantiles(den[:, None], cmp.interval)
         if s == cmp.reference or (dlo[0] <= 0 <= dhi[0]):
@@ -266,7 +278,10 @@ def _summary(cmp: Comparison) -> str:
             continue
         sel = t[(t.scenario == s) & (t.year == last)].set_index("indicator")
         lines.append(f"## {s}: {cmp.titles.get(s, s)}")
-        for ind, label in (("dropout_rate.junior", "junior dropout rate"),
+        for ind, label in ((f"{CHILD_YEARS_CUMULATIVE}.total", f"child-years out of school, {cmp.years[0]}–{last}"),
+                           (f"{NEVER_RETURNED}.total",
+                            f"children who left school and had not returned by the end of {last}"),
+                           ("dropout_rate.junior", "junior dropout rate"),
                            ("dropout_gap.poor.junior", "poor–non-poor junior dropout gap (pp)"),
                            ("dropout_gap.urban_rural.junior", "rural–urban junior dropout gap (pp)"),
                            ("learning_gap.poor", "poor–non-poor learning gap (SD)"),
@@ -274,16 +289,24 @@ def _summary(cmp: Comparison) -> str:
             if ind not in sel.index:
                 continue
             r = sel.loc[ind]
-            if ind.startswith("dropout_rate"):
+            if ind.startswith((CHILD_YEARS_CUMULATIVE, NEVER_RETURNED)):
+                txt = f"{r['diff']:+,.0f} ({pct}% interval {r['diff_lo']:+,.0f} to {r['diff_hi']:+,.0f})"
+            elif ind.startswith("dropout_rate"):
                 txt = f"{_fmt_pp(r['diff'])} ({pct}% interval {_fmt_pp(r['diff_lo'])} to {_fmt_pp(r['diff_hi'])})"
             elif ind.startswith("cost"):
                 txt = f"{r['diff'] / 1e4:+,.0f} 万元 ({r['diff_lo'] / 1e4:+,.0f} to {r['diff_hi'] / 1e4:+,.0f})"
             else:
                 txt = f"{r['diff']:+.3f} ({r['diff_lo']:+.3f} to {r['diff_hi']:+.3f})"
-            lines.append(f"- {label} in {last}: {txt}; P(better) = {r['p_better']:.2f}")
+            when = "" if ind.startswith((CHILD_YEARS_CUMULATIVE, NEVER_RETURNED)) else f" in {last}"
+            lines.append(f"- {label}{when}: {txt}; P(better) = {r['p_better']:.2f}")
         saves = sel.loc["ce.extra_yuan", "mean"] < 0
         for ind, effect, label, worse in (
-                ("ce.yuan_per_dropout_averted", "ce.dropouts_averted", "dropout averted", "extra dropout"),
+                ("ce.yuan_per_child_year_kept", "ce.child_years_kept", "child-year of schooling kept",
+                 "child-year of schooling lost"),
+                ("ce.yuan_per_child_never_returned_averted", "ce.children_never_returned_averted",
+                 "child kept from never returning", "extra child who never returned"),
+                ("ce.yuan_per_dropout_averted", "ce.dropouts_averted", "dropout averted (events, secondary)",
+                 "extra dropout (events, secondary)"),
                 ("ce.yuan_per_0.1sd_gap_closed", "ce.poor_learning_gap_closed_sd",
                  "0.1 SD of poor–non-poor learning gap closed", "0.1 SD of poor–non-poor learning gap widened")):
             r = sel.loc[ind]

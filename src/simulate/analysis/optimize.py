@@ -15,7 +15,9 @@ Definitions chosen here (also in the README):
   Savings from cutting one lever may fund another (set ``allow_cuts=False`` to
   keep every lever at least at its base value).
 - **Objective** = Σ weight × (mean over the simulated years of the indicator),
-  each term oriented so that lower is better. Gap indicators
+  each term oriented so that lower is better. Default:
+  ``child_years_out_of_school.total`` (children out of school per year,
+  averaged over the years: the cumulative child-years ÷ years). Gap indicators
   (``dropout_gap.*``, ``learning_gap.*``) enter as absolute values: a gap of
   either sign is inequality, and the optimiser should close it, not reverse it.
   Spec: an indicator name (``learning_gap.urban_rural``), or weighted terms
@@ -75,7 +77,9 @@ DEFAULT_LEVERS = (
     Lever("dropout.home_teaching.coverage", 0.0, 1.0),
 )
 GAP_PREFIXES = ("dropout_gap.", "learning_gap.")
-DEFAULT_OBJECTIVE = "learning_gap.urban_rural"
+# the outcome planners mean: mean over the years of the child-years out of school (∝ the cumulative total);
+# dropout events count a returner twice, so minimising them can penalise bringing children back
+DEFAULT_OBJECTIVE = "child_years_out_of_school.total"
 MAX_BUDGET = 1e10   # yuan per year, as the schema's yuan bound
 MAX_MAXITER = 1000  # generations: ~0.6 s each for the default district
 
@@ -367,7 +371,8 @@ def add_cli(subparsers) -> None:
     p.add_argument("--budget", type=limits.real_flag(-MAX_BUDGET, MAX_BUDGET), required=True,
                    help="extra yuan per year over the base scenario")
     p.add_argument("--objective", default=DEFAULT_OBJECTIVE,
-                   help="indicator or weighted terms, e.g. 'dropout_gap.poor.junior=0.1,learning_gap.urban_rural=1'")
+                   help="indicator or weighted terms (default: child-years out of school), "
+                        "e.g. 'child_years_out_of_school.total=1,learning_gap.urban_rural=1000'")
     p.add_argument("--base", type=scenario_flag, default="baseline")
     p.add_argument("--years", type=limits.int_flag(1, limits.MAX_YEARS), default=7)
     p.add_argument("--draws", type=limits.int_flag(0, limits.MAX_DRAWS), default=200,

@@ -82,6 +82,7 @@ class State:
     quality: np.ndarray    # (draw, school) mean teacher quality of the stock, SD units
     boost: np.ndarray      # (draw, school) quality from recent training (decays)
     facility: np.ndarray   # (draw, school) facility index, 0..1
+    out: progression.OutOfSchool  # time out of school since the first year (leavers, child-years)
 
 
 @dataclass(frozen=True, eq=False)
@@ -92,6 +93,8 @@ class Year:
     flows: progression.Flows
     learning: np.ndarray            # (draw, school, grade, group) after the year's growth
     ledger_end: np.ndarray          # out-of-school children after the year
+    child_years: np.ndarray         # child-years out of school summed over the years so far (cells in place)
+    never_returned: np.ndarray      # children who left school since the first year and are out at its end
     entered: np.ndarray             # (draw, school, group) new grade-1 pupils for next year
     schools: dict[str, np.ndarray]  # (draw, school) school-level measures
     costs: dict[str, np.ndarray]    # (draw, school) yuan by lever
@@ -158,6 +161,8 @@ class Progressed:
     flows: progression.Flows
     learning: np.ndarray    # learning after the year's growth
     ledger_end: np.ndarray  # out-of-school children after returns and dropouts
+    child_years: np.ndarray     # child-years out of school so far
+    never_returned: np.ndarray  # leavers since the first year out of school at the end of this one
     entered: np.ndarray     # (draw, school, group) new grade-1 pupils
 
 
@@ -205,6 +210,7 @@ def initial_state(district: District, cells: Cells, p, draws: int, status_quo=No
             teachers.training_person_times(teachers0, cells.location_code, sq.teachers.training),
             teachers0, sq.teachers.training),
         facility=per_school(district.facility_index),
+        out=progression.OutOfSchool.none((draws,) + district.enrolled.shape),
     )
     money = allocate_budget(start, cells, sq)
     gain = learn(start, cells, sq, money, move_teachers(start, cells, sq, money))  # learning 0 + the gain
@@ -328,6 +334,8 @@ def progress(state: State, cells: Cells, p, controls: Controls, grown: np.ndarra
         rngs["returns"], rngs["dropouts"])
     moved, ledger_next, learning_next, graduates, aged_out = progression.advance(
         enrolled, ledger, enrolled * grown, cells.stays, cells.feeder, learning=grown)
+    out, never_returned, child_years = progression.tally_out_of_school(
+        state.out, state.ledger, ledger, returns, dropouts, cells.stays, cells.feeder)
     growth = (1.0 + per_draw(p.cohort.entrant_growth_per_year, 3)) ** (t + 1)
     # whole children in stochastic mode, drawn so that their mean is the expected cohort
     entrants = progression.whole_children(np.broadcast_to(cells.entrants[None] * growth, moved[:, :, 0, :].shape),
@@ -340,8 +348,10 @@ def progress(state: State, cells: Cells, p, controls: Controls, grown: np.ndarra
     flows = progression.Flows(at_risk=at_risk, returns=returns, dropouts=dropouts,
                               graduates=graduates, aged_out=aged_out)
     new_state = State(enrolled=enrolled_next, ledger=ledger_next, learning=learning_next,
-                      teachers=state.teachers, quality=state.quality, boost=state.boost, facility=state.facility)
-    return new_state, Progressed(flows=flows, learning=grown, ledger_end=ledger, entered=entered)
+                      teachers=state.teachers, quality=state.quality, boost=state.boost, facility=state.facility,
+                      out=out)
+    return new_state, Progressed(flows=flows, learning=grown, ledger_end=ledger, entered=entered,
+                                 child_years=child_years, never_returned=never_returned)
 
 
 def _year(year: int, outcome: Progressed, money: Money, staff: Staff, controls: Controls) -> Year:
@@ -361,6 +371,7 @@ def _year(year: int, outcome: Progressed, money: Money, staff: Staff, controls: 
     }
     counts = {"capital_budget_yuan": money.capital_budget}
     return Year(year=year, flows=outcome.flows, learning=outcome.learning, ledger_end=outcome.ledger_end,
+                child_years=outcome.child_years, never_returned=outcome.never_returned,
                 entered=outcome.entered, schools=schools, costs=costs, counts=counts)
 
 

@@ -18,6 +18,23 @@ Definitions chosen here (also in the README):
   school age (enrolled + out of school), at the start of the year after returns.
 - *per-pupil spending*: recurrent yuan (base grant + teacher salaries + rural
   subsidy) ÷ pupils, pooled by location.
+- *child-years out of school* (the outcome planners mean; it leads
+  comparisons): children of school age out of school after the start-of-year
+  returns count the whole year, the year's dropouts half of it (they leave
+  during the year, on average at mid-year); the mean of the out-of-school
+  ledger after the returns and at the end of the year
+  (:func:`simulate.model.progression.child_years`). ``.cumulative`` sums the
+  years so far. Children past grade-9 age count no more.
+- *children never returned*: children who left school during the simulated
+  years and are out of school at the end of the year (still in the ledger, or
+  aged past grade 9 without returning), each child once however often they
+  left and returned (:func:`simulate.model.progression.tally_out_of_school`).
+- *dropouts* (a secondary figure): dropout events; a child who returns and
+  leaves again counts twice, so a lever that brings children back can raise it.
+- Breakdowns of the last two: ``.total``, ``.primary`` / ``.junior`` (the
+  stage of the children's age; aged-out children count as junior), ``.poor``,
+  ``.left_behind``, ``.disabled`` (pupil groups) and ``.rural`` / ``.urban``
+  (catchment school: rural and mountain / urban).
 """
 
 from __future__ import annotations
@@ -25,6 +42,7 @@ from __future__ import annotations
 import numpy as np
 
 from .levers.common import LOCATIONS
+from .progression import child_years
 
 PRIMARY = slice(0, 6)
 JUNIOR = slice(6, 9)
@@ -140,6 +158,8 @@ def year_indicators(y, cells) -> dict[str, np.ndarray]:
     out["dropouts.poor"] = dropouts("all", "all", "poor")
     out["returns"] = _sum(f.returns)
     out["out_of_school"] = ledger_by_group.sum(axis=1)
+    out.update(out_of_school_indicators(child_years(y.ledger_end, f.dropouts), y.child_years, y.never_returned,
+                                        sets))
 
     s = y.schools
     for k, name in enumerate(LOCATIONS):
@@ -169,8 +189,29 @@ def year_indicators(y, cells) -> dict[str, np.ndarray]:
     return out
 
 
+OUT_OF_SCHOOL_BREAKDOWNS = {  # name: (stage, school set, group set)
+    "total": ("all", "all", "all"), "primary": ("primary", "all", "all"), "junior": ("junior", "all", "all"),
+    "poor": ("all", "all", "poor"), "left_behind": ("all", "all", "left_behind"),
+    "disabled": ("all", "all", "disabled"), "rural": ("all", "rural", "all"), "urban": ("all", "urban", "all"),
+}
+CHILD_YEARS = "child_years_out_of_school"
+CHILD_YEARS_CUMULATIVE = "child_years_out_of_school.cumulative"
+NEVER_RETURNED = "children_never_returned"
+
+
+def out_of_school_indicators(this_year, so_far, never_returned, sets) -> dict[str, np.ndarray]:
+    """Child-years out of school (this year and cumulative) and children never returned, each (draw,),
+    from (draw, school, grade, group) arrays, by :data:`OUT_OF_SCHOOL_BREAKDOWNS`."""
+    out = {}
+    for prefix, x in ((CHILD_YEARS, this_year), (CHILD_YEARS_CUMULATIVE, so_far), (NEVER_RETURNED, never_returned)):
+        totals = _Totals(x, *sets)
+        for name, selection in OUT_OF_SCHOOL_BREAKDOWNS.items():
+            out[f"{prefix}.{name}"] = totals(*selection)
+    return out
+
+
 # Which direction is better, for "probability that the scenario is better" in compare().
-LOWER_IS_BETTER_PREFIXES = ("dropout", "out_of_school", "ptr.", "cost.", "learning_gap", "cv.", "gini.",
+LOWER_IS_BETTER_PREFIXES = ("dropout", "out_of_school", "child_years_out_of_school", "children_never_returned", "ptr.", "cost.", "learning_gap", "cv.", "gini.",
                             "theil", "federal_range_ratio", "balance.composite", "balance.cv.",
                             "verstegen", "consolidation_gap")
 

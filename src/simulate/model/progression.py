@@ -135,3 +135,55 @@ def enter(enrolled, ledger, learning, entrants, entry_learning, not_attending, c
     ledger[:, :, 0, :] = not_attending
     learning[:, :, 0, :] = np.broadcast_to(entry_learning[:, :, 0, :], learning[:, :, 0, :].shape)
     return enrolled, ledger, learning, entered
+
+
+# ------------------------------------------------------------------ time out of school
+def child_years(ledger_end, dropouts) -> np.ndarray:
+    """Child-years out of school in one year, per cell: the out-of-school children of school age after
+    the start-of-year returns (out the whole year) plus half of the year's dropouts (who leave during the
+    year, on average at mid-year) — the mean of the ledger after the returns and at the end of the year.
+    Returners come back at the start of the year (the order of :func:`returns_and_dropouts`) and count 0
+    for it; children past grade-9 age have left the ledger and count no more."""
+    return ledger_end - 0.5 * dropouts
+
+
+@dataclass(frozen=True)
+class OutOfSchool:
+    """Running tallies of time out of school since the first simulated year.
+
+    ``left`` splits the out-of-school ledger at the start of a year: the children who left school during
+    the simulated years (the rest of the ledger: out before the first year, or entrants who never
+    attended). Returners are found in a cell's ledger whenever they left, so the leavers' part of the
+    returns is their share of the cell's ledger (an expectation, also in stochastic mode; it draws no
+    random numbers). A child who leaves, returns and leaves again is one child in ``left``.
+    """
+
+    left: np.ndarray          # (draw, school, grade, group) leavers in the ledger at the start of the year
+    gone: np.ndarray          # (draw, school, group) leavers who aged past grade 9 without returning
+    child_years: np.ndarray   # (draw, school, grade, group) child-years out of school summed over the years
+    #                           so far, cell by cell in place (a stage's sum is its children's years out)
+
+    @classmethod
+    def none(cls, shape) -> "OutOfSchool":
+        """No time out of school yet: the start of the first simulated year."""
+        return cls(left=np.zeros(shape), gone=np.zeros(shape[:2] + shape[3:]), child_years=np.zeros(shape))
+
+
+def tally_out_of_school(before: OutOfSchool, ledger, ledger_end, returns, dropouts, stays, feeder,
+                        feeder_grade=5) -> tuple[OutOfSchool, np.ndarray, np.ndarray]:
+    """One year of the tallies: (tallies for next year, never returned, child-years so far).
+
+    ``ledger`` is the ledger at the start of the year, ``ledger_end`` after its returns and dropouts.
+    *Never returned* at the end of the year: children who left school during the simulated years and are
+    out of school at the year's end — in the ledger, or aged past grade 9 without returning (counted at
+    grade 9) — each child once however often they left and returned. *Child-years so far*: the sum of
+    :func:`child_years` over the simulated years up to this one.
+    """
+    share = np.divide(before.left, ledger, out=np.zeros_like(before.left), where=ledger > 0)
+    left_end = before.left - returns * share + dropouts
+    never_returned = left_end.copy()
+    never_returned[:, :, -1, :] += before.gone
+    so_far = before.child_years + child_years(ledger_end, dropouts)
+    after = OutOfSchool(left=move_up(left_end, stays, feeder, feeder_grade),
+                        gone=never_returned[:, :, -1, :].copy(), child_years=so_far)
+    return after, never_returned, so_far

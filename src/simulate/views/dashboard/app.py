@@ -20,9 +20,11 @@ refreshed before the charts are redrawn, so numbers reach the browser first.
 :func:`widget_latency` measures slider → refreshed results table in Python.
 
 Headline year: the last simulated year (default 7 years, 2019 → 2025), when
-the levers have had time to act; cost per dropout averted is cumulative over
-all years (extra yuan ÷ dropouts averted vs the reference), "n/a" when no
-dropouts are averted. Moving a lever whose baseline value has a schedule by
+the levers have had time to act. The table leads with time out of school:
+child-years out of school so far and children who left and had not returned
+(:mod:`simulate.model.outcomes`); cost per child-year of schooling kept and,
+secondary, per dropout averted are cumulative over all years (extra yuan ÷
+effect vs the reference), "n/a" when less than one is kept or averted. Moving a lever whose baseline value has a schedule by
 year (capital: 4,000 万元 phased down to 1,500 万元) replaces the schedule
 with a flat amount (rule of :mod:`simulate.inputs.scenario`).
 
@@ -57,6 +59,7 @@ __all__ = ["ScenarioExplorer", "widget_latency", "headline_table", "expected_ind
 
 # (indicator, kind for fmt): the headline table, top to bottom.
 HEADLINE = (
+    ("child_years_out_of_school.cumulative.total", "child_years"), ("children_never_returned.total", "count"),
     ("dropout_rate.primary", "pct"), ("dropout_rate.junior", "pct"),
     ("dropout_rate.primary.poor_rural", "pct"), ("dropout_rate.junior.poor_rural", "pct"),
     ("consolidation_rate.nine_year", "pct"),
@@ -67,7 +70,8 @@ HEADLINE = (
     ("cv.ptr.primary", "cv"), ("cv.ptr.junior", "cv"),
     ("balance.composite.primary", "cv"), ("balance.composite.junior", "cv"),
     ("cost.total", "yuan"),
-    ("ce.extra_yuan", "yuan"), ("ce.dropouts_averted", "count"), ("ce.yuan_per_dropout_averted", "yuan"),
+    ("ce.extra_yuan", "yuan"), ("ce.child_years_kept", "child_years"), ("ce.yuan_per_child_year_kept", "yuan"),
+    ("ce.dropouts_averted", "count"), ("ce.yuan_per_dropout_averted", "yuan"),
 )
 GAP_CHART = ("dropout_gap.urban_rural.junior", "dropout_gap.poor.junior")
 CACHE_SIZE = 64
@@ -87,11 +91,15 @@ def expected_indicators(district: District, scenario: Scenario, years: int = 7, 
 
 
 def cost_effectiveness(current: pd.DataFrame, reference: pd.DataFrame) -> dict[str, float]:
-    """Cumulative extra yuan, dropouts averted and yuan per dropout averted vs the reference
-    (NaN when fewer than one dropout is averted)."""
+    """Cumulative extra yuan, child-years of schooling kept, dropouts averted and yuan per child-year
+    kept and per dropout averted vs the reference (NaN when less than one is kept or averted)."""
     extra = float((current["cost.total"] - reference["cost.total"]).sum())
+    cumulative = "child_years_out_of_school.cumulative.total"
+    kept = float(reference[cumulative].iloc[-1] - current[cumulative].iloc[-1])
     averted = float((reference["dropouts"] - current["dropouts"]).sum())
-    return {"ce.extra_yuan": extra, "ce.dropouts_averted": averted,
+    return {"ce.extra_yuan": extra, "ce.child_years_kept": kept,
+            "ce.yuan_per_child_year_kept": extra / kept if kept >= 1.0 else np.nan,
+            "ce.dropouts_averted": averted,
             "ce.yuan_per_dropout_averted": extra / averted if averted >= 1.0 else np.nan}
 
 
@@ -115,7 +123,7 @@ def headline_table(current: pd.DataFrame, reference: pd.DataFrame, lang: str = "
     for key, kind in HEADLINE:
         if key.startswith("ce."):
             value = ce[key]
-            ref_value = np.nan if key == "ce.yuan_per_dropout_averted" else 0.0
+            ref_value = np.nan if key.startswith("ce.yuan_per") else 0.0
             change = value - ref_value
         else:
             value, ref_value = float(cur.get(key, np.nan)), float(ref.get(key, np.nan))

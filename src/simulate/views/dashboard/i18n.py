@@ -119,6 +119,10 @@ TEXT: dict[str, tuple[str, str]] = {
 
 # Headline indicator labels (also used as row labels of ``explorer.results``).
 INDICATOR_TEXT: dict[str, tuple[str, str]] = {
+    "child_years_out_of_school.cumulative.total": ("Child-years out of school so far (school-age children)",
+                                                   "累计失学儿童人年（适龄儿童）"),
+    "children_never_returned.total": ("Children who left school and had not returned by year end",
+                                      "辍学后至年末仍未返校的儿童"),
     "dropout_rate.primary": ("Dropout rate, primary (grades 1–6)", "小学辍学率（1–6年级）"),
     "dropout_rate.junior": ("Dropout rate, junior secondary (grades 7–9)", "初中辍学率（7–9年级）"),
     "dropout_rate.primary.poor_rural": ("Dropout rate, poor rural pupils, primary", "农村建档立卡学生辍学率（小学）"),
@@ -138,7 +142,9 @@ INDICATOR_TEXT: dict[str, tuple[str, str]] = {
     "balance.composite.junior": ("County balance test, junior: composite CV", "县域均衡（初中）：综合差异系数"),
     "cost.total": ("Total cost of the package (this year)", "政策总成本（当年）"),
     "ce.extra_yuan": ("Extra cost vs reference, all years", "相对对照的累计新增成本"),
-    "ce.dropouts_averted": ("Dropouts averted vs reference, all years", "相对对照累计减少辍学人数"),
+    "ce.child_years_kept": ("Child-years of schooling kept vs reference, all years", "相对对照累计减少失学人年"),
+    "ce.yuan_per_child_year_kept": ("Cost per child-year of schooling kept", "每减少一个失学人年的成本"),
+    "ce.dropouts_averted": ("Dropouts averted vs reference, all years (events)", "相对对照累计减少辍学人次"),
     "ce.yuan_per_dropout_averted": ("Cost per dropout averted", "每减少一名辍学的成本"),
 }
 
@@ -154,7 +160,7 @@ def text(key: str, lang: str = "en", **fields) -> str:
 
 def fmt(value: float, kind: str, lang: str = "en", signed: bool = False) -> str:
     """A number for people. ``kind``: pct (share → %), pp (percentage points),
-    sd, ptr, cv, yuan (adaptive yuan / 万元), count, plain. A signed value that
+    sd, ptr, cv, yuan (adaptive yuan / 万元), count, child_years, plain. A signed value that
     rounds to zero is shown as +0 (never −0.00)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return text("n/a", lang)
@@ -178,6 +184,8 @@ def _fmt(value: float, kind: str, lang: str, signed: bool) -> str:
         return f"{value:{sign}.3f}"
     if kind == "count":
         return f"{value:{sign},.0f}" + ("" if lang == "en" else "人")
+    if kind == "child_years":
+        return f"{value:{sign},.0f}" + ("" if lang == "en" else "人年")
     if kind == "yuan":
         return yuan(value, lang, signed)
     return f"{value:{sign},.3g}"
