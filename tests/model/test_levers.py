@@ -65,6 +65,18 @@ def test_capital_weakest_first_funds_in_order_and_never_beyond_need():
     np.testing.assert_allclose(after, [[0.9, 1.0, 1.0, 1.0]])
 
 
+def test_maintenance_keeps_the_start_level_and_only_capitals_additions_wear():
+    maintained = np.array([0.5, 0.5, 0.8])
+    facility = np.array([[0.5, 0.7, 0.6]])  # at its level; 0.2 added by capital; below its level
+    np.testing.assert_allclose(budget.depreciate(facility, 0.1, maintained), [[0.5, 0.5 + 0.2 * 0.9, 0.8]])
+    f = facility
+    for _ in range(200):
+        f = budget.depreciate(f, 0.1, maintained)
+    np.testing.assert_allclose(f, [[0.5, 0.5, 0.8]], atol=1e-8)  # additions wear off, never below f_m
+    drawn = budget.depreciate(np.array([[0.7], [0.7]]), np.array([0.0, 0.5]), np.array([0.5]))
+    np.testing.assert_allclose(drawn, [[0.7], [0.6]])  # a rate per draw
+
+
 def test_student_aid_coverage_and_targeting_errors():
     enrolled = np.zeros((1, 1, 1, 2))
     enrolled[..., 0] = 1000  # non-poor
@@ -104,6 +116,50 @@ def test_turnover_hires_towards_the_norm_at_novice_quality():
     assert leavers.item() == pytest.approx(1.0) and hires.item() == pytest.approx(1.5)
     assert total.item() == pytest.approx(10.5)
     assert q.item() == pytest.approx((9 * 1.0 + 1.5 * -1.0) / 10.5)
+
+
+def test_novices_arrive_below_and_close_their_gap_with_experience():
+    # 10 teachers with deficit -0.1: 1 leaves, the 9 stayers close half their deficit, 1.5 hires at -0.4
+    n = teachers.novice_after_turnover(np.array([[-0.1]]), np.array([[10.0]]), np.array([[1.0]]),
+                                       np.array([[1.5]]), -0.4, 0.5)
+    assert n.item() == pytest.approx((-0.1 * 0.5 * 9 + -0.4 * 1.5) / 10.5)
+    empty = teachers.novice_after_turnover(np.array([[-0.2]]), np.array([[0.0]]), np.array([[0.0]]),
+                                           np.array([[0.0]]), -0.4, 0.5)
+    assert empty.item() == -0.2  # no stock: the deficit is kept, no division by zero
+
+
+def test_the_steady_novice_deficit_is_a_fixed_point_of_turnover_at_a_steady_stock():
+    from simulate.inputs import staffing
+    need = np.array([[10.0, 50.0, 7.8, 20.0]])
+    rate, fill = np.array([[0.03, 0.09, 0.07, 0.0]]), np.array([[1.0, 0.5, 0.9, 0.8]])
+    stock = staffing.steady_state_stock(need, rate, fill)
+    steady = teachers.steady_novice_deficit(rate, -0.3, 0.5)
+    after, _, leavers, hires = teachers.turnover(stock, np.zeros_like(stock), need, rate, fill, 0.0)
+    np.testing.assert_allclose(teachers.novice_after_turnover(steady, stock, leavers, hires, -0.3, 0.5), steady)
+    np.testing.assert_allclose(steady, [[-0.3 * a / (a + 0.5 - a * 0.5) for a in rate[0]]])
+    assert steady[0, 3] == 0.0 and (steady[0, :3] < 0).all()  # no leavers, no novices
+    assert teachers.steady_novice_deficit(0.09, -0.3, 0.0) == pytest.approx(-0.3)  # never catching up: all novices
+    assert teachers.steady_novice_deficit(0.0, -0.3, 0.0) == 0.0  # nothing moves
+
+
+def test_lower_attrition_raises_quality_through_fewer_novices():
+    """A school at its steady state under 9% attrition whose attrition falls to 6% (a retention subsidy):
+    the stock's base quality is unchanged by turnover and the deficit shrinks every year towards the new,
+    smaller steady deficit."""
+    from simulate.inputs import staffing
+    need, fill = np.array([[20.0]]), np.array([[0.8]])
+    old, new = np.array([[0.09]]), np.array([[0.06]])
+    stock, base = staffing.steady_state_stock(need, old, fill), np.array([[0.1]])
+    novice = teachers.steady_novice_deficit(old, -0.3, 0.5)
+    path = [novice.item()]
+    for _ in range(30):
+        after, base_after, leavers, hires = teachers.turnover(stock, base, need, new, fill, base)
+        novice = teachers.novice_after_turnover(novice, stock, leavers, hires, -0.3, 0.5)
+        np.testing.assert_allclose(base_after, base)
+        stock = after
+        path.append(novice.item())
+    assert (np.diff(path) > 0).all()
+    assert path[-1] == pytest.approx(teachers.steady_novice_deficit(new, -0.3, 0.5).item(), abs=1e-4)
 
 
 def test_place_neediest_first_round_robin_and_monotone():

@@ -201,6 +201,7 @@ class Teachers(_Strict):
     vacancy_fill_rate: RatesByLocation
     rural_service_rule: RuralServiceRule
     new_teacher_quality_sd: Annotated[float, Field(ge=-3.0, le=3.0)]
+    novice_gap_closes_per_year: Share
     support: SupportTeachers
     post_rotation: PostRotation
     training: Training

@@ -46,6 +46,7 @@ class Cells:
     urban: np.ndarray             # (school,) bool: sends support teachers
     school_ids: np.ndarray        # (school,) str
     entrants: np.ndarray          # (school, group): grade-1 cohort of the first year
+    maintained_facility: np.ndarray  # (school,) facility index routine maintenance keeps (the data's, at the start)
 
 
 def cells_of(district: District) -> Cells:
@@ -70,6 +71,7 @@ def cells_of(district: District) -> Cells:
         urban=loc == LOCATIONS.index("urban"),
         school_ids=district.schools["school_id"].to_numpy(dtype=str),
         entrants=district.enrolled[:, 0, :] * offers[:, :1],
+        maintained_facility=district.facility_index,
     )
 
 
@@ -79,7 +81,9 @@ class State:
     ledger: np.ndarray     # out-of-school children of the catchment
     learning: np.ndarray   # mean achievement, SD units
     teachers: np.ndarray   # (draw, school) teacher stock (FTE)
-    quality: np.ndarray    # (draw, school) mean teacher quality of the stock, SD units
+    quality: np.ndarray    # (draw, school) base quality of the stock (experienced level), SD units
+    novice: np.ndarray     # (draw, school) the stock's mean deficit from recent hires, SD (≤ 0; closes)
+    hire_quality: np.ndarray  # (draw, school) base quality a hire reaches with experience (the start's base)
     boost: np.ndarray      # (draw, school) quality from recent training (decays)
     facility: np.ndarray   # (draw, school) facility index, 0..1
     out: progression.OutOfSchool  # time out of school since the first year (leavers, child-years)
@@ -128,10 +132,12 @@ class Staff:
     """Where :func:`move_teachers` left the teachers; arrays (draw, school)."""
 
     stock: np.ndarray          # teachers on the school's own books (FTE) after turnover
-    stock_quality: np.ndarray  # mean quality of that stock, SD units, carried to next year
+    stock_quality: np.ndarray  # base quality of that stock, SD units, carried to next year
+    novice: np.ndarray         # the stock's novice deficit after the year's hires (carried)
     boost: np.ndarray          # quality from recent training (decays)
     working: np.ndarray        # teachers in front of pupils: stock + support in − support out
-    quality: np.ndarray        # mean quality of the working teachers incl. rotation cover and training
+    quality: np.ndarray        # effective mean quality of the working teachers: base + novice deficit,
+                               # with support teachers, rotation cover and the training boost
     ptr: np.ndarray            # pupils per working teacher
     support_in: np.ndarray     # support teachers (支教) received
     support_out: np.ndarray    # support teachers sent
@@ -179,8 +185,17 @@ def initial_state(district: District, cells: Cells, p, draws: int, status_quo=No
 
     Pupils, teachers, their quality and facilities are the data's (the
     synthesiser staffs schools at the stock the status quo's hiring keeps,
-    ``simulate.inputs.staffing``). Two things are derived so that an unchanged
+    ``simulate.inputs.staffing``). Routine maintenance keeps each school's
+    facilities at the data's index (``Cells.maintained_facility``,
+    ``budget.depreciate``). Three things are derived so that an unchanged
     baseline is flat:
+    - the novice deficit is the status quo's steady state
+      (``teachers.steady_novice_deficit`` at its attrition rates: the hire
+      rate of a steady stock), and the base quality is the data's
+      ``teacher_quality`` minus it — the data column is the stock's observed
+      mean quality, novices included (before the training boost, as before) —
+      so base + novice deficit starts exactly at the data; hires reach that
+      base (``State.hire_quality``);
     - the training boost is the status quo's steady state
       (``teachers.steady_training_boost``: training has run at this level
       for years), not zero;
@@ -200,19 +215,27 @@ def initial_state(district: District, cells: Cells, p, draws: int, status_quo=No
     shape = (draws,) + district.enrolled.shape
     sq = p if status_quo is None else replace_group(status_quo, learning=p.learning)
     teachers0 = per_school(district.teachers)
+    observed = per_school(district.teacher_quality)
     start = State(
         enrolled=np.broadcast_to(district.enrolled, shape).copy(),
         ledger=np.broadcast_to(district.out_of_school, shape).copy(),
         learning=np.zeros(shape),
         teachers=teachers0,
-        quality=per_school(district.teacher_quality),
+        quality=observed,
+        novice=np.zeros_like(observed),
+        hire_quality=observed,
         boost=teachers.steady_training_boost(
             teachers.training_person_times(teachers0, cells.location_code, sq.teachers.training),
             teachers0, sq.teachers.training),
         facility=per_school(district.facility_index),
-        out=progression.OutOfSchool.none((draws,) + district.enrolled.shape),
+        out=progression.OutOfSchool.none(shape),
     )
-    money = allocate_budget(start, cells, sq)
+    money = allocate_budget(start, cells, sq)  # does not depend on teacher quality
+    novice0 = np.broadcast_to(teachers.steady_novice_deficit(
+        teachers.attrition_rate(cells.location_code, money.subsidy_per_teacher, sq.teachers),
+        sq.teachers.new_teacher_quality_sd, sq.teachers.novice_gap_closes_per_year), observed.shape).copy()
+    base0 = observed - novice0
+    start = replace(start, quality=base0, novice=novice0, hire_quality=base0)
     gain = learn(start, cells, sq, money, move_teachers(start, cells, sq, money))  # learning 0 + the gain
     learning0 = learning_model.steady_state(learning_model.entry_level(cells, sq.learning), gain, start.enrolled,
                                             cells.stays, cells.feeder, PRIMARY_GRADES - 1)
@@ -234,8 +257,8 @@ def year_step(state: State, cells: Cells, p, year: int, t: int, mode: str,
     rngs = {k: stream(seed, k, year, first_draw) if mode == "stochastic" else None
             for k in ("returns", "dropouts", "entrants", "entry")}
     new_state, outcome = progress(state, cells, p, controls, grown, mode, rngs, t)
-    return replace(new_state, teachers=staff.stock, quality=staff.stock_quality, boost=staff.boost,
-                   facility=money.facility), _year(year, outcome, money, staff, controls)
+    return replace(new_state, teachers=staff.stock, quality=staff.stock_quality, novice=staff.novice,
+                   boost=staff.boost, facility=money.facility), _year(year, outcome, money, staff, controls)
 
 
 def allocate_budget(state: State, cells: Cells, p) -> Money:
@@ -247,7 +270,7 @@ def allocate_budget(state: State, cells: Cells, p) -> Money:
     poor_pupils = (e * cells.poor).sum(axis=(2, 3))
     grant = budget.base_grant(pupils_primary, pupils_junior, pupils * cells.boarding_share, poor_pupils,
                               cells.location_code, b.base_grant)
-    worn = budget.depreciate(state.facility, b.capital.depreciation_per_year)
+    worn = budget.depreciate(state.facility, b.capital.depreciation_per_year, cells.maintained_facility[None, :])
     capital = budget.capital_allocation(worn, pupils, b.capital)
     aid_poor, aid_other, poor_aided, other_aided, aid_share, aid_yuan = budget.student_aid(e, cells.poor,
                                                                                            b.student_aid)
@@ -269,7 +292,10 @@ def move_teachers(state: State, cells: Cells, p, money: Money) -> Staff:
     rate = teachers.attrition_rate(cells.location_code, money.subsidy_per_teacher, t)
     fill = teachers.vacancy_fill_rate(cells.location_code, t)
     stock, quality, leavers, hires = teachers.turnover(state.teachers, state.quality, need, rate, fill,
-                                                       t.new_teacher_quality_sd)
+                                                       state.hire_quality)
+    novice = teachers.novice_after_turnover(state.novice, state.teachers, leavers, hires, t.new_teacher_quality_sd,
+                                            t.novice_gap_closes_per_year)
+    own = quality + novice  # the stock's effective quality before support, cover and training
     ptr_before = np.divide(money.pupils, stock, out=np.zeros_like(stock), where=stock > 0)
 
     s = t.support
@@ -277,19 +303,20 @@ def move_teachers(state: State, cells: Cells, p, money: Money) -> Staff:
                                 np.isin(cells.school_ids, s.named_schools), money.pupils)
     support_out = teachers.send(support_in.sum(axis=1), stock, cells.urban)
     working = stock + support_in - support_out
-    q = teachers.mix_quality(quality, stock, support_in, s.quality_sd, support_out, per_draw(s.quality_sd, 2))
+    q = teachers.mix_quality(own, stock, support_in, s.quality_sd, support_out, per_draw(s.quality_sd, 2))
 
     r = t.post_rotation
     rotated = np.minimum(teachers.place(r.count, r.allocation, ptr_before, cells.rural_or_mountain,
                                         np.isin(cells.school_ids, r.named_schools), money.pupils), stock)
     cover_share = np.divide(rotated, working, out=np.zeros_like(rotated), where=working > 0)
-    q = q + (per_draw(r.cover_quality_sd, 2) - quality) * cover_share
+    q = q + (per_draw(r.cover_quality_sd, 2) - own) * cover_share
     holder_gain = np.divide(rotated, stock, out=np.zeros_like(rotated), where=stock > 0)
 
     person_times = teachers.training_person_times(stock, cells.location_code, t.training)
     boost = teachers.training_boost(state.boost, person_times, stock, t.training)
     return Staff(
-        stock=stock, stock_quality=quality + per_draw(r.holder_training_gain_sd, 2) * holder_gain, boost=boost,
+        stock=stock, stock_quality=quality + per_draw(r.holder_training_gain_sd, 2) * holder_gain, novice=novice,
+        boost=boost,
         working=working, quality=q + boost,
         ptr=np.divide(money.pupils, working, out=np.zeros_like(working), where=working > 0),
         support_in=support_in, support_out=support_out, rotated=rotated, person_times=person_times,
@@ -348,8 +375,8 @@ def progress(state: State, cells: Cells, p, controls: Controls, grown: np.ndarra
     flows = progression.Flows(at_risk=at_risk, returns=returns, dropouts=dropouts,
                               graduates=graduates, aged_out=aged_out)
     new_state = State(enrolled=enrolled_next, ledger=ledger_next, learning=learning_next,
-                      teachers=state.teachers, quality=state.quality, boost=state.boost, facility=state.facility,
-                      out=out)
+                      teachers=state.teachers, quality=state.quality, novice=state.novice,
+                      hire_quality=state.hire_quality, boost=state.boost, facility=state.facility, out=out)
     return new_state, Progressed(flows=flows, learning=grown, ledger_end=ledger, entered=entered,
                                  child_years=child_years, never_returned=never_returned)
 

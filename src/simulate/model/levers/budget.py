@@ -33,9 +33,23 @@ def base_grant(pupils_primary, pupils_junior, boarders, poor_pupils, location_co
     return per_stage * scale * weight + per_draw(g.boarding_yuan_per_boarder, 2) * boarders + poor_top_up
 
 
-def depreciate(facility, rate) -> np.ndarray:
-    """Facility index after a year of wear."""
-    return facility * (1.0 - per_draw(rate, 2))
+def depreciate(facility, rate, maintained) -> np.ndarray:
+    """Facility index after a year of wear: ``f_m + max(f − f_m, 0) · (1 − δ)``.
+
+    Routine maintenance keeps each school at its maintained level ``f_m``
+    (``maintained``, the school's facility index at the start, shape (school,)
+    or broadcasting against ``facility``): it is paid from the recurrent grant
+    — the public-funds benchmark of 国发〔2015〕67号 covers the schools' running
+    costs, routine repair among them (assumption: the document is not quoted
+    here, and maintenance is taken to be fully funded, so the model adds no
+    maintenance cost and a grant cut does not wear buildings). What capital
+    adds above ``f_m`` is not yet covered by the maintenance budget and wears
+    at ``rate`` δ a year (about a 30-year life); a school below ``f_m`` is
+    restored to it. So an unchanged baseline without capital keeps every
+    school's facilities, and the capital lever's gains wear off at δ.
+    """
+    maintained = np.asarray(maintained, dtype=float)
+    return maintained + np.maximum(facility - maintained, 0.0) * (1.0 - per_draw(rate, 2))
 
 
 def capital_allocation(facility, pupils, c) -> np.ndarray:

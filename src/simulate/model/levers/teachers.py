@@ -19,7 +19,20 @@ What is modelled, with sources in ``params/baseline.yaml`` (``teachers.*``):
   receiving rural/mountain schools — capacity and quality move both ways;
 - post-rotation teachers (顶岗): a cover takes a rural post while its holder
   trains for a year and returns better;
-- training person-times, raising quality with yearly decay.
+- training person-times, raising quality with yearly decay;
+- novices: a hire starts ``new_teacher_quality_sd`` below the experienced
+  teacher they become (Rivkin, Hanushek & Kain 2005: effectiveness rises in
+  the first years of teaching). A school's stock carries the mean deficit of
+  its recent hires (``novice``, SD ≤ 0 by default), which closes a share
+  ``novice_gap_closes_per_year`` a year as they gain experience
+  (:func:`novice_after_turnover`). Hires reach the school's base quality
+  (``State.hire_quality``, the base at the start), so turnover alone does not
+  move the base; a gain some teachers made (post-rotation holders' training)
+  leaves with them rather than passing to their replacements;
+  effective quality = base + novice deficit + training boost. A school that
+  loses fewer teachers hires fewer novices: lower attrition (the rural-teacher
+  subsidy) raises quality through a smaller deficit
+  (:func:`steady_novice_deficit`).
 """
 
 from __future__ import annotations
@@ -64,15 +77,56 @@ def turnover(teachers, quality, need, rate, fill, new_quality):
     """A year of leaving and hiring: (teachers, quality, leavers, hires).
 
     Leavers are of average quality; hires fill ``fill`` of the gap to the norm
-    and arrive at ``new_quality``.
+    and arrive at ``new_quality`` (a number, one per draw, or (draw, school)).
+    The engine passes the stock's *base* quality and the school's hire quality
+    (what a hire becomes with experience, ``State.hire_quality``); the novice
+    deficit is carried separately (:func:`novice_after_turnover`).
     """
     leavers = teachers * rate
     remaining = teachers - leavers
     hires = np.maximum(need - remaining, 0.0) * fill
     total = remaining + hires
-    q_new = np.divide(quality * remaining + per_draw(new_quality, 2) * hires, total,
+    hired = new_quality if np.ndim(new_quality) == 2 else per_draw(new_quality, 2)  # (draw, school) or per draw
+    q_new = np.divide(quality * remaining + hired * hires, total,
                       out=np.array(quality, dtype=float, copy=True), where=total > 0)
     return total, q_new, leavers, hires
+
+
+def novice_after_turnover(novice, teachers, leavers, hires, new_quality, closes_per_year) -> np.ndarray:
+    """The stock's mean novice deficit after a year of turnover (SD, ≤ 0 when novices are weaker).
+
+    ``novice`` is the deficit of the stock ``teachers`` at the start of the
+    year. The stayers' deficit closes ``closes_per_year`` of itself as they gain
+    experience; leavers (of average deficit) take their share with them; each
+    hire arrives ``new_quality`` below its experienced level:
+
+        novice' = [novice · (1 − closes) · (teachers − leavers) + new_quality · hires] / (teachers − leavers + hires)
+
+    A school with no teachers after the year keeps its deficit (it has no stock).
+    """
+    remaining = teachers - leavers
+    total = remaining + hires
+    num = novice * (1.0 - per_draw(closes_per_year, 2)) * remaining + per_draw(new_quality, 2) * hires
+    return np.divide(num, total, out=np.array(novice, dtype=float, copy=True), where=total > 0)
+
+
+def steady_novice_deficit(attrition, new_quality, closes_per_year) -> np.ndarray:
+    """The deficit that :func:`novice_after_turnover` maps to itself at a steady stock.
+
+    At the stock hiring keeps (``staffing.steady_state_stock``) hires replace
+    leavers, so a share ``a`` (the attrition rate) of the stock is hired each
+    year and ``1 − a`` stays: the fixed point of
+    ``n = n·(1 − c)·(1 − a) + q·a`` is
+
+        n* = q · a / (a + c − a·c)
+
+    (q = ``new_quality``, c = ``closes_per_year``): q when novices never catch
+    up (c = 0), 0 with no hiring (a = 0, also when nothing moves at all).
+    """
+    a, q, c = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in
+                                    (attrition, per_draw(new_quality, 2), per_draw(closes_per_year, 2))))
+    denom = a + c - a * c
+    return np.divide(q * a, denom, out=np.zeros(a.shape), where=denom > 0)
 
 
 def place(count: float, rule: str, need_score, eligible, named_mask, pupils) -> np.ndarray:
