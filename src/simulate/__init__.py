@@ -8,14 +8,36 @@
     sim.equity.gini(values, weights)
 """
 
-from .measures import equity
-from .inputs.district import District, DistrictError
-from .inputs.load import load_district
-from .analysis.comparison import Comparison, compare
-from .analysis.result import Result, run
-from .inputs.scenario import Scenario, ScenarioError, available_scenarios, load_scenario
+import importlib as _importlib
+
+# name → module holding it. Imported on first use (PEP 562), so that `import simulate`
+# and the `simulate` command start in milliseconds: a Ctrl-C during start-up then
+# reaches the command's own handler instead of printing a traceback from numpy.
+_PUBLIC = {
+    "equity": ".measures",
+    "District": ".inputs.district", "DistrictError": ".inputs.district",
+    "load_district": ".inputs.load",
+    "Comparison": ".analysis.comparison", "compare": ".analysis.comparison",
+    "Result": ".analysis.result", "run": ".analysis.result",
+    "Scenario": ".inputs.scenario", "ScenarioError": ".inputs.scenario",
+    "available_scenarios": ".inputs.scenario", "load_scenario": ".inputs.scenario",
+}
 
 __all__ = ["equity", "District", "DistrictError", "load_district", "Result", "run", "Scenario",
            "ScenarioError", "available_scenarios", "load_scenario", "compare", "Comparison"]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    if name not in _PUBLIC:
+        raise AttributeError(f"module 'simulate' has no attribute {name!r}")
+    module = _importlib.import_module(_PUBLIC[name], __name__)
+    value = getattr(module, name) if hasattr(module, name) else _importlib.import_module(f"{_PUBLIC[name]}.{name}",
+                                                                                          __name__)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
 

@@ -6,22 +6,28 @@
     simulate compare A B C [--reference R] [--draws N] [--out DIR]
     simulate findings | calibrate | sweep | optimize   (see --help of each)
 
-Errors in user input go to stderr with exit code 1 and no traceback.
+Errors in user input go to stderr with exit code 1 and no traceback. Output
+folders follow one rule (:func:`simulate.provenance.check_output_target`):
+new, empty, or a previous output of simulate; ``--force`` replaces only a
+previous simulate output. Ctrl-C (or SIGTERM) prints one line, stops child
+processes, leaves no partial output and exits with 130 (143).
+
+Heavy modules are imported inside the commands, so that an interrupt during
+start-up is handled like any other.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
+import threading
 from pathlib import Path
 
-import pandas as pd
+from .errors import SimulateError  # imports nothing: ScenarioError, DistrictError, … derive from it
 
-from .inputs.district import DistrictError
-from .inputs.scenario import ScenarioError
-
-USER_ERRORS = (ScenarioError, DistrictError, ValueError, FileNotFoundError, KeyError)
+USER_ERRORS = (SimulateError, ValueError, FileNotFoundError, KeyError)
 SYNTHESIZE_MAX_SCHOOLS = 200_000  # the national benchmark district; more does not fit in memory
 PLUGINS = ("simulate.views.findings.pipeline", "simulate.analysis.calibrate", "simulate.analysis.sweep", "simulate.analysis.optimize", "simulate.analysis.sensitivity")
 
@@ -47,6 +53,8 @@ HEADLINE = [  # time out of school first (what planners mean); dropout events an
 
 
 def _fmt(value: float, kind: str) -> str:
+    import pandas as pd
+
     if pd.isna(value):
         return "n/a"
     if kind == "pct":
@@ -60,8 +68,10 @@ def _fmt(value: float, kind: str) -> str:
     return f"{value:,.3f}"
 
 
-def headline_table(results: dict, year: int | None = None) -> pd.DataFrame:
-    """Headline indicators of several runs side by side (first or given year)."""
+def headline_table(results: dict, year: int | None = None):
+    """Headline indicators of several runs side by side (first or given year), as a DataFrame."""
+    import pandas as pd
+
     rows = []
     for key, label, kind in HEADLINE:
         row = {"indicator": label}
@@ -116,8 +126,6 @@ def cmd_run(args) -> int:
                                                         encoding="utf-8")
         print(f"\nwrote tidy tables (CSV + Parquet + manifest.json) to {args.out}/{{{','.join(names)}}}")
     return 0
-
-
 
 
 DISTRICT_FILES = ("schools.csv", "enrolment.csv")
@@ -290,15 +298,50 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled like Ctrl-C (same clean-up), reported as "terminated", exit code 143."""
+
+
+def _raise_terminated(signum, frame):
+    raise Terminated
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    command = next((a for a in argv if not a.startswith("-")), "")
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _raise_terminated) if in_main_thread else None
     try:
-        return int(args.func(args) or 0)
-    except USER_ERRORS as exc:
-        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
-        print(f"simulate {args.command}: error: {message}", file=sys.stderr)
-        return 1
+        from . import provenance
+
+        already = len(provenance.completed_outputs())
+        try:
+            parser = build_parser()
+            args = parser.parse_args(argv)
+            command = args.command
+            return int(args.func(args) or 0)
+        except USER_ERRORS as exc:
+            message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
+            print(f"simulate {command}: error: {message}", file=sys.stderr)
+            return 1
+    except KeyboardInterrupt as exc:
+        if in_main_thread:  # a second Ctrl-C does not interrupt the clean-up
+            sigint = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            from . import provenance
+
+            provenance.stop_child_processes(timeout=1.0)
+            written = provenance.completed_outputs()[already:] if "already" in locals() else []
+        finally:
+            if in_main_thread:
+                signal.signal(signal.SIGINT, sigint if sigint is not None else signal.default_int_handler)
+        what = "terminated" if isinstance(exc, Terminated) else "interrupted"
+        done = f"only {', '.join(map(str, written))} was written" if written else "no output written"
+        print(f"simulate {command or '(starting)'}: {what}; {done}", file=sys.stderr)
+        return 143 if isinstance(exc, Terminated) else 130
+    finally:
+        if in_main_thread and previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -692,9 +692,12 @@ def die_with_parent(poll_seconds: float = 0.5) -> None:
     threading.Thread(target=watch, name="die-with-parent", daemon=True).start()
 
 
-def stop_child_processes(timeout: float = 3.0, only: Iterable[int] | None = None) -> int:
-    """Terminate this process's descendants (or those of ``only``), killing any still alive after
-    ``timeout`` seconds; returns how many there were. Needs psutil; without it, does nothing."""
+def stop_child_processes(timeout: float = 1.0, only: Iterable[int] | None = None) -> int:
+    """Terminate this process's descendants (or ``only`` these pids and their descendants), killing
+    any still running after ``timeout`` seconds (``timeout=0``: kill at once, for processes whose
+    work is being thrown away); returns how many there were. A zombie counts as
+    stopped. multiprocessing's resource tracker is left alone: it ignores SIGTERM by design and exits
+    by itself once this process is gone. Needs psutil; without it, does nothing."""
     try:
         import psutil
     except ImportError:
@@ -703,29 +706,41 @@ def stop_child_processes(timeout: float = 3.0, only: Iterable[int] | None = None
     roots = [psutil.Process()] if only is None else []
     for pid in only or ():
         try:
-            p = psutil.Process(pid)
+            procs[pid] = psutil.Process(pid)
+            roots.append(procs[pid])
         except psutil.Error:
             continue
-        procs[pid] = p
-        roots.append(p)
     for root in roots:
         try:
             procs.update((c.pid, c) for c in root.children(recursive=True))
         except psutil.Error:
             pass
     procs.pop(os.getpid(), None)
-    for p in procs.values():
+
+    def running(p: Any) -> bool:
         try:
-            p.terminate()
+            return p.is_running() and p.status() != psutil.STATUS_ZOMBIE
         except psutil.Error:
-            pass
-    _, alive = psutil.wait_procs(list(procs.values()), timeout=timeout)
-    for p in alive:
+            return False
+
+    def skip(p: Any) -> bool:
         try:
-            p.kill()
+            return "multiprocessing.resource_tracker" in " ".join(p.cmdline())
         except psutil.Error:
-            pass
-    psutil.wait_procs(alive, timeout=1.0)
+            return True
+
+    targets = [p for p in procs.values() if not skip(p)]
+    for action in ("terminate", "kill") if timeout > 0 else ("kill",):
+        for p in targets:
+            try:
+                getattr(p, action)()
+            except psutil.Error:
+                pass
+        deadline = time.monotonic() + (timeout if action == "terminate" else 1.0)
+        while (targets := [p for p in targets if running(p)]) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        if not targets:
+            break
     return len(procs)
 
 

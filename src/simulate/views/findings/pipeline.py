@@ -44,7 +44,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -309,8 +311,8 @@ def run_findings(
     rule = dict(force=force, inputs=inputs, protect=[config.root], what="--out")
     provenance.check_output_target(out, "findings", **rule)
     ensure_kernel()
-    out = Path(out).absolute()
-    with provenance.atomic_dir(out, "findings", **rule) as tmp:
+    given, out = out, Path(out).absolute()
+    with provenance.atomic_dir(given, "findings", **rule) as tmp:  # messages name the path as given
         old = _previous_manifest(out) if only else {}
         entries: dict[str, dict[str, Any]] = {}
         seeds: dict[str, Any] = {}
@@ -389,12 +391,15 @@ def _execute_all(work: list[dict[str, Any]], jobs: int, progress: bool) -> dict[
 
     try:
         if jobs == 1 or len(work) == 1:
-            for job in work:
-                if done(_execute_one(job)):
-                    break
+            with _kernels_killed_on_interrupt():
+                for job in work:
+                    if done(_execute_one(job)):
+                        break
             return results
         ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(min(jobs, len(work)), mp_context=ctx, max_tasks_per_child=1) as pool:
+        pool = ProcessPoolExecutor(min(jobs, len(work)), mp_context=ctx, max_tasks_per_child=1,
+                                   initializer=_worker_init)
+        try:
             futures = {pool.submit(_execute_one, job): job["name"] for job in work}
             for fut in as_completed(futures):
                 if fut.cancelled():
@@ -407,9 +412,62 @@ def _execute_all(work: list[dict[str, Any]], jobs: int, progress: bool) -> dict[
                 if done(res):
                     for other in futures:
                         other.cancel()
+        except BaseException:  # Ctrl-C, SIGTERM: stop the workers and their kernels instead of waiting
+            workers = [p.pid for p in list(getattr(pool, "_processes", {}).values()) if p.pid]
+            provenance.stop_child_processes(timeout=0, only=workers)  # and their kernels; output is thrown away
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
     finally:
         bar.close()
     return results
+
+
+def _worker_init() -> None:
+    """In each notebook worker: end with the parent (even if it is killed) and leave Ctrl-C to it."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops the workers on Ctrl-C
+    provenance.die_with_parent()
+
+
+@contextmanager
+def _kernels_killed_on_interrupt() -> Iterator[None]:
+    """Notebooks run in this process: on Ctrl-C, kill the kernels started meanwhile *before* the
+    KeyboardInterrupt reaches papermill, whose graceful kernel shutdown would otherwise make the
+    kernel print a traceback (its output is thrown away anyway)."""
+    import signal
+    import threading
+
+    before = _child_pids()
+
+    def kill_kernels() -> None:
+        provenance.stop_child_processes(timeout=0, only=_child_pids() - before)
+
+    previous = signal.getsignal(signal.SIGINT) if threading.current_thread() is threading.main_thread() else None
+
+    def on_interrupt(signum: int, frame: Any) -> None:
+        kill_kernels()
+        raise KeyboardInterrupt
+
+    if previous is signal.default_int_handler:  # only where Ctrl-C would raise KeyboardInterrupt anyway
+        signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        yield
+    except BaseException:  # SIGTERM and the rest: same clean-up, afterwards
+        kill_kernels()
+        raise
+    finally:
+        if previous is signal.default_int_handler:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _child_pids() -> set[int]:
+    try:
+        import psutil
+    except ImportError:
+        return set()
+    return {c.pid for c in psutil.Process().children(recursive=True)}
 
 
 def _finish_run(config: FindingsConfig, plan: _Plan, run_dir: Path, final_dir: Path) -> None:

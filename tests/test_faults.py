@@ -1,0 +1,283 @@
+"""Faults: `simulate` killed (SIGKILL) or interrupted (SIGINT, Ctrl-C) at several moments.
+
+Claims, each checked on a real subprocess, inside tmp_path only:
+* the previous output is byte-identical afterwards (or, had the command finished, a complete new one);
+* SIGINT gives exit code 130 and one line on stderr, no traceback, and leaves nothing behind;
+* after a SIGKILL, the temporary folder and lock it leaves are removed by the next run;
+* no process of the killed command is still alive (workers and Jupyter kernels die with it), and
+  nothing is still writing into its folders;
+* a second `simulate findings` into the same folder is refused while the first runs, and the first
+  completes.
+The findings cases run notebooks (2–3 s per kernel) and are marked slow.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+import yaml
+
+from simulate.cli import main
+from simulate.inputs.synthesize import synthesize
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "notebooks"
+RUN_MESSAGE = "simulate run: interrupted; no output written"
+
+
+def digest(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def leftovers(folder: Path) -> list[str]:
+    """Temporary folders and lock files simulate keeps beside ``folder`` while writing it."""
+    if not folder.parent.is_dir():
+        return []
+    return sorted(p.name for p in folder.parent.iterdir() if p.name.startswith(f".{folder.name}."))
+
+
+def start(args: list[str], cwd: Path, group: bool = False) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "simulate.cli", *args], cwd=cwd, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=group)
+
+
+def wait_until(condition, timeout: float, what: str, proc: subprocess.Popen | None = None) -> None:
+    end = time.monotonic() + timeout
+    while not condition():
+        if proc is not None and proc.poll() is not None:
+            pytest.fail(f"the command ended (exit {proc.returncode}) before {what}: {proc.stderr.read()[-2000:]}")
+        if time.monotonic() > end:
+            pytest.fail(f"timed out waiting for {what}")
+        time.sleep(0.02)
+
+
+def descendants(proc: subprocess.Popen) -> list[psutil.Process]:
+    try:
+        return psutil.Process(proc.pid).children(recursive=True)
+    except psutil.Error:
+        return []
+
+
+def still_running(procs: list[psutil.Process], timeout: float) -> list[str]:
+    """Those of ``procs`` still running after ``timeout`` seconds (a zombie has stopped)."""
+    def running(p: psutil.Process) -> bool:
+        try:
+            return p.is_running() and p.status() != psutil.STATUS_ZOMBIE
+        except psutil.Error:
+            return False
+
+    end = time.monotonic() + timeout
+    while any(running(p) for p in procs) and time.monotonic() < end:
+        time.sleep(0.05)
+    return [f"{p.pid} {' '.join(p.cmdline())[-80:]}" for p in procs if running(p)]
+
+
+def check_interrupted(proc: subprocess.Popen, message: str, within: float) -> None:
+    try:
+        _, err = proc.communicate(timeout=within)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        pytest.fail(f"still running {within} s after SIGINT")
+    assert proc.returncode == 130, err[-2000:]
+    assert "Traceback" not in err, err[-3000:]
+    assert err.rstrip("\n").splitlines()[-1] == message and err.count("interrupted") == 1, err[-2000:]
+
+
+# ----------------------------------------------------------------------------- simulate run --out X
+@pytest.fixture(scope="module")
+def slow_district(tmp_path_factory) -> Path:
+    """2,000 schools: a stochastic run takes seconds, so kills land mid-run."""
+    folder = tmp_path_factory.mktemp("district") / "big"
+    synthesize(2000, seed=1).to_dir(folder)
+    return folder
+
+
+@pytest.fixture
+def previous_run(tmp_path) -> Path:
+    out = tmp_path / "X"
+    assert main(["run", "baseline", "--years", "1", "--out", str(out)]) == 0
+    return out
+
+
+def slow_run(out: Path, district: Path, years: int = 8) -> list[str]:
+    """About 1 s of simulation per 4 years here (more on a busy machine), then writing."""
+    return ["run", "baseline", "--district", str(district), "--years", str(years), "--mode", "stochastic",
+            "--out", str(out)]
+
+
+def run_until(moment, out: Path, district: Path, cwd: Path) -> subprocess.Popen:
+    """Start a slow run and return once ``moment`` is reached: seconds after the start, or "writing"."""
+    proc = start(slow_run(out, district, years=8 if moment == "writing" else 50), cwd)
+    if moment == "writing":
+        wait_until(writing(out), 60, "the output folder was being written", proc)
+    else:
+        time.sleep(moment)
+    assert proc.poll() is None, "the run finished before it could be stopped; make it slower"
+    return proc
+
+
+def writing(out: Path):
+    return lambda: any(n.startswith(f".{out.name}.tmp-") for n in leftovers(out))
+
+
+MOMENTS = [0.5, 1.5, 3.0, "writing"]  # seconds after the start (start-up, imports, simulation), or once writing
+
+
+@pytest.mark.parametrize("moment", MOMENTS)
+def test_kill_9_of_run_keeps_the_previous_output_and_the_next_run_cleans_up(moment, previous_run, slow_district,
+                                                                             tmp_path, capsys):
+    before = digest(previous_run)
+    proc = run_until(moment, previous_run, slow_district, tmp_path)
+    proc.kill()
+    proc.communicate(timeout=30)
+    assert digest(previous_run) == before
+    if moment == "writing":  # what a kill -9 leaves: a marked temporary folder (and the lock file)
+        assert any(n.startswith(".X.tmp-") for n in leftovers(previous_run))
+    assert main(["run", "baseline", "--years", "1", "--out", str(previous_run)]) == 0  # the next run
+    assert leftovers(previous_run) == []
+    assert json.loads((previous_run / "manifest.json").read_text())["output_kind"] == "run"
+
+
+@pytest.mark.parametrize("moment", MOMENTS)
+def test_ctrl_c_of_run_exits_130_with_one_line_and_leaves_nothing(moment, previous_run, slow_district, tmp_path):
+    before = digest(previous_run)
+    proc = run_until(moment, previous_run, slow_district, tmp_path)
+    proc.send_signal(signal.SIGINT)
+    check_interrupted(proc, RUN_MESSAGE, within=10)
+    assert digest(previous_run) == before
+    assert leftovers(previous_run) == []  # no temporary folder, no lock: nothing for the next run to clean
+
+
+def test_ctrl_c_of_a_first_run_leaves_no_folder_at_all(slow_district, tmp_path):
+    out = tmp_path / "new" / "X"
+    proc = run_until("writing", out, slow_district, tmp_path)
+    proc.send_signal(signal.SIGINT)
+    check_interrupted(proc, RUN_MESSAGE, within=10)
+    assert not (tmp_path / "new").exists()  # not even the parent folder it created
+
+
+def test_sigterm_is_handled_like_ctrl_c(previous_run, slow_district, tmp_path):
+    before = digest(previous_run)
+    proc = run_until("writing", previous_run, slow_district, tmp_path)
+    proc.terminate()
+    _, err = proc.communicate(timeout=10)
+    assert proc.returncode == 143 and err.rstrip("\n").splitlines()[-1] == "simulate run: terminated; no output written"
+    assert digest(previous_run) == before and leftovers(previous_run) == []
+
+
+# ----------------------------------------------------------------------------- simulate findings
+def write_yaml(path: Path, data) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def project(tmp_path) -> Path:
+    """A throw-away findings project: two runs of a notebook that rewrites tables/tick.csv every 50 ms."""
+    root = tmp_path / "project"
+    (root / "notebooks").mkdir(parents=True)
+    (root / "pyproject.toml").write_text("[project]\nname = 'fixture'\n")
+    shutil.copy(FIXTURES / "ticking.ipynb", root / "notebooks" / "ticking.ipynb")
+    for name, seconds in (("quick", 0.2), ("long", 120), ("medium", 6)):
+        write_yaml(root / "params" / "findings" / f"{name}.yaml", {"seconds": seconds})
+        write_yaml(root / "params" / f"{name}.yaml", {"runs": [
+            {"name": run, "notebook": "notebooks/ticking.ipynb", "parameters": f"params/findings/{name}.yaml"}
+            for run in ("a", "b")], "timeout_seconds": 300})
+    return root
+
+
+@pytest.fixture
+def previous_findings(project) -> Path:
+    out = project / "findings"
+    assert main(["findings", "--config", str(project / "params" / "quick.yaml"), "--out", str(out),
+                 "--jobs", "1"]) == 0
+    return out
+
+
+def findings(project: Path, config: str, jobs: int = 2) -> list[str]:
+    return ["findings", "--config", str(project / "params" / f"{config}.yaml"), "--out", "findings",
+            "--jobs", str(jobs)]
+
+
+def ticking(out: Path, runs: int = 2):
+    """True once ``runs`` notebooks are writing into a temporary folder beside ``out``."""
+    return lambda: sum(1 for p in out.parent.glob(f".{out.name}.tmp-*/*/tables/tick.csv")) >= runs
+
+
+def tick_files(out: Path) -> dict[Path, float]:
+    return {p: p.stat().st_mtime_ns for p in out.parent.glob(f".{out.name}.tmp-*/*/tables/tick.csv")}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("jobs", [2, 1])
+def test_kill_9_of_findings_leaves_no_process_writing_and_the_next_run_cleans_up(jobs, project, previous_findings):
+    before = digest(previous_findings)
+    proc = start(findings(project, "long", jobs), project)
+    time.sleep(0.5)  # first moment: starting up
+    assert proc.poll() is None
+    proc.kill()
+    proc.communicate(timeout=30)
+    assert digest(previous_findings) == before
+    proc = start(findings(project, "long", jobs), project)  # second moment: notebooks running
+    wait_until(ticking(previous_findings, runs=jobs), 120, "the notebooks were writing", proc)
+    family = descendants(proc)  # worker processes and Jupyter kernels
+    assert any("ipykernel" in " ".join(p.cmdline()) for p in family), [p.cmdline() for p in family]
+    proc.kill()
+    proc.communicate(timeout=30)
+    assert still_running(family, timeout=5) == []
+    ticks = tick_files(previous_findings)
+    assert ticks  # the killed run's temporary folder is still there
+    time.sleep(0.5)
+    assert tick_files(previous_findings) == ticks  # nothing is writing into it any more
+    assert digest(previous_findings) == before
+    assert main(["findings", "--config", str(project / "params" / "quick.yaml"), "--out", str(previous_findings),
+                 "--jobs", "1"]) == 0
+    assert leftovers(previous_findings) == []
+    assert set(json.loads((previous_findings / "manifest.json").read_text())["runs"]) == {"a", "b"}
+
+
+@pytest.mark.slow
+def test_ctrl_c_of_findings_stops_workers_and_kernels_at_once(project, previous_findings):
+    before = digest(previous_findings)
+    proc = start(findings(project, "long"), project, group=True)
+    time.sleep(0.5)  # first moment: starting up (Ctrl-C reaches the whole process group, as in a terminal)
+    os.killpg(proc.pid, signal.SIGINT)
+    check_interrupted(proc, "simulate findings: interrupted; no output written", within=10)
+    proc = start(findings(project, "long"), project, group=True)
+    wait_until(ticking(previous_findings), 120, "the notebooks were writing", proc)
+    family = descendants(proc)
+    os.killpg(proc.pid, signal.SIGINT)
+    start_time = time.monotonic()
+    check_interrupted(proc, "simulate findings: interrupted; no output written", within=10)
+    assert time.monotonic() - start_time < 5
+    assert still_running(family, timeout=5) == []
+    assert digest(previous_findings) == before and leftovers(previous_findings) == []
+
+
+@pytest.mark.slow
+def test_a_second_findings_into_the_same_folder_is_refused_and_the_first_completes(project, previous_findings):
+    first = start(findings(project, "medium"), project)
+    wait_until(ticking(previous_findings), 120, "the first run's notebooks were writing", first)
+    second = subprocess.run([sys.executable, "-m", "simulate.cli", *findings(project, "quick")], cwd=project,
+                            capture_output=True, text=True, timeout=120)
+    assert second.returncode == 1
+    assert second.stderr.rstrip("\n").splitlines()[-1] == (
+        f"simulate findings: error: --out findings: is being written by another simulate process (pid "
+        f"{first.pid}); wait for it to finish or choose another path")
+    _, err = first.communicate(timeout=120)
+    assert first.returncode == 0, err[-2000:]
+    record = json.loads((previous_findings / "manifest.json").read_text())
+    assert set(record["runs"]) == {"a", "b"} and record["written_by"] == "simulate"
+    assert all((previous_findings / run / "tables" / "tick.csv").exists() for run in ("a", "b"))
+    assert leftovers(previous_findings) == []
