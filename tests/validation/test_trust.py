@@ -139,24 +139,20 @@ def test_2019_package_lowered_poor_pupils_dropout():
         assert row["diff_hi"] < 0, ind
 
 
-JUNIOR_CONFLICT = (
-    "conflicts with the evidence the aid effect is anchored on: Mo et al. 2013's transfer cut poor pupils' "
-    "dropout by 1.01 log-odds (13.3% → 5.3%, below the county's 7.0–7.8% overall), more than the poor pupils' "
-    "excess risk in the baseline (dropout.hazard.group_log_odds.poor = 0.65), so fully aided registered-poor "
-    "junior pupils drop out less than non-poor ones at any dose ≥ the trial's. Resolving it needs a decision "
-    "on group_log_odds.poor (derived against the overall rate, not the non-poor rate) or on the compulsory-stage "
-    "aid dose (2,033 yuan is an all-stage average), not on the aid response")
+# Junior grades: the trial the aid effect is anchored on brought aided poor pupils to about the non-poor
+# rate (Mo et al. 2013: treated poor pupils 5.3%; the non-poor rate implied by the county's 7.4% overall is
+# about 5.4%, see dropout.hazard.group_log_odds.poor), so fully aided registered-poor junior pupils may sit
+# a little below non-poor ones; more than a quarter point below would be the old unbounded response's artefact.
+FLOOR_PP = {"primary": 0.0, "junior": -0.25}
 
 
-@pytest.mark.parametrize("stage", [
-    "primary",
-    pytest.param("junior", marks=pytest.mark.xfail(strict=True, reason=JUNIOR_CONFLICT)),
-])
+@pytest.mark.parametrize("stage", ["primary", "junior"])
 def test_baseline_poor_pupils_do_not_drop_out_less_than_non_poor_pupils(stage):
     """Same location and stage, every year of the baseline: aid narrows the poor pupils' excess dropout, it
-    does not reverse it (the old unbounded response made poor pupils drop out less)."""
+    does not reverse it beyond what the trial itself shows (the old unbounded response made poor junior
+    pupils drop out up to 2 pp less than non-poor ones; FLOOR_PP)."""
     groups = sim.run(sim.load_district(), "baseline", years=7).groups
     t = groups[groups.stage == stage].groupby(["year", "location", "poor"])[["dropouts", "enrolled"]].sum()
     rate = (t.dropouts / t.enrolled).unstack("poor")
     print(f"\nbaseline {stage} dropout, poor − non-poor (pp):\n{(100 * (rate[True] - rate[False])).unstack().round(2)}")
-    assert (rate[True] >= rate[False]).all().all()
+    assert (100 * (rate[True] - rate[False]) >= FLOOR_PP[stage]).all().all()
