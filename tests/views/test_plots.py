@@ -133,3 +133,71 @@ def test_validation_ranges_draws_each_targets_band_value_and_model_interval():
         assert (row.published,) in points and (row.simulated,) in points
         assert ax.get_title(loc="left") == row.target and ax.get_xlabel() == row.unit
     plt.close(fig)
+
+
+def test_deviation_bars_draw_model_over_published_minus_one_centred_at_zero():
+    table = pd.DataFrame({"figure": strings(["aid, yuan", "support teachers", "training person-times"]),
+                          "ratio": [1.02, 0.97, 1.0], "kind": strings(["input check", "input check", "emerges"])})
+    fig = plots.deviation_bars(table, "figure", "ratio", hue="kind",
+                               title="Baseline 2019 vs the report: how far the model is from each published figure "
+                                     "(in-scope part), input checks and figures that emerge from the model")
+    ax = fig.axes[0]
+    widths = {round(b.get_y() + b.get_height() / 2): b.get_width() for b in ax.patches if b.get_height() > 0}
+    assert [widths[i] for i in range(3)] == pytest.approx([2.0, -3.0, 0.0], abs=1e-9)
+    lo, hi = ax.get_xlim()
+    assert lo == pytest.approx(-hi) and hi > 3.0  # centred at 0, every bar inside
+    fig.canvas.draw()
+    box, page = ax.title.get_window_extent(), fig.bbox
+    assert page.x0 <= box.x0 and box.x1 <= page.x1  # the title fits
+    assert ax.get_xlabel().endswith("(%)") and ax.get_legend() is None and fig.legends  # legend off the data
+
+
+def test_interval_bars_plain_numbers_and_a_caption_for_rows_left_out(trajectories):
+    last = trajectories[trajectories.year == 2021].assign(mean=[1.5e6, 2.5e6], lo=[1e6, 2e6], hi=[2e6, 3e6])
+    fig = plots.interval_bars(last, "scenario", title="Cost", ylabel="thousand yuan",
+                              caption="Not shown: no_policy (saves money).")
+    ax = fig.axes[0]
+    fig.canvas.draw()
+    assert ax.yaxis.get_offset_text().get_text() == ""
+    assert all("e" not in t.get_text() for t in ax.get_yticklabels())
+    assert any("," in t.get_text() for t in ax.get_yticklabels())
+    assert "Not shown: no_policy (saves money)." in fig.get_supxlabel()
+
+
+def test_facet_trajectories_one_panel_per_scenario_with_the_reference(trajectories):
+    fig = plots.facet_trajectories(trajectories, reference="baseline", title="Gap", ylabel="gap (pp)")
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in panels] == ["baseline", "targeted_aid"]
+    base = trajectories[trajectories.scenario == "baseline"]
+    aid = trajectories[trajectories.scenario == "targeted_aid"]
+    (own,) = [ln for ln in panels[0].lines if ln.get_label() == "baseline"]
+    assert list(own.get_ydata()) == pytest.approx(base["mean"].tolist())
+    lines = {ln.get_label(): ln for ln in panels[1].lines}
+    assert list(lines["targeted_aid"].get_ydata()) == pytest.approx(aid["mean"].tolist())
+    assert list(lines["baseline (reference)"].get_ydata()) == pytest.approx(base["mean"].tolist())
+    assert len(panels[1].collections) == 1  # the scenario's own band only
+    assert panels[0].get_ylabel() == "gap (pp)" and fig.legends
+
+
+def test_tradeoff_names_points_in_a_legend_outside_the_axes(trajectories):
+    last = trajectories[trajectories.year == 2021]
+    fig = plots.tradeoff(last, "mean", "hi", title="t", xlabel="x", ylabel="y")
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["baseline", "targeted_aid"]
+    assert not ax.texts  # no labels next to the points to overlap
+    fig.canvas.draw()
+    legend_box = ax.get_legend().get_window_extent()
+    assert legend_box.x0 >= ax.get_window_extent().x1  # the legend is not on the data
+
+
+def test_limit_bars_draw_each_indicator_against_the_limit():
+    table = pd.DataFrame({"indicator": strings(["ptr", "facility_index"] * 2),
+                          "scenario": strings(["baseline"] * 2 + ["capital"] * 2), "cv": [0.3, 0.2, 0.28, 0.1]})
+    fig = plots.limit_bars(table, "indicator", "cv", "scenario", 0.5, title="CV per indicator", ylabel="CV",
+                           limit_label="2017 per-indicator limit", order=["ptr", "facility_index"],
+                           hue_order=["baseline", "capital"])
+    ax = fig.axes[0]
+    heights = [[b.get_height() for b in c] for c in ax.containers]
+    assert heights == [pytest.approx([0.3, 0.2]), pytest.approx([0.28, 0.1])]
+    (limit,) = [ln for ln in ax.lines if ln.get_label().startswith("2017")]
+    assert list(limit.get_ydata()) == [0.5, 0.5]

@@ -13,15 +13,36 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import textwrap
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-__all__ = ["bars", "interval_bars", "trajectories", "coefficients", "tradeoff", "validation_ranges", "save"]
+__all__ = ["bars", "interval_bars", "trajectories", "facet_trajectories", "coefficients", "tradeoff",
+           "deviation_bars", "limit_bars", "validation_ranges", "plain_numbers", "save"]
 
 FIGSIZE = (8, 4.5)
+TITLE_WIDTH = 70  # characters per title line at FIGSIZE: longer titles wrap instead of being cut off
+
+
+def _title(text: str, width: int = TITLE_WIDTH) -> str:
+    """``text`` wrapped at word boundaries so that it fits the figure (explicit newlines kept)."""
+    return "\n".join(textwrap.fill(part, width, break_long_words=False) for part in str(text).split("\n"))
+
+
+def plain_numbers(ax, axis: str = "y") -> None:
+    """Tick labels as plain numbers with thousands separators: no ``1e6`` offset or scientific notation."""
+    fmt = FuncFormatter(lambda v, _pos: f"{v:,.{0 if abs(v) >= 10 or float(v).is_integer() else 2}f}".replace("-", "−"))
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
+
+
+def _caption(fig, text: str | None) -> None:
+    """A note under the axes (e.g. which rows are not shown, and why)."""
+    if text:
+        fig.supxlabel(_title(text, 100), fontsize=8, color="#444", x=0.01, ha="left")
 
 
 def _categorical(df: pd.DataFrame, *columns: str | None) -> pd.DataFrame:
@@ -67,8 +88,9 @@ def bars(df: pd.DataFrame, x: str, y: str, hue: str | None = None, *, title: str
 
 
 def interval_bars(df: pd.DataFrame, x: str, y: str = "mean", lo: str = "lo", hi: str = "hi", *, title: str,
-                  ylabel: str, xlabel: str | None = None, highlight: str | None = None):
-    """Bars of ``y`` per ``x`` (one row each) with interval whiskers from ``lo`` to ``hi``."""
+                  ylabel: str, xlabel: str | None = None, highlight: str | None = None, caption: str | None = None):
+    """Bars of ``y`` per ``x`` (one row each) with interval whiskers from ``lo`` to ``hi``; value ticks as
+    plain numbers; ``caption``: a note under the figure (e.g. the rows left out and why)."""
     _check(df, (x, y, lo, hi), "interval_bars")
     data = _categorical(df, x).reset_index(drop=True)
     fig, ax = _figure()
@@ -78,8 +100,10 @@ def interval_bars(df: pd.DataFrame, x: str, y: str = "mean", lo: str = "lo", hi:
     ax.errorbar(np.arange(len(data)), data[y], yerr=[data[y] - data[lo], data[hi] - data[y]],
                 fmt="none", ecolor="black", capsize=4, lw=1)
     ax.axhline(0, color="black", lw=0.6)
-    ax.set(title=title, ylabel=ylabel, xlabel=xlabel if xlabel is not None else x.replace("_", " "))
+    ax.set(title=_title(title), ylabel=ylabel, xlabel=xlabel if xlabel is not None else x.replace("_", " "))
     ax.tick_params(axis="x", rotation=20)
+    plain_numbers(ax)
+    _caption(fig, caption)
     return fig
 
 
@@ -125,7 +149,8 @@ def coefficients(table: pd.DataFrame, *, title: str, xlabel: str = "log-odds of 
 
 def tradeoff(df: pd.DataFrame, x: str, y: str, label: str = "scenario", *, title: str, xlabel: str,
              ylabel: str, xerr: tuple[str, str] | None = None, yerr: tuple[str, str] | None = None):
-    """Scatter of one point per row (e.g. scenario: cost vs equity gain), each labelled, with optional intervals."""
+    """Scatter of one point per row (e.g. scenario: cost vs equity gain) with optional intervals; points are
+    named by colour in a legend outside the axes (labels next to the points overlap when points are close)."""
     _check(df, (x, y, label, *(xerr or ()), *(yerr or ())), "tradeoff")
     data = _categorical(df, label).reset_index(drop=True)
     fig, ax = _figure()
@@ -135,11 +160,87 @@ def tradeoff(df: pd.DataFrame, x: str, y: str, label: str = "scenario", *, title
                     xerr=[data[x] - data[xerr[0]], data[xerr[1]] - data[x]] if xerr else None,
                     yerr=[data[y] - data[yerr[0]], data[yerr[1]] - data[y]] if yerr else None,
                     fmt="none", ecolor="gray", lw=0.8, capsize=3)
-    for _, row in data.iterrows():
-        ax.annotate(str(row[label]), (row[x], row[y]), textcoords="offset points", xytext=(5, 5), fontsize=8)
     ax.axhline(0, color="black", lw=0.6)
     ax.axvline(0, color="black", lw=0.6)
-    ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
+    ax.set(title=_title(title), xlabel=xlabel, ylabel=ylabel)
+    ax.legend(title=label.replace("_", " "), loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=8)
+    plain_numbers(ax, "x")
+    plain_numbers(ax, "y")
+    return fig
+
+
+def facet_trajectories(df: pd.DataFrame, facet: str = "scenario", x: str = "year", y: str = "mean",
+                       lo: str | None = "lo", hi: str | None = "hi", *, title: str, ylabel: str, xlabel: str = "year",
+                       reference: str | None = None, ncols: int = 3):
+    """One panel per ``facet`` level (shared value axis): its line of ``y`` over ``x`` with its ``lo``–``hi``
+    band; ``reference`` (a level) is drawn in every other panel as a grey dashed line for comparison."""
+    _check(df, (x, y, facet, lo, hi), "facet_trajectories")
+    data = _categorical(df, facet).sort_values([facet, x], kind="stable")
+    levels = list(dict.fromkeys(df[facet].astype(object)))
+    ncols = max(1, min(ncols, len(levels)))
+    nrows = -(-len(levels) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols + 0.6, 2.6 * nrows + 1.0), sharex=True, sharey=True,
+                             layout="constrained", squeeze=False)
+    colours = dict(zip(levels, sns.color_palette(n_colors=len(levels))))
+    ref = data[data[facet] == reference] if reference is not None else None
+    for ax, level in zip(axes.flat, levels):
+        part = data[data[facet] == level]
+        if ref is not None and len(ref) and level != reference:
+            ax.plot(ref[x], ref[y], color="gray", ls="--", lw=1, label=f"{reference} (reference)")
+        ax.plot(part[x], part[y], color=colours[level], marker="o", ms=3, label=str(level))
+        if lo and hi:
+            ax.fill_between(part[x], part[lo], part[hi], color=colours[level], alpha=0.2, lw=0)
+        ax.set_title(str(level), fontsize=9)
+        ax.axhline(0, color="black", lw=0.5)
+        if np.issubdtype(np.asarray(data[x]).dtype, np.integer):
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=4))
+            ax.ticklabel_format(axis="x", useOffset=False, style="plain")
+    for ax in axes.flat[len(levels):]:
+        ax.set_visible(False)
+    for ax in axes[:, 0]:
+        ax.set_ylabel(ylabel)
+    for ax in axes[-1, :]:
+        ax.set_xlabel(xlabel)
+    if reference is not None:
+        fig.legend(handles=[plt.Line2D([], [], color="gray", ls="--", lw=1)], labels=[f"{reference} (reference)"],
+                   loc="outside lower center", frameon=False, fontsize=8)
+    fig.suptitle(_title(title, 25 * ncols + 10))
+    return fig
+
+
+def deviation_bars(df: pd.DataFrame, label: str, ratio: str, hue: str | None = None, *, title: str,
+                   xlabel: str = "model ÷ published − 1 (%)", order=None):
+    """How far each row's ``ratio`` (model ÷ published) is from 1: horizontal bars of (ratio − 1) in per cent,
+    centred at 0, so a 2% deviation is visible where ratio bars from 0 would hide it."""
+    _check(df, (label, ratio, hue), "deviation_bars")
+    data = _categorical(df, label, hue).assign(_deviation=lambda d: 100 * (d[ratio].astype(float) - 1))
+    labels = list(order) if order is not None else list(dict.fromkeys(data[label]))
+    fig, ax = plt.subplots(figsize=(9, 0.38 * len(labels) + 2.2), layout="constrained")
+    sns.barplot(data=data, x="_deviation", y=label, hue=hue, order=labels, errorbar=None, orient="h", dodge=False,
+                ax=ax)
+    ax.axvline(0, color="black", lw=0.8)
+    largest = float(np.nanmax(np.abs(data["_deviation"]))) if len(data) else 0.0
+    ax.set_xlim(-max(largest * 1.15, 1.0), max(largest * 1.15, 1.0))  # symmetric: 0 = matches, in the middle
+    ax.set_yticks(range(len(labels)), [textwrap.shorten(str(t), 60, placeholder="…") for t in labels], fontsize=8)
+    ax.set(title=_title(title, 80), xlabel=xlabel, ylabel="")
+    if hue is not None and ax.get_legend() is not None:
+        handles, names = ax.get_legend_handles_labels()
+        ax.get_legend().remove()
+        fig.legend(handles, names, title=hue.replace("_", " "), loc="outside lower center", ncol=3, frameon=False,
+                   fontsize=8)
+    return fig
+
+
+def limit_bars(df: pd.DataFrame, x: str, y: str, hue: str, limit: float, *, title: str, ylabel: str,
+               xlabel: str | None = None, limit_label: str = "limit", order=None, hue_order=None):
+    """Grouped bars of ``y`` per ``x`` and ``hue`` (one row each) with a dashed line at ``limit``, the
+    threshold each bar is held against (e.g. each balance indicator's CV against the per-indicator limit)."""
+    fig = bars(df, x, y, hue=hue, title=title, ylabel=ylabel, xlabel=xlabel, order=order, hue_order=hue_order)
+    ax = fig.axes[0]
+    ax.set_title(_title(title))
+    ax.axhline(limit, color="tab:red", ls="--", lw=1, label=f"{limit_label} {limit:g}")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=8)
+    ax.tick_params(axis="x", rotation=15)
     return fig
 
 
