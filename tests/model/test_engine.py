@@ -159,7 +159,7 @@ def test_stochastic_counts_are_whole_pupils(district, baseline):
 
 
 def test_bad_mode_and_years_are_clear_errors(district):
-    with pytest.raises(ValueError, match="mode must be one of expected, stochastic, got 'fast'"):
+    with pytest.raises(ValueError, match="mode: expected one of expected, stochastic, got 'fast'"):
         sim.run(district, "baseline", mode="fast")
-    with pytest.raises(ValueError, match="years must be an integer from 1 to 50"):
+    with pytest.raises(ValueError, match="years: expected an integer from 1 to 50, got 0"):
         sim.run(district, "baseline", years=0)
