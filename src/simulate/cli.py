@@ -228,6 +228,22 @@ def cmd_compare(args) -> int:
     return 0
 
 
+def cmd_district_import(args) -> int:
+    from .inputs.bureau import import_files
+    from .provenance import check_output_target
+
+    inputs = [p for p in (args.schools, args.pupils, args.seed_table) if p]
+    check_output_target(args.out, "district", force=args.force, inputs=inputs, what="--out")
+    result = import_files(args.schools, args.pupils, seed_path=args.seed_table, name=args.name or Path(args.out).name)
+    result.district.to_dir(args.out, force=args.force,
+                           extra_files={"import_notes.md": result.notes_markdown().encode("utf-8")})
+    d = result.district
+    print(f"imported {d.n_schools} schools ({int(d.enrolled.sum()):,} pupils) to {args.out}")
+    for note in result.notes:
+        print(f"  {note}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .inputs.limits import MAX_SEED, MAX_YEARS, draws_flag, int_flag, name_flag, real_flag
     from .inputs.scenario import scenario_flag
@@ -287,6 +303,23 @@ def build_parser() -> argparse.ArgumentParser:
                    help="replace a previous simulate output of another kind at --out "
                         "(never a folder simulate did not write)")
     p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("district", help="bring your own district: import a bureau's statistics")
+    dsub = p.add_subparsers(dest="district_command", required=True)
+    p = dsub.add_parser("import", help="school statistics (+ pupil register) → a district folder",
+                        description="Read the school-level education statistics (CSV or .xlsx, English or Chinese "
+                                    "headers; templates in data/templates/) and optionally the pupil register's "
+                                    "counts by school and grade, and write a district folder.")
+    p.add_argument("schools", metavar="TABLE",
+                   help="school table (data/templates/bureau_schools.csv or bureau_schools_zh.csv)")
+    p.add_argument("--pupils", help="pupil register counts by school and grade (data/templates/bureau_pupils.csv)")
+    p.add_argument("--seed-table", help="IPF seed: 16 rows poor,left_behind,disabled,migrant,weight "
+                                        "(default: independence, left-behind and migrant exclusive)")
+    p.add_argument("--name", type=name_flag, help="district name (default: the --out folder's name)")
+    p.add_argument("--out", required=True, help="district folder: new or empty; a district folder written by "
+                                                "simulate only with --force")
+    p.add_argument("--force", action="store_true", help="replace a district folder simulate wrote")
+    p.set_defaults(func=cmd_district_import)
 
     for module in PLUGINS:
         try:

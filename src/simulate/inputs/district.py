@@ -209,7 +209,8 @@ class District:
             "out_of_school": self.out_of_school[s, g, k].astype(np.int64),
         })
 
-    def to_dir(self, path: str | os.PathLike, force: bool = False) -> None:
+    def to_dir(self, path: str | os.PathLike, force: bool = False,
+               extra_files: dict[str, bytes] | None = None) -> None:
         """Write schools.csv, enrolment.csv and manifest.json as the district folder ``path``.
 
         Bytes are canonical (schools in district order, enrolment rows sorted by
@@ -224,11 +225,13 @@ class District:
         ``force``, since a district is an input to everything else; other files
         in it (e.g. ``targets.yaml``) are kept. The folder is built beside
         ``path`` and swapped in whole: a failure leaves it exactly as it was.
+        ``extra_files`` (name -> bytes, e.g. an import's notes) are written with them.
         """
         from ..provenance import MANIFEST_FILE, atomic_dir, manifest
 
         target = Path(path)
         files = dict(zip((SCHOOLS_FILE, ENROLMENT_FILE), _canonical_bytes(self)))
+        files.update({k: v for k, v in (extra_files or {}).items() if k not in files and k != MANIFEST_FILE})
         with atomic_dir(target, "district", force=force) as tmp:
             if target.is_dir():  # a previous district folder: keep what was not written here
                 for entry in target.iterdir():
