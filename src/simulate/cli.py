@@ -245,7 +245,7 @@ def cmd_district_import(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .inputs.limits import MAX_SEED, MAX_YEARS, draws_flag, int_flag, name_flag, real_flag
+    from .inputs.limits import MAX_SEED, MAX_YEARS, draws_flag, int_flag, name_flag, path_flag, real_flag
     from .inputs.scenario import scenario_flag
 
     years, seed = int_flag(1, MAX_YEARS), int_flag(0, MAX_SEED)  # every numeric flag bounded (inputs/limits.py)
@@ -258,7 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--years", type=years, default=7, help=f"1 to {MAX_YEARS} (default: %(default)s)")
     p.add_argument("--seed", type=seed, default=0, help="0 to 2**32-1 (default: %(default)s)")
     p.add_argument("--mode", choices=("expected", "stochastic"), default="expected")
-    p.add_argument("--district", help="district folder (default data/banan)")
+    p.add_argument("--district", type=path_flag, help="district folder (default data/banan)")
     p.add_argument("--out", help="write tidy tables here (one folder per scenario); a new or empty folder, "
                                  "or a previous `simulate run` output")
     p.add_argument("--force", action="store_true",
@@ -270,8 +270,8 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Check exactly what PATH holds — a scenario file, a folder of scenario files, "
                                    "a district folder or a folder of district folders — and list every error. "
                                    "Without PATH: params/ (baseline and every scenario) and every district in data/.")
-    p.add_argument("paths", nargs="*", metavar="PATH", help="what to check (default: params/ and data/)")
-    p.add_argument("--data", help="without PATH: the folder holding district folders (default data/)")
+    p.add_argument("paths", nargs="*", metavar="PATH", type=path_flag, help="what to check (default: params/ and data/)")
+    p.add_argument("--data", type=path_flag, help="without PATH: the folder holding district folders (default data/)")
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("synthesize", help="write a synthetic district (default: the Banan-like district)")
@@ -296,7 +296,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--years", type=years, default=7, help=f"1 to {MAX_YEARS} (default: %(default)s)")
     p.add_argument("--interval", type=real_flag(0, 1, open_lo=True, open_hi=True), default=0.9,
                    help="central interval, strictly between 0 and 1 (default: %(default)s)")
-    p.add_argument("--district")
+    p.add_argument("--district", type=path_flag)
     p.add_argument("--out", help="write table.csv, summary.md and manifest.json here; a new or empty folder, "
                                  "or a previous `simulate compare` output")
     p.add_argument("--force", action="store_true",

@@ -195,7 +195,7 @@ def cli(*argv: str) -> int:
 def test_the_cli_reports_errors_without_a_traceback(tmp_path, capsys):
     assert cli("findings", "--config", str(tmp_path / "missing.yaml"), "--out", str(tmp_path / "out")) == 1
     err = capsys.readouterr().err
-    assert err.startswith("error: ") and "missing.yaml: no such file" in err and "Traceback" not in err
+    assert err.startswith("simulate findings: error: ") and "missing.yaml: no such file" in err and "Traceback" not in err
     assert not (tmp_path / "out").exists()
 
 

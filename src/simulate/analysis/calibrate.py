@@ -414,8 +414,10 @@ def _find_leaf(lines: list[str], dotted: str, path: Path) -> int:
 # ------------------------------------------------------------------ CLI
 def add_cli(subparsers) -> None:
     p = subparsers.add_parser("calibrate", help="fit the free intercepts to the district's targets")
-    p.add_argument("--targets", default=str(DEFAULT_TARGETS), help="targets file (default: %(default)s)")
-    p.add_argument("--district", default=None, help="district folder (default: data/banan)")
+    from ..inputs.limits import path_flag
+
+    p.add_argument("--targets", type=path_flag, default=str(DEFAULT_TARGETS), help="targets file (default: %(default)s)")
+    p.add_argument("--district", type=path_flag, default=None, help="district folder (default: data/banan)")
     p.add_argument("--write", action="store_true", help="write the fitted values into params/baseline.yaml")
     p.add_argument("--check", action="store_true",
                    help="evaluate the committed parameters; fail if a target is unmet or they are not the optimum")
@@ -433,10 +435,10 @@ def _cli(args) -> int:
     except CalibrationError as exc:
         if exc.report is not None:
             print(exc.report)
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"simulate calibrate: error: {exc}", file=sys.stderr)
         return 1
     except (ValueError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"simulate calibrate: error: {exc}", file=sys.stderr)
         return 1
     print(report)
     if args.write:

@@ -383,7 +383,7 @@ def add_cli(subparsers) -> None:
     p.add_argument("--no-cuts", action="store_true", help="never lower a lever below its base value")
     p.add_argument("--frontier", type=limits.reals_flag(-MAX_BUDGET, MAX_BUDGET),
                    help="comma-separated budgets (yuan/year) for the cost–equity frontier")
-    p.add_argument("--district")
+    p.add_argument("--district", type=limits.path_flag)
     p.add_argument("--out", default="outputs/optimize",
                    help="output folder: new, empty, or a previous optimize output (default: %(default)s)")
     p.add_argument("--save-scenario", metavar="PATH",

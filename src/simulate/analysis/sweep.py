@@ -41,6 +41,7 @@ import difflib
 import itertools
 import json
 import math
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -384,16 +385,31 @@ def rerun_point(district: District, manifest: dict | str | Path, point: int) -> 
 
 
 # ------------------------------------------------------------------ CLI
+_ADDRESS = re.compile(r"((tcp|tls|ucx|ws|wss|inproc)://)?[\w.\-\[\]:]+:\d{1,5}")
+
+
+def _scheduler_flag(text: str) -> str:
+    """``--scheduler``: 'serial' or an address with a port (tcp://host:8786, host:8786); a typo such as
+    'seril' would otherwise wait half a minute trying to connect to a host of that name."""
+    import argparse
+
+    if text != "serial" and not _ADDRESS.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"expected 'serial' or a scheduler address with a port "
+                                         f"(e.g. tcp://10.0.0.5:8786), got {text!r:.60}")
+    return text
+
+
 def add_cli(subparsers) -> None:
-    from ..inputs.limits import draws_flag
+    from ..inputs.limits import draws_flag, path_flag
 
     p = subparsers.add_parser("sweep", help="run a grid of scenario changes × draws on Dask, to Parquet")
-    p.add_argument("grid", help="grid YAML (e.g. params/sweeps/example.yaml)")
+    p.add_argument("grid", type=path_flag, help="grid YAML (e.g. params/sweeps/example.yaml)")
     p.add_argument("--draws", type=draws_flag, help="draws per grid point (overrides the grid file)")
-    p.add_argument("--scheduler", help="Dask scheduler address (default: an embedded LocalCluster); 'serial' for none")
+    p.add_argument("--scheduler", type=_scheduler_flag,
+                   help="Dask scheduler address, e.g. tcp://host:8786 (default: an embedded LocalCluster); 'serial' for none")
     p.add_argument("--out", help="output folder: new, empty, or a previous sweep output "
                                  "(default outputs/sweep-<grid name>)")
-    p.add_argument("--district", help="district folder (default: the grid's, else data/banan)")
+    p.add_argument("--district", type=path_flag, help="district folder (default: the grid's, else data/banan)")
     p.add_argument("--force", action="store_true",
                    help="replace a previous simulate output of another kind at --out "
                         "(never a folder simulate did not write)")

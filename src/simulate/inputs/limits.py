@@ -36,7 +36,8 @@ from ..errors import InputError
 __all__ = [
     "MAX_YEARS", "MAX_SEED", "MAX_DRAWS", "MEMORY_BUDGET_BYTES", "KEPT_BYTES_PER_DRAW_YEAR",
     "check_int", "check_real", "check_years", "check_seed", "check_interval", "check_choice", "check_draws",
-    "max_draws", "int_flag", "real_flag", "reals_flag", "draws_flag", "name_flag", "gib", "check_district",
+    "max_draws", "int_flag", "real_flag", "reals_flag", "draws_flag", "name_flag", "path_flag", "gib",
+    "check_district",
 ]
 
 MAX_YEARS = 50
@@ -218,3 +219,14 @@ def reals_flag(lo: float | None = None, hi: float | None = None) -> Callable[[st
         return [one(p) for p in parts]
     parse.__name__ = "numbers"
     return parse
+
+
+def path_flag(text: str) -> str:
+    """An argparse ``type`` for an input path (``--district``, ``--targets``, a grid file): not empty
+    (an empty value would silently mean the current folder or the default)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a path, got an empty value")
+    return text
+
+
+path_flag.__name__ = "path"

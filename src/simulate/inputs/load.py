@@ -54,7 +54,7 @@ def load_district(path: str | os.PathLike | None = None) -> District:
     """
     if path is None:
         folder = default_data_dir() / "banan"
-    elif not isinstance(path, (str, os.PathLike)) or isinstance(os.fspath(path), bytes):
+    elif not isinstance(path, (str, os.PathLike)) or isinstance(os.fspath(path), bytes) or not str(path).strip():
         raise DistrictError(f"district: expected a folder path or a district name, got {path!r:.80}")
     else:
         folder = Path(path)

@@ -268,11 +268,12 @@ scenario_flag.__name__ = "scenario"
 
 def _locate(name_or_path: str, what: str = "scenario") -> Path:
     p = Path(name_or_path)
+    by = "" if what == "scenario" else f"{what}: "  # e.g. "x.yaml: extends: " for a parent that is not there
     if p.suffix in (".yaml", ".yml"):
         if p.is_dir():
-            raise ScenarioError(f"{p}: is a folder, not a scenario file")
+            raise ScenarioError(f"{by}{p}: is a folder, not a scenario file")
         if not p.is_file():
-            raise ScenarioError(f"{p}: no such scenario file")
+            raise ScenarioError(f"{by}{p}: no such scenario file")
         return p
     if name_or_path == "baseline":
         return params_dir() / "baseline.yaml"
@@ -282,7 +283,7 @@ def _locate(name_or_path: str, what: str = "scenario") -> Path:
         known = available_scenarios()
         hint = difflib.get_close_matches(name_or_path, known, n=1)
         raise ScenarioError(
-            f"{candidate}: no scenario named '{name_or_path}'"
+            f"{by}{candidate}: no scenario named '{name_or_path}'"
             + (f" (did you mean '{hint[0]}'?)" if hint else f" (known: {', '.join(known)})")
         )
     return candidate
@@ -466,6 +467,10 @@ def _build(*, name, title, description, extends, parent_leaves, parent_origins, 
             errors.append(f"{where}: no such parameter" + (f" (did you mean '{hint[0]}'?)" if hint else ""))
             continue
         if isinstance(change, dict):
+            if not change:
+                errors.append(f"{where}: expected a value, or a mapping with a value, by_year or uncertainty; "
+                              "got an empty mapping")
+                continue
             bad = set(change) - LEAF_KEYS
             if bad:
                 errors.append(f"{where}: unknown leaf key(s) {sorted(map(str, bad))} (allowed: {sorted(LEAF_KEYS)})")
@@ -496,6 +501,10 @@ def _build(*, name, title, description, extends, parent_leaves, parent_origins, 
 
 
 def _validate(scenario: Scenario) -> None:
+    start = scenario.leaves.get("start_year", {}).get("value")
+    if not _is_int(start):  # every year below is counted from it: check it first
+        raise ScenarioError(f"{scenario.origins.get('start_year', 'start_year')}: expected a valid integer, "
+                            f"got {_short(start)}")
     years = {scenario.start_year}
     for leaf in scenario.leaves.values():
         years |= set((leaf.get("by_year") or {}).keys())

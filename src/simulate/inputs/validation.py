@@ -365,7 +365,7 @@ def _check_enrolment(e: dict | None, s: dict | None, label: str, school_label: s
         sidx = _row_of(ids, eid.uniq)[eid.codes]
         rep.rows(label, "school_id", np.flatnonzero(eok & (sidx < 0)),
                  lambda p: f"unknown school '{eid[p]}' (not in {sfile})")
-        if "grade" in e and "level" in s:
+        if "grade" in e and "level" in s and s["_n"] > 0:  # no schools: every row is already unknown
             lev, lok = s["level"]
             code = pd.Index(LEVELS).get_indexer(lev.values).astype(np.int64)
             grade, gok = e["grade"]

@@ -112,7 +112,10 @@ class View:
             widget.on_note = lambda why, k=key: self.note(k, why)
 
     def note(self, key: str, why: tuple | None) -> None:
-        """Show (or clear, with None) the note beside control ``key``: why its value was not taken."""
+        """Show (or clear, with None) the note beside control ``key``: why its value was not taken.
+        Values the dashboard sets itself (muted: rebalancing shares, loading a scenario) never clear one."""
+        if why is None and self._muted:
+            return
         self.note_state[key] = why
         self.notes[key].value = "" if why is None else (
             f"<span style='color:#a40000;font-size:85%'>{html.escape(text(why[0], self.x.language, **why[1]))}</span>")
@@ -175,6 +178,8 @@ class View:
                 set_range(c, lever, scenario.value(p))
         finally:
             self._muted = False
+        for key in self.note_state:  # a new start scenario: the old notes no longer apply
+            self.note(key, None)
 
     def _set_options(self, lever, widget, value) -> None:
         from .controls import choices

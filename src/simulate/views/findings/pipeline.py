@@ -508,7 +508,9 @@ def add_cli(subparsers: Any) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
         "findings", help="regenerate findings/ by running the notebooks with papermill",
         description="Run every notebook listed in the config into the output folder, atomically.")
-    parser.add_argument("--config", default="params/findings.yaml", help="run list (default: %(default)s)")
+    from simulate.inputs.limits import path_flag
+
+    parser.add_argument("--config", type=path_flag, default="params/findings.yaml", help="run list (default: %(default)s)")
     parser.add_argument("--out", default="findings",
                         help="output folder; with --check, the committed one (default: %(default)s)")
     parser.add_argument("--only", action="append", metavar="NAME", help="regenerate only this run (repeatable)")
@@ -537,5 +539,5 @@ def cli_findings(args: argparse.Namespace) -> int:
         print(f"findings written to {out}")
         return 0
     except (FindingsError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"simulate findings: error: {exc}", file=sys.stderr)
         return 1
