@@ -1,0 +1,45 @@
+"""Fuzz suite: the sandbox fixture, the long profile's gate and the case count in the summary.
+
+The quick profile runs in every ``make test`` (deterministic cases). The long profile — ten times
+the cases, fresh each run — is the same properties marked ``slow``; it runs only when asked for:
+``pytest -m slow tests/fuzz`` or ``SIMULATE_FUZZ=long pytest tests/fuzz``.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from fuzz_harness import COUNTS, make_sandbox
+
+
+def _long_wanted(config) -> bool:
+    expr = (config.option.markexpr or "").replace(" ", "")
+    return os.environ.get("SIMULATE_FUZZ") == "long" or ("slow" in expr and "notslow" not in expr)
+
+
+def pytest_collection_modifyitems(config, items):
+    if _long_wanted(config):
+        return
+    skip = pytest.mark.skip(reason="long fuzz profile: run with `pytest -m slow tests/fuzz` or SIMULATE_FUZZ=long")
+    for item in items:
+        if "tests/fuzz/" in str(item.fspath).replace(os.sep, "/") and item.get_closest_marker("slow"):
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="module")
+def box(tmp_path_factory):
+    """A sandbox per test module: params/ copy, a small district, a work folder (see fuzz_harness)."""
+    return make_sandbox(tmp_path_factory.mktemp("fuzz"))
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not COUNTS:
+        return
+    total = sum(c["accepted"] + c["refused"] for c in COUNTS.values())
+    terminalreporter.section("fuzz cases")
+    for name, c in sorted(COUNTS.items()):
+        terminalreporter.write_line(f"{name}: {c['accepted'] + c['refused']} cases "
+                                    f"({c['refused']} refused, {c['accepted']} accepted)")
+    terminalreporter.write_line(f"total: {total} generated cases")
