@@ -248,3 +248,13 @@ def test_a_failed_command_leaves_no_new_folder(tmp_path, monkeypatch, capsys):
     assert main(["run", "baseline", "--years", "1", "--out", "new/dir"]) == 1
     assert "disk vanished" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_optimize_never_replaces_a_scenario_file_without_force(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("my scenario\n")
+    assert main([*WRITERS["optimize"], "--out", "o", "--save-scenario", "mine.yaml"]) == 1
+    assert capsys.readouterr().err == ("simulate optimize: error: --save-scenario mine.yaml: already exists; "
+                                       "pass --force to replace it or choose another name\n")
+    assert listing(tmp_path) == {"mine.yaml": b"my scenario\n"}  # refused before optimising: nothing written

@@ -8,7 +8,7 @@ Claims, each checked on a real subprocess, inside tmp_path only:
   nothing is still writing into its folders;
 * a second `simulate findings` into the same folder is refused while the first runs, and the first
   completes.
-The findings cases run notebooks (2–3 s per kernel) and are marked slow.
+The findings cases run notebooks (2–3 s per kernel) and the sweep cases start a Dask cluster: slow.
 """
 
 from __future__ import annotations
@@ -175,6 +175,16 @@ def test_sigterm_is_handled_like_ctrl_c(previous_run, slow_district, tmp_path):
     assert digest(previous_run) == before and leftovers(previous_run) == []
 
 
+def test_ctrl_c_of_compare_closes_its_progress_bar_before_the_one_line(tmp_path):
+    out = tmp_path / "C"
+    proc = start(["compare", "baseline", "no_policy", "--draws", "400", "--out", str(out)], tmp_path)
+    time.sleep(4)  # simulating, progress bar on stderr
+    assert proc.poll() is None
+    proc.send_signal(signal.SIGINT)
+    check_interrupted(proc, "simulate compare: interrupted; no output written", within=10)
+    assert list(tmp_path.iterdir()) == []
+
+
 # ----------------------------------------------------------------------------- simulate findings
 def write_yaml(path: Path, data) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -281,3 +291,23 @@ def test_a_second_findings_into_the_same_folder_is_refused_and_the_first_complet
     assert set(record["runs"]) == {"a", "b"} and record["written_by"] == "simulate"
     assert all((previous_findings / run / "tables" / "tick.csv").exists() for run in ("a", "b"))
     assert leftovers(previous_findings) == []
+
+
+# ----------------------------------------------------------------------------- simulate sweep (Dask)
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGKILL"])
+def test_ctrl_c_and_kill_9_of_sweep_stop_its_dask_workers(sig, tmp_path):
+    grid = Path(__file__).resolve().parents[1] / "params" / "sweeps" / "example.yaml"
+    out = tmp_path / "sw"
+    proc = start(["sweep", str(grid), "--draws", "400", "--out", str(out)], tmp_path, group=True)
+    wait_until(lambda: any(out.parent.glob(".sw.tmp-*/parts/*/*.parquet")), 120, "the workers were writing", proc)
+    family = descendants(proc)  # the LocalCluster's worker processes
+    assert len(family) >= 2
+    if sig == "SIGINT":
+        os.killpg(proc.pid, signal.SIGINT)  # a terminal's Ctrl-C reaches the workers too
+        check_interrupted(proc, "simulate sweep: interrupted; no output written", within=20)
+        assert leftovers(out) == [] and not out.exists()
+    else:
+        proc.kill()
+        proc.communicate(timeout=30)
+    assert still_running(family, timeout=10) == []

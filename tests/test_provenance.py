@@ -251,12 +251,18 @@ def test_previous_outputs_replace_by_kind_and_force_never_reaches_foreign_folder
     assert check_output_target(tmp_path / "empty", "run") == tmp_path / "empty"
 
 
-def test_the_committed_findings_count_as_a_previous_output(tmp_path):
+def test_the_committed_findings_and_district_count_as_previous_outputs(tmp_path):
     committed = Path(__file__).resolve().parents[1] / "findings" / "manifest.json"
     (tmp_path / "findings").mkdir()
     shutil.copy(committed, tmp_path / "findings" / "manifest.json")  # written before manifests said written_by
     assert provenance.previous_output_kind(tmp_path / "findings") == "findings"
     assert check_output_target(tmp_path / "findings", "findings") == tmp_path / "findings"
+    committed = Path(__file__).resolve().parents[1] / "data" / "banan" / "manifest.json"
+    (tmp_path / "banan").mkdir()
+    shutil.copy(committed, tmp_path / "banan" / "manifest.json")  # the committed default district: ours
+    assert provenance.previous_output_kind(tmp_path / "banan") == "district"
+    refused(tmp_path / "banan", "district", match="pass --force")
+    assert check_output_target(tmp_path / "banan", "district", force=True) == tmp_path / "banan"
     # an old `simulate run --out DIR`: result folders only, no manifest of its own
     previous(tmp_path / "old_run" / "baseline", "result")
     assert provenance.previous_output_kind(tmp_path / "old_run") == "run"

@@ -364,6 +364,9 @@ def main(argv: list[str] | None = None) -> int:
             from . import provenance
 
             provenance.stop_child_processes(timeout=1.0)
+            tqdm = sys.modules.get("tqdm.std")  # close progress bars now, or they redraw after the message
+            for bar in list(getattr(getattr(tqdm, "tqdm", None), "_instances", ())):
+                bar.close()
             written = provenance.completed_outputs()[already:] if "already" in locals() else []
         finally:
             if in_main_thread:

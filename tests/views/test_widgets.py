@@ -160,6 +160,23 @@ def test_save_and_reload_round_trips(explorer, params_copy):
     assert explorer.save("planner_test", overwrite=True) == path
 
 
+def test_a_replaced_scenario_that_fails_to_load_back_is_put_back_as_it_was(explorer, params_copy, monkeypatch):
+    from simulate.views.dashboard import controls
+
+    explorer.set("teachers.support.count", 45)
+    path = explorer.save("planner_test")
+    before = path.read_bytes()
+    explorer.set("teachers.support.count", 50)
+
+    def broken(name):
+        raise sim.ScenarioError(f"{name}: simulated failure")
+
+    monkeypatch.setattr(controls, "load_scenario", broken)
+    assert explorer.save("planner_test", overwrite=True) is None and "simulated failure" in explorer.message
+    assert path.read_bytes() == before  # the previous file, not a deleted one
+    assert sorted(p.name for p in path.parent.iterdir() if p.name.startswith(".")) == []  # no temporary file
+
+
 def test_saved_scenario_extends_its_start(district, params_copy):
     x = ScenarioExplorer(district=district, start="no_policy")
     x.set("dropout.monitoring.coverage", 0.5)

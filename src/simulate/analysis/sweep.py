@@ -262,14 +262,24 @@ class Sweep:
         return pd.DataFrame({"mean": g.mean(), "lo": g.quantile(a), "hi": g.quantile(1 - a)}).reset_index()
 
 
+def dask_setup(worker) -> None:
+    """Preload of the workers of the embedded LocalCluster: Ctrl-C in a terminal reaches every process
+    of the group, but only the sweep's own process handles it (it closes the cluster); a worker that
+    also did would print a KeyboardInterrupt traceback."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _client_for(client):
     """(client, things to close afterwards) for ``client`` = None | "serial" | address | Client."""
     if client == "serial":
         return None, []
     from dask.distributed import Client, LocalCluster
 
-    if client is None:
-        cluster = LocalCluster(processes=True, n_workers=2, threads_per_worker=1, dashboard_address=None)
+    if client is None:  # workers leave Ctrl-C to this process, which closes the cluster (dask_setup below)
+        cluster = LocalCluster(processes=True, n_workers=2, threads_per_worker=1, dashboard_address=None,
+                               preload=[__name__])
         c = Client(cluster)
         return c, [c, cluster]
     if isinstance(client, str):
@@ -319,8 +329,8 @@ def sweep(district: District | None = None, grid: Grid | dict | str | Path = "ex
     records = []
     with atomic_dir(out, "sweep", force=force, inputs=inputs) as tmp:
         c, owned = _client_for(client)
+        bar = tqdm(total=len(jobs), desc="sweep", unit="task", disable=not show)
         try:
-            bar = tqdm(total=len(jobs), desc="sweep", unit="task", disable=not show)
             if c is None:
                 for job in jobs:
                     records.append(run_task(district, base, grid, *job, str(tmp)))
@@ -334,8 +344,8 @@ def sweep(district: District | None = None, grid: Grid | dict | str | Path = "ex
                 for fut in as_completed(futures):
                     records.append(fut.result())
                     bar.update(1)
-            bar.close()
         finally:
+            bar.close()
             for thing in owned:
                 thing.close()
         records.sort(key=lambda r: (r["point"], r["first_draw"]))
