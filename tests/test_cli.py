@@ -25,6 +25,29 @@ def test_help_on_each_command(command):
     assert out.returncode == 0 and "usage: simulate" in out.stdout
 
 
+def _options(parser, path=("simulate",)):
+    import argparse
+
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield from _options(sub, (*path, name))
+        elif not isinstance(action, argparse._HelpAction):
+            yield " ".join(path), action
+
+
+def test_every_option_of_every_subcommand_has_help_showing_its_default():
+    from simulate.cli import build_parser
+
+    options = list(_options(build_parser()))
+    assert len({where for where, _ in options}) >= 10  # run, compare, …, district import, the plug-ins
+    missing = [(where, a.option_strings or a.dest) for where, a in options if not (a.help or "").strip()]
+    assert not missing, f"options without help: {missing}"
+    hidden = [(where, a.option_strings) for where, a in options
+              if a.option_strings and a.default not in (None, False, []) and "default" not in a.help]
+    assert not hidden, f"options whose help does not give the default: {hidden}"
+
+
 def test_run_prints_the_comparison_and_writes_tidy_tables(tmp_path, capsys):
     assert main(["run", "baseline", "--versus", "no_policy", "--years", "2", "--out", str(tmp_path / "o")]) == 0
     text = capsys.readouterr().out

@@ -257,7 +257,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--versus", type=scenario_flag, help="a second scenario to show beside it (e.g. no_policy)")
     p.add_argument("--years", type=years, default=7, help=f"1 to {MAX_YEARS} (default: %(default)s)")
     p.add_argument("--seed", type=seed, default=0, help="0 to 2**32-1 (default: %(default)s)")
-    p.add_argument("--mode", choices=("expected", "stochastic"), default="expected")
+    p.add_argument("--mode", choices=("expected", "stochastic"), default="expected",
+                   help="expected: deterministic expected flows; stochastic: binomial counts (default: %(default)s)")
     p.add_argument("--district", type=path_flag, help="district folder (default data/banan)")
     p.add_argument("--out", help="write tidy tables here (one folder per scenario); a new or empty folder, "
                                  "or a previous `simulate run` output")
@@ -277,8 +278,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("synthesize", help="write a synthetic district (default: the Banan-like district)")
     p.add_argument("--schools", type=int_flag(1, SYNTHESIZE_MAX_SCHOOLS), default=123,
                    help=f"1 to {SYNTHESIZE_MAX_SCHOOLS:,} (default: %(default)s)")
-    p.add_argument("--seed", type=seed, default=2019)
-    p.add_argument("--name", type=name_flag, default="banan")
+    p.add_argument("--seed", type=seed, default=2019, help="random seed, 0 to 2**32-1 (default: %(default)s)")
+    p.add_argument("--name", type=name_flag, default="banan",
+                   help="district name (default: %(default)s)")
     p.add_argument("--out", default="data/banan",
                    help="district folder: new or empty; a district folder written by synthesize only with "
                         "--force (default: %(default)s)")
@@ -288,15 +290,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_synthesize)
 
     p = sub.add_parser("compare", help="compare scenarios over many draws with intervals and costs")
-    p.add_argument("scenarios", nargs="+", type=scenario_flag)
-    p.add_argument("--reference", type=scenario_flag, default="baseline")
+    p.add_argument("scenarios", nargs="+", type=scenario_flag, metavar="SCENARIO",
+                   help="scenario names under params/ or YAML paths, compared with --reference")
+    p.add_argument("--reference", type=scenario_flag, default="baseline",
+                   help="scenario every difference is taken against (default: %(default)s)")
     p.add_argument("--draws", type=draws_flag, default=200,
                    help="draws per scenario, at least 1; at most what fits in memory (default: %(default)s)")
-    p.add_argument("--seed", type=seed, default=0)
+    p.add_argument("--seed", type=seed, default=0, help="0 to 2**32-1 (default: %(default)s)")
     p.add_argument("--years", type=years, default=7, help=f"1 to {MAX_YEARS} (default: %(default)s)")
     p.add_argument("--interval", type=real_flag(0, 1, open_lo=True, open_hi=True), default=0.9,
                    help="central interval, strictly between 0 and 1 (default: %(default)s)")
-    p.add_argument("--district", type=path_flag)
+    p.add_argument("--district", type=path_flag, help="district folder (default data/banan)")
     p.add_argument("--out", help="write table.csv, summary.md and manifest.json here; a new or empty folder, "
                                  "or a previous `simulate compare` output")
     p.add_argument("--force", action="store_true",

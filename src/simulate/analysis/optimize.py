@@ -373,17 +373,20 @@ def add_cli(subparsers) -> None:
     p.add_argument("--objective", default=DEFAULT_OBJECTIVE,
                    help="indicator or weighted terms (default: child-years out of school), "
                         "e.g. 'child_years_out_of_school.total=1,learning_gap.urban_rural=1000'")
-    p.add_argument("--base", type=scenario_flag, default="baseline")
-    p.add_argument("--years", type=limits.int_flag(1, limits.MAX_YEARS), default=7)
+    p.add_argument("--base", type=scenario_flag, default="baseline",
+                   help="scenario the extra budget is added to (default: %(default)s)")
+    p.add_argument("--years", type=limits.int_flag(1, limits.MAX_YEARS), default=7,
+                   help=f"1 to {limits.MAX_YEARS} (default: %(default)s)")
     p.add_argument("--draws", type=limits.int_flag(0, limits.MAX_DRAWS), default=200,
-                   help="draws to confirm the winner (0: skip)")
+                   help="draws to confirm the winner (0: skip; default: %(default)s)")
     p.add_argument("--maxiter", type=limits.int_flag(1, MAX_MAXITER), default=25,
                    help=f"generations of the search, 1 to {MAX_MAXITER} (default: %(default)s)")
-    p.add_argument("--seed", type=limits.int_flag(0, limits.MAX_SEED), default=0)
+    p.add_argument("--seed", type=limits.int_flag(0, limits.MAX_SEED), default=0,
+                   help="0 to 2**32-1 (default: %(default)s)")
     p.add_argument("--no-cuts", action="store_true", help="never lower a lever below its base value")
     p.add_argument("--frontier", type=limits.reals_flag(-MAX_BUDGET, MAX_BUDGET),
                    help="comma-separated budgets (yuan/year) for the cost–equity frontier")
-    p.add_argument("--district", type=limits.path_flag)
+    p.add_argument("--district", type=limits.path_flag, help="district folder (default data/banan)")
     p.add_argument("--out", default="outputs/optimize",
                    help="output folder: new, empty, or a previous optimize output (default: %(default)s)")
     p.add_argument("--save-scenario", metavar="PATH",

@@ -378,11 +378,12 @@ def add_cli(subparsers) -> None:
                    help="also vary every assumed real-valued parameter by ± this share of its value (e.g. 0.5)")
     p.add_argument("--morris-r", type=int, default=10, help="Morris trajectories (default 10)")
     p.add_argument("--sobol-n", type=int, default=256, help="Sobol' base sample size, a power of 2 (default 256)")
-    p.add_argument("--keep-share", type=float, default=KEEP_SHARE, help="screening: keep μ* ≥ this share of the largest")
-    p.add_argument("--max-factors", type=int, default=MAX_FACTORS, help="screening: at most this many for Sobol'")
-    p.add_argument("--years", type=int, default=7)
-    p.add_argument("--mode", choices=("expected", "stochastic"), default="expected")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--keep-share", type=float, default=KEEP_SHARE, help="screening: keep μ* ≥ this share of the largest (default: %(default)s)")
+    p.add_argument("--max-factors", type=int, default=MAX_FACTORS, help="screening: at most this many for Sobol' (default: %(default)s)")
+    p.add_argument("--years", type=int, default=7, help="simulated years (default: %(default)s)")
+    p.add_argument("--mode", choices=("expected", "stochastic"), default="expected",
+                   help="expected: deterministic expected flows; stochastic: binomial counts (default: %(default)s)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
     p.add_argument("--district", help="district folder (default data/banan)")
     p.add_argument("--out", help="write the tables (CSV) and manifest.json here; a new or empty folder, "
                                  "or a previous output of simulate sensitivity")
