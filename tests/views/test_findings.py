@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -87,7 +88,7 @@ def test_a_run_produces_the_findings_tree(built, project):
     assert ".findings.tmp-" not in (built / "ok" / "ok.ipynb").read_text()  # temp paths rewritten
 
     record = json.loads((built / "manifest.json").read_text())
-    assert record["git_commit"] == "unknown"  # the fixture project is not a git repository
+    assert record["inputs_commit"] == "unknown"  # the fixture project is not a git repository
     params = sorted((project / "params").rglob("*.yaml"))
     assert record["params_sha256"] == provenance.sha256_of_files(params, project / "params")
     assert record["data_sha256"] == provenance.sha256_of_files([project / "data/demo/schools.csv"], project / "data")
@@ -95,7 +96,8 @@ def test_a_run_produces_the_findings_tree(built, project):
     assert record["packages"]["papermill"] != "not installed"
     assert record["runs"]["ok"]["parameters"] == {"n": 4}
     assert record["runs"]["ok"]["tables"] == ["tables/draws.csv"]
-    assert record["run_seconds"] > 0 and record["runs"]["ok"]["seconds"] > 0
+    last_run = json.loads((built / findings.LAST_RUN).read_text())  # what changes at every run: not committed
+    assert last_run["run_seconds"] > 0 and last_run["run_seconds_by_run"]["ok"] > 0 and "git_commit" in last_run
 
     index = (built / "index.md").read_text()
     assert "## ok" in index and "(ok/ok.html)" in index and "(ok/tables/draws.csv)" in index
@@ -219,3 +221,57 @@ def test_only_regenerates_the_named_run_and_keeps_the_others(built, project, tmp
 def test_the_python3_kernel_runs_this_environment():
     findings.ensure_kernel()
     assert findings._kernel_problem("python3") is None
+
+
+@pytest.fixture(scope="module")
+def widget_project(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("widget_project")
+    (root / "pyproject.toml").write_text("[project]\nname = 'fixture'\n")
+    (root / "notebooks").mkdir()
+    for name in ("ok.ipynb", "widget.ipynb"):
+        shutil.copy(FIXTURES / name, root / "notebooks" / name)
+    (root / "data").mkdir()
+    write_yaml(root / "params" / "findings.yaml", {"runs": [
+        {"name": "ok", "notebook": "notebooks/ok.ipynb"},
+        {"name": "widget", "notebook": "notebooks/widget.ipynb"},
+    ], "timeout_seconds": 120})
+    return root
+
+
+@pytest.mark.slow
+def test_two_regenerations_give_byte_identical_folders_that_work_offline(widget_project, tmp_path):
+    config, out = widget_project / "params" / "findings.yaml", widget_project / "findings"
+    run_findings(config, out, jobs=1, progress=False)
+    first = tree_digest(out)
+    last_run = json.loads((out / findings.LAST_RUN).read_text())
+    run_findings(config, out, jobs=1, progress=False)
+    second = tree_digest(out)
+
+    volatile = {findings.LAST_RUN}
+    assert {k: v for k, v in first.items() if k not in volatile} == {k: v for k, v in second.items() if k not in volatile}
+    assert last_run["run_seconds"] > 0 and last_run["run_seconds_by_run"]["widget"] > 0 and last_run["created_utc"]
+    record = json.loads((out / "manifest.json").read_text())
+    assert not {"created_utc", "run_seconds", "git_commit", "platform"} & set(record)
+    assert "seconds" not in record["runs"]["widget"]
+    assert record["inputs_commit"] == "unknown" and len(record["inputs_sha256"]) == 64
+    index = (out / "index.md").read_text()
+    assert "unknown" in index and last_run["created_utc"] not in index
+
+    notebook = (out / "widget" / "widget.ipynb").read_text()
+    assert "widget-view+json" not in notebook and "widget-state" not in notebook
+    assert "An interactive widget was here" in notebook
+    for html in out.rglob("*.html"):  # readable offline: no script or stylesheet from the network
+        text = html.read_text()
+        assert not re.search(r"<script[^>]*\bsrc=[\"']?(https?:)?//", text), html
+        assert not re.search(r"<link[^>]*\bhref=[\"']?(https?:)?//", text), html
+        assert "cdnjs" not in text and "unpkg" not in text and "jsdelivr" not in text, html
+    report = (out / "widget" / "widget.html").read_text()
+    assert "<strong>2.0</strong>" in report  # Markdown output is rendered as prose
+    assert "An interactive widget was here" in report
+
+
+def test_kernels_talk_over_ipc_not_tcp():
+    manager = findings._ipc_kernel_manager()
+    assert manager().transport == "ipc"
+    a, b = manager(), manager()  # parallel notebooks: each kernel its own socket files, away from the cwd
+    assert a.ip != b.ip and Path(a.ip).is_absolute() and Path.cwd() not in Path(a.ip).parents

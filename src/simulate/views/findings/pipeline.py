@@ -26,9 +26,17 @@ Conventions every findings notebook follows
 Output: ``findings/{index.md, index.html, manifest.json}`` and per run
 ``findings/<name>/{<name>.ipynb, <name>.html (outputs only), tables/, figures/,
 headline.json}``. Everything is built in a temporary folder and swapped in only
-if every notebook succeeded (:func:`simulate.provenance.atomic_dir`). Executed
-notebooks lose papermill's timestamps and temporary paths so that they diff
-quietly, but only the CSVs are promised to be byte-identical.
+if every notebook succeeded (:func:`simulate.provenance.atomic_dir`).
+
+A regeneration of the same inputs in the same place gives the same bytes in every committed
+file, so ``git status`` stays clean: executed notebooks lose papermill's timestamps, durations
+and temporary paths, and widget state and views (random model ids) in favour of a note pointing
+to the run's static rendering; the HTML reports load nothing from the network (no require.js,
+MathJax, mermaid or widget renderer from a CDN); ``manifest.json`` and the index record the
+inputs (``inputs_commit``: the last commit that changed src/, notebooks/, params/ or data/, and
+``inputs_sha256``) instead of HEAD, and what changes at every run (time, run seconds, HEAD,
+platform) goes to ``last_run.json``, which is not committed (.gitignore). Kernels talk over IPC
+sockets, not TCP.
 """
 
 from __future__ import annotations
@@ -56,7 +64,8 @@ from simulate.views.findings.config import (  # re-exported
     FindingsConfig, FindingsConfigError, FindingsRun, load_findings_config,
 )
 from simulate.views.findings.report import (  # re-exported: FindingsError, compare_outputs
-    FindingsError, _files, _read_headline, _tidy_notebook, _write_index, compare_outputs,
+    LAST_RUN, FindingsError, _files, _html_exporter, _offline_html, _read_headline, _split_volatile,
+    _tidy_notebook, _write_index, compare_outputs, inputs_fingerprint,
 )
 
 __all__ = [
@@ -239,6 +248,7 @@ def _execute_one(job: dict[str, Any]) -> dict[str, Any]:
         papermill.execute_notebook(
             job["input"], job["output"], parameters=job["parameters"], kernel_name=KERNEL_NAME,
             cwd=job["cwd"], execution_timeout=job["timeout"], progress_bar=False, log_output=False,
+            kernel_manager_class=_ipc_kernel_manager(),
         )
     except PapermillExecutionError as exc:
         error = {"cell": exc.cell_index, "ename": exc.ename, "evalue": exc.evalue}
@@ -253,6 +263,34 @@ def _execute_one(job: dict[str, Any]) -> dict[str, Any]:
         except Exception:
             pass
     return {"name": job["name"], "seconds": time.perf_counter() - start, "error": error}
+
+
+def _ipc_kernel_manager() -> type:
+    """A kernel manager whose kernel talks over local IPC sockets (files in the Jupyter runtime folder)
+    instead of TCP: nothing listens on a port, and ipykernel does not print its "running over TCP
+    without encryption" warning into the progress bar. Its shutdown does not interrupt the kernel
+    first (jupyter_client does, in case code is running; every cell has finished by then, and the idle
+    kernel would log "KeyboardInterrupt caught in kernel" into the progress bar)."""
+    import uuid
+
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.paths import jupyter_runtime_dir
+    from traitlets import default
+
+    class IPCKernelManager(AsyncKernelManager):
+        transport = "ipc"
+
+        @default("ip")
+        def _ip_default(self) -> str:  # socket files: one set per kernel, not "kernel-ipc-N" in the cwd
+            folder = Path(jupyter_runtime_dir())
+            folder.mkdir(parents=True, exist_ok=True)
+            return str(folder / f"kernel-ipc-{uuid.uuid4().hex[:16]}")
+
+        async def _async_interrupt_kernel(self) -> None:
+            if not self.shutting_down:
+                await super()._async_interrupt_kernel()
+
+    return IPCKernelManager
 
 
 def _describe_failure(config: FindingsConfig, run: FindingsRun, error: dict[str, Any]) -> str:
@@ -356,14 +394,16 @@ def run_findings(
             provenance.sha256_of_files(params_files, root / "params"),
             provenance.sha256_of_files([p for p in (root / "data").rglob("*.csv") if p.is_file()], root / "data"),
             extra={"config": config.rel(config.source), "timeout_seconds": config.timeout_seconds,
-                   "runs": {n: entries[n] for n in names if n in entries}},
+                   **inputs_fingerprint(root), "runs": {n: entries[n] for n in names if n in entries}},
             run_seconds=time.perf_counter() - start,
             repo_dir=root,
             output_kind="findings",
         )
-        text = json.dumps(record, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-        (tmp / "manifest.json").write_text(text, encoding="utf-8")
-        _write_index(tmp, record, names)
+        stable, volatile = _split_volatile(record)  # committed files: the same bytes for the same inputs
+        for file, content in (("manifest.json", stable), (LAST_RUN, volatile)):
+            text = json.dumps(content, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+            (tmp / file).write_text(text, encoding="utf-8")
+        _write_index(tmp, stable, names)
     return out
 
 
@@ -472,13 +512,10 @@ def _child_pids() -> set[int]:
 
 def _finish_run(config: FindingsConfig, plan: _Plan, run_dir: Path, final_dir: Path) -> None:
     """Tidy the executed notebook, render it without inputs, validate headline.json."""
-    from nbconvert import HTMLExporter
-
     nb_file = run_dir / f"{plan.run.name}.ipynb"
     _tidy_notebook(nb_file, config.rel(plan.run.notebook), run_dir, final_dir)
-    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-    html, _ = exporter.from_filename(str(nb_file))
-    nb_file.with_suffix(".html").write_text(html, encoding="utf-8")
+    html, _ = _html_exporter().from_filename(str(nb_file))
+    nb_file.with_suffix(".html").write_text(_offline_html(html), encoding="utf-8")
     _read_headline(run_dir / "headline.json", config.rel(plan.run.notebook))
     for sub in ("tables", "figures"):
         if not any((run_dir / sub).iterdir()):

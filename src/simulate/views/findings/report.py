@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -26,8 +27,17 @@ class FindingsError(SimulateError):
     """A findings run failed; the message names the notebook (and the cell)."""
 
 
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+#: what replaces a live widget in the executed notebook and its HTML (they are read without a kernel)
+WIDGET_NOTE = ("(An interactive widget was here; it needs a running kernel. This run's state is shown as "
+               "tables and figures in this folder: see the static rendering above or tables/ and figures/.)")
+
+
 def _tidy_notebook(path: Path, input_rel: str, tmp_dir: Path, final_dir: Path) -> None:
-    """Drop timestamps from an executed notebook and point its paths at the final folder."""
+    """Make an executed notebook the same bytes at every regeneration of the same inputs: drop
+    timestamps and durations, point its paths at the final folder, and drop widget state and
+    views (random model ids, and JavaScript from a CDN to show them) in favour of their plain
+    text and a note pointing to the run's static rendering."""
     import nbformat
 
     text = path.read_text(encoding="utf-8")
@@ -37,12 +47,106 @@ def _tidy_notebook(path: Path, input_rel: str, tmp_dir: Path, final_dir: Path) -
     meta = nb.metadata.setdefault("papermill", {})
     for key in timing:
         meta.pop(key, None)
-    meta.update(input_path=input_rel, output_path=str(final_dir / path.name))
+    meta.update(input_path=input_rel, output_path=path.name)
+    nb.metadata.pop("widgets", None)
     for cell in nb.cells:
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.id = "injected-parameters"  # papermill gives it a random id
         cell.metadata.pop("execution", None)
         for key in timing:
             cell.metadata.get("papermill", {}).pop(key, None)
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if WIDGET_VIEW in data:
+                data.pop(WIDGET_VIEW)
+                data["text/plain"] = WIDGET_NOTE
+                output.get("metadata", {}).pop(WIDGET_VIEW, None)
     nbformat.write(nb, path)
+
+
+_REMOTE_SCRIPT = re.compile(r'<script\b[^>]*\bsrc\s*=\s*["\']?(?:https?:)?//[^>]*>\s*</script>\s*', re.I)
+_REMOTE_LINK = re.compile(r'<link\b[^>]*\bhref\s*=\s*["\']?(?:https?:)?//[^>]*>\s*', re.I)
+_WIDGET_SCRIPT = re.compile(r'<script\b[^>]*type="application/vnd\.jupyter\.widget-(?:state|view)\+json"[^>]*>'
+                            r".*?</script>\s*", re.I | re.S)
+
+
+#: the lab template without what it fetches from a CDN: require.js, MathJax, mermaid and the widget
+#: renderer (the findings use none of them: no LaTeX, no mermaid, widgets replaced by static renderings)
+OFFLINE_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
+{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
+"""
+
+
+def _html_exporter() -> Any:
+    """nbconvert's HTML exporter for the findings reports: outputs only, nothing loaded from the network."""
+    import jinja2
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(extra_loaders=[jinja2.DictLoader({"findings_offline.html.j2": OFFLINE_TEMPLATE})],
+                        template_file="findings_offline.html.j2", exclude_input=True, exclude_input_prompt=True,
+                        exclude_output_prompt=True)
+
+
+def _offline_html(html: str) -> str:
+    """An nbconvert report that needs no network: no script or stylesheet from a CDN (require.js and
+    MathJax are not used by the findings; widgets are replaced by their static rendering)."""
+    for pattern in (_REMOTE_SCRIPT, _REMOTE_LINK, _WIDGET_SCRIPT):
+        html = pattern.sub("", html)
+    return html
+
+
+#: manifest fields that change at every regeneration of the same inputs: kept out of the committed
+#: manifest.json and index, written to ``last_run.json`` beside them (not committed: .gitignore)
+VOLATILE = ("created_utc", "run_seconds", "git_commit", "platform")
+LAST_RUN = "last_run.json"
+
+
+def _split_volatile(record: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the record without the volatile fields and per-run seconds, those fields and seconds)."""
+    stable = {k: v for k, v in record.items() if k not in VOLATILE}
+    volatile = {k: record[k] for k in VOLATILE if k in record}
+    runs = {}
+    for name, entry in record.get("runs", {}).items():
+        stable.setdefault("runs", {})[name] = {k: v for k, v in entry.items() if k != "seconds"}
+        if "seconds" in entry:
+            runs[name] = entry["seconds"]
+    if runs:
+        volatile["run_seconds_by_run"] = runs
+    return stable, volatile
+
+
+def inputs_fingerprint(root: Path) -> dict[str, str]:
+    """What the findings were computed from, stable when only findings/ changes: the sha256 of the
+    package, notebooks, parameters and data (``inputs_sha256``) and the last commit that changed
+    them (``inputs_commit``, ``+dirty`` when they differ from it; "unknown" outside git)."""
+    import hashlib
+    import subprocess
+
+    paths = ("src", "notebooks", "params", "data", "pyproject.toml")
+    digest = hashlib.sha256()
+    for top in paths:
+        base = root / top
+        files = [base] if base.is_file() else sorted(
+            p for p in base.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+            and ".ipynb_checkpoints" not in p.parts and p.suffix not in (".pyc",)) if base.exists() else []
+        for f in files:
+            digest.update(f.relative_to(root).as_posix().encode() + b"\0" + f.read_bytes() + b"\0")
+    commit = "unknown"
+    try:
+        git = ["git", "-C", str(root)]
+        done = subprocess.run(git + ["log", "-1", "--format=%H", "--", *paths], capture_output=True, text=True,
+                              timeout=20, check=False)
+        if done.returncode == 0 and done.stdout.strip():
+            commit = done.stdout.strip()
+            dirty = subprocess.run(git + ["status", "--porcelain", "--untracked-files=no", "--", *paths],
+                                   capture_output=True, text=True, timeout=20, check=False)
+            commit += "+dirty" if dirty.stdout.strip() else ""
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return {"inputs_sha256": digest.hexdigest(), "inputs_commit": commit}
 
 
 def _read_headline(path: Path, where: str) -> list[dict[str, Any]]:
@@ -94,15 +198,15 @@ def _write_index(tmp: Path, record: dict[str, Any], names: list[str]) -> None:
     """findings/index.md and its HTML rendering: headline numbers, links, provenance."""
     import mistune
 
+    commit = record.get("inputs_commit", record.get("git_commit", "unknown"))
     lines = ["# Findings", "",
-             f"Regenerated from `{record['config']}` at commit `{record['git_commit']}`"
-             f" ({record['created_utc']}).", ""]
+             f"Regenerated from `{record['config']}` with the inputs (src/, notebooks/, params/, data/) of commit "
+             f"`{commit}`. Run times and the time of the run are in `{LAST_RUN}` (not committed).", ""]
     for name in (n for n in names if n in record["runs"]):
         entry, seed = record["runs"][name], record["seeds"].get(name)
         about = [f"Notebook `{entry.get('notebook', '?')}`"]
         about += [f"parameters `{entry['parameters_file']}`"] if entry.get("parameters_file") else []
         about += [f"seed {seed}"] if seed is not None else []
-        about += [f"{entry.get('seconds', 0):.1f} s"]
         about += ["carried over from the previous build"] if entry.get("carried_over") else []
         lines += [f"## {name}", "", " · ".join(about), ""]
         headline = _read_headline(tmp / name / "headline.json", f"{name}/headline.json")
@@ -121,9 +225,8 @@ def _write_index(tmp: Path, record: dict[str, Any], names: list[str]) -> None:
             lines.append(f"- {label}: " + (", ".join(map(link, found)) if found else "none"))
         lines.append("")
     lines += ["## Provenance", "", "| | |", "|---|---|"]
-    keys = ("git_commit", "params_sha256", "data_sha256", "python", "platform", "created_utc")
-    lines += [f"| {k} | `{record[k]}` |" for k in keys]
-    lines.append(f"| total run time | {record.get('run_seconds', 0):.1f} s |")
+    keys = ("inputs_commit", "inputs_sha256", "params_sha256", "data_sha256", "python")
+    lines += [f"| {k} | `{record[k]}` |" for k in keys if k in record]
     lines += [f"| {pkg} | {ver} |" for pkg, ver in record["packages"].items()]
     lines += ["", "Full record: [manifest.json](manifest.json)", ""]
     text = "\n".join(lines)
