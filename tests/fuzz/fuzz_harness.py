@@ -158,13 +158,14 @@ class Outcome:
 
 
 def check(test: str, box: Sandbox, action, culprits: list[str] | None, *, must_refuse: bool = False,
-          may_write: bool = False, also: tuple[str, ...] = ()) -> Outcome:
+          may_write: bool = False, also: tuple[str, ...] = (), may_change_params: bool = False) -> Outcome:
     """Run ``action()`` as one fuzz case and assert the rules of the module docstring.
 
     ``culprits``: strings of which at least one must appear in a refusal's message (None: the
     case is expected to be accepted, a refusal is a failure); ``also``: strings that must all
     appear too (e.g. the file's name besides the key). ``must_refuse``: acceptance is a
-    failure. ``may_write``: an accepted case may create files in the work folder (--out there).
+    failure. ``may_write``: an accepted case may create files in the work folder (--out there);
+    ``may_change_params``: and in the sandbox's params/ copy (the dashboard's "save as scenario").
     ``action`` returns an exit code (main) or anything (API); raising SimulateError is a refusal.
     """
     repo_before = _stat_tree(ROOT)
@@ -191,7 +192,10 @@ def check(test: str, box: Sandbox, action, culprits: list[str] | None, *, must_r
     assert "Traceback" not in text, f"{test}: a traceback was printed:\n{text[-3000:]}"
     changed = _diff(repo_before, repo_after)
     assert not changed, f"{test}: the repository changed: {changed}"
-    assert (_hash_tree(box.params), _hash_tree(box.district)) == inputs_before, f"{test}: an input file changed"
+    inputs_after = _hash_tree(box.params), _hash_tree(box.district)
+    if not (may_change_params and not refused):
+        assert inputs_after == inputs_before, f"{test}: an input file changed"
+    assert inputs_after[1] == inputs_before[1], f"{test}: the district changed"
     if refused or not may_write:
         written = _diff(work_before, _hash_tree(box.work))
         assert not written, f"{test}: {'a refused case' if refused else 'a case'} wrote {written}"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import math
+import re
 
 import pytest
 import yaml
@@ -71,7 +72,9 @@ def findings_case(data, box, test):
     elif kind == "config_value":
         key = data.draw(st.sampled_from(["name", "notebook", "parameters"]))
         config["runs"][0][key] = value = data.draw(VALUES)
-        culprits, must = [key, "findings.yaml"], not (key == "parameters" and value is None)
+        culprits = [key, "findings.yaml"]
+        must = not (key == "parameters" and value is None) and not (
+            key == "name" and isinstance(value, str) and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", value))
     elif kind == "yaml":
         text = data.draw(st.sampled_from(["draws: 1\ndraws: 2\n", "draws: !!python/object:os.system ls\n",
                                           "- 1\n", "a: [1\n", "x: &a [*a]\n"]))

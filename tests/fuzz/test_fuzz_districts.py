@@ -88,6 +88,8 @@ def district_case(data, box, test):
         out = write_rows([header, *body])
         if "\x00" in value:
             must, culprits = True, ["NUL", "not UTF-8"]
+        elif "\r" in value or "\n" in value:
+            culprits = [name]  # csv quotes a newline but not a lone \r: the row may split; refused naming the row
         elif cell_never_valid(spec, c, value):
             must, also = True, (name, f"row {r + 2}", f"column '{c}'")
     elif kind == "drop_column":

@@ -145,7 +145,6 @@ def scenario_case(data, box, district, test: str):
             or unc.get("distribution") not in ("normal", "uniform", "triangular") \
             or any(isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v)
                    for k, v in unc.items() if k != "distribution") or len(unc) == 1
-        culprits = [where]
         uncertain = True
     elif kind == "by_year":
         by_year = data.draw(st.one_of(
@@ -311,7 +310,7 @@ def baseline_case(data, box, district, test):
     elif kind == "unknown":
         head = path.split(".")[0]
         doc[head]["no_such_thing"] = {"value": 1, "unit": "x", "source": "assumption"}
-        culprits, must = [f"{head}.no_such_thing"], True
+        culprits, must = [f"{head}.no_such_thing", f"{head}: unknown leaf key"], True  # head may be a leaf
     elif kind == "drop":
         *heads, last = path.split(".")
         node = doc

@@ -93,7 +93,7 @@ def other_case(data, box, explorer, test):
         return 0
 
     with sandbox_env(box):
-        check(test, box, act, None, may_write=True)  # saving writes into the sandbox's params/ copy
+        check(test, box, act, None, may_write=True, may_change_params=what == "save")  # the params/ copy
     assert explorer.language in LANGUAGES
     assert 10 <= explorer.view.draws.value <= 500
     explorer.scenario.values()

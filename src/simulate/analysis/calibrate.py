@@ -203,6 +203,11 @@ def _target_problems(spec: dict, where: str) -> list[str]:
 
 
 def _resolve(path: str | Path) -> Path:
+    from ..inputs.limits import path_problem
+
+    problem = path_problem(path)
+    if problem:
+        raise CalibrationError(f"targets: {str(path)[:80]!r} {problem}")
     p = Path(path)
     if not p.is_absolute() and not p.exists():
         repo = params_dir().parent

@@ -174,6 +174,11 @@ def load_grid(path: str | Path) -> Grid:
     """A grid file by path, or by name under ``params/sweeps/`` (``example``)."""
     from ..inputs.scenario import params_dir
 
+    from ..inputs.limits import path_problem
+
+    problem = path_problem(path)
+    if problem:
+        raise GridError(f"{str(path)[:80]!r} {problem}")
     path = Path(path)
     if not path.exists():
         named = params_dir() / "sweeps" / (path.name if path.suffix in (".yaml", ".yml") else f"{path.name}.yaml")

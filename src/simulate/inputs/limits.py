@@ -36,7 +36,7 @@ from ..errors import InputError
 __all__ = [
     "MAX_YEARS", "MAX_SEED", "MAX_DRAWS", "MEMORY_BUDGET_BYTES", "KEPT_BYTES_PER_DRAW_YEAR",
     "check_int", "check_real", "check_years", "check_seed", "check_interval", "check_choice", "check_draws",
-    "max_draws", "int_flag", "real_flag", "reals_flag", "draws_flag", "name_flag", "path_flag", "gib",
+    "max_draws", "int_flag", "real_flag", "reals_flag", "draws_flag", "name_flag", "path_flag", "path_problem", "gib",
     "check_district",
 ]
 
@@ -221,11 +221,25 @@ def reals_flag(lo: float | None = None, hi: float | None = None) -> Callable[[st
     return parse
 
 
+def path_problem(path) -> str | None:
+    """Why ``path`` cannot name a file on this system (None if it can): too long, a NUL byte."""
+    text = os.fspath(path)
+    if "\x00" in text:
+        return "contains a NUL character"
+    if len(text.encode("utf-8", "surrogateescape")) > 4096 or any(
+            len(part.encode("utf-8", "surrogateescape")) > 255 for part in text.split(os.sep)):
+        return "is too long for a path (at most 255 bytes a name, 4,096 in all)"
+    return None
+
+
 def path_flag(text: str) -> str:
     """An argparse ``type`` for an input path (``--district``, ``--targets``, a grid file): not empty
-    (an empty value would silently mean the current folder or the default)."""
+    (an empty value would silently mean the current folder or the default), not too long."""
     if not text.strip():
         raise argparse.ArgumentTypeError("expected a path, got an empty value")
+    problem = path_problem(text)
+    if problem:
+        raise argparse.ArgumentTypeError(f"{_shown(text)} {problem}")
     return text
 
 

@@ -57,6 +57,11 @@ def load_district(path: str | os.PathLike | None = None) -> District:
     elif not isinstance(path, (str, os.PathLike)) or isinstance(os.fspath(path), bytes) or not str(path).strip():
         raise DistrictError(f"district: expected a folder path or a district name, got {path!r:.80}")
     else:
+        from .limits import path_problem
+
+        problem = path_problem(path)
+        if problem:
+            raise DistrictError(f"district: {str(path)[:80]!r} {problem}")
         folder = Path(path)
         if not folder.is_dir() and folder.name == str(path) and (default_data_dir() / folder.name).is_dir():
             folder = default_data_dir() / folder.name

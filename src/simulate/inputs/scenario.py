@@ -267,8 +267,13 @@ scenario_flag.__name__ = "scenario"
 
 
 def _locate(name_or_path: str, what: str = "scenario") -> Path:
-    p = Path(name_or_path)
+    from .limits import path_problem
+
     by = "" if what == "scenario" else f"{what}: "  # e.g. "x.yaml: extends: " for a parent that is not there
+    problem = path_problem(name_or_path)
+    if problem:
+        raise ScenarioError(f"{by}{name_or_path[:80]!r} {problem}")
+    p = Path(name_or_path)
     if p.suffix in (".yaml", ".yml"):
         if p.is_dir():
             raise ScenarioError(f"{by}{p}: is a folder, not a scenario file")

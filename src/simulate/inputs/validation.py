@@ -41,7 +41,7 @@ def _read_csv(path: Path, label: str, report: "_Report") -> tuple[pd.DataFrame |
     file, empty file, bytes that are not UTF-8 (the row of the first bad byte), NUL characters,
     unbalanced quotes, a header with empty or repeated column names, or a row whose number of
     cells differs from the header's (its row number: the CSV line, header = row 1)."""
-    if not path.is_file():
+    if not path.is_file():  # (load_district has checked the folder's path: not too long, no NUL)
         report.add(label, f"{label}: file not found" + (" (it is a folder)" if path.is_dir() else ""))
         return None, None
     try:

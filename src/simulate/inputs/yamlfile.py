@@ -162,6 +162,11 @@ def parse_mapping(text: str, where: str, error: type[Exception], expected: str =
 def read_mapping(path: str | Path, error: type[Exception], expected: str = "a mapping at the top level",
                  missing: str = "no such file", max_bytes: int = MAX_BYTES, empty_ok: bool = False) -> dict:
     """The YAML mapping in ``path``; otherwise raise ``error("<path>: ...")`` (see the module docstring)."""
+    from .limits import path_problem
+
+    problem = path_problem(path)
+    if problem:
+        raise error(f"{str(path)[:80]!r} {problem}")
     path = Path(path)
     if not path.is_file():
         raise error(f"{path}: {missing}" if not path.is_dir() else f"{path}: is a folder, not a YAML file")
