@@ -19,10 +19,12 @@ start-up is handled like any other.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import signal
 import sys
 import threading
+import warnings
 from pathlib import Path
 
 from .errors import SimulateError  # imports nothing: ScenarioError, DistrictError, … derive from it
@@ -228,6 +230,25 @@ def cmd_compare(args) -> int:
     return 0
 
 
+@contextlib.contextmanager
+def _warnings_printed(command: str):
+    """Scenario-scale warnings (ScaleWarning, naming the leaf) as one line each on stderr."""
+    from .inputs.scaling import ScaleWarning
+
+    with warnings.catch_warnings():
+        shown = warnings.showwarning
+
+        def show(message, category, *args, **kwargs):
+            if issubclass(category, ScaleWarning):
+                print(f"simulate {command}: warning: {message}", file=sys.stderr)
+            else:
+                shown(message, category, *args, **kwargs)
+
+        warnings.showwarning = show
+        warnings.simplefilter("default", ScaleWarning)
+        yield
+
+
 def cmd_district_import(args) -> int:
     from .inputs.bureau import import_files
     from .provenance import check_output_target
@@ -356,7 +377,8 @@ def main(argv: list[str] | None = None) -> int:
             parser = build_parser()
             args = parser.parse_args(argv)
             command = args.command
-            return int(args.func(args) or 0)
+            with _warnings_printed(command):
+                return int(args.func(args) or 0)
         except USER_ERRORS as exc:
             message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
             print(f"simulate {command}: error: {message}", file=sys.stderr)

@@ -40,7 +40,9 @@ from ..randomness import stream
 from .schema import Parameters, field_bounds, leaf_paths
 from .yamlfile import read_mapping
 
-LEAF_KEYS = {"value", "unit", "source", "description", "uncertainty", "by_year"}
+LEAF_KEYS = {"value", "unit", "source", "description", "uncertainty", "by_year", "scale_with"}
+#: ``scale_with``: what an absolute quantity grows with on a district of another size (inputs/scaling.py)
+SCALE_WITH = ("pupils", "schools", "teachers", "none")
 SCENARIO_KEYS = {"name", "title", "description", "extends", "changes"}
 DISTRIBUTIONS = {"normal": {"sd"}, "uniform": {"low", "high"}, "triangular": {"low", "mode", "high"}}
 SCHEMA_PATHS = leaf_paths()
@@ -389,6 +391,8 @@ def _field_problems(leaf: dict, where: str) -> list[str]:
     """unit, source, description: text; by_year: a mapping of years to values."""
     out = [f"{where}.{k}: expected text, got {_short(leaf[k])}"
            for k in ("unit", "source", "description") if leaf.get(k) is not None and not isinstance(leaf[k], str)]
+    if leaf.get("scale_with") is not None and leaf["scale_with"] not in SCALE_WITH:
+        out.append(f"{where}.scale_with: expected one of {', '.join(SCALE_WITH)}, got {_short(leaf['scale_with'])}")
     by_year = leaf.get("by_year")
     if by_year is not None:
         if not isinstance(by_year, dict):
@@ -595,4 +599,4 @@ def _namespace(tree: dict) -> SimpleNamespace:
 
 def _leaf_core(leaf: dict) -> tuple:
     return (repr(leaf.get("value")), repr(sorted((leaf.get("by_year") or {}).items())),
-            repr(leaf.get("uncertainty")))
+            repr(leaf.get("uncertainty"))) + ((repr(leaf["scale_with"]),) if leaf.get("scale_with") else ())

@@ -286,10 +286,20 @@ class Cohort(_Strict):
     entrant_growth_per_year: Annotated[float, Field(ge=-0.5, le=0.5)]
 
 
+class DistrictReference(_Strict):
+    """The size of the district the absolute quantities were set for (Banan, data/banan); a leaf's
+    ``scale_with`` scales it to another district's size (``inputs/scaling.py``)."""
+
+    pupils: Annotated[int, Field(ge=1, le=1_000_000_000)]
+    schools: Annotated[int, Field(ge=1, le=10_000_000)]
+    teachers: Annotated[int, Field(ge=1, le=100_000_000)]
+
+
 class Parameters(_Strict):
     """The whole parameter tree, as resolved values for one year."""
 
     start_year: Annotated[int, Field(ge=1990, le=2100)]
+    district_reference: DistrictReference
     budget: Budget
     teachers: Teachers
     dropout: Dropout

@@ -19,6 +19,7 @@ import numpy as np
 from . import learning as learning_model
 from . import progression
 from ..inputs.district import GRADES, District, group_flags
+from ..inputs.scaling import for_district
 from .levers import budget, dropout, teachers
 from .levers.common import LOCATIONS, per_draw
 from ..randomness import stream
@@ -423,6 +424,7 @@ def simulate(district: District, scenario, years: int = 7, seed: int = 0, mode: 
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
     scenario.check_district(district)  # named schools must be schools of this district (ScenarioError)
+    scenario = for_district(scenario, district)  # absolute quantities at the district's size (Banan: itself)
     explicit = _checked_offsets(scenario, offsets, draws)
     offsets = scenario.sample(draws, seed, first_draw) if sample_parameters else None
     if explicit:
