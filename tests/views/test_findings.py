@@ -275,3 +275,12 @@ def test_kernels_talk_over_ipc_not_tcp():
     assert manager().transport == "ipc"
     a, b = manager(), manager()  # parallel notebooks: each kernel its own socket files, away from the cwd
     assert a.ip != b.ip and Path(a.ip).is_absolute() and Path.cwd() not in Path(a.ip).parents
+
+
+def test_a_notebook_run_by_hand_writes_under_the_repository(tmp_path, monkeypatch):
+    from simulate.views.findings.config import notebook_out_dir
+
+    monkeypatch.chdir(tmp_path)
+    root = Path(__file__).resolve().parents[2]
+    assert notebook_out_dir(None, "scenario_comparison") == root / "outputs" / "notebooks" / "scenario_comparison"
+    assert notebook_out_dir(str(tmp_path / "x"), "scenario_comparison") == tmp_path / "x"

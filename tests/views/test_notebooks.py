@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import nbformat
@@ -114,3 +115,21 @@ def test_research_notebook_runs_with_tiny_parameters(name, small_district, tmp_p
     assert figures, f"{name}: no figures written"
     headline = json.loads((out / "headline.json").read_text(encoding="utf-8"))
     assert headline and all(set(h) == {"label", "value", "unit"} for h in headline)
+    executed = nbformat.read(tmp_path / name, as_version=4)
+    for i, cell in enumerate(executed.cells):  # what a reader sees: tables for people, prose, no stray values
+        for output in cell.get("outputs", []):
+            for kind in ("text/html", "text/markdown"):
+                shown = output.get("data", {}).get(kind, "")
+                assert not re.search(r"\d\.\d+e[+-]\d\d", shown), f"{name}: cell {i} shows scientific notation"
+            plain = output.get("data", {}).get("text/plain", "")
+            assert not re.fullmatch(r"\d+|PosixPath\(.*\)", plain), f"{name}: cell {i} echoes a stray value {plain!r}"
+
+
+@pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=lambda p: p.name)
+def test_out_dir_defaults_to_the_repository_not_the_callers_folder(path):
+    """Run by hand (papermill from any folder, or Jupyter) a notebook writes under the repository's outputs/."""
+    declared = papermill.inspect_notebook(str(path))
+    assert declared["out_dir"]["default"] == "None", f"{path.name}: out_dir should default to None"
+    nb = nbformat.read(path, as_version=4)
+    setup = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    assert "Path(out_dir)" not in setup, f"{path.name}: resolve out_dir with notebook_out_dir (or skip writing)"

@@ -28,6 +28,8 @@ def test_for_people_puts_units_in_headers_and_keeps_text():
     assert list(shown.columns) == ["scenario", "rate (%)", "cost (万元)", "n", "ok"]
     assert shown.iloc[0].tolist() == ["a", "1.8%", "65,452", "1,414", "yes"]
     assert df["rate"].dtype == float  # the input is not touched
+    mixed = tables.for_people(pd.DataFrame({"value": pd.Series([95000, 2.94, "3 of 4"], dtype=object)}))
+    assert mixed["value"].tolist() == ["95,000", "2.94", "3 of 4"]
     with pytest.raises(ValueError, match="no column"):
         tables.for_people(df, {"missing": "pp"})
 

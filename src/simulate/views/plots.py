@@ -256,7 +256,9 @@ def validation_ranges(table: pd.DataFrame, *, title: str):
         ax.axvspan(row["published_lo"], row["published_hi"], color="tab:green", alpha=0.25,
                    label="published interval")
         ax.plot([row["published"]], [0], marker="D", color="tab:green", ls="none", label="published")
-        ax.errorbar([row["simulated"]], [0], xerr=[[row["simulated"] - row["sim_lo"]], [row["sim_hi"] - row["simulated"]]],
+        # with few draws the central value can fall outside its own interval: whiskers never negative
+        ax.errorbar([row["simulated"]], [0], xerr=[[max(row["simulated"] - row["sim_lo"], 0.0)],
+                                                   [max(row["sim_hi"] - row["simulated"], 0.0)]],
                     fmt="o", color="tab:blue", capsize=4, label="model (90% parameter interval)")
         ax.set_yticks([])
         ax.set_title(str(row["target"]), fontsize=9, loc="left")

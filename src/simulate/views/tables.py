@@ -105,7 +105,8 @@ def for_people(df: pd.DataFrame, units: Mapping[str, str] | None = None, *, unit
             out[_header(c, units.get(c))] = [number(v, units.get(c), c in signed) for v in col]
         else:
             out[str(c)] = [MISSING if v is None or (isinstance(v, float) and math.isnan(v)) else
-                           number(v) if isinstance(v, (bool, np.bool_)) else str(v) for v in col]
+                           number(v) if isinstance(v, (bool, np.bool_, int, float, np.number)) else str(v)
+                           for v in col]  # a mixed column (numbers and text) still reads as numbers
     if row_units is not None:
         text_cols = [c for c in data.columns if c != unit_of and not pd.api.types.is_numeric_dtype(data[c])]
         at = len(text_cols)

@@ -57,6 +57,20 @@ class FindingsConfig(BaseModel):
         return path.relative_to(self._root).as_posix() if path.is_relative_to(self._root) else str(path)
 
 
+def notebook_out_dir(out_dir: PathLike | None, name: str) -> Path:
+    """A notebook's output folder: ``out_dir`` as given (the findings pipeline injects an absolute path),
+    or for ``None`` (running the notebook by hand, in Jupyter or with papermill from any folder)
+    ``outputs/notebooks/<name>`` under the repository that holds this package — never under the
+    caller's current folder. Outside a source checkout (no ``pyproject.toml`` above the package),
+    the current folder's ``outputs/notebooks/<name>``."""
+    if out_dir is not None:
+        return Path(out_dir)
+    here = Path(__file__).resolve()
+    root = next((d for d in here.parents if (d / "pyproject.toml").is_file() and (d / "src" / "simulate").is_dir()),
+                Path.cwd())
+    return root / "outputs" / "notebooks" / name
+
+
 def _find_root(config_file: Path) -> Path:
     return next((d for d in config_file.parents if (d / "pyproject.toml").is_file()), config_file.parent)
 
