@@ -421,7 +421,8 @@ def add_cli(subparsers) -> None:
     p = subparsers.add_parser("calibrate", help="fit the free intercepts to the district's targets")
     from ..inputs.limits import path_flag
 
-    p.add_argument("--targets", type=path_flag, default=str(DEFAULT_TARGETS), help="targets file (default: %(default)s)")
+    p.add_argument("--targets", type=path_flag, default=None,
+                   help=f"targets file (default: the district folder's targets.yaml; {DEFAULT_TARGETS} for Banan)")
     p.add_argument("--district", type=path_flag, default=None, help="district folder (default: data/banan)")
     p.add_argument("--write", action="store_true", help="write the fitted values into params/baseline.yaml")
     p.add_argument("--check", action="store_true",
@@ -429,9 +430,39 @@ def add_cli(subparsers) -> None:
     p.set_defaults(func=_cli)
 
 
+def targets_for(district: District, targets: str | Path | None = None) -> Path | None:
+    """The targets file for ``district``: ``targets`` if given, else the district folder's own
+    ``targets.yaml``, else (Banan only) :data:`DEFAULT_TARGETS`; None when the district has none."""
+    if targets is not None:
+        return Path(targets)
+    own = Path(district.source) / "targets.yaml"
+    if own.is_file():
+        return own
+    if Path(district.source).resolve() == _resolve(DEFAULT_TARGETS).parent.resolve():
+        return DEFAULT_TARGETS
+    return None
+
+
+def _is_reference(district: District) -> bool:
+    return Path(district.source).resolve() == _resolve(DEFAULT_TARGETS).parent.resolve()
+
+
 def _cli(args) -> int:
     try:
         district = load_district(args.district)
+        targets = targets_for(district, args.targets)
+        if targets is None:
+            print(f"{district.source}: no targets.yaml, so nothing to fit: the intercepts calibrated to Banan "
+                  f"({DEFAULT_TARGETS}, in params/baseline.yaml) are used for district {district.name!r}. To fit "
+                  f"them to this district, copy data/templates/targets.yaml to {Path(district.source) / 'targets.yaml'} "
+                  "and fill it from the district's own ledgers (控辍保学台账, consolidation rate, disabled enrolment).")
+            return 0
+        args.targets = str(targets)
+        if args.write and not _is_reference(district):
+            raise CalibrationError(f"--write: params/baseline.yaml holds Banan's calibrated values, which every "
+                                   f"district shares; for {district.name!r} run without --write and put the fitted "
+                                   "values in a scenario file (extends: baseline, changes: the printed values)")
+        print(f"district {district.name!r}: fitting to {targets}")
         if args.check:
             report = check(district, args.targets)
             print(report)
