@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
 
 import simulate as sim
+from simulate.analysis.comparison import CE_NA_RULE
 
 COLUMNS = ["scenario", "indicator", "year", "mean", "lo", "hi", "diff", "diff_lo", "diff_hi", "p_better"]
 CE = ["ce.extra_yuan", "ce.child_years_kept", "ce.children_never_returned_averted", "ce.dropouts_averted",
@@ -69,13 +71,58 @@ def test_time_out_of_school_leads_the_summary_and_cost_effectiveness(cmp):
         cmp.samples["no_policy"]["child_years_out_of_school.cumulative.total"][:, -1]
     assert t.loc[("no_policy", "ce.child_years_kept", last), "mean"] == pytest.approx(kept.mean())
     assert kept.mean() < 0  # no policy: more time out of school
-    extra = t.loc[("no_policy", "ce.extra_yuan", last), "mean"]
-    assert t.loc[("no_policy", "ce.yuan_per_child_year_kept", last), "mean"] == pytest.approx(extra / kept.mean())
+    # no policy is cheaper and worse: no "yuan saved per child-year lost", n/a by the one rule
+    assert np.isnan(t.loc[("no_policy", "ce.yuan_per_child_year_kept", last), "mean"])
     section = cmp.summary().split("## no_policy")[1].splitlines()
-    assert section[1].startswith("- child-years out of school")
-    assert section[2].startswith("- children who left school and had not returned")
-    ratios = [line for line in section if "per child-year" in line or "dropout (events" in line]
-    assert "child-year" in ratios[0] and "dropout" in ratios[-1]
+    rows = [line for line in section if line.startswith("| ") and not line.startswith("| indicator")]
+    assert rows[0].startswith("| child-years out of school")
+    assert rows[1].startswith("| children who left school and had not returned")
+    ratios = [line for line in section if line.startswith(("| child-years of schooling kept", "| dropouts averted"))]
+    assert "child-years" in ratios[0] and "dropout" in ratios[-1]
+
+
+def test_cost_per_effect_is_one_rule():
+    from simulate.analysis.comparison import cost_per_effect
+
+    assert cost_per_effect(1e6, 100.0) == pytest.approx(1e4)
+    assert cost_per_effect(1e6, 0.05, minimum=0.001, per=0.1) == pytest.approx(2e6)
+    assert np.isnan(cost_per_effect(1e6, 0.5))                 # less than one child-year kept
+    assert np.isnan(cost_per_effect(-1e6, -100.0))             # cheaper and worse: no "saving per unit lost"
+    assert np.isnan(cost_per_effect(1e6, 100.0, effect_lo=-3))  # its interval reaches zero
+    assert np.isnan(cost_per_effect(np.nan, 100.0))
+
+
+def test_summary_of_a_small_compare_leads_with_levels_in_one_unit_per_row(district):
+    """draws=4, years=2: each row gives both levels and the difference with its interval in the row's
+    unit, every column is explained above the table, and each n/a is explained."""
+    small = sim.compare(district, ["targeted_aid", "no_policy"], reference="baseline", draws=4, seed=0, years=2,
+                        progress=False)
+    text = small.summary()
+    head, _, rest = text.partition("## targeted_aid")
+    for column in ("*scenario*", "*baseline*", "*difference*", "*better*", "*chance better*", "万元 (10,000 yuan)"):
+        assert column in head
+    assert "| indicator | better | targeted_aid | baseline | difference (90% interval) | chance better |" in rest
+    rows = {line.split(" | ")[0][2:]: line.split(" | ") for line in text.splitlines()
+            if line.startswith("| ") and (" | lower | " in line or " | closer to 0 | " in line)}
+    rate = rows["junior dropout rate"]
+    assert re.fullmatch(r"\d+\.\d%", rate[2]) and re.fullmatch(r"\d+\.\d%", rate[3])
+    assert re.match(r"[+-]\d+\.\d\d pp \([+-]\d+\.\d\d pp to [+-]\d+\.\d\d pp\)$", rate[4])
+    assert rows["poor–non-poor junior dropout gap"][1] == "closer to 0"
+    assert re.fullmatch(r"\d+\.\d{3} SD", rows["poor–non-poor learning gap"][2])
+    levers = rows["cost of the policy levers, per year"]
+    assert re.fullmatch(r"\d{1,3}(,\d{3})*\.\d 万元", levers[2])
+    assert "recurrent base (grant, salaries), per year" in rows
+    assert "P(better)" not in text and "yuan saved" not in text and "(yuan/year)" not in text
+    assert "n/a" in text and text.count(CE_NA_RULE) == 2  # once under each scenario's cost-effectiveness
+
+
+def test_p_better_of_a_gap_means_closer_to_zero():
+    from simulate.model.outcomes import better_direction, is_better
+
+    assert bool(is_better("dropout_gap.poor.junior", -0.5, 1.0))      # crossed zero, closer to parity
+    assert not bool(is_better("dropout_gap.poor.junior", -2.0, 1.0))  # crossed zero and widened the other way
+    assert bool(is_better("dropout_rate.junior", 0.01, 0.02))
+    assert better_direction("learning_gap.poor") == "closer to 0" and better_direction("cost.total") == "lower"
 
 
 def test_same_seed_gives_an_identical_table(district, cmp):

@@ -28,8 +28,11 @@ returning (children who left and are out at the end, reference − scenario) and
 yuan per child; then, secondary, dropouts averted and yuan per dropout averted
 (dropout events count a child who returns and leaves again twice, so a lever
 that brings children back can look worse by them); then the poor–non-poor
-learning gap closed (SD) and yuan per 0.1 SD closed. A ratio is NaN ("n/a" in
-the summary) when its denominator's interval spans zero.
+learning gap closed (SD) and yuan per 0.1 SD closed. Every ratio, here and in the
+dashboard, follows one rule, :func:`cost_per_effect`: NaN ("n/a", explained by
+:data:`CE_NA_RULE`) unless the scenario clearly does better than the reference on
+that outcome — at least the smallest unit shown (:data:`CE_MINIMUM`) and, with
+draws, an interval above zero.
 """
 
 from __future__ import annotations
@@ -46,10 +49,30 @@ from ..measures.balance import comparison_indicators, context
 from ..inputs.district import District
 from ..inputs.load import load_district
 from ..model.engine import cells_of, simulate
-from ..model.outcomes import CHILD_YEARS_CUMULATIVE, NEVER_RETURNED, lower_is_better, year_indicators
+from ..model.outcomes import CHILD_YEARS_CUMULATIVE, NEVER_RETURNED, better_direction, is_better, year_indicators
 from ..inputs.scenario import Scenario, load_scenario
 
 DEFAULT_CHUNK = 100
+
+# Cost-effectiveness: the smallest effect a cost per unit is given for (the unit shown), and what "n/a" means.
+CE_MINIMUM = {"ce.child_years_kept": 1.0, "ce.children_never_returned_averted": 1.0, "ce.dropouts_averted": 1.0,
+              "ce.poor_learning_gap_closed_sd": 0.001}
+CE_NA_RULE = ("n/a: the scenario does not clearly do better than the reference on that outcome (less than one "
+              "child-year, child or dropout, or 0.001 SD; with draws, an interval reaching zero or below), "
+              "so there is no cost per unit to report.")
+
+
+def cost_per_effect(extra: float, effect: float, minimum: float = 1.0, effect_lo: float | None = None,
+                    per: float = 1.0) -> float:
+    """Yuan per ``per`` units of ``effect`` (reference − scenario, positive = better), the one rule of
+    ``simulate compare`` and the dashboard: NaN unless ``effect`` ≥ ``minimum`` and, when an interval is
+    known, its lower end ``effect_lo`` > 0. A cheaper scenario that does worse gets NaN, not a
+    "saving per unit lost"."""
+    if not (np.isfinite(extra) and np.isfinite(effect)) or effect < minimum:
+        return math.nan
+    if effect_lo is not None and not effect_lo > 0:
+        return math.nan
+    return float(extra / effect * per)
 
 
 @dataclass(eq=False)
@@ -223,8 +246,7 @@ def _table(cmp: Comparison) -> pd.DataFrame:
             mean, lo, hi = _quantiles(x, cmp.interval)
             diff = x - ref[ind]
             dmean, dlo, dhi = _quantiles(diff, cmp.interval)
-            better = (diff < 0) if lower_is_better(ind) else (diff > 0)
-            p_better = better.mean(axis=0)
+            p_better = is_better(ind, x, ref[ind]).mean(axis=0)  # gaps: closer to 0 is better
             for j, year in enumerate(cmp.years):
                 rows.append((s, ind, year, mean[j], lo[j], hi[j], dmean[j], dlo[j], dhi[j], p_better[j]))
         rows.extend(_cost_effectiveness(cmp, s))
@@ -248,73 +270,115 @@ def _cost_effectiveness(cmp: Comparison, s: str) -> list[tuple]:
                     ("ce.poor_learning_gap_closed_sd", closed)):
         m, lo, hi = _quantiles(v[:, None], cmp.interval)
         out.append((s, name, last, m[0], lo[0], hi[0], m[0], lo[0], hi[0], float((v > 0).mean())))
-    for name, num, den, per in (("ce.yuan_per_child_year_kept", extra, kept, 1.0),
-                                ("ce.yuan_per_child_never_returned_averted", extra, returned, 1.0),
-                                ("ce.yuan_per_dropout_averted", extra, averted, 1.0),
-                                ("ce.yuan_per_0.1sd_gap_closed", extra, closed, 0.1)):
-        _, dlo, dhi = _quantiles(den[:, None], cmp.interval)
-        if s == cmp.reference or (dlo[0] <= 0 <= dhi[0]):
+    for name, num, den, per, effect in (
+            ("ce.yuan_per_child_year_kept", extra, kept, 1.0, "ce.child_years_kept"),
+            ("ce.yuan_per_child_never_returned_averted", extra, returned, 1.0, "ce.children_never_returned_averted"),
+            ("ce.yuan_per_dropout_averted", extra, averted, 1.0, "ce.dropouts_averted"),
+            ("ce.yuan_per_0.1sd_gap_closed", extra, closed, 0.1, "ce.poor_learning_gap_closed_sd")):
+        _, dlo, _ = _quantiles(den[:, None], cmp.interval)
+        point = cost_per_effect(float(num.mean()), float(den.mean()), CE_MINIMUM[effect], float(dlo[0]), per)
+        if s == cmp.reference or math.isnan(point):
             ratio = (math.nan, math.nan, math.nan)
         else:
             per_draw = num / den * per
-            ratio = (float(num.mean() / den.mean() * per),
+            ratio = (point,
                      *(float(q[0]) for q in _quantiles(per_draw[:, None], cmp.interval)[1:]))
         out.append((s, name, last, *ratio, *ratio, math.nan))
     return out
 
 
-def _fmt_pp(v):
-    return f"{100 * v:+.2f} pp"
+# (indicator, label, unit): the summary's rows. Units and precision, one per unit: count (child-years,
+# children) with thousands separators; rate (a share shown as % to 1 decimal, its difference in pp to 2);
+# pp to 2 decimals; SD to 3; wan (yuan shown in 万元, 1 decimal, thousands separators).
+SUMMARY_ROWS = (
+    (f"{CHILD_YEARS_CUMULATIVE}.total", "child-years out of school, all years", "count"),
+    (f"{NEVER_RETURNED}.total", "children who left school and had not returned", "count"),
+    ("dropout_rate.junior", "junior dropout rate", "rate"),
+    ("dropout_gap.poor.junior", "poor–non-poor junior dropout gap", "pp"),
+    ("dropout_gap.urban_rural.junior", "rural–urban junior dropout gap", "pp"),
+    ("learning_gap.poor", "poor–non-poor learning gap", "sd"),
+    ("cost.policy_levers", "cost of the policy levers, per year", "wan"),
+    ("cost.recurrent_base", "recurrent base (grant, salaries), per year", "wan"),
+)
+CE_ROWS = (  # (ratio, effect, effect label, unit of the ratio)
+    ("ce.yuan_per_child_year_kept", "ce.child_years_kept", "child-years of schooling kept", "child-year kept"),
+    ("ce.yuan_per_child_never_returned_averted", "ce.children_never_returned_averted",
+     "children kept from never returning", "child kept from never returning"),
+    ("ce.yuan_per_dropout_averted", "ce.dropouts_averted", "dropouts averted (events, secondary)",
+     "dropout averted"),
+    ("ce.yuan_per_0.1sd_gap_closed", "ce.poor_learning_gap_closed_sd", "poor–non-poor learning gap closed",
+     "0.1 SD closed"),
+)
+
+
+def fmt_value(v: float, unit: str, signed: bool = False) -> str:
+    """A number of the summary in its unit (see :data:`SUMMARY_ROWS`); NaN is "n/a"; a signed value that
+    rounds to zero is "+0…" (never "−0")."""
+    if v is None or not np.isfinite(v):
+        return "n/a"
+    sign = "+" if signed else ""
+    if unit == "count":
+        out = f"{v:{sign},.0f}"
+    elif unit == "rate":
+        out = f"{100 * v:{sign},.2f} pp" if signed else f"{100 * v:,.1f}%"
+    elif unit == "pp":
+        out = f"{v:{sign},.2f} pp"
+    elif unit == "sd":
+        out = f"{v:{sign},.3f} SD"
+    elif unit == "wan":
+        out = f"{v / 1e4:{sign},.1f} 万元"
+    else:
+        out = f"{v:{sign},.3g}"
+    if out.startswith("-") and not any(ch in "123456789" for ch in out):
+        out = "+" + out[1:]
+    return out
 
 
 def _summary(cmp: Comparison) -> str:
     t = cmp.table
-    last = cmp.years[-1]
+    first, last = cmp.years[0], cmp.years[-1]
     pct = int(round(cmp.interval * 100))
-    lines = [f"# Comparison against '{cmp.reference}' ({cmp.draws} draws, seed {cmp.seed}, "
-             f"{pct}% intervals, years {cmp.years[0]}–{last})", ""]
+    ref = cmp.reference
+    ref_rows = t[(t.scenario == ref) & (t.year == last)].set_index("indicator")
+    lines = [f"# Comparison against '{ref}' ({cmp.draws} draws, seed {cmp.seed}, {pct}% intervals, "
+             f"years {first}–{last})", "",
+             "Columns:",
+             f"- *scenario*, *{ref}*: each one's value in {last} (mean over the draws; "
+             f"child-years and children are counted over {first}–{last}).",
+             f"- *difference*: scenario − {ref} in the same unit (a rate's difference in percentage points, pp), "
+             f"with the central {pct}% interval of the draw-by-draw differences (both run on the same draws).",
+             f"- *better*: which direction is better; for a gap between groups, closer to 0 (parity).",
+             f"- *chance better*: the share of draws in which the scenario is better than {ref}.",
+             "- Yuan in 万元 (10,000 yuan). Cost of the policy levers: cost.total minus the recurrent base "
+             "(per-pupil grant and every teacher's salary), which every scenario pays.", ""]
     for s in cmp.scenarios:
-        if s == cmp.reference:
+        if s == ref:
             continue
         sel = t[(t.scenario == s) & (t.year == last)].set_index("indicator")
-        lines.append(f"## {s}: {cmp.titles.get(s, s)}")
-        for ind, label in ((f"{CHILD_YEARS_CUMULATIVE}.total", f"child-years out of school, {cmp.years[0]}–{last}"),
-                           (f"{NEVER_RETURNED}.total",
-                            f"children who left school and had not returned by the end of {last}"),
-                           ("dropout_rate.junior", "junior dropout rate"),
-                           ("dropout_gap.poor.junior", "poor–non-poor junior dropout gap (pp)"),
-                           ("dropout_gap.urban_rural.junior", "rural–urban junior dropout gap (pp)"),
-                           ("learning_gap.poor", "poor–non-poor learning gap (SD)"),
-                           ("cost.total", "total cost (yuan/year)")):
+        lines += [f"## {s}: {cmp.titles.get(s, s)}", "",
+                  f"| indicator | better | {s} | {ref} | difference ({pct}% interval) | chance better |",
+                  "|---|---|---|---|---|---|"]
+        for ind, label, unit in SUMMARY_ROWS:
             if ind not in sel.index:
                 continue
             r = sel.loc[ind]
-            if ind.startswith((CHILD_YEARS_CUMULATIVE, NEVER_RETURNED)):
-                txt = f"{r['diff']:+,.0f} ({pct}% interval {r['diff_lo']:+,.0f} to {r['diff_hi']:+,.0f})"
-            elif ind.startswith("dropout_rate"):
-                txt = f"{_fmt_pp(r['diff'])} ({pct}% interval {_fmt_pp(r['diff_lo'])} to {_fmt_pp(r['diff_hi'])})"
-            elif ind.startswith("cost"):
-                txt = f"{r['diff'] / 1e4:+,.0f} 万元 ({r['diff_lo'] / 1e4:+,.0f} to {r['diff_hi'] / 1e4:+,.0f})"
-            else:
-                txt = f"{r['diff']:+.3f} ({r['diff_lo']:+.3f} to {r['diff_hi']:+.3f})"
-            when = "" if ind.startswith((CHILD_YEARS_CUMULATIVE, NEVER_RETURNED)) else f" in {last}"
-            lines.append(f"- {label}{when}: {txt}; P(better) = {r['p_better']:.2f}")
-        saves = sel.loc["ce.extra_yuan", "mean"] < 0
-        for ind, effect, label, worse in (
-                ("ce.yuan_per_child_year_kept", "ce.child_years_kept", "child-year of schooling kept",
-                 "child-year of schooling lost"),
-                ("ce.yuan_per_child_never_returned_averted", "ce.children_never_returned_averted",
-                 "child kept from never returning", "extra child who never returned"),
-                ("ce.yuan_per_dropout_averted", "ce.dropouts_averted", "dropout averted (events, secondary)",
-                 "extra dropout (events, secondary)"),
-                ("ce.yuan_per_0.1sd_gap_closed", "ce.poor_learning_gap_closed_sd",
-                 "0.1 SD of poor–non-poor learning gap closed", "0.1 SD of poor–non-poor learning gap widened")):
-            r = sel.loc[ind]
-            # a cheaper scenario that does worse "costs" a negative sum per negative effect: say what it means
-            cheaper_and_worse = saves and sel.loc[effect, "mean"] < 0
-            what = f"yuan saved per {worse}" if cheaper_and_worse else f"yuan per {label}"
-            val = "n/a (the effect's interval includes zero)" if np.isnan(r["mean"]) else \
-                f"{r['mean']:,.0f} ({r['lo']:,.0f} to {r['hi']:,.0f})"
-            lines.append(f"- {what}, all years: {val}")
-        lines.append("")
+            ref_value = ref_rows.loc[ind, "mean"] if ind in ref_rows.index else math.nan
+            diff = (f"{fmt_value(r['diff'], unit, True)} ({fmt_value(r['diff_lo'], unit, True)} to "
+                    f"{fmt_value(r['diff_hi'], unit, True)})")
+            lines.append(f"| {label} | {better_direction(ind)} | {fmt_value(r['mean'], unit)} | "
+                         f"{fmt_value(ref_value, unit)} | {diff} | {r['p_better']:.2f} |")
+        lines += ["", f"Cost-effectiveness, all years {first}–{last}: extra cost "
+                      f"{fmt_value(sel.loc['ce.extra_yuan', 'mean'], 'wan', True)} "
+                      f"({fmt_value(sel.loc['ce.extra_yuan', 'lo'], 'wan', True)} to "
+                      f"{fmt_value(sel.loc['ce.extra_yuan', 'hi'], 'wan', True)}) against {ref}.", "",
+                  f"| effect vs {ref} | effect ({pct}% interval) | cost per unit ({pct}% interval) |",
+                  "|---|---|---|"]
+        for ratio, effect, label, per in CE_ROWS:
+            e, r = sel.loc[effect], sel.loc[ratio]
+            unit = "sd" if effect.endswith("_sd") else "count"
+            cost = "n/a" if np.isnan(r["mean"]) else \
+                f"{fmt_value(r['mean'], 'wan')} per {per} ({fmt_value(r['lo'], 'wan')} to {fmt_value(r['hi'], 'wan')})"
+            lines.append(f"| {label} | {fmt_value(e['mean'], unit, True)} ({fmt_value(e['lo'], unit, True)} to "
+                         f"{fmt_value(e['hi'], unit, True)}) | {cost} |")
+        lines += ["", CE_NA_RULE, ""]
     return "\n".join(lines)

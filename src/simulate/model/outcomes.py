@@ -178,6 +178,10 @@ def year_indicators(y, cells) -> dict[str, np.ndarray]:
         out[f"cost.{lever}"] = yuan.sum(axis=1)
         total = total + out[f"cost.{lever}"]
     out["cost.total"] = total
+    # what the policy levers cost, apart from the recurrent base every scenario pays (grant, salaries)
+    base = sum((out[k] for k in RECURRENT_BASE_COSTS if k in out), 0.0)
+    out["cost.recurrent_base"] = base + np.zeros_like(total)
+    out["cost.policy_levers"] = total - base
 
     out["count.aid_registered_poor_student_times"] = s["poor_aided"].sum(axis=1)
     out["count.aid_student_times"] = s["poor_aided"].sum(axis=1) + s["other_aided"].sum(axis=1)
@@ -218,3 +222,29 @@ LOWER_IS_BETTER_PREFIXES = ("dropout", "out_of_school", "child_years_out_of_scho
 
 def lower_is_better(indicator: str) -> bool:
     return indicator.startswith(LOWER_IS_BETTER_PREFIXES)
+
+
+# The recurrent base of cost.total: the per-pupil grant and every teacher's salary; the rest is cost.policy_levers.
+RECURRENT_BASE_COSTS = ("cost.base_grant", "cost.teacher_salaries")
+
+# Gaps between groups: parity (0) is the goal, so a gap that crosses zero and widens the other way is worse.
+GAP_PREFIXES = ("dropout_gap", "learning_gap", "consolidation_gap")
+
+
+def closer_to_zero_is_better(indicator: str) -> bool:
+    return indicator.startswith(GAP_PREFIXES)
+
+
+def is_better(indicator: str, value, reference):
+    """Whether ``value`` beats ``reference`` (arrays element-wise): closer to 0 for gaps, lower or
+    higher by :func:`lower_is_better` otherwise. Ties are not better."""
+    if closer_to_zero_is_better(indicator):
+        return np.abs(value) < np.abs(reference)
+    return (value < reference) if lower_is_better(indicator) else (value > reference)
+
+
+def better_direction(indicator: str) -> str:
+    """'closer to 0', 'lower' or 'higher': which way is better, for labels."""
+    if closer_to_zero_is_better(indicator):
+        return "closer to 0"
+    return "lower" if lower_is_better(indicator) else "higher"

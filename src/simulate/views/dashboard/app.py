@@ -92,15 +92,18 @@ def expected_indicators(district: District, scenario: Scenario, years: int = 7, 
 
 def cost_effectiveness(current: pd.DataFrame, reference: pd.DataFrame) -> dict[str, float]:
     """Cumulative extra yuan, child-years of schooling kept, dropouts averted and yuan per child-year
-    kept and per dropout averted vs the reference (NaN when less than one is kept or averted)."""
+    kept and per dropout averted vs the reference; the ratios follow the rule of ``simulate compare``
+    (:func:`simulate.analysis.comparison.cost_per_effect`: NaN unless at least one is kept or averted)."""
+    from ...analysis.comparison import CE_MINIMUM, cost_per_effect
+
     extra = float((current["cost.total"] - reference["cost.total"]).sum())
     cumulative = "child_years_out_of_school.cumulative.total"
     kept = float(reference[cumulative].iloc[-1] - current[cumulative].iloc[-1])
     averted = float((reference["dropouts"] - current["dropouts"]).sum())
     return {"ce.extra_yuan": extra, "ce.child_years_kept": kept,
-            "ce.yuan_per_child_year_kept": extra / kept if kept >= 1.0 else np.nan,
+            "ce.yuan_per_child_year_kept": cost_per_effect(extra, kept, CE_MINIMUM["ce.child_years_kept"]),
             "ce.dropouts_averted": averted,
-            "ce.yuan_per_dropout_averted": extra / averted if averted >= 1.0 else np.nan}
+            "ce.yuan_per_dropout_averted": cost_per_effect(extra, averted, CE_MINIMUM["ce.dropouts_averted"])}
 
 
 def balance_verdict(series: pd.Series, stage: str, lang: str) -> str:
