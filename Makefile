@@ -3,6 +3,8 @@ PY      ?= python3
 VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
+# DISTRICT=data/x: run findings and the dashboard on that district folder (default: data/banan)
+DISTRICT ?=
 
 .PHONY: run test findings lab dashboard bench validate clean-venv
 
@@ -19,7 +21,7 @@ run: $(STAMP)
 
 ## findings: regenerate findings/ with papermill from params/findings.yaml
 findings: $(STAMP)
-	$(BIN)/simulate findings
+	$(BIN)/simulate findings $(if $(DISTRICT),--district $(DISTRICT) --out findings-$(notdir $(patsubst %/,%,$(DISTRICT))))
 
 ## test: the whole test suite (browser tests included; skip them locally with PYTEST_ARGS="-m 'not browser'")
 test: $(STAMP)
@@ -33,7 +35,7 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/
 
 dashboard: $(STAMP)
-	$(BIN)/voila notebooks/03_planner_dashboard.ipynb --no-browser --Voila.ip=127.0.0.1 --port=8866 --strip_sources=True
+	SIMULATE_DISTRICT=$(if $(DISTRICT),$(abspath $(DISTRICT))) $(BIN)/voila notebooks/03_planner_dashboard.ipynb --no-browser --Voila.ip=127.0.0.1 --port=8866 --strip_sources=True
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

@@ -53,6 +53,7 @@ def test_scaled_quantities_and_schedules():
     more = for_district(sim.load_scenario("more_rotation"), d)  # "three times as many" keeps its meaning
     assert more.value("teachers.support.count") == int(np.floor(60 * f["teachers"] + 0.5))
     assert more.status_quo.value("teachers.support.count") == s.value("teachers.support.count")
+    assert for_district(s, d).value("teachers.support.count") == s.value("teachers.support.count")  # idempotent
     absolute = base.with_changes({"teachers.support.count": {"value": 5, "scale_with": "none"}})
     assert for_district(absolute, d).value("teachers.support.count") == 5
 

@@ -49,9 +49,13 @@ def load_district(path: str | os.PathLike | None = None) -> District:
     """Load and validate a district folder holding schools.csv and enrolment.csv.
 
     ``path``: a folder; or a district name under :func:`default_data_dir`
-    (``"banan"``); ``None`` = the default district, data/banan. Raises one
-    :class:`DistrictError` listing every problem found.
+    (``"banan"``); ``None`` = the default district: the folder in the
+    environment variable ``SIMULATE_DISTRICT`` when set (``make dashboard
+    DISTRICT=data/x`` sets it for the dashboard's kernel), else data/banan.
+    Raises one :class:`DistrictError` listing every problem found.
     """
+    if path is None and os.environ.get("SIMULATE_DISTRICT"):
+        path = os.environ["SIMULATE_DISTRICT"]
     if path is None:
         folder = default_data_dir() / "banan"
     elif not isinstance(path, (str, os.PathLike)) or isinstance(os.fspath(path), bytes) or not str(path).strip():

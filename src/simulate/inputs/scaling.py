@@ -16,7 +16,8 @@ teachers") keeps its meaning; a planner who means an absolute number writes
 :func:`for_district` is the one place this happens; the engine calls it where
 it resolves a scenario for a district. On a district of exactly the reference
 size (Banan) it returns the scenario itself, so Banan's results are unchanged
-bit for bit. After scaling it warns (:class:`ScaleWarning`, naming the leaf)
+bit for bit. Scaled leaves become ``scale_with: none``, so scaling a scaled scenario
+again changes nothing. After scaling it warns (:class:`ScaleWarning`, naming the leaf)
 when a quantity is far out of scale for the district.
 """
 
@@ -64,9 +65,11 @@ def _scale_tree(scenario, factors: dict[str, float]):
     for path, leaf in scenario.leaves.items():
         measure = leaf.get("scale_with")
         if measure in factors and factors[measure] != 1.0:
-            leaf = dict(leaf, value=_scaled(leaf["value"], factors[measure]))
+            f = factors[measure]
+            leaf = dict(leaf, value=_scaled(leaf["value"], f), scale_with="none",  # now absolute: scaled once
+                        source=f"{leaf.get('source', '')} (× {f:.4g}, the district's {measure} over the reference)")
             if leaf.get("by_year"):
-                leaf["by_year"] = {y: _scaled(v, factors[measure]) for y, v in leaf["by_year"].items()}
+                leaf["by_year"] = {y: _scaled(v, f) for y, v in leaf["by_year"].items()}
         leaves[path] = leaf
     base = scenario.baseline
     return dataclasses.replace(scenario, leaves=leaves,

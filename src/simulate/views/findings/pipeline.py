@@ -319,8 +319,13 @@ def run_findings(
     repo_root: PathLike | None = None,
     progress: bool = True,
     force: bool = False,
+    district: PathLike | None = None,
 ) -> Path:
     """Execute the runs of ``config_path`` into ``out`` atomically; return ``out`` (absolute).
+
+    ``district`` (a district folder) is given to every notebook as its ``district_path``
+    parameter (``simulate findings --district DIR``; default out ``findings-<name>``), and
+    recorded with its data hash in the manifest.
 
     ``out`` follows the output rule of :func:`simulate.provenance.check_output_target`:
     new, empty, or a previous findings folder (``force``: also a previous simulate
@@ -346,6 +351,14 @@ def run_findings(
         raise FindingsConfigError(f"{config_path}: no run named {', '.join(unknown)} (runs: {', '.join(names)})")
     plans = _plan_runs(config, [r for r in config.runs if not only or r.name in only])
     inputs = [config.source] + [config.resolve(p.run.parameters) for p in plans if p.run.parameters]
+    district_extra: dict[str, Any] = {}
+    if district is not None:
+        from simulate.inputs.load import load_district
+
+        loaded = load_district(district)  # one DistrictError before anything runs
+        district = Path(loaded.source).absolute()
+        inputs.append(district)
+        district_extra = {"district": {"name": loaded.name, "path": str(district), "data_hash": loaded.data_hash}}
     rule = dict(force=force, inputs=inputs, protect=[config.root], what="--out")
     provenance.check_output_target(out, "findings", **rule)
     ensure_kernel()
@@ -366,7 +379,8 @@ def run_findings(
                 (run_dir / sub).mkdir(parents=True)
             work.append({
                 "name": plan.run.name, "input": str(nb), "output": str(run_dir / f"{plan.run.name}.ipynb"),
-                "parameters": {**plan.parameters, "out_dir": str(run_dir)}, "cwd": str(nb.parent),
+                "parameters": {**plan.parameters, **({"district_path": str(district)} if district else {}),
+                               "out_dir": str(run_dir)}, "cwd": str(nb.parent),
                 "timeout": config.timeout_seconds,
             })
         results = _execute_all(work, jobs, progress)
@@ -393,7 +407,7 @@ def run_findings(
             {n: seeds[n] for n in names if n in seeds},
             provenance.sha256_of_files(params_files, root / "params"),
             provenance.sha256_of_files([p for p in (root / "data").rglob("*.csv") if p.is_file()], root / "data"),
-            extra={"config": config.rel(config.source), "timeout_seconds": config.timeout_seconds,
+            extra={"config": config.rel(config.source), "timeout_seconds": config.timeout_seconds, **district_extra,
                    **inputs_fingerprint(root), "runs": {n: entries[n] for n in names if n in entries}},
             run_seconds=time.perf_counter() - start,
             repo_dir=root,
@@ -548,8 +562,11 @@ def add_cli(subparsers: Any) -> argparse.ArgumentParser:
     from simulate.inputs.limits import path_flag
 
     parser.add_argument("--config", type=path_flag, default="params/findings.yaml", help="run list (default: %(default)s)")
-    parser.add_argument("--out", default="findings",
-                        help="output folder; with --check, the committed one (default: %(default)s)")
+    parser.add_argument("--out", default=None,
+                        help="output folder; with --check, the committed one (default: findings, "
+                             "or findings-<name> with --district)")
+    parser.add_argument("--district", type=path_flag, default=None,
+                        help="run every notebook on this district folder (default: each notebook's own, data/banan)")
     parser.add_argument("--only", action="append", metavar="NAME", help="regenerate only this run (repeatable)")
     parser.add_argument("--jobs", type=_positive_int, default=2, help="notebooks at once (default: %(default)s)")
     parser.add_argument("--check", action="store_true",
@@ -564,6 +581,11 @@ def add_cli(subparsers: Any) -> argparse.ArgumentParser:
 def cli_findings(args: argparse.Namespace) -> int:
     """Handler of ``simulate findings``: an error is one message on stderr and exit code 1."""
     try:
+        if args.district and args.check:
+            raise FindingsConfigError("--check compares with the committed findings of the default district; "
+                                      "leave out --district")
+        if args.out is None:
+            args.out = f"findings-{Path(args.district).name}" if args.district else "findings"
         if args.check:
             diffs = check_against_committed(args.config, args.out, only=args.only, jobs=args.jobs, progress=True)
             if diffs:
@@ -572,7 +594,8 @@ def cli_findings(args: argparse.Namespace) -> int:
                 return 1
             print(f"{args.out}/ matches a fresh regeneration")
             return 0
-        out = run_findings(args.config, args.out, only=args.only, jobs=args.jobs, force=args.force)
+        out = run_findings(args.config, args.out, only=args.only, jobs=args.jobs, force=args.force,
+                           district=args.district)
         print(f"findings written to {out}")
         return 0
     except (FindingsError, OSError) as exc:
