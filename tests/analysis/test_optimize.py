@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import simulate as sim
@@ -82,11 +83,54 @@ def test_cli_error_is_one_line(capsys):
     assert err.startswith("simulate optimize: error:") and "Traceback" not in err
 
 
-def test_no_cuts_keeps_every_lever_at_least_at_base(district):
+def test_by_default_no_lever_is_cut_below_the_policy_in_force(district):
     o = optimize(district, budget=2e6, objective="dropout_gap.poor.junior=1,learning_gap.urban_rural=10",
-                 allow_cuts=False, maxiter=3, popsize=2)
+                 maxiter=3, popsize=2)
+    assert (o.levers.low >= o.levers.base - 1e-9).all()  # each lever's lower bound is its base value
     assert (o.levers.optimised >= o.levers.base - 1e-9).all() and o.extra_cost <= 2e6
     assert "budget.capital.yuan_per_year" not in o.scenario.changed_paths(o.base) or \
         o.scenario.value("budget.capital.yuan_per_year") > 4e7  # the base's capital schedule is kept unless raised
     with pytest.raises(ValueError, match="no lever mix tried fits"):
-        optimize(district, budget=-1e6, allow_cuts=False, maxiter=1, popsize=2)
+        optimize(district, budget=-1e6, maxiter=1, popsize=2)
+    cuts = optimize(district, budget=-1e6, allow_cuts=True, maxiter=2, popsize=2)  # cuts fund a saving
+    assert (cuts.levers.low < cuts.levers.base).any() and cuts.extra_cost <= -1e6
+
+
+def _cli(argv):
+    parser = argparse.ArgumentParser()
+    add_cli(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(argv)
+    return args, args.func(args)
+
+
+def test_cli_allow_cuts_replaces_no_cuts_and_shows_progress(tmp_path, capsys):
+    args, code = _cli(["optimize", "--budget", "1e6", "--maxiter", "2", "--draws", "0", "--years", "2",
+                       "--out", str(tmp_path / "o")])
+    assert code == 0 and args.allow_cuts is False
+    out, err = capsys.readouterr()
+    assert "generation" in err  # the tqdm bar, one step per generation
+    levers = pd.read_csv(tmp_path / "o" / "levers.csv")
+    assert (levers.low >= levers.base - 1e-9).all()
+    assert "to open it in the dashboard" in out and "params/scenarios/" in out  # says exactly how
+    args, _ = _cli(["optimize", "--budget", "1e6", "--allow-cuts", "--maxiter", "1", "--draws", "0", "--years", "1",
+                    "--out", str(tmp_path / "o2")])
+    assert args.allow_cuts is True
+    assert (pd.read_csv(tmp_path / "o2" / "levers.csv").low == 0).any()
+    with pytest.raises(SystemExit):
+        _cli(["optimize", "--budget", "1e6", "--no-cuts"])  # the old flag: no cuts is the default now
+
+
+def test_cli_save_scenario_writes_where_the_dashboard_finds_it(tmp_path, capsys, monkeypatch):
+    import shutil
+
+    from simulate.inputs.scenario import params_dir
+
+    params = tmp_path / "params"
+    shutil.copytree(params_dir(), params)
+    monkeypatch.setenv("SIMULATE_PARAMS_DIR", str(params))
+    target = params / "scenarios" / "winner.yaml"
+    _, code = _cli(["optimize", "--budget", "1e6", "--maxiter", "1", "--draws", "0", "--years", "1",
+                    "--out", str(tmp_path / "o"), "--save-scenario", str(target)])
+    assert code == 0 and target.exists()
+    assert "the dashboard lists it" in capsys.readouterr().out
+    assert sim.load_scenario("winner").params_hash == sim.load_scenario(target).params_hash

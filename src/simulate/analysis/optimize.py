@@ -12,8 +12,10 @@ repeats it for several budgets (the cost–equity frontier).
 Definitions chosen here (also in the README):
 - **Extra cost** = mean over the simulated years of (``cost.total`` of the
   candidate − ``cost.total`` of the base), yuan per year. ``budget`` bounds it.
-  Savings from cutting one lever may fund another (set ``allow_cuts=False`` to
-  keep every lever at least at its base value).
+  By default no lever goes below the policy in force (each lever's lower bound
+  is its value in the base scenario), so the extra budget is never paid for by
+  cutting aid, home teaching or pairing; ``allow_cuts=True`` (``--allow-cuts``)
+  lets savings from cutting one lever fund another.
 - **Objective** = Σ weight × (mean over the simulated years of the indicator),
   each term oriented so that lower is better. Default:
   ``child_years_out_of_school.total`` (children out of school per year,
@@ -51,7 +53,7 @@ import pandas as pd
 from ..errors import InputError
 from ..inputs.district import District
 from ..inputs.load import load_district
-from ..inputs.scenario import Scenario, ScenarioError, available_scenarios, load_scenario
+from ..inputs.scenario import Scenario, ScenarioError, available_scenarios, load_scenario, params_dir
 from ..inputs.schema import field_bounds
 
 
@@ -243,10 +245,12 @@ class Optimum:
 
 
 def optimize(district: District | None = None, budget: float = 5e6, objective=DEFAULT_OBJECTIVE,
-             base: str | Scenario = "baseline", levers=DEFAULT_LEVERS, years: int = 7, allow_cuts: bool = True,
+             base: str | Scenario = "baseline", levers=DEFAULT_LEVERS, years: int = 7, allow_cuts: bool = False,
              maxiter: int = 25, popsize: int = 4, seed: int = 0, confirm_draws: int = 0,
-             name: str | None = None, _evaluator: Evaluator | None = None, _start=None) -> Optimum:
-    """Find the lever mix minimising ``objective`` with extra cost ≤ ``budget`` (yuan/year)."""
+             name: str | None = None, progress: bool = False, _evaluator: Evaluator | None = None,
+             _start=None) -> Optimum:
+    """Find the lever mix minimising ``objective`` with extra cost ≤ ``budget`` (yuan/year); no lever
+    below its base value unless ``allow_cuts``; ``progress``: a tqdm bar, one step per generation."""
     from scipy.optimize import NonlinearConstraint, differential_evolution
 
     from ..randomness import stream
@@ -279,10 +283,22 @@ def optimize(district: District | None = None, budget: float = 5e6, objective=DE
     integrality = np.array([lv.integer for lv in ev.levers])
     init[:, integrality] = np.round(init[:, integrality])
 
-    result = differential_evolution(
-        lambda x: ev(x)[0], bounds, constraints=NonlinearConstraint(lambda x: ev(x)[1], -np.inf, budget),
-        init=init, maxiter=maxiter, integrality=integrality, polish=False, tol=1e-8, mutation=(0.5, 1.0),
-        recombination=0.7, rng=stream(seed, "optimize", "evolution"), updating="deferred")
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=maxiter, desc=f"optimize {budget / 1e4:,.0f} 万元", unit="generation", disable=not progress,
+               leave=False)
+
+    def generation_done(intermediate_result):
+        bar.update(1)
+
+    try:
+        result = differential_evolution(
+            lambda x: ev(x)[0], bounds, constraints=NonlinearConstraint(lambda x: ev(x)[1], -np.inf, budget),
+            init=init, maxiter=maxiter, integrality=integrality, polish=False, tol=1e-8, mutation=(0.5, 1.0),
+            recombination=0.7, rng=stream(seed, "optimize", "evolution"), updating="deferred",
+            callback=generation_done)
+    finally:
+        bar.close()
     feasible = [(v[0], k) for k, v in ev.cache.items() if v[1] <= budget]
     if not feasible:
         raise InputError(f"budget {budget:,.0f} yuan/year: no lever mix tried fits (not even the base: "
@@ -383,7 +399,9 @@ def add_cli(subparsers) -> None:
                    help=f"generations of the search, 1 to {MAX_MAXITER} (default: %(default)s)")
     p.add_argument("--seed", type=limits.int_flag(0, limits.MAX_SEED), default=0,
                    help="0 to 2**32-1 (default: %(default)s)")
-    p.add_argument("--no-cuts", action="store_true", help="never lower a lever below its base value")
+    p.add_argument("--allow-cuts", action="store_true",
+                   help="let the search lower levers below the policy in force (--base) to fund others; "
+                        "by default each lever's lower bound is its base value")
     p.add_argument("--frontier", type=limits.reals_flag(-MAX_BUDGET, MAX_BUDGET),
                    help="comma-separated budgets (yuan/year) for the cost–equity frontier")
     p.add_argument("--district", type=limits.path_flag, help="district folder (default data/banan)")
@@ -411,13 +429,13 @@ def cmd_optimize(args) -> int:
             raise OutputError(f"--save-scenario {args.save_scenario}: already exists; pass --force to replace it "
                               "or choose another name")
         opt = optimize(district, budget=args.budget, objective=args.objective, base=args.base, years=args.years,
-                       allow_cuts=not args.no_cuts, maxiter=args.maxiter, seed=args.seed,
-                       confirm_draws=args.draws)
+                       allow_cuts=args.allow_cuts, maxiter=args.maxiter, seed=args.seed,
+                       confirm_draws=args.draws, progress=True)
         table = None
         if args.frontier:
             budgets = args.frontier
             table = frontier(district, budgets, objective=args.objective, base=args.base, years=args.years,
-                             allow_cuts=not args.no_cuts, maxiter=args.maxiter, seed=args.seed)
+                             allow_cuts=args.allow_cuts, maxiter=args.maxiter, seed=args.seed, progress=True)
         out = opt.to_dir(args.out, force=args.force, inputs=inputs, frontier=table, frontier_label=args.objective)
         if args.save_scenario:
             write_file_atomically(args.save_scenario, opt.scenario.to_yaml(extends=opt.base), overwrite=args.force,
@@ -430,5 +448,14 @@ def cmd_optimize(args) -> int:
     print(opt.levers.to_string(index=False))
     if opt.confirm is not None:
         print(opt.confirm.to_string(index=False))
-    print(f"wrote {out / (opt.scenario.name + '.yaml')} (open it in the dashboard) and tables to {out}")
+    written = out / f"{opt.scenario.name}.yaml"
+    print(f"wrote tables and the winning scenario {written} to {out}")
+    if args.save_scenario:
+        print(f"saved {args.save_scenario}: `simulate run {args.save_scenario}` runs it"
+              + ("; the dashboard lists it under 'Start from'" if Path(args.save_scenario).resolve().parent
+                 == (params_dir() / "scenarios").resolve() else ""))
+    else:
+        print(f"to open it in the dashboard ('Start from'), copy it to params/scenarios/: "
+              f"cp {written} {params_dir() / 'scenarios' / written.name}  (or rerun with "
+              f"--save-scenario params/scenarios/{written.name}); `simulate run {written}` runs it as it is")
     return 0
