@@ -54,6 +54,21 @@ def test_points_share_draws_and_differ_by_their_changes(serial):
     assert cost[0] == 0 and cost[2] > 0  # points 2, 3 have 40 support teachers
 
 
+def test_a_combined_tidy_csv_and_a_short_summary_beside_the_parts(serial):
+    table = pd.read_csv(serial.path / "table.csv")
+    assert list(table.columns) == ["point", "teachers.support.count", "dropout.monitoring.coverage",
+                                   "indicator", "year", "mean", "lo", "hi"]
+    pd.testing.assert_frame_equal(table, serial.summary().round(6), check_dtype=False)  # write_csv: 6 decimals
+    text = (serial.path / "summary.md").read_text(encoding="utf-8")
+    assert "4 grid points × 10 draws" in text and "8 tasks" in text
+    assert "- `teachers.support.count`: 0, 40" in text
+    ranked = [line for line in text.splitlines() if line.startswith("| ") and line[2].isdigit()]
+    assert len(ranked) == 4  # one row per point, best first
+    means = [float(line.split(" | ")[-2].replace(",", "")) for line in ranked]
+    assert means == sorted(means)
+    assert "child_years_out_of_school.cumulative.total" in text and "table.csv" in text
+
+
 def test_bad_grid_names_the_key(tmp_path):
     with pytest.raises(GridError, match="axes.teachers.support.cont: no such parameter"):
         make_grid({**TINY, "axes": {"teachers.support.cont": [1, 2]}})
@@ -83,6 +98,8 @@ def test_cli_serial(tmp_path, capsys, monkeypatch):
     args = parser.parse_args(["sweep", str(grid), "--scheduler", "serial", "--out", str(tmp_path / "o")])
     assert args.func(args) == 0
     assert (tmp_path / "o" / "sweep_manifest.json").exists()
+    assert (tmp_path / "o" / "table.csv").exists() and (tmp_path / "o" / "summary.md").exists()
+    assert "table.csv" in capsys.readouterr().out
     args = parser.parse_args(["sweep", str(tmp_path / "missing.yaml"), "--scheduler", "serial"])
     assert args.func(args) == 1
     assert "missing.yaml: no such grid file" in capsys.readouterr().err

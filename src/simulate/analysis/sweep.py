@@ -18,7 +18,11 @@ Each *task* is one grid point × one chunk of draws and writes one Parquet file
 ``parts/pointNNNN/drawsDDDDDD.parquet`` (tidy: point, one column per axis,
 draw, year, indicator, value); nothing is gathered in memory. ``sweep_manifest.json``
 records the grid, every point's changes and parameter hash, the seeds, the
-task list, the data hash and package versions. The output folder appears only
+task list, the data hash and package versions. Beside them, ``table.csv`` is the
+combined tidy table (point, one column per axis, indicator, year, mean, lo, hi over
+the draws, 90% interval; :func:`simulate.provenance.write_csv`) and ``summary.md``
+says what was run and ranks the points by the headline indicator (cumulative
+child-years out of school in the last year). The output folder appears only
 when every task has succeeded (:func:`simulate.provenance.atomic_dir`).
 
 Reproducibility: a task's random numbers depend only on (seed, first draw of
@@ -261,10 +265,50 @@ class Sweep:
 
     def summary(self, interval: float = 0.9) -> pd.DataFrame:
         """Mean and central interval over draws, per point × indicator × year."""
-        a = (1 - interval) / 2
-        keys = ["point", *self.manifest["grid"]["axes"], "indicator", "year"]
-        g = self.load().groupby(keys, sort=True)["value"]
-        return pd.DataFrame({"mean": g.mean(), "lo": g.quantile(a), "hi": g.quantile(1 - a)}).reset_index()
+        return summarise(self.path, list(self.manifest["grid"]["axes"]), len(self.manifest["points"]), interval)
+
+
+def summarise(path: str | Path, axes: list[str], points: int, interval: float = 0.9) -> pd.DataFrame:
+    """The tidy table of a sweep folder: mean and central interval over draws per point × indicator × year,
+    read one point at a time (the draws of all points are never in memory together)."""
+    a = (1 - interval) / 2
+    keys = ["point", *axes, "indicator", "year"]
+    frames = []
+    for point in range(points):
+        files = sorted((Path(path) / "parts").glob(f"point{point:04d}/draws*.parquet"))
+        if not files:
+            continue
+        g = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True).groupby(keys, sort=True)["value"]
+        frames.append(pd.DataFrame({"mean": g.mean(), "lo": g.quantile(a), "hi": g.quantile(1 - a)}).reset_index())
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[*keys, "mean", "lo", "hi"])
+
+
+HEADLINE = "child_years_out_of_school.cumulative.total"
+
+
+def summary_markdown(table: pd.DataFrame, grid: Grid, base: Scenario, tasks: int, interval: float = 0.9) -> str:
+    """summary.md of a sweep: what ran, and the points ranked by the headline indicator in the last year."""
+    pct = int(round(interval * 100))
+    lines = [f"# Sweep of {grid.source}", "",
+             f"Base scenario {base.name}; {len(grid.points)} grid points × {grid.draws} draws "
+             f"({grid.mode} mode, seed {grid.seed}, {grid.years} years); {tasks} tasks.", "", "Axes:"]
+    lines += [f"- `{axis}`: {', '.join(f'{v:,}' if isinstance(v, (int, float)) else str(v) for v in values)}"
+              for axis, values in grid.axes.items()]
+    indicator = HEADLINE if HEADLINE in set(table.indicator) else (table.indicator.iloc[0] if len(table) else None)
+    if indicator is not None:
+        last = table.year.max()
+        t = table[(table.indicator == indicator) & (table.year == last)].sort_values(["mean", "point"])
+        lines += ["", f"Points by `{indicator}` in {last}, best (lowest) first: mean over the draws and its "
+                      f"central {pct}% interval.", "",
+                  "| point | " + " | ".join(f"`{a}`" for a in grid.axes) + f" | mean | {pct}% interval |",
+                  "|---|" + "---|" * len(grid.axes) + "---|---|"]
+        for row in t.to_dict("records"):
+            values = " | ".join(f"{row.get(a, ''):,}" if isinstance(row.get(a), (int, float)) else str(row.get(a, ""))
+                                for a in grid.axes)
+            lines.append(f"| {row['point']} | {values} | {row['mean']:,.1f} | {row['lo']:,.1f} – {row['hi']:,.1f} |")
+    lines += ["", "Files: `table.csv` (every point × indicator × year: mean, lo, hi), `parts/` (every draw, "
+                  f"Parquet), `{MANIFEST}` (grid, seeds, hashes; how to rerun a point)."]
+    return "\n".join(lines) + "\n"
 
 
 def dask_setup(worker) -> None:
@@ -307,7 +351,7 @@ def sweep(district: District | None = None, grid: Grid | dict | str | Path = "ex
     """
     from tqdm.auto import tqdm
 
-    from ..provenance import atomic_dir, manifest
+    from ..provenance import atomic_dir, manifest, write_csv
 
     if not isinstance(grid, Grid):
         grid = make_grid(grid) if isinstance(grid, dict) else load_grid(grid)
@@ -354,6 +398,9 @@ def sweep(district: District | None = None, grid: Grid | dict | str | Path = "ex
             for thing in owned:
                 thing.close()
         records.sort(key=lambda r: (r["point"], r["first_draw"]))
+        table = summarise(tmp, list(grid.axes), len(grid.points))
+        write_csv(table, tmp / "table.csv")
+        (tmp / "summary.md").write_text(summary_markdown(table, grid, base, len(jobs)), encoding="utf-8")
         meta = manifest(
             seeds={"sweep": grid.seed}, params_hash=base.params_hash, data_hash=district.data_hash,
             output_kind="sweep",
@@ -449,5 +496,6 @@ def cmd_sweep(args) -> int:
         return 1
     m = result.manifest
     print(f"wrote {len(m['tasks'])} Parquet files ({sum(t['rows'] for t in m['tasks']):,} rows) for "
-          f"{len(m['points'])} grid points × {m['grid']['draws']} draws to {result.path}")
+          f"{len(m['points'])} grid points × {m['grid']['draws']} draws to {result.path}, "
+          f"with table.csv (means and 90% intervals) and summary.md")
     return 0
