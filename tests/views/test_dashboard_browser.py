@@ -89,7 +89,7 @@ def test_dashboard_loads_and_a_slider_moves_a_headline_number(voila_url):
             cell = page.locator(HEADLINE)
             cell.wait_for(state="visible", timeout=180_000)
             before = cell.inner_text()
-            assert "万元" in before
+            assert "million yuan" in before  # English: yuan / million yuan (Chinese: 万元)
             handle = page.locator(SLIDER)
             handle.wait_for(state="visible", timeout=30_000)
             handle.focus()

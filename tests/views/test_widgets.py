@@ -135,7 +135,8 @@ def test_language_toggle_changes_labels_not_numbers(explorer):
 def test_balance_verdict_and_people_formats(explorer):
     assert "balance standard" in row(explorer, "balance.composite.primary")["verdict"]
     assert fmt(0.0123, "pct") == "1.23%"
-    assert fmt(12_345_678, "yuan") == "1,235 万元"
+    assert fmt(12_345_678, "yuan", "zh") == "1,235 万元"
+    assert fmt(12_345_678, "yuan") == "12.35 million yuan" and fmt(45_000, "yuan") == "45,000 yuan"
     assert fmt(-1e-9, "pp", signed=True) == "+0.00 pp"
 
 
@@ -221,3 +222,48 @@ def test_notebook_is_stored_clean_with_parameters():
     assert all(not c.get("outputs") and c.get("execution_count") is None for c in code)
     tagged = [c for c in code if "parameters" in c["metadata"].get("tags", [])]
     assert len(tagged) == 1 and "out_dir" in "".join(tagged[0]["source"])
+
+
+def test_a_gap_that_crosses_zero_is_better_only_when_closer_to_zero(explorer):
+    """Gaps: closer to 0 is better, whichever side; each row says which direction is better, in both languages."""
+    from simulate.views.dashboard.app import headline_table
+
+    current, reference = explorer.series.copy(), explorer.reference_series.copy()
+    key = "dropout_gap.poor.junior"
+    reference[key] = 1.0
+    current[key] = -0.5  # crossed zero, closer to parity
+    t = headline_table(current, reference).set_index("indicator")
+    assert t.loc[key, "better"] is True and t.loc[key, "direction_text"] == "closer to 0 is better"
+    current[key] = -2.0  # crossed zero and widened the other way: worse, although lower
+    t = headline_table(current, reference, lang="zh").set_index("indicator")
+    assert t.loc[key, "better"] is False and t.loc[key, "direction_text"] == "越接近0越好"
+    assert t.loc["dropout_rate.junior", "direction_text"] == "越低越好"
+    assert t.loc["consolidation_rate.nine_year", "direction"] == "higher"
+    assert t.loc["ce.child_years_kept", "direction"] == "higher" and t.loc["ce.extra_yuan", "direction"] == "lower"
+    assert "class='direction'" in explorer.view.table.value and "lower is better" in explorer.view.table.value
+
+
+def test_policy_levers_are_costed_apart_from_the_recurrent_base(explorer, district):
+    levers, base, total = (row(explorer, k)["value"] for k in
+                           ("cost.policy_levers", "cost.recurrent_base", "cost.total"))
+    assert levers + base == pytest.approx(total) and 0 < levers < base
+    assert row(explorer, "cost.policy_levers")["label"] == "Cost of the policy levers (this year)"
+    assert row(explorer, "cost.recurrent_base")["label"].startswith("Recurrent base")
+    explorer.view.start.value = "no_policy"  # no policy package: its lever cost is far below the baseline's
+    assert row(explorer, "cost.policy_levers")["value"] < levers
+    assert row(explorer, "cost.policy_levers")["change"] < 0
+
+
+def test_one_unit_style_per_language_and_changes_of_the_values_shown(explorer):
+    from simulate.views.dashboard.i18n import shown_change
+
+    english = " ".join(explorer.results["value_text"]) + " ".join(explorer.results["change_text"])
+    assert "万元" not in english and "million yuan" in english
+    explorer.view.lang.value = "zh"
+    chinese = " ".join(explorer.results["value_text"])
+    assert "万元" in chinese and "million" not in chinese
+    assert fmt(shown_change(0.03754, 0.03756, "pct"), "pct", signed=True) == "-0.01 pp"  # 3.75% vs 3.76%
+    assert fmt(shown_change(0.03751, 0.03754, "pct"), "pct", signed=True) == "+0.00 pp"  # both shown 3.75%
+    for r in explorer.results.itertuples():  # every change is the difference of the two values beside it
+        if r.kind == "pct" and np.isfinite(r.value):
+            assert r.change_text.startswith(("+0.00", "-0.00")) == (r.value_text == r.reference_text)

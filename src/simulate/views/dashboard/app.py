@@ -48,11 +48,11 @@ from ...measures.balance import THRESHOLD_2012, THRESHOLD_2017, comparison_indic
 from ...inputs.district import District
 from ...inputs.load import load_district
 from ...model.engine import cells_of, simulate
-from ...model.outcomes import lower_is_better, year_indicators
+from ...model.outcomes import closer_to_zero_is_better, is_better, lower_is_better, year_indicators
 from ...inputs.scenario import Scenario, ScenarioError, load_scenario
 from ...errors import InputError
 from .controls import check_scenario_name, save_scenario
-from .i18n import fmt, text
+from .i18n import fmt, shown_change, text
 
 __all__ = ["ScenarioExplorer", "widget_latency", "headline_table", "expected_indicators", "save_scenario",
            "check_scenario_name", "write_dashboard_outputs", "uncertain_comparison"]
@@ -69,12 +69,24 @@ HEADLINE = (
     ("cv.spending_per_pupil.primary", "cv"), ("cv.spending_per_pupil.junior", "cv"),
     ("cv.ptr.primary", "cv"), ("cv.ptr.junior", "cv"),
     ("balance.composite.primary", "cv"), ("balance.composite.junior", "cv"),
-    ("cost.total", "yuan"),
+    ("cost.policy_levers", "yuan"), ("cost.recurrent_base", "yuan"), ("cost.total", "yuan"),
     ("ce.extra_yuan", "yuan"), ("ce.child_years_kept", "child_years"), ("ce.yuan_per_child_year_kept", "yuan"),
     ("ce.dropouts_averted", "count"), ("ce.yuan_per_dropout_averted", "yuan"),
 )
 GAP_CHART = ("dropout_gap.urban_rural.junior", "dropout_gap.poor.junior")
+# which way is better for the ce.* rows (the others: simulate.model.outcomes.better_direction)
+CE_DIRECTION = {"ce.extra_yuan": "lower", "ce.child_years_kept": "higher", "ce.yuan_per_child_year_kept": "lower",
+                "ce.dropouts_averted": "higher", "ce.yuan_per_dropout_averted": "lower"}
 CACHE_SIZE = 64
+
+
+def direction(key: str) -> str:
+    """'lower', 'higher' or 'closer_to_0': which way is better for a headline row (gaps: closer to 0)."""
+    if key in CE_DIRECTION:
+        return CE_DIRECTION[key]
+    if closer_to_zero_is_better(key):
+        return "closer_to_0"
+    return "lower" if lower_is_better(key) else "higher"
 _CACHE: OrderedDict = OrderedDict()  # (data hash, years, params hash) → expected indicators by year
 
 
@@ -131,15 +143,17 @@ def headline_table(current: pd.DataFrame, reference: pd.DataFrame, lang: str = "
         else:
             value, ref_value = float(cur.get(key, np.nan)), float(ref.get(key, np.nan))
             change = value - ref_value
-        change_text = fmt(change, kind, lang, signed=True)
+        change_text = fmt(shown_change(value, ref_value, kind), kind, lang, signed=True)
         shown_zero = not any(ch in "123456789" for ch in change_text)
         better = None  # coloured better/worse only when the change shows at the displayed precision
-        if not key.startswith("ce.") and np.isfinite(change) and not shown_zero:
-            better = bool((change < 0) == lower_is_better(key))
+        if not key.startswith("ce.") and np.isfinite(change) and not shown_zero and \
+                not (closer_to_zero_is_better(key) and abs(value) == abs(ref_value)):
+            better = bool(is_better(key, value, ref_value))  # a gap: closer to 0, even across zero
         stage = key.rsplit(".", 1)[-1]
         verdict = balance_verdict(cur, stage, lang) if key.startswith("balance.composite") else ""
         rows.append({"indicator": key, "label": text(key, lang), "kind": kind, "year": year,
                      "value": value, "reference": ref_value, "change": change, "better": better,
+                     "direction": direction(key), "direction_text": text(f"better.{direction(key)}", lang),
                      "verdict": verdict, "value_text": fmt(value, kind, lang),
                      "reference_text": fmt(ref_value, kind, lang),
                      "change_text": change_text})

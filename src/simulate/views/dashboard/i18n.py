@@ -4,10 +4,11 @@ Everything a planner reads on :class:`simulate.views.dashboard.app.ScenarioExplo
 from here: ``text(key, lang)`` looks up a label, ``fmt(value, kind, lang)``
 formats a number. Conventions:
 
-- yuan amounts of 10,000 or more are shown in 万元 (ten-thousands of yuan),
-  the unit Chinese budget documents use, in both languages ("1,234 万元" /
-  "12.3 million yuan" would mix scales, so English shows "1,234 × 10k yuan");
-  amounts below 10,000 yuan are shown in yuan;
+- one unit style per language: Chinese shows yuan amounts of 10,000 or more
+  in 万元 (the unit Chinese budget documents use), English in yuan and, from
+  one million, million yuan ("685.15 million yuan"); smaller amounts in yuan;
+- a change is the difference of the values as shown (:func:`shown_change`), so
+  3.75% against 3.76% is "−0.01 pp", never "+0.00 pp";
 - shares and rates are shown as percentages, differences of rates as
   percentage points (pp / 个百分点);
 - learning is in standard deviations (SD / 个标准差).
@@ -29,8 +30,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "reset": ("Reset to start", "恢复起点方案"),
     "levers": ("Policy levers", "政策杠杆"),
     "headline": ("Headline results", "主要结果"),
-    "headline_note": ("Expected values in {year} (year {n} of the simulation); change = this scenario − “{ref}”.",
-                      "{year}年（模拟第{n}年）的期望值；变化 = 本方案 − “{ref}”。"),
+    "headline_note": ("Expected values in {year} (year {n} of the simulation); change = this scenario − “{ref}”, "
+                      "of the values as shown. Cost per child-year kept or per dropout averted is n/a when this "
+                      "scenario keeps or averts fewer than one against the reference: there is no cost per unit "
+                      "to report (the rule of simulate compare).",
+                      "{year}年（模拟第{n}年）的期望值；变化 = 本方案 − “{ref}”（按显示的数值计算）。"
+                      "若本方案相对对照减少的失学人年或辍学人次不足1，则“每减少一个的成本”为“不适用”："
+                      "没有可报告的单位成本（与 simulate compare 的规则相同）。"),
     "indicator": ("Indicator", "指标"),
     "this": ("This scenario", "本方案"),
     "ref_col": ("Reference", "对照"),
@@ -115,6 +121,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "note.language": ("{value} is not a language of the dashboard ({options}): kept {kept}",
                       "{value} 不是可用语言（{options}）：保留 {kept}"),
     "none_averted": ("n/a (no dropouts averted)", "不适用（未减少辍学）"),
+    # ---- which way is better, per headline row
+    "better_col": ("better", "更好的方向"),
+    "better.lower": ("lower is better", "越低越好"),
+    "better.higher": ("higher is better", "越高越好"),
+    "better.closer_to_0": ("closer to 0 is better", "越接近0越好"),
 }
 
 # Headline indicator labels (also used as row labels of ``explorer.results``).
@@ -140,7 +151,10 @@ INDICATOR_TEXT: dict[str, tuple[str, str]] = {
     "cv.ptr.junior": ("CV of pupils per teacher across junior schools", "初中生师比差异系数"),
     "balance.composite.primary": ("County balance test, primary: composite CV", "县域均衡（小学）：综合差异系数"),
     "balance.composite.junior": ("County balance test, junior: composite CV", "县域均衡（初中）：综合差异系数"),
-    "cost.total": ("Total cost of the package (this year)", "政策总成本（当年）"),
+    "cost.policy_levers": ("Cost of the policy levers (this year)", "政策措施成本（当年）"),
+    "cost.recurrent_base": ("Recurrent base: per-pupil grant and teacher salaries (this year)",
+                            "经常性基础支出：生均公用经费和教师工资（当年）"),
+    "cost.total": ("Total spending: recurrent base + policy levers (this year)", "总支出：经常性基础支出+政策措施（当年）"),
     "ce.extra_yuan": ("Extra cost vs reference, all years", "相对对照的累计新增成本"),
     "ce.child_years_kept": ("Child-years of schooling kept vs reference, all years", "相对对照累计减少失学人年"),
     "ce.yuan_per_child_year_kept": ("Cost per child-year of schooling kept", "每减少一个失学人年的成本"),
@@ -191,11 +205,28 @@ def _fmt(value: float, kind: str, lang: str, signed: bool) -> str:
     return f"{value:{sign},.3g}"
 
 
+# kind: (scale to the unit shown, decimals shown), for the kinds shown at a fixed precision
+SHOWN = {"pct": (100.0, 2), "pp": (1.0, 2), "sd": (1.0, 3), "ptr": (1.0, 2), "cv": (1.0, 3), "count": (1.0, 0),
+         "child_years": (1.0, 0)}
+
+
+def shown_change(value: float, reference: float, kind: str) -> float:
+    """value − reference as the table shows them: both rounded to the displayed precision first, so the
+    change never contradicts the two numbers beside it (yuan and other kinds: the exact difference)."""
+    if kind not in SHOWN or not (math.isfinite(value) and math.isfinite(reference)):
+        return value - reference
+    scale, digits = SHOWN[kind]
+    return (round(value * scale, digits) - round(reference * scale, digits)) / scale
+
+
 def yuan(value: float, lang: str = "en", signed: bool = False) -> str:
-    """Yuan for people: below 10,000 in yuan, otherwise in 万元 (10k yuan)."""
+    """Yuan for people: below 10,000 in yuan; from there Chinese in 万元, English in yuan and from one
+    million in million yuan."""
     sign = "+" if signed else ""
-    if abs(value) < 1e4:
+    if abs(value) < 1e4 or (lang == "en" and abs(value) < 1e6):
         return f"{value:{sign},.0f}" + (" yuan" if lang == "en" else " 元")
+    if lang == "en":
+        return f"{value / 1e6:{sign},.2f} million yuan"
     wan = value / 1e4
     digits = 0 if abs(wan) >= 100 else 1
     return f"{wan:{sign},.{digits}f} 万元"

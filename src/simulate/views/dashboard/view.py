@@ -302,7 +302,8 @@ def results_html(results, lang: str, reference_name: str, start_year: int) -> st
     year = int(results["year"].iloc[0])
     has_iv = "interval_text" in results
     head = "".join(f"<th style='text-align:{a};padding:2px 8px'>{text(k, lang)}</th>"
-                   for k, a in (("indicator", "left"), ("this", "right"), ("ref_col", "right"), ("change", "right")))
+                   for k, a in (("indicator", "left"), ("this", "right"), ("ref_col", "right"), ("change", "right"),
+                                ("better_col", "left")))
     head += f"<th style='padding:2px 8px'>{text('interval', lang)}</th>" if has_iv else ""
     body = []
     for r in results.itertuples():
@@ -311,7 +312,9 @@ def results_html(results, lang: str, reference_name: str, start_year: int) -> st
         cells = (f"<td style='padding:2px 8px'>{html.escape(r.label)}{verdict}</td>"
                  f"<td class='value' style='text-align:right;padding:2px 8px'>{r.value_text}</td>"
                  f"<td class='reference' style='text-align:right;padding:2px 8px'>{r.reference_text}</td>"
-                 f"<td class='change' style='text-align:right;padding:2px 8px;color:{color}'>{r.change_text}</td>")
+                 f"<td class='change' style='text-align:right;padding:2px 8px;color:{color}'>{r.change_text}</td>"
+                 f"<td class='direction' style='padding:2px 8px;font-size:85%;color:#555'>"
+                 f"{html.escape(r.direction_text)}</td>")
         if has_iv:
             cells += f"<td class='interval' style='padding:2px 8px;font-size:85%'>{r.interval_text}</td>"
         body.append(f"<tr data-key='{r.indicator}'>{cells}</tr>")
