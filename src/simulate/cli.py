@@ -256,8 +256,7 @@ def cmd_district_import(args) -> int:
     inputs = [p for p in (args.schools, args.pupils, args.seed_table) if p]
     check_output_target(args.out, "district", force=args.force, inputs=inputs, what="--out")
     result = import_files(args.schools, args.pupils, seed_path=args.seed_table, name=args.name or Path(args.out).name)
-    result.district.to_dir(args.out, force=args.force,
-                           extra_files={"import_notes.md": result.notes_markdown().encode("utf-8")})
+    result.district.to_dir(args.out, force=args.force, extra_files=result.extra_files())
     d = result.district
     print(f"imported {d.n_schools} schools ({int(d.enrolled.sum()):,} pupils) to {args.out}")
     for note in result.notes:

@@ -58,7 +58,8 @@ from .ipf import default_seed, fit_groups, margin_masks, round_groups
 from .load import district_from_frames
 from .validation import _read_csv, _Report
 
-__all__ = ["SCHOOL_HEADERS", "PUPIL_HEADERS", "DEFAULT_FACILITY_INDEX", "FACILITY_STANDARDS",
+__all__ = ["SCHOOL_HEADERS", "PUPIL_HEADERS", "DEFAULT_FACILITY_INDEX", "FACILITY_STANDARDS", "BALANCE_FILE",
+           "load_balance_indicators",
            "ImportResult", "import_tables", "import_files", "read_table"]
 
 DEFAULT_FACILITY_INDEX = 0.75  # assumption: a school meeting three quarters of the facility standards
@@ -68,6 +69,9 @@ FACILITY_STANDARDS = {
     "equipment_value": (2000.0, 2500.0), "multimedia_rooms": (2.3 / 100, 2.4 / 100),
 }
 _GRADE_ZH = "一二三四五六七八九"
+BALANCE_FILE = "balance_indicators.csv"  # the 2017 indicators per school, read by load_balance_indicators
+BALANCE_COLUMNS = ("teachers_above_degree", "key_teachers", "pe_art_teachers", "building_area", "sports_area",
+                   "equipment_value", "multimedia_rooms")
 
 # canonical name -> (required?, aliases: English first, then Chinese)
 SCHOOL_HEADERS: dict[str, tuple[bool, tuple[str, ...]]] = {
@@ -120,9 +124,18 @@ class ImportResult:
 
     district: District
     notes: list[str] = field(default_factory=list)
+    indicators: pd.DataFrame | None = None  # the 2017 balance indicators given, per school (BALANCE_FILE)
 
     def notes_markdown(self) -> str:
         return "# Import notes\n\n" + "".join(f"- {n}\n" for n in self.notes)
+
+    def extra_files(self) -> dict[str, bytes]:
+        """Files written beside schools.csv and enrolment.csv: the notes, and the balance indicators."""
+        files = {"import_notes.md": self.notes_markdown().encode("utf-8")}
+        if self.indicators is not None:
+            text = self.indicators.to_csv(index=False, lineterminator="\n", float_format="%.10g")
+            files[BALANCE_FILE] = text.encode("utf-8")
+        return files
 
 
 # ----------------------------------------------------------------------------- reading
@@ -193,7 +206,7 @@ def _numeric(df, cols, canon, label, rep, *, integer=True, lo=0.0, default=None,
 def _schools(df, label, rep, notes):
     cols = _map_headers(df, SCHOOL_HEADERS, label, rep)
     if any(SCHOOL_HEADERS[c][0] and c not in cols for c in SCHOOL_HEADERS):
-        return None, None
+        return None, None, None
     ignored = [c for c in df.columns if c not in cols.values()]
     if ignored:
         notes.append(f"{label}: columns not used: {', '.join(ignored)}")
@@ -248,6 +261,9 @@ def _schools(df, label, rep, notes):
     if "teacher_quality" not in cols:
         notes.append("teacher_quality: not given; 0 (the district's mean teacher) for every school")
     facility = _facility(df, cols, label, rep, notes, grades, level, location)
+    given = [c for c in BALANCE_COLUMNS if c in cols]
+    indicators = pd.DataFrame({"school_id": code, **{
+        c: _numeric(df, cols, c, label, _Report(label), integer=False) for c in given}}) if given else None
     feeder = _feeders(df, cols, text, label, rep, notes, level, grades, code)
     share = np.divide(boarders, pupils, out=np.zeros(n), where=pupils > 0)
     schools = pd.DataFrame({
@@ -258,7 +274,7 @@ def _schools(df, label, rep, notes):
         "senior_teachers": np.nan_to_num(senior).astype(np.int64),
         "teacher_quality": quality, "facility_index": facility, "feeder_school_id": feeder,
     })
-    return schools, grades
+    return schools, grades, indicators
 
 
 def _facility(df, cols, label, rep, notes, grades, level, location):
@@ -433,7 +449,7 @@ def import_tables(name: str, schools: pd.DataFrame, pupils: pd.DataFrame | None 
     """
     rep = report if report is not None else _Report(schools_label, pupils_label)
     notes: list[str] = []
-    s, grades = _schools(schools, schools_label, rep, notes) if schools is not None else (None, None)
+    s, grades, indicators = _schools(schools, schools_label, rep, notes) if schools is not None else (None,) * 3
     cells = None
     if s is not None and not rep:
         cells = _pupils(pupils, pupils_label, rep, notes, s, grades, seed)
@@ -442,7 +458,16 @@ def import_tables(name: str, schools: pd.DataFrame, pupils: pd.DataFrame | None 
     if rep or cells is None:
         raise rep.error(f"{name}: import")
     district = district_from_frames(name, s, _enrolment_frame(s, *cells), source=f"import of {schools_label}")
-    return ImportResult(district, notes)
+    return ImportResult(district, notes, indicators)
+
+
+def load_balance_indicators(folder: str | Path) -> pd.DataFrame | None:
+    """The 2017 balance indicators an import wrote into a district folder (None if it has none)."""
+    path = Path(folder) / BALANCE_FILE
+    if not path.is_file():
+        return None
+    df = pd.read_csv(path, dtype={"school_id": str}, keep_default_na=True)
+    return df[[c for c in ("school_id", *BALANCE_COLUMNS) if c in df.columns]]
 
 
 def read_seed(path: str | Path, report: _Report) -> np.ndarray | None:

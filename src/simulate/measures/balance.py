@@ -274,3 +274,69 @@ def comparison_indicators(year, ctx: Context) -> dict[str, np.ndarray]:
             out[f"{name}.{stage}"] = v
     out.update(consolidation_gaps(year, ctx))
     return out
+
+
+# ------------------------------------------------------------------ the 2017 test on the real indicators
+#: 教督〔2017〕6号 (优质均衡) resource indicators: (primary, junior) standard; "_per_100" per 100 pupils,
+#: the rest per pupil (m², yuan). Columns as a bureau import writes them (inputs/bureau.py, BALANCE_FILE).
+STANDARDS_2017 = {
+    "teachers_above_degree": (4.2, 5.3), "key_teachers": (1.0, 1.0), "pe_art_teachers": (0.9, 0.9),
+    "building_area": (4.5, 5.8), "sports_area": (7.5, 10.2), "equipment_value": (2000.0, 2500.0),
+    "multimedia_rooms": (2.3, 2.4),
+}
+_PER_100 = {"teachers_above_degree", "key_teachers", "pe_art_teachers", "multimedia_rooms"}
+
+
+def quality_balance_2017(district: District, indicators) -> tuple:
+    """China's 2017 high-quality-balance test (优质均衡, 教督〔2017〕6号) on the indicators a bureau gave.
+
+    ``indicators``: DataFrame with ``school_id`` and any of :data:`STANDARDS_2017`'s columns (totals per
+    school, as in the school statistics). Per stage (primary = grades 1–6 of primary and nine-year
+    schools, junior = grades 7–9 of junior and nine-year schools; a nine-year school's indicators are
+    school-wide, each stage judged on its pupils of that stage and that stage's standard — an
+    assumption, the standard counts the parts of such schools separately):
+
+    * per school, value = total ÷ the school's pupils (× 100 for per-100 indicators); it *meets* the
+      standard if it reaches it, and the school **passes** if it meets all but at most one of the
+      indicators given and reaches 85% of the standard in the one it misses;
+    * per indicator, the enrolment-weighted 差异系数 (CV, ddof 0) across the stage's schools, which must
+      be ≤ 0.50 primary, ≤ 0.45 junior.
+
+    Returns ``(schools, summary)`` DataFrames: schools = stage, school_id, indicator, value, standard,
+    meets; summary = stage, indicator, cv, cv_limit, cv_ok, schools_meeting, plus one row per stage with
+    indicator ``all`` whose ``passes`` says whether every school passes and every CV is within its limit.
+    Indicators not given are left out (and named in no row).
+    """
+    import pandas as pd
+
+    given = [c for c in STANDARDS_2017 if c in indicators.columns]
+    row_of = {sid: i for i, sid in enumerate(district.schools["school_id"].astype(str))}
+    ind = indicators.assign(school_id=indicators["school_id"].astype(str)).set_index("school_id")
+    rows, summary = [], []
+    for k, (stage, grades) in enumerate((("primary", slice(0, 6)), ("junior", slice(6, 9)))):
+        pupils = district.enrolled[:, grades].sum(axis=(1, 2))
+        schools = [sid for sid, i in row_of.items() if pupils[i] > 0 and sid in ind.index]
+        if not schools:
+            continue
+        w = np.array([pupils[row_of[sid]] for sid in schools])
+        ratio = {}
+        for col in given:
+            std = STANDARDS_2017[col][k]
+            total = ind.loc[schools, col].to_numpy(dtype=float)
+            whole = np.array([district.enrolled[row_of[sid]].sum() for sid in schools])  # school-wide
+            value = total / whole * (100 if col in _PER_100 else 1)
+            ratio[col] = value / std
+            rows += [{"stage": stage, "school_id": sid, "indicator": col, "value": v, "standard": std,
+                      "meets": bool(v >= std)} for sid, v in zip(schools, value)]
+            cv = float(weighted_cv(value, w))
+            summary.append({"stage": stage, "indicator": col, "cv": cv, "cv_limit": THRESHOLD_2017[stage],
+                            "cv_ok": bool(cv <= THRESHOLD_2017[stage]),
+                            "schools_meeting": int((value >= std).sum()), "schools": len(schools)})
+        r = np.column_stack([ratio[c] for c in given]) if given else np.ones((len(schools), 0))
+        misses = (r < 1).sum(axis=1)
+        school_ok = (misses <= 1) & (r >= 0.85).all(axis=1)
+        stage_rows = [x for x in summary if x["stage"] == stage]
+        summary.append({"stage": stage, "indicator": "all", "schools_meeting": int(school_ok.sum()),
+                        "schools": len(schools), "cv_ok": all(x["cv_ok"] for x in stage_rows),
+                        "passes": bool(school_ok.all() and all(x["cv_ok"] for x in stage_rows))})
+    return pd.DataFrame(rows), pd.DataFrame(summary)
