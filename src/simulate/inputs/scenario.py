@@ -274,7 +274,7 @@ def _locate(name_or_path: str, what: str = "scenario") -> Path:
     by = "" if what == "scenario" else f"{what}: "  # e.g. "x.yaml: extends: " for a parent that is not there
     problem = path_problem(name_or_path)
     if problem:
-        raise ScenarioError(f"{by}{name_or_path[:80]!r} {problem}")
+        raise ScenarioError(f"{by or 'scenario: '}{name_or_path[:80]!r} {problem}")
     p = Path(name_or_path)
     if p.suffix in (".yaml", ".yml"):
         if p.is_dir():
