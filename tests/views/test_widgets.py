@@ -153,7 +153,8 @@ def test_save_and_reload_round_trips(explorer, params_copy):
     again = sim.load_scenario("planner_test")
     assert again.params_hash == explorer.scenario.params_hash
     assert again.changed_paths(explorer.scenario) == []
-    assert "planner_test" in explorer.view.start.options
+    assert ("Test plan (planner_test)", "planner_test") in explorer.view.start.options  # titles, not file ids
+    assert explorer.message_where == "save" and explorer.view.save_msg.value and not explorer.view.msg.value
     # no silent overwrite; bad names refused with a message
     assert explorer.save("planner_test") is None and "already exists" in explorer.message
     assert explorer.save("Bad Name!") is None and "lower-case" in explorer.message
@@ -267,3 +268,31 @@ def test_one_unit_style_per_language_and_changes_of_the_values_shown(explorer):
     for r in explorer.results.itertuples():  # every change is the difference of the two values beside it
         if r.kind == "pct" and np.isfinite(r.value):
             assert r.change_text.startswith(("+0.00", "-0.00")) == (r.value_text == r.reference_text)
+
+
+def test_dropdowns_show_scenario_titles(explorer):
+    labels = dict((name, label) for label, name in explorer.view.start.options)
+    assert labels["more_rotation"] == f"{sim.load_scenario('more_rotation').title} (more_rotation)"
+    assert [n for _, n in explorer.view.reference.options] == [n for _, n in explorer.view.start.options]
+
+
+def test_changing_start_from_keeps_the_planners_edits_and_reset_discards_them(explorer):
+    explorer.set("budget.capital.yuan_per_year", 6e7)
+    explorer.view.start.value = "more_rotation"
+    assert explorer.start_scenario.name == "more_rotation"
+    assert explorer.scenario.value("budget.capital.yuan_per_year") == 6e7  # the edit, re-applied
+    assert explorer.scenario.value("teachers.support.count") == 60        # the new start's own value
+    assert explorer.scenario.changed_paths(explorer.start_scenario) == ["budget.capital.yuan_per_year"]
+    assert explorer.view.values()["budget.capital.yuan_per_year"] == 6e7
+    assert "kept your 1 lever change" in explorer.message
+    explorer.set_language("zh")
+    explorer.view.reset.click()  # reset: back to the start as it is, edits discarded
+    assert explorer.scenario is explorer.start_scenario and explorer.message == ""
+
+
+def test_messages_appear_next_to_their_action_and_clear_on_the_next_one(explorer, params_copy):
+    assert explorer.save("Bad Name!") is None
+    assert explorer.message_where == "save" and "lower-case" in explorer.view.save_msg.value
+    assert explorer.view.msg.value == ""  # not at the top of the page
+    explorer.set("teachers.support.count", 45)  # the next action clears the stale message
+    assert explorer.message == "" and explorer.view.save_msg.value == ""

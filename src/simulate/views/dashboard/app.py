@@ -318,15 +318,33 @@ class ScenarioExplorer:
         """Set the lever at dotted ``path`` to ``value`` (parameter units), as a planner would."""
         self.view.set_lever(path, value)
 
-    def set_start(self, name: str) -> None:
+    def set_start(self, name: str, keep_edits: bool = True) -> None:
+        """Start from scenario ``name``. The planner's edits (levers moved away from the old start) are
+        kept and re-applied on top of the new start, and a message says so; ``keep_edits=False`` (the
+        reset button) discards them."""
         try:
             start = load_scenario(name)
         except ScenarioError as exc:
             self.show_message(str(exc), error=True)
             return
+        old = self.start_scenario
+        edits = {p: v for p, v in self.view.values().items() if v != old.value(p)} if keep_edits else {}
         self.start_scenario = self.scenario = start
         self._clear_uncertainty()
         self.view.load_levers(start)
+        edits = {p: v for p, v in edits.items() if v != start.value(p)}
+        if edits:
+            if not self.apply_controls({**self.view.values(), **edits}):
+                self.refresh()  # the message says why the edits could not be kept on this start
+                return
+            self.view._muted = True
+            try:
+                for p, v in edits.items():
+                    self.view.set_lever(p, v)
+            finally:
+                self.view._muted = False
+            self.show_message(text("edits_kept", self.language, n=len(edits), start=name))
+            return
         self.show_message("")
         self.refresh()
 
@@ -370,21 +388,24 @@ class ScenarioExplorer:
     def save(self, name: str, title: str | None = None, overwrite: bool = False) -> Path | None:
         """Save the current scenario as ``params/scenarios/NAME.yaml``; None (and a message) on error."""
         if not isinstance(overwrite, bool):
-            self.show_message(f"overwrite: expected True or False, got {overwrite!r:.40}", error=True)
+            self.show_message(f"overwrite: expected True or False, got {overwrite!r:.40}", error=True, where="save")
             return None
         try:
             path = save_scenario(self.scenario, self.start_scenario, name, title, overwrite)
         except (ValueError, ScenarioError) as exc:
-            self.show_message(str(exc), error=True)
+            self.show_message(str(exc), error=True, where="save")
             return None
         self.view.refresh_scenario_lists()
         n = len(self.scenario.changed_paths(self.start_scenario))
-        self.show_message(text("saved", self.language, path=path, extends=self.start_scenario.name, n=n, name=name))
+        self.show_message(text("saved", self.language, path=path, extends=self.start_scenario.name, n=n, name=name),
+                          where="save")
         return path
 
-    def show_message(self, message: str, error: bool = False) -> None:
-        self.message = message
-        self.view.show_message(message, error)
+    def show_message(self, message: str, error: bool = False, where: str = "top") -> None:
+        """The last message (``message``, ``message_where``: "top" or "save", next to its action);
+        the next message, wherever it goes, clears it."""
+        self.message, self.message_where = message, where
+        self.view.show_message(message, error, where)
 
     def _clear_uncertainty(self) -> None:
         self.uncertainty, self._intervals = None, None

@@ -121,6 +121,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "note.language": ("{value} is not a language of the dashboard ({options}): kept {kept}",
                       "{value} 不是可用语言（{options}）：保留 {kept}"),
     "none_averted": ("n/a (no dropouts averted)", "不适用（未减少辍学）"),
+    "edits_kept": ("Started from “{start}” and kept your {n} lever change(s) on top of it (Reset discards them).",
+                   "已切换到“{start}”，并保留您修改的 {n} 个政策杠杆（“重置”可放弃修改）。"),
     # ---- which way is better, per headline row
     "better_col": ("better", "更好的方向"),
     "better.lower": ("lower is better", "越低越好"),

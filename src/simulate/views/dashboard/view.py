@@ -20,7 +20,7 @@ import math
 
 import ipywidgets as w
 
-from ...inputs.scenario import available_scenarios
+from ...inputs.scenario import ScenarioError, available_scenarios, load_scenario
 from ...errors import InputError
 from .controls import BY_PATH, GROUPS, LEVERS, SHARE_GROUP, CheckedIntSlider, _is_real, coerce_choice, \
     label_html, make_widget, rebalance_shares, set_range, to_display, to_param
@@ -32,22 +32,36 @@ CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "WenQuanYi Zen Hei", "WenQuanYi
              "Microsoft YaHei", "PingFang SC", "Source Han Sans SC", "AR PL UMing CN")
 
 
+def scenario_options() -> list[tuple[str, str]]:
+    """(title, name) of every scenario for the dropdowns: planners read titles, not file ids."""
+    out = []
+    for name in available_scenarios():
+        try:
+            title = load_scenario(name).title or name
+        except ScenarioError:
+            title = name
+        out.append((title if title == name else f"{title} ({name})", name))
+    return out
+
+
 class View:
     def __init__(self, explorer):
         self.x = explorer
         lang = explorer.language
         self._muted = False
         self._chart_timer = None
-        names = available_scenarios()
-        self.start = w.Dropdown(options=names, value=explorer.start_scenario.name, layout=w.Layout(width="220px"))
+        names = scenario_options()
+        self.start = w.Dropdown(options=names, value=explorer.start_scenario.name, layout=w.Layout(width="320px"))
         self.reference = w.Dropdown(options=names, value=explorer.reference_scenario.name,
-                                    layout=w.Layout(width="220px"))
+                                    layout=w.Layout(width="320px"))
         self.lang = w.ToggleButtons(options=LANG_OPTIONS, value=lang, style={"button_width": "70px"})
         self.reset = w.Button(icon="undo")
         self.title = w.HTML()
         self.top_labels = {k: w.HTML() for k in ("start", "reference", "language")}
-        self.msg = w.HTML()
+        self.msg = w.HTML()  # messages of the top bar (start from, reference, reset), shown under it
         self.msg.add_class("explorer-message")
+        self.save_msg = w.HTML()  # messages of "save as scenario", shown beside its button
+        self.save_msg.add_class("explorer-save-message")
 
         self.controls, self.labels = {}, {}
         self.notes: dict[str, w.HTML] = {}     # beside each control: the value it kept and why
@@ -84,7 +98,7 @@ class View:
         self.start.observe(lambda ch: self._guard(explorer.set_start, ch["new"]), names="value")
         self.reference.observe(lambda ch: self._guard(explorer.set_reference, ch["new"]), names="value")
         self.lang.observe(lambda ch: explorer.set_language(ch["new"]), names="value")
-        self.reset.on_click(lambda _: explorer.set_start(explorer.start_scenario.name))
+        self.reset.on_click(lambda _: explorer.set_start(explorer.start_scenario.name, keep_edits=False))
         self.run.on_click(lambda _: self._run_uncertainty())
         self.save.on_click(lambda _: explorer.save(self.save_name.value.strip(), self.save_title.value.strip() or None,
                                                    self.overwrite.value))
@@ -98,7 +112,7 @@ class View:
                         self.section["uncertainty"], w.HBox([self.draws, self.run, self.notes["draws"]]),
                         self.progress, self.unc_note,
                         self.section["save"], w.HBox([self.save_name, self.save_title]),
-                        w.HBox([self.overwrite, self.save])], layout=w.Layout(width="760px"))
+                        w.HBox([self.overwrite, self.save]), self.save_msg], layout=w.Layout(width="760px"))
         self.root = w.VBox([self.title, top, self.msg, w.HBox([left, right], layout=w.Layout(flex_flow="row wrap"))])
         self.root.add_class("scenario-explorer")
         self.relabel()
@@ -188,7 +202,7 @@ class View:
         widget.options = [(text(f"rule.{c}", self.x.language), c) for c in opts]
 
     def refresh_scenario_lists(self) -> None:
-        names = available_scenarios()
+        names = scenario_options()
         self._muted = True
         try:
             for dd in (self.start, self.reference):
@@ -247,13 +261,19 @@ class View:
         self.overwrite.description = text("overwrite", lang)
         self.save.description = text("save_button", lang)
 
-    def show_message(self, message: str, error: bool = False) -> None:
+    def show_message(self, message: str, error: bool = False, where: str = "top") -> None:
+        """Show ``message`` next to the action it is about (``where``: "top" bar or "save"); every other
+        message is cleared, so no stale message lingers after the next action."""
+        target = self.save_msg if where == "save" else self.msg
+        for box in (self.msg, self.save_msg):
+            if box is not target:
+                box.value = ""
         if not message:
-            self.msg.value = ""
+            target.value = ""
             return
         color = "#a40000" if error else "#1a5e20"
         body = html.escape(message).replace("\n", "<br>")
-        self.msg.value = f"<div style='color:{color};border-left:4px solid {color};padding:4px 8px'>{body}</div>"
+        target.value = f"<div style='color:{color};border-left:4px solid {color};padding:4px 8px'>{body}</div>"
 
     def show_results(self) -> None:
         x, lang = self.x, self.x.language
