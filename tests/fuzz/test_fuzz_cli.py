@@ -118,6 +118,13 @@ def commands(box):
         "findings": (["findings", "--jobs", "1", "--out", "fo"], {
             "--jobs": (jobs_ok, None), "--config": (path_unknown, None), "--only": (path_unknown, None)}),
         "calibrate": (["calibrate", "--check", "--district", d], {"--targets": (path_unknown, None)}),
+        "sensitivity": (["sensitivity", "dropouts", "--morris-r", "1", "--sobol-n", "8", "--years", "1",
+                         "--district", d], {
+            "--years": (int_ok(1, MAX_YEARS), None), "--seed": (int_ok(0, MAX_SEED), None),
+            "--year": (int_ok(1990, 2100), None), "--morris-r": (int_ok(1, 1000), None),
+            "--sobol-n": (int_ok(8, 2**16), None), "--keep-share": (real_ok(0, 1), None),
+            "--max-factors": (int_ok(1, 1000), None), "--assumption-spread": (real_ok(0, 10), None),
+            "--scenario": (scenario_ok, None), "--versus": (scenario_ok, None), "--district": (path_unknown, None)}),
         "validate": (["validate"], {"PATH": (path_unknown, None), "--data": (path_unknown, None)}),
     }
 

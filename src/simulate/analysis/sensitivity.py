@@ -366,25 +366,29 @@ def _parse_range(text: str) -> tuple[str, list[float]]:
 
 
 def add_cli(subparsers) -> None:
+    from ..inputs import limits
+    from ..inputs.scenario import scenario_flag
+
     p = subparsers.add_parser("sensitivity", help="which uncertain parameters drive an indicator (Morris, then Sobol')")
     p.add_argument("indicators", nargs="+", help="indicator names (e.g. dropout_gap.poor.junior)")
-    p.add_argument("--scenario", default="baseline", help="scenario whose indicator is studied (default baseline)")
-    p.add_argument("--versus", help="study the difference scenario − VERSUS on the same parameter sets")
-    p.add_argument("--year", type=int, help="simulated year (default: the last)")
+    p.add_argument("--scenario", type=scenario_flag, default="baseline", help="scenario whose indicator is studied (default baseline)")
+    p.add_argument("--versus", type=scenario_flag, help="study the difference scenario − VERSUS on the same parameter sets")
+    p.add_argument("--year", type=limits.int_flag(1990, 2100), help="simulated year (default: the last)")
     p.add_argument("--cumulative", action="store_true", help="sum the indicator over the years up to --year")
     p.add_argument("--range", action="append", default=[], metavar="PATH=LOW:HIGH",
                    help="add (or replace) a factor with a uniform range in the scenario's values; repeatable")
-    p.add_argument("--assumption-spread", type=float,
+    p.add_argument("--assumption-spread", type=limits.real_flag(0, 10),
                    help="also vary every assumed real-valued parameter by ± this share of its value (e.g. 0.5)")
-    p.add_argument("--morris-r", type=int, default=10, help="Morris trajectories (default 10)")
-    p.add_argument("--sobol-n", type=int, default=256, help="Sobol' base sample size, a power of 2 (default 256)")
-    p.add_argument("--keep-share", type=float, default=KEEP_SHARE, help="screening: keep μ* ≥ this share of the largest (default: %(default)s)")
-    p.add_argument("--max-factors", type=int, default=MAX_FACTORS, help="screening: at most this many for Sobol' (default: %(default)s)")
-    p.add_argument("--years", type=int, default=7, help="simulated years (default: %(default)s)")
+    p.add_argument("--morris-r", type=limits.int_flag(1, 1000), default=10, help="Morris trajectories (default 10)")
+    p.add_argument("--sobol-n", type=limits.int_flag(8, 2**16), default=256, help="Sobol' base sample size, a power of 2 (default 256)")
+    p.add_argument("--keep-share", type=limits.real_flag(0, 1), default=KEEP_SHARE, help="screening: keep μ* ≥ this share of the largest (default: %(default)s)")
+    p.add_argument("--max-factors", type=limits.int_flag(1, 1000), default=MAX_FACTORS, help="screening: at most this many for Sobol' (default: %(default)s)")
+    p.add_argument("--years", type=limits.int_flag(1, limits.MAX_YEARS), default=7,
+                   help="simulated years (default: %(default)s)")
     p.add_argument("--mode", choices=("expected", "stochastic"), default="expected",
                    help="expected: deterministic expected flows; stochastic: binomial counts (default: %(default)s)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
-    p.add_argument("--district", help="district folder (default data/banan)")
+    p.add_argument("--seed", type=limits.int_flag(0, limits.MAX_SEED), default=0, help="random seed (default: %(default)s)")
+    p.add_argument("--district", type=limits.path_flag, help="district folder (default data/banan)")
     p.add_argument("--out", help="write the tables (CSV) and manifest.json here; a new or empty folder, "
                                  "or a previous output of simulate sensitivity")
     p.add_argument("--force", action="store_true", help="replace a previous simulate output of another kind at --out")
