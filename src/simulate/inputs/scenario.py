@@ -155,6 +155,8 @@ class Scenario:
         Used by the dashboard and the optimiser; ``to_yaml`` writes it back as a
         scenario file.
         """
+        if not isinstance(changes, dict):
+            raise ScenarioError(f"changes: expected a mapping of dotted parameter paths to values, got {_short(changes)}")
         return _build(
             name=name or f"{self.name}+changes",
             title=title or self.title,
