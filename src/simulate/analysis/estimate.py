@@ -137,6 +137,9 @@ def _cell_frame(district: District, scenario: Scenario, years: int, seed: int, m
     ``hazard``, with the receiver shares and offsets it mixes over and the
     hazard of each receiver class (``hazard_a{aid}m{monitored}p{paired}``).
     """
+    from ..inputs.scaling import for_district
+
+    scenario = for_district(scenario, district)  # as the engine does: the package at the district's size
     cells = engine.cells_of(district)
     start = scenario.start_year
     state = engine.initial_state(district, cells, scenario.resolve(start, None), 1,
