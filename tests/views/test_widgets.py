@@ -260,6 +260,7 @@ def test_one_unit_style_per_language_and_changes_of_the_values_shown(explorer):
 
     english = " ".join(explorer.results["value_text"]) + " ".join(explorer.results["change_text"])
     assert "万元" not in english and "million yuan" in english
+    assert "万元" not in explorer.view.labels["budget.capital.yuan_per_year"].value  # the lever's unit too
     explorer.view.lang.value = "zh"
     chinese = " ".join(explorer.results["value_text"])
     assert "万元" in chinese and "million" not in chinese

@@ -90,7 +90,7 @@ LEVERS: tuple[Lever, ...] = (
        "学校每有一名建档立卡学生，另按基准的该比例加拨。", step=0.05, ui_max=2.0),
     _L("budget.capital.yuan_per_year", "capital", "Capital budget", "改造资金", "unit.wan_year",
        "Yearly spending upgrading weak schools (dormitories, canteens, water, ICT); raises the facility index. "
-       "Moving it replaces the 2019 phase-down (4,000 → 1,500 万元 by 2023) with a flat amount.",
+       "Moving it replaces the 2019 phase-down (40 → 15 million yuan by 2023) with a flat amount.",
        "每年用于薄弱学校改造（宿舍、食堂、饮水、信息化）的资金，提高设施指数。调整后按固定金额替代2019年起的逐年递减安排。",
        step=100, scale=1e4, ui_max=2e8),
     _L("budget.capital.targeting", "capital", "Targeting", "投向规则", "unit.rule",

@@ -84,7 +84,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "unit.yuan_pupil": ("yuan per pupil per year", "元/生·年"),
     "unit.multiplier": ("× the benchmark", "× 基准"),
     "unit.share_benchmark": ("extra share of the benchmark per poor pupil", "每名建档立卡学生加拨基准的比例"),
-    "unit.wan_year": ("万元 (10k yuan) per year", "万元/年"),
+    "unit.wan_year": ("10,000 yuan per year", "万元/年"),
     "unit.share": ("% of those eligible", "占符合条件者的百分比"),
     "unit.yuan_teacher": ("yuan per teacher per year", "元/人·年"),
     "unit.teachers": ("teachers per year", "人/年"),
