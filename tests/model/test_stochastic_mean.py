@@ -43,6 +43,7 @@ MEAN_FIELD = {
     "cost.teacher_salaries": 2e5,
     "cost.rural_teacher_subsidy": 5e3,
     "cost.total": 2.5e5,
+    "cost.recurrent_base": 2.5e5,  # grant + salaries: the salaries' kink above (measured 5.1e4)
     "spending_per_pupil.": 5.0,
     # weakest-first capital ranks weak schools by facility index and funds them in that order; the
     # marginal school's partial grant raises its index by yuan ÷ (yuan per point × its random pupils), and
