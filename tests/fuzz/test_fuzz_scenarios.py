@@ -124,7 +124,10 @@ def scenario_case(data, box, district, test: str):
     if kind == "value":
         value = data.draw(VALUES, label="value")
         doc["changes"][path] = value
-        must = never_valid(path, value)
+        if isinstance(value, dict):  # a change given as leaf fields: {value: ...} is fine, {} or {a: 1} is not
+            must = set(value) != {"value"} or never_valid(path, value["value"])
+        else:
+            must = never_valid(path, value)
     elif kind == "leaf":
         value = data.draw(VALUES, label="value")
         extra = data.draw(st.sampled_from([{}, {"source": 3}, {"unit": ["x"]}, {"sauce": 1}, {"description": None}]))
