@@ -35,9 +35,12 @@ def _is_assert_call(node: ast.AST) -> bool:
 
 
 def _checks_something(fn: ast.FunctionDef, helpers: frozenset[str] = frozenset()) -> bool:
-    """An assert, a pytest.raises/warns/fail, an assert* call, or a call of a helper that checks."""
+    """An assert, a pytest.raises/warns/fail, an assert* call, or a call of a helper that checks (or the
+    helper passed on to be called, as a property-test runner takes the case function)."""
     for n in ast.walk(fn):
         if isinstance(n, ast.Assert):
+            return True
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in helpers:
             return True
         if isinstance(n, ast.Call) and (_name(n.func).startswith("assert")
                                         or _name(n.func) in ("raises", "warns", "fail", "skip", *helpers)):
@@ -45,22 +48,39 @@ def _checks_something(fn: ast.FunctionDef, helpers: frozenset[str] = frozenset()
     return False
 
 
-def _checking_helpers(tree: ast.Module) -> frozenset[str]:
-    """Names of the module's non-test functions that check something (directly or through each other)."""
+def _imported_helpers(tree: ast.Module, folder: Path | None) -> frozenset[str]:
+    """Names imported (``from sibling import name``) from a module beside the test that are checking helpers
+    there (e.g. the fuzz suite's ``check`` in tests/fuzz/fuzz_harness.py)."""
+    if folder is None:
+        return frozenset()
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            sibling = folder / f"{node.module}.py"
+            if sibling.is_file():
+                theirs = _checking_helpers(ast.parse(sibling.read_text(encoding="utf-8")))
+                names |= {a.asname or a.name for a in node.names if a.name in theirs}
+    return frozenset(names)
+
+
+def _checking_helpers(tree: ast.Module, seed: frozenset[str] = frozenset()) -> frozenset[str]:
+    """Names of the module's non-test functions that check something (directly or through each other,
+    or through the ``seed`` helpers imported from elsewhere)."""
     functions = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and not n.name.startswith("test_")]
-    helpers: frozenset[str] = frozenset()
+    helpers: frozenset[str] = seed
     while True:
-        grown = frozenset(f.name for f in functions if _checks_something(f, helpers))
+        grown = seed | frozenset(f.name for f in functions if _checks_something(f, helpers))
         if grown == helpers:
             return helpers
         helpers = grown
 
 
-def dead_assertions(source: str, where: str = "<source>") -> list[str]:
-    """Every never-failing assertion in ``source``, as 'where:line: what'."""
+def dead_assertions(source: str, where: str = "<source>", folder: Path | None = None) -> list[str]:
+    """Every never-failing assertion in ``source``, as 'where:line: what' (``folder``: where its sibling
+    modules are, so that a checking helper imported from one counts)."""
     found = []
     tree = ast.parse(source)
-    helpers = _checking_helpers(tree)
+    helpers = _checking_helpers(tree, _imported_helpers(tree, folder))
     for node in ast.walk(tree):
         if isinstance(node, ast.BoolOp) and any(_is_assert_call(v) for v in node.values):
             found.append(f"{where}:{node.lineno}: assert_* call inside and/or (returns None)")
@@ -95,10 +115,23 @@ def test_the_checker_finds_each_pattern():
               "def check(x):\n    refused(x)\n"
               "def quiet(x):\n    return x\n"
               "def test_h():\n    check(1)\n"
-              "def test_i():\n    quiet(1)\n")
-    assert [f.split(": ", 1)[1] for f in dead_assertions(helper)] == ["test_i asserts nothing"]
+              "def test_i():\n    quiet(1)\n"
+              "def run(case):\n    case(1)\n"
+              "def test_l():\n    run(check)\n"
+              "def test_m():\n    run(quiet)\n")
+    assert [f.split(": ", 1)[1] for f in dead_assertions(helper)] == ["test_i asserts nothing",
+                                                                      "test_m asserts nothing"]
 
 
 @pytest.mark.parametrize("path", sorted(TESTS.rglob("*.py")), ids=lambda p: str(p.relative_to(TESTS)))
 def test_no_dead_assertions(path):
-    assert dead_assertions(path.read_text(encoding="utf-8"), str(path.relative_to(TESTS))) == []
+    assert dead_assertions(path.read_text(encoding="utf-8"), str(path.relative_to(TESTS)), path.parent) == []
+
+
+def test_a_checking_helper_imported_from_a_sibling_module_counts(tmp_path):
+    (tmp_path / "harness.py").write_text("def check(x):\n    assert x\ndef quiet(x):\n    return x\n")
+    source = ("from harness import check, quiet\n"
+              "def test_j():\n    check(1)\n"
+              "def test_k():\n    quiet(1)\n")
+    assert [f.split(": ", 1)[1] for f in dead_assertions(source, folder=tmp_path)] == ["test_k asserts nothing"]
+    assert len(dead_assertions(source)) == 2  # without the folder, neither counts
