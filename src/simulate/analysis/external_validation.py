@@ -175,7 +175,9 @@ def _trial_arms(district: District, design: dict) -> tuple[Scenario, Scenario]:
                                 name="trial_control", title="trial control")
     treated = district.schools["school_id"].tolist()[: int(design["schools_per_arm"])]
     treatment = control.with_changes({
-        "teachers.support.count": len(treated), "teachers.support.allocation": "named",
+        # the trial's dose is one teacher per treated school, not Banan's package at this size
+        "teachers.support.count": {"value": len(treated), "scale_with": "none"},
+        "teachers.support.allocation": "named",
         "teachers.support.named_schools": treated,
         "teachers.support.quality_sd": float(design["teacher_quality_sd"]),
     }, name="trial_extra_teacher", title="trial: one extra teacher")
