@@ -184,3 +184,13 @@ def test_star98_elasticity_standard_errors_match_a_finite_difference_delta_metho
         grad = np.array([(elasticity(var, beta + d) - elasticity(var, beta - d)) / (2 * d[i])
                          for i, d in enumerate(np.diag(h))])
         assert e.loc[var, "se"] == pytest.approx(float(np.sqrt(grad @ cov @ grad)), rel=1e-3)
+
+
+def test_summary_text_drops_the_wall_clock_and_keeps_the_rest():
+    fit = estimate.star98_glm()
+    text = estimate.summary_text(fit)
+    assert "Date:" in text and "Time:" in text and "(not recorded)" in text
+    import re
+    assert not re.search(r"\d{2}:\d{2}:\d{2}", text)
+    assert not re.search(r"\d{2} \w{3} \d{4}", text)
+    assert "No. Observations" in text and "PERSPENK" in text

@@ -62,7 +62,7 @@ from ..model.levers.common import LOCATIONS
 from ..randomness import stream
 from ..inputs.scenario import Scenario, load_scenario
 
-__all__ = ["COVARIATES", "microdata", "true_coefficients", "fit_dropout_logit", "recovery_table",
+__all__ = ["COVARIATES", "microdata", "true_coefficients", "fit_dropout_logit", "recovery_table", "summary_text",
            "joint_wald_pvalue", "star98_glm", "star98_elasticities", "STAR98_PUBLISHED"]
 
 #: Covariates of the dropout logit, in the engine's parameterisation (town schools, primary stage = reference).
@@ -396,3 +396,13 @@ def star98_elasticities(fit=None, level: float = 0.9) -> pd.DataFrame:
                      "elasticity": e, "se": se, "lo": e - z * se, "hi": e + z * se,
                      "semi_elasticity": e / (float(means[var]) * (1 - p))})
     return pd.DataFrame(rows)
+
+
+def summary_text(fit) -> str:
+    """A statsmodels fit's ``summary()`` as text without the wall-clock date and time it prints, so a
+    findings notebook that shows it is the same bytes at every regeneration."""
+    import re
+
+    text = fit.summary().as_text()
+    text = re.sub(r"(Date:\s+)\w{3}, \d{2} \w{3} \d{4}", lambda m: m.group(1) + "(not recorded)".ljust(16), text)
+    return re.sub(r"(Time:\s+)\d{2}:\d{2}:\d{2}", lambda m: m.group(1) + "(not recorded)".rjust(8), text)
