@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -34,7 +35,10 @@ def test_default_district_from_the_environment(monkeypatch):
 
 def test_make_passes_the_district_to_dashboard_and_findings():
     def dry(*args):
-        return subprocess.run(["make", "-n", "-W", "pyproject.toml", *args], cwd=ROOT, capture_output=True,
+        # run as a top-level make even under `make test` (a sub-make prints "Leaving directory" lines)
+        env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+        return subprocess.run(["make", "--no-print-directory", "-n", "-W", "pyproject.toml", *args], cwd=ROOT,
+                              env=env, capture_output=True,
                               text=True, check=True).stdout.splitlines()[-1]
     assert f"SIMULATE_DISTRICT={EXAMPLE}" in dry("dashboard", "DISTRICT=data/example_county")
     assert "simulate findings --district data/example_county --out findings-example_county" in \
