@@ -12,16 +12,6 @@ from simulate.model.progression import move_up
 FAST = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
-@pytest.fixture(scope="module")
-def district():
-    return sim.load_district()
-
-
-@pytest.fixture(scope="module")
-def baseline():
-    return sim.load_scenario("baseline")
-
-
 def years_of(district, scenario, **kw):
     return list(simulate(district, scenario, **kw))
 

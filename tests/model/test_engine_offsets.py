@@ -17,16 +17,6 @@ from simulate.model.engine import cells_of, simulate
 from simulate.model.outcomes import year_indicators
 
 
-@pytest.fixture(scope="module")
-def district():
-    return sim.load_district()
-
-
-@pytest.fixture(scope="module")
-def baseline():
-    return sim.load_scenario("baseline")
-
-
 def _last_year(district, scenario, **kw):
     cells = cells_of(district)
     years = list(simulate(district, scenario, years=3, seed=0, mode="expected", **kw))

@@ -21,16 +21,6 @@ CUMULATIVE = "child_years_out_of_school.cumulative.total"
 NEVER = "children_never_returned.total"
 
 
-@pytest.fixture(scope="module")
-def district():
-    return sim.load_district()
-
-
-@pytest.fixture(scope="module")
-def baseline():
-    return sim.load_scenario("baseline")
-
-
 def by_year(district, scenario, **kw):
     cells = cells_of(district)
     return [year_indicators(y, cells) for y in simulate(district, scenario, years=YEARS, **kw)]

@@ -26,11 +26,6 @@ from simulate.model.levers.common import LOCATIONS
 YEARS = 7
 
 
-@pytest.fixture(scope="module")
-def district():
-    return sim.load_district()
-
-
 def own_status_quo(changes, extends="baseline"):
     """``extends`` with ``changes``, as a world that has always had them: its own status quo, so it
     also starts from its own steady state (``with_changes`` alone starts from the unchanged baseline's)."""

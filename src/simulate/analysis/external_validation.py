@@ -121,20 +121,26 @@ def _district(design: dict) -> District:
     return load_district(design.get("district", "banan"))
 
 
-def _indicator(design: dict, draws: int, seed: int, sample: bool) -> np.ndarray:
-    district, scenario = _district(design), load_scenario(design["scenario"])
-    cells = cells_of(district)
-    years = int(design["year"]) - scenario.start_year + 1
+def _last_year(district: District, scenario: Scenario, years: int, draws: int, seed: int, sample: bool):
+    """The engine's Year of the last of ``years`` simulated years (expected mode)."""
     for y in simulate(district, scenario, years=years, seed=seed, draws=draws, sample_parameters=sample):
         last = y
-    return np.asarray(year_indicators(last, cells)[design["indicator"]], dtype=float)
+    return last
+
+
+def _design_year(design: dict, draws: int, seed: int, sample: bool):
+    """(district, Year of ``design["year"]``) for the design's scenario on its district."""
+    district, scenario = _district(design), load_scenario(design["scenario"])
+    return district, _last_year(district, scenario, int(design["year"]) - scenario.start_year + 1, draws, seed, sample)
+
+
+def _indicator(design: dict, draws: int, seed: int, sample: bool) -> np.ndarray:
+    district, last = _design_year(design, draws, seed, sample)
+    return np.asarray(year_indicators(last, cells_of(district))[design["indicator"]], dtype=float)
 
 
 def _cohort_dropout(design: dict, draws: int, seed: int, sample: bool) -> np.ndarray:
-    district, scenario = _district(design), load_scenario(design["scenario"])
-    years = int(design["year"]) - scenario.start_year + 1
-    for y in simulate(district, scenario, years=years, seed=seed, draws=draws, sample_parameters=sample):
-        last = y
+    district, last = _design_year(design, draws, seed, sample)
     schools = district.schools["location"].isin(design["locations"]).to_numpy()
     grades = np.asarray(design["grades"]) - 1
     at_risk = last.flows.at_risk[:, schools][:, :, grades].sum(axis=(1, 3))   # (draw, grade)
@@ -193,8 +199,7 @@ def _extra_teacher_trial(design: dict, draws: int, seed: int, sample: bool) -> n
     years = int(design["years"])
     means = []
     for scenario in _trial_arms(district, design):
-        for y in simulate(district, scenario, years=years, seed=seed, draws=draws, sample_parameters=sample):
-            last = y
+        last = _last_year(district, scenario, years, draws, seed, sample)
         w = last.flows.at_risk[:, :, 1:6]  # grades 2-6 of the last year: exposed in every year of the trial
         lw = last.learning[:, :, 1:6] * w
         means.append([(lw[:, arm].sum(axis=(1, 2, 3)) / w[:, arm].sum(axis=(1, 2, 3))) for arm in (treated, compared)])
