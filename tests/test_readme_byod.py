@@ -26,7 +26,7 @@ def _commands() -> list[list[str]]:
 def test_readme_block_has_about_ten_commands():
     cmds = _commands()
     assert 8 <= len(cmds) <= 12
-    assert [c[0] for c in cmds].count("simulate") == 5
+    assert [c[0] for c in cmds].count("simulate") == 6
 
 
 def test_readme_commands_run_from_the_templates_to_a_comparison(tmp_path, monkeypatch, capsys):
@@ -47,9 +47,11 @@ def test_readme_commands_run_from_the_templates_to_a_comparison(tmp_path, monkey
             ran.append(args[0])
         else:
             assert cmd[0] == "make", cmd  # make targets: tests/views/test_district_everywhere.py (dry runs)
-    assert ran == ["district", "validate", "calibrate", "run", "compare"]
+    assert ran == ["district", "validate", "calibrate", "calibrate", "run", "compare"]
     district = load_district(tmp_path / "data" / "my_county")
     assert district.data_hash == load_district(EXAMPLE).data_hash  # the templates' rows are the example county
+    assert district.calibration is not None  # calibrate --write: the county's own intercepts in its runs
+    assert "district_calibration" in (tmp_path / "outputs" / "my_county" / "manifest.json").read_text()
     table = pd.read_csv(tmp_path / "outputs" / "my_county" / "table.csv")
     assert set(table.scenario) == {"baseline", "no_policy", "targeted_aid"}
 

@@ -59,6 +59,7 @@ __all__ = [
     "die_with_parent",
     "git_commit",
     "manifest",
+    "note_district_calibration",
     "package_versions",
     "previous_output_kind",
     "sha256_of_files",
@@ -664,6 +665,28 @@ def write_file_atomically(path: str | os.PathLike[str], data: str | bytes, *, ov
     return path
 
 
+# ------------------------------------------------------------------ district calibration overlays
+#: data hash -> the calibration overlay the district with that data was loaded with
+#: (``{"file": ..., "sha256": ...}``; None: none, the intercepts of params/baseline.yaml).
+_DISTRICT_CALIBRATIONS: dict[str, dict[str, str] | None] = {}
+
+
+def note_district_calibration(data_hash: str, record: Mapping[str, str] | None) -> None:
+    """Remember (for :func:`manifest`) whether the district with ``data_hash`` carries a calibration overlay.
+
+    :func:`simulate.inputs.load.load_district` calls it for every district it
+    loads; the last load of the same data wins."""
+    _DISTRICT_CALIBRATIONS[data_hash] = None if record is None else dict(record)
+
+
+def _district_calibration(data_hash: Any, extra: Mapping[str, Any] | None) -> tuple[bool, Any]:
+    district = (extra or {}).get("district")
+    for key in (data_hash, district.get("data_hash") if isinstance(district, Mapping) else None):
+        if isinstance(key, str) and key in _DISTRICT_CALIBRATIONS:
+            return True, _DISTRICT_CALIBRATIONS[key]
+    return False, None
+
+
 # ------------------------------------------------------------------ processes
 def die_with_parent(poll_seconds: float = 0.5) -> None:
     """Make this (worker) process end when the process that started it ends, even by kill -9.
@@ -792,13 +815,23 @@ def manifest(
     ``python``, ``platform``, ``created_utc`` (ISO 8601, seconds), and
     ``run_seconds`` when given; ``extra`` entries are added last and may not
     overwrite these keys.
+
+    ``district_calibration`` (after ``data_sha256``) says whether the district's
+    own calibration overlay was used, for a district loaded from a folder in
+    this process (:func:`note_district_calibration`; matched by ``data_hash``
+    or ``extra["district"]["data_hash"]``): ``{"file": ..., "sha256": ...}`` of
+    its ``calibration.yaml``, or None when the intercepts of
+    params/baseline.yaml (Banan's) were used. Absent for data not loaded from
+    a folder (a district built in memory).
     """
+    known, calibration = _district_calibration(data_hash, extra)
     record: dict[str, Any] = {
         "written_by": TOOL,
         **({"output_kind": output_kind} if output_kind else {}),
         "git_commit": git_commit(repo_dir),
         "params_sha256": params_hash,
         "data_sha256": data_hash,
+        **({"district_calibration": calibration} if known else {}),
         "seeds": dict(seeds),
         "packages": package_versions(packages),
         "python": platform.python_version(),

@@ -27,11 +27,23 @@ With ``write=True`` the fitted values are written into
 ``source: "calibrated <date>: <target ids>"``; unit, uncertainty, comments
 and layout survive). A fit that leaves any target outside its tolerance
 raises :class:`CalibrationError` naming each unmet target (nothing is written).
+
+That is for Banan, the reference district, whose intercepts every district
+shares. For another district ``simulate calibrate --district DIR --write``
+(:func:`write_overlay`) writes the fitted values into the district folder
+instead, as ``DIR/calibration.yaml`` (:mod:`simulate.inputs.overlay`: each leaf
+with its value, source and the targets file's sha256; the data hash; the fit's
+residuals; no date, so a rerun writes the same bytes). Every run on that
+district then uses them (``simulate.inputs.scaling.for_district``), and
+``simulate calibrate --check --district DIR`` fails when the data or the
+targets changed since (or the values are no longer the optimum). The file is
+replaced only when simulate wrote it (its first line, ``overlay.HEADER``).
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import os
 import re
 import sys
 from dataclasses import dataclass, field
@@ -300,12 +312,13 @@ def check(district: District | None = None, targets: str | Path = DEFAULT_TARGET
     is run again from them, and ``report.stale`` names every parameter whose
     optimum differs from its committed value by more than the written precision
     (:data:`STALE_TOLERANCE`) — a district or a model that changed after the fit.
-    ``base`` is the scenario holding the committed values (default: baseline).
+    ``base`` is the scenario holding the committed values (default:
+    :func:`committed_base`: the baseline, with the district's calibration overlay when it has one).
     """
     district = load_district() if district is None else district
     tlist, params = load_targets(targets)
     model = _Model(district, tlist, params)
-    base = load_scenario("baseline") if base is None else base
+    base = committed_base(district) if base is None else base
     x0 = np.array([float(base.value(p)) for p in params])
     report = _report(tlist, model.evaluate(x0, base), params, x0, x0)
     if refit:
@@ -315,6 +328,13 @@ def check(district: District | None = None, targets: str | Path = DEFAULT_TARGET
             report.message = (f"stale: the committed values are not the optimum for these data and targets "
                               f"({', '.join(report.stale)}); run `simulate calibrate --write`")
     return report
+
+
+def committed_base(district: District) -> Scenario:
+    """The baseline with the values a run on ``district`` uses: its calibration overlay's, if any."""
+    base = load_scenario("baseline")
+    overlay = getattr(district, "calibration", None)
+    return base if overlay is None else overlay.apply(base)
 
 
 def _fit(model: "_Model", tlist: list[Target], params: list[str], x0: np.ndarray, base) -> np.ndarray:
@@ -353,6 +373,71 @@ def calibrate(district: District | None = None, targets: str | Path = DEFAULT_TA
         write_parameters(report.parameters, [f"{t.scenario} {t.indicator} {t.year} = {t.value:g}" for t in tlist],
                          targets_file=_display(targets))
     return report
+
+
+# ------------------------------------------------------------------ a district's overlay
+def overlay_text(district: District, targets: str | Path, report: CalibrationReport) -> str:
+    """The text of ``DIR/calibration.yaml`` for a fit of ``district`` to ``targets`` (no date: the same
+    data, targets and fit give the same bytes)."""
+    from ..inputs.overlay import HEADER, WRITTEN_BY, sha256_of_file
+
+    targets = _resolve(targets)
+    folder = Path(district.source)
+    try:
+        rel = str(targets.resolve().relative_to(folder.resolve()))
+    except ValueError:
+        rel = os.path.relpath(targets.resolve(), folder.resolve())
+    digest = sha256_of_file(targets)
+    ids = ", ".join(report.table["target"])
+    lines = [
+        HEADER,
+        f"# by hand: rerun it (it replaces only a file with this first line). Every run on district",
+        f"# {district.name!r} uses these values instead of the Banan-calibrated ones of params/baseline.yaml",
+        "# (scenario and status quo), except where a scenario sets the parameter itself.",
+        f"written_by: {WRITTEN_BY}",
+        f"district: {_q(district.name)}",
+        f"targets: {_q(rel)}",
+        f"targets_sha256: {digest}",
+        f"data_sha256: {district.data_hash}",
+        "parameters:",
+    ]
+    for path, value in report.parameters.items():
+        lines += [f"  {path}:", f"    value: {_fmt(value)}",
+                  f"    source: {_q(f'calibration: fitted by simulate calibrate to {rel} ({ids}); was {_fmt(report.start[path])} (Banan)')}",
+                  f"    targets_sha256: {digest}"]
+    lines.append("residuals:  # fitted minus target, per target (met: within the tolerance)")
+    for r in report.table.itertuples():
+        lines.append(f"  {r.target}: {{scenario: {r.scenario}, indicator: {r.indicator}, year: {r.year}, "
+                     f"target: {_num(r.target_value)}, fitted: {_num(r.fitted_value)}, error: {_num(r.error)}, "
+                     f"tolerance: {_num(r.tolerance)}, met: {'true' if r.met else 'false'}}}")
+    text = "\n".join(lines) + "\n"
+    yaml.safe_load(text)  # valid YAML
+    return text
+
+
+def _q(text: str) -> str:
+    return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _num(v: float) -> str:
+    s = f"{float(v):.6f}".rstrip("0")
+    s = s + "0" if s.endswith(".") else s
+    return "0.0" if s in ("-0.0", "0.0") else s
+
+
+def write_overlay(district: District, targets: str | Path, report: CalibrationReport) -> Path:
+    """Write ``report``'s fitted values as ``district``'s calibration overlay (``DIR/calibration.yaml``).
+
+    Refuses (CalibrationError) to replace a file simulate did not write (no :data:`overlay.HEADER`)."""
+    from ..inputs.overlay import CALIBRATION_FILE, HEADER, is_own_file
+    from ..provenance import write_file_atomically
+
+    path = Path(district.source) / CALIBRATION_FILE
+    if (path.exists() or path.is_symlink()) and not (path.is_file() and not path.is_symlink() and is_own_file(path)):
+        raise CalibrationError(f"{path}: not replaced: simulate did not write it (its first line is not "
+                               f"{HEADER[:40]!r}…); move it away, then run --write again")
+    return write_file_atomically(path, overlay_text(district, targets, report), overwrite=path.exists(),
+                                 what="calibration")
 
 
 # ------------------------------------------------------------------ writing back
@@ -424,9 +509,12 @@ def add_cli(subparsers) -> None:
     p.add_argument("--targets", type=path_flag, default=None,
                    help=f"targets file (default: the district folder's targets.yaml; {DEFAULT_TARGETS} for Banan)")
     p.add_argument("--district", type=path_flag, default=None, help="district folder (default: data/banan)")
-    p.add_argument("--write", action="store_true", help="write the fitted values into params/baseline.yaml")
+    p.add_argument("--write", action="store_true",
+                   help="write the fitted values: into params/baseline.yaml for Banan, into DIR/calibration.yaml "
+                        "(used by every run on that district) for another district; default: only report")
     p.add_argument("--check", action="store_true",
-                   help="evaluate the committed parameters; fail if a target is unmet or they are not the optimum")
+                   help="evaluate the committed parameters (a district's calibration.yaml); fail if a target is "
+                        "unmet, they are not the optimum, or the district's data or targets changed since --write")
     p.set_defaults(func=_cli)
 
 
@@ -444,12 +532,17 @@ def targets_for(district: District, targets: str | Path | None = None) -> Path |
 
 
 def _is_reference(district: District) -> bool:
-    return Path(district.source).resolve() == _resolve(DEFAULT_TARGETS).parent.resolve()
+    from ..inputs.overlay import is_reference
+
+    return is_reference(district)
 
 
 def _cli(args) -> int:
+    from ..inputs.overlay import calibration_note
+
     try:
-        district = load_district(args.district)
+        # --write replaces the district's own calibration.yaml, even a broken one: read the data without it
+        district = load_district(args.district, calibration=not args.write or args.check)
         targets = targets_for(district, args.targets)
         if targets is None:
             print(f"{district.source}: no targets.yaml, so nothing to fit: the intercepts calibrated to Banan "
@@ -458,16 +551,22 @@ def _cli(args) -> int:
                   "and fill it from the district's own ledgers (控辍保学台账, consolidation rate, disabled enrolment).")
             return 0
         args.targets = str(targets)
-        if args.write and not _is_reference(district):
-            raise CalibrationError(f"--write: params/baseline.yaml holds Banan's calibrated values, which every "
-                                   f"district shares; for {district.name!r} run without --write and put the fitted "
-                                   "values in a scenario file (extends: baseline, changes: the printed values)")
+        reference = _is_reference(district)
         print(f"district {district.name!r}: fitting to {targets}")
         if args.check:
             report = check(district, args.targets)
             print(report)
-            return 0 if report.all_met and not report.stale else 1
-        report = calibrate(district, args.targets, write=args.write)
+            if reference:
+                return 0 if report.all_met and not report.stale else 1
+            overlay = district.calibration
+            problems = [] if overlay is not None else [calibration_note(district)]
+            problems += overlay.stale(district) if overlay is not None else []
+            for line in problems:
+                print(f"stale: {line}")
+            return 0 if report.all_met and not report.stale and not problems else 1
+        report = calibrate(district, args.targets, write=args.write and reference)
+        if args.write and not reference:
+            path = write_overlay(district, args.targets, report)
     except CalibrationError as exc:
         if exc.report is not None:
             print(exc.report)
@@ -477,6 +576,12 @@ def _cli(args) -> int:
         print(f"simulate calibrate: error: {exc}", file=sys.stderr)
         return 1
     print(report)
-    if args.write:
+    if args.write and reference:
         print("wrote the fitted values into params/baseline.yaml")
+    elif args.write:
+        print(f"wrote the fitted values into {path}: every run on district {district.name!r} now uses them "
+              "instead of the Banan-calibrated intercepts of params/baseline.yaml")
+    elif not reference:
+        print(f"not written (only reported): `simulate calibrate --district {district.source} --write` writes them "
+              f"into {Path(district.source) / 'calibration.yaml'}, which every run on this district then uses")
     return 0

@@ -30,7 +30,7 @@ import io
 import json
 import os
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field as _field
 from functools import cached_property
 from pathlib import Path
 
@@ -118,6 +118,11 @@ class District:
     ``enrolled`` and ``out_of_school`` are read-only float64 arrays shaped
     ``(n_schools, GRADES, N_GROUPS)``; copy them before changing state. Rows of
     ``schools`` (RangeIndex, file order) index the first axis.
+
+    ``calibration`` is the district's own calibration overlay
+    (:class:`simulate.inputs.overlay.Overlay`, read from ``calibration.yaml`` in
+    its folder by :func:`~simulate.inputs.load.load_district`), or None: then
+    the intercepts calibrated to Banan in params/baseline.yaml are used.
     """
 
     name: str
@@ -126,6 +131,7 @@ class District:
     out_of_school: np.ndarray
     source: str
     data_hash: str
+    calibration: object = _field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         missing = [c for c in SCHOOL_COLUMNS if c not in self.schools.columns]

@@ -5,10 +5,17 @@
 synthesiser uses it). Both run every check of :mod:`simulate.inputs.validation`
 and raise ONE :class:`~simulate.inputs.district.DistrictError` listing every
 problem, naming the file, the row (CSV line number, header = row 1) and the column.
+
+:func:`load_district` also reads the folder's calibration overlay
+(``calibration.yaml``, written by ``simulate calibrate --district DIR --write``;
+:mod:`simulate.inputs.overlay`) into ``District.calibration``, and tells
+:mod:`simulate.provenance` whether one was used, so every manifest with this
+district's data hash records it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
@@ -45,7 +52,7 @@ def district_from_frames(name: str, schools: pd.DataFrame, enrolment: pd.DataFra
     return _build(name, schools, enrolment, source, SCHOOLS_FILE, ENROLMENT_FILE, source, None)
 
 
-def load_district(path: str | os.PathLike | None = None) -> District:
+def load_district(path: str | os.PathLike | None = None, calibration: bool = True) -> District:
     """Load and validate a district folder holding schools.csv and enrolment.csv.
 
     ``path``: a folder; or a district name under :func:`default_data_dir`
@@ -53,6 +60,12 @@ def load_district(path: str | os.PathLike | None = None) -> District:
     environment variable ``SIMULATE_DISTRICT`` when set (``make dashboard
     DISTRICT=data/x`` sets it for the dashboard's kernel), else data/banan.
     Raises one :class:`DistrictError` listing every problem found.
+
+    With ``calibration`` (the default) the folder's ``calibration.yaml``, if
+    any, is validated and carried as ``District.calibration`` (the engine
+    applies it, :func:`simulate.inputs.scaling.for_district`); a bad file is
+    one DistrictError naming the file and each bad key. ``calibration=False``
+    ignores the file (``simulate calibrate --write`` replacing its own).
     """
     if path is None and os.environ.get("SIMULATE_DISTRICT"):
         path = os.environ["SIMULATE_DISTRICT"]
@@ -80,5 +93,13 @@ def load_district(path: str | os.PathLike | None = None) -> District:
         frames.append(df)
         raw.append(data)
     file_hash = _hash(*raw) if None not in raw else None
-    return _build(folder.name, frames[0], frames[1], str(folder), labels[0], labels[1], str(folder),
-                  file_hash, report)
+    district = _build(folder.name, frames[0], frames[1], str(folder), labels[0], labels[1], str(folder),
+                      file_hash, report)
+    if not calibration:
+        return district
+    from ..provenance import note_district_calibration
+    from .overlay import load_overlay
+
+    overlay = load_overlay(folder)
+    note_district_calibration(district.data_hash, None if overlay is None else overlay.record())
+    return district if overlay is None else dataclasses.replace(district, calibration=overlay)

@@ -17,7 +17,10 @@ teachers") keeps its meaning; a planner who means an absolute number writes
 it resolves a scenario for a district. On a district of exactly the reference
 size (Banan) it returns the scenario itself, so Banan's results are unchanged
 bit for bit. Scaled leaves become ``scale_with: none``, so scaling a scaled scenario
-again changes nothing. After scaling it warns (:class:`ScaleWarning`, naming the leaf)
+again changes nothing. It also applies the district's own calibration overlay
+(``District.calibration``, from ``DIR/calibration.yaml``; :mod:`simulate.inputs.overlay`):
+its fitted intercepts replace Banan's in the scenario and its status quo, except
+where the scenario sets the leaf itself. After scaling it warns (:class:`ScaleWarning`, naming the leaf)
 when a quantity is far out of scale for the district.
 """
 
@@ -77,12 +80,16 @@ def _scale_tree(scenario, factors: dict[str, float]):
 
 
 def for_district(scenario, district, warn: bool = True):
-    """The scenario at ``district``'s size (itself when the district has the reference size).
+    """The scenario at ``district``'s size (itself when the district has the reference size
+    and no calibration overlay), with the district's calibrated intercepts when it has them.
 
     With ``warn``, a :class:`ScaleWarning` for each problem of :func:`scale_problems`.
     """
     factors = scale_factors(scenario, district)
     out = scenario if all(f == 1.0 for f in factors.values()) else _scale_tree(scenario, factors)
+    overlay = getattr(district, "calibration", None)
+    if overlay is not None:  # the district's own intercepts (calibration.yaml) instead of Banan's
+        out = overlay.apply(out)
     if warn:
         for problem in scale_problems(out, district):
             warnings.warn(problem, ScaleWarning, stacklevel=3)
