@@ -101,6 +101,7 @@ def cmd_run(args) -> int:
     from .inputs.scenario import load_scenario
 
     district = load_district(args.district)
+    _calibration_note("run", district)
     scenarios = [load_scenario(n) for n in [args.scenario, *([args.versus] if args.versus else [])]]
     names = [s.name for s in scenarios]  # folder names: the scenario's name, never the path given
     if len(set(names)) < len(names):
@@ -218,6 +219,7 @@ def cmd_compare(args) -> int:
     from .provenance import check_output_target
 
     district = load_district(args.district)
+    _calibration_note("compare", district)
     inputs = [district.source, *_scenario_inputs(load_scenario(n) for n in {*args.scenarios, args.reference})]
     if args.out:
         check_output_target(args.out, "compare", force=args.force, inputs=inputs, what="--out")
@@ -228,6 +230,15 @@ def cmd_compare(args) -> int:
         cmp.to_dir(args.out, force=args.force, inputs=inputs)
         print(f"wrote table.csv, summary.md and manifest.json to {args.out}")
     return 0
+
+
+def _calibration_note(command: str, district) -> None:
+    """Once per command, on stderr: which intercepts the district's runs use (nothing for Banan)."""
+    from .inputs.overlay import calibration_note
+
+    note = calibration_note(district)
+    if note:
+        print(f"simulate {command}: note: {note}", file=sys.stderr)
 
 
 @contextlib.contextmanager
