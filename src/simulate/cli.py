@@ -3,7 +3,7 @@
     simulate run SCENARIO [--years 7] [--seed 0] [--mode expected|stochastic] [--out DIR] [--versus OTHER]
     simulate validate [PATH ...]            check what PATH holds (default: every params and data file)
     simulate synthesize [--schools N] [--seed S] [--out DIR]
-    simulate compare A B C [--reference R] [--draws N] [--out DIR]
+    simulate compare A B C [--reference R] [--draws N] [--no-attribution] [--out DIR]
     simulate findings | calibrate | sweep | optimize   (see --help of each)
 
 Errors in user input go to stderr with exit code 1 and no traceback. Output
@@ -224,11 +224,21 @@ def cmd_compare(args) -> int:
     if args.out:
         check_output_target(args.out, "compare", force=args.force, inputs=inputs, what="--out")
     cmp = compare(district, args.scenarios, reference=args.reference, draws=args.draws,
-                  seed=args.seed, years=args.years, interval=args.interval, progress=True)
+                  seed=args.seed, years=args.years, interval=args.interval, progress=True,
+                  attribution=not args.no_attribution)
+    for name, (groups, exact) in cmp.attribution_plan().items():  # before the work, on stderr beside the bars
+        if groups > 1:
+            orders = cmp.attribution_settings["permutations"]
+            how = f"exact, {2 ** groups} runs" if exact else \
+                f"{orders} sampled orders, at most {min(2 ** groups, orders * (groups - 1) + 2):,} runs"
+            print(f"attribution of {name}: {groups} lever groups, Shapley in expected mode ({how}; "
+                  f"--no-attribution skips it)", file=sys.stderr)
+    cmp.attribute(progress=True)
     print(cmp.summary())
     if args.out:
         cmp.to_dir(args.out, force=args.force, inputs=inputs)
-        print(f"wrote table.csv, summary.md and manifest.json to {args.out}")
+        print(f"wrote table.csv, {'attribution.csv, ' if cmp.attribution is not None else ''}summary.md and "
+              f"manifest.json to {args.out}")
     return 0
 
 
@@ -332,8 +342,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--interval", type=real_flag(0, 1, open_lo=True, open_hi=True), default=0.9,
                    help="central interval, strictly between 0 and 1 (default: %(default)s)")
     p.add_argument("--district", type=path_flag, help="district folder (default data/banan)")
-    p.add_argument("--out", help="write table.csv, summary.md and manifest.json here; a new or empty folder, "
-                                 "or a previous `simulate compare` output")
+    p.add_argument("--no-attribution", action="store_true",
+                   help="skip the Shapley split of each scenario's difference among the lever groups it changes "
+                        "(default: on; 2^groups expected-mode runs per scenario, sampled beyond 8 groups)")
+    p.add_argument("--out", help="write table.csv, attribution.csv, summary.md and manifest.json here; a new or "
+                                 "empty folder, or a previous `simulate compare` output")
     p.add_argument("--force", action="store_true",
                    help="replace a previous simulate output of another kind at --out "
                         "(never a folder simulate did not write)")

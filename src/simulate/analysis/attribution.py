@@ -124,12 +124,14 @@ def attribute(district: District | None, scenario: Scenario | str, reference: Sc
               indicators=("dropout_gap.poor.junior", "learning_gap.poor"), *, year: int | None = None,
               cumulative: bool = False, years: int = 7, draws: int | None = None, seed: int = 0,
               mode: str = "expected", depth: int = 2, groups: dict[str, list[str]] | None = None,
-              exact_up_to: int = EXACT_UP_TO, permutations: int = PERMUTATIONS) -> Attribution:
+              exact_up_to: int = EXACT_UP_TO, permutations: int = PERMUTATIONS,
+              progress: bool = False) -> Attribution:
     """Shapley decomposition of ``scenario − reference`` on each indicator over the scenario's levers.
 
     ``year``: the simulated year read (default the last); ``cumulative`` sums
     the indicator over the years up to it (e.g. dropouts, cost.total).
     ``draws``: parameter draws per coalition on the draw axis (None: central values).
+    ``progress``: a progress bar (tqdm) counting the coalitions run.
     """
     district = load_district() if district is None else district
     scn = load_scenario(scenario) if isinstance(scenario, str) else scenario
@@ -151,7 +153,20 @@ def attribute(district: District | None, scenario: Scenario | str, reference: Sc
     if not 0 <= upto < years:
         raise ValueError(f"year {year} is outside the simulated years {start}–{start + years - 1}")
 
+    from tqdm.auto import tqdm
+
+    names = list(levers)
+    bar = tqdm(total=2 ** len(names) if len(names) <= exact_up_to else None, desc=f"attribution {scn.name}",
+               unit="run", disable=not progress, leave=False)
+    cache: dict[frozenset, np.ndarray] = {}
+
     def value(coalition: frozenset) -> np.ndarray:
+        if coalition not in cache:
+            cache[coalition] = _value(coalition)
+            bar.update(1)
+        return cache[coalition]
+
+    def _value(coalition: frozenset) -> np.ndarray:
         changes = {p: _leaf_change(scn.leaves[p]) for lever in coalition for p in levers[lever]}
         s = ref.with_changes(changes, name="+".join(sorted(coalition))) if changes else ref
         per_year = []
@@ -168,9 +183,11 @@ def attribute(district: District | None, scenario: Scenario | str, reference: Sc
         series = arr.sum(axis=0) if cumulative else arr[-1]
         return series.mean(axis=1)
 
-    names = list(levers)
-    contrib, n_coalitions = shapley(value, names, exact_up_to, permutations, seed)
-    v0, v1 = value(frozenset()), value(frozenset(names))
+    try:
+        contrib, n_coalitions = shapley(value, names, exact_up_to, permutations, seed)
+        v0, v1 = value(frozenset()), value(frozenset(names))
+    finally:
+        bar.close()
     total = v1 - v0
     rows = []
     for j, ind in enumerate(indicators):
