@@ -141,8 +141,8 @@ def load_overlay(folder: str | Path) -> Overlay | None:
     path = Path(folder) / CALIBRATION_FILE
     if not path.exists() and not path.is_symlink():
         return None
-    summary = f"{path}: bad calibration file (fix it, or delete it and run `simulate calibrate --district " \
-              f"{folder} --write`)"
+    summary = (f"{path}: bad calibration file (fix it, or rerun `simulate calibrate --district {folder} --write`, "
+               "which replaces a file it wrote)")
 
     class _Error(DistrictError):
         def __init__(self, message):
