@@ -266,29 +266,6 @@ def run_batches(fn, district, jobs: list[tuple], client=None, bar=None, **local)
     return client.gather(futures)
 
 
-def connect(client):
-    """(client, things to close afterwards) for ``client`` = None (this process) | "serial" (the same) |
-    a scheduler address | a ``dask.distributed.Client`` (used as it is). An address is connected to
-    with :func:`simulate.analysis.sweep._client_for` (the code of ``simulate sweep --scheduler``); a
-    scheduler that cannot be reached is one :class:`InputError` naming the address."""
-    if client is None or client == "serial":
-        return None, []
-    if not isinstance(client, str):
-        if not hasattr(client, "submit") or not hasattr(client, "scatter"):
-            raise InputError(f"client: expected a dask.distributed.Client, a scheduler address or None, "
-                             f"got {client!r:.80}")
-        return client, []
-    from .sweep import _ADDRESS, _client_for
-
-    if not _ADDRESS.fullmatch(client):
-        raise InputError(f"scheduler: expected 'serial' or an address with a port (e.g. tcp://10.0.0.5:8786), "
-                         f"got {client!r:.60}")
-    try:
-        return _client_for(client)
-    except (OSError, TimeoutError) as exc:
-        raise InputError(f"scheduler {client}: cannot connect to a Dask scheduler there ({exc})") from None
-
-
 CHUNK_MEMORY_BYTES = 2 * 2**30   # what one chunk's arrays may take
 ARRAYS_ALIVE = 40                # (draw, school, grade, group) float arrays alive at once in a year step (measured)
 

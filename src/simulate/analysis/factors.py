@@ -35,7 +35,10 @@ report or study with an assumed step, "…; assumption: …"), ``calibrated``, o
 outputs (n, m) for a list of :class:`Target` s (an indicator in a year, of one
 scenario or of a difference between two on the same parameter sets), run on
 the engine's draw axis in chunks of parameter sets (one ``simulate`` call per
-chunk and scenario, never a Python loop of runs).
+chunk and scenario, never a Python loop of runs). With ``client`` (a
+``dask.distributed.Client``) those (chunk × scenario) batches are tasks on a
+Dask cluster, sent by the code ``compare`` uses
+(:func:`simulate.analysis.comparison.run_batches`): the same numbers.
 """
 
 from __future__ import annotations
@@ -307,7 +310,9 @@ class ModelEvaluator:
     pupil-level chance, so outputs differ only through the factors; in
     ``stochastic`` mode draw d of every scenario uses the same random numbers
     (seed, purpose, year, chunk) but the draws of a sample differ in noise.
-    ``runs`` counts model runs (parameter sets × scenarios) so far.
+    ``runs`` counts model runs (parameter sets × scenarios) so far. ``client``: a
+    ``dask.distributed.Client`` whose workers run the batches (None: this process); the
+    outputs are identical.
     """
 
     district: District
@@ -320,6 +325,7 @@ class ModelEvaluator:
     progress: bool = False
     runs: int = 0
     scenarios: dict = field(default_factory=dict, repr=False)
+    client: object = field(default=None, repr=False)
 
     def __post_init__(self):
         self.targets = [t if isinstance(t, Target) else Target(str(t)) for t in self.targets]
@@ -358,40 +364,51 @@ class ModelEvaluator:
     def __call__(self, u: np.ndarray) -> np.ndarray:
         from tqdm.auto import tqdm
 
+        from .comparison import run_batches
+
         u = np.atleast_2d(np.asarray(u, dtype=float))
         n = len(u)
         chunks = [(d0, min(self.chunk, n - d0)) for d0 in range(0, n, self.chunk)]
         out = np.full((n, len(self.targets)), np.nan)
         bar = tqdm(total=len(chunks) * len(self.scenarios), desc="model runs", unit="batch",
                    disable=not self.progress, leave=False)
+        jobs = [(scenario, self.targets, self.years, self.seed, self.mode, offsets_at(self.factors, u[d0:d0 + m]),
+                 d0, m, self._start, self._plain) for d0, m in chunks for scenario in self.scenarios.values()]
+        try:
+            done = run_batches(_chunk_values, self.district, jobs, self.client, bar, cells=self._cells, ctx=self._ctx)
+        finally:
+            bar.close()
+        per_chunk: dict[int, dict[str, list]] = {}
+        for (scenario, *_, d0, m, _start, _plain), values in zip(jobs, done):
+            per_chunk.setdefault(d0, {})[scenario.name] = values
         for d0, m in chunks:
-            offsets = offsets_at(self.factors, u[d0:d0 + m])
-            per_scenario = {}
-            for name, scenario in self.scenarios.items():
-                per_scenario[name] = self._values(scenario, offsets, d0, m)
-                bar.update(1)
+            per_scenario = per_chunk[d0]
             for j, t in enumerate(self.targets):
                 y = per_scenario[t.scenario][j]
                 out[d0:d0 + m, j] = y - per_scenario[t.versus][j] if t.versus else y
-        bar.close()
         self.runs += self.runs_for(n)
         return out
 
-    def _values(self, scenario: Scenario, offsets: dict, d0: int, m: int) -> list[np.ndarray]:
-        """One chunk of one scenario: each target's indicator (m,), in target order."""
-        wanted = {t.indicator for t in self.targets}
-        need_balance = bool(wanted - self._plain)
-        per_year = []
-        for y in simulate(self.district, scenario, years=self.years, seed=self.seed, mode=self.mode, draws=m,
-                          first_draw=d0, offsets=offsets):
-            ind = year_indicators(y, self._cells)
-            if need_balance:
-                ind = {**ind, **comparison_indicators(y, self._ctx)}
-            per_year.append({k: ind[k] for k in wanted})
-        last = self._start + len(per_year) - 1
-        values = []
-        for t in self.targets:
-            upto = (t.year or last) - self._start
-            series = np.stack([py[t.indicator] for py in per_year[:upto + 1]], axis=1)
-            values.append(series.sum(axis=1) if t.cumulative else series[:, -1])
-        return values
+
+def _chunk_values(district: District, scenario: Scenario, targets: list[Target], years: int, seed: int, mode: str,
+                  offsets: dict, d0: int, m: int, start: int, plain: set, cells=None, ctx=None) -> list[np.ndarray]:
+    """One chunk of ``m`` parameter sets of one scenario: each target's indicator (m,), in target order
+    (a task of :class:`ModelEvaluator`, in this process or on a Dask worker)."""
+    cells = cells_of(district) if cells is None else cells
+    wanted = {t.indicator for t in targets}
+    need_balance = bool(wanted - plain)
+    ctx = context(district) if ctx is None and need_balance else ctx
+    per_year = []
+    for y in simulate(district, scenario, years=years, seed=seed, mode=mode, draws=m, first_draw=d0,
+                      offsets=offsets):
+        ind = year_indicators(y, cells)
+        if need_balance:
+            ind = {**ind, **comparison_indicators(y, ctx)}
+        per_year.append({k: ind[k] for k in wanted})
+    last = start + len(per_year) - 1
+    values = []
+    for t in targets:
+        upto = (t.year or last) - start
+        series = np.stack([py[t.indicator] for py in per_year[:upto + 1]], axis=1)
+        values.append(series.sum(axis=1) if t.cumulative else series[:, -1])
+    return values

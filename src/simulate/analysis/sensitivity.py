@@ -22,8 +22,12 @@ A study (:func:`sensitivity`) runs, for one or more :class:`~simulate.analysis.f
    factor alone at its 5th and 95th percentile, the others at their central values.
 
 The model runs on the engine's draw axis (``ModelEvaluator``: one ``simulate``
-call per chunk of parameter sets and scenario), in ``expected`` mode by
-default: no pupil-level chance, so the indices measure parameters, not noise.
+call per chunk of parameter sets and scenario), in this process or, with
+``client=`` (a ``dask.distributed.Client`` or a scheduler address; CLI
+``--scheduler ADDRESS``), as tasks on a Dask cluster sent by the same code as
+``compare`` (:func:`simulate.analysis.comparison.run_batches`; an address is
+connected to as ``simulate sweep --scheduler`` does), with identical numbers;
+in ``expected`` mode by default: no pupil-level chance, so the indices measure parameters, not noise.
 In ``stochastic`` mode every scenario's draw d shares its random numbers
 (differences are paired), and :func:`noise_share` reports separately how much
 of each target's variance is chance: the variance over ``noise_draws``
@@ -46,6 +50,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..errors import InputError
 from ..inputs.district import District
 from ..inputs.load import load_district
 from ..inputs.scenario import Scenario, load_scenario
@@ -219,6 +224,29 @@ def noise_share(evaluator: ModelEvaluator, sobol_outputs: np.ndarray, draws: int
                          "noise_share": np.divide(noise, total, out=np.full_like(noise, np.nan), where=total > 0)})
 
 
+def connect(client):
+    """(client, things to close afterwards) for ``client`` = None (this process) | "serial" (the same) |
+    a scheduler address | a ``dask.distributed.Client`` (used as it is). An address is connected to
+    with :func:`simulate.analysis.sweep._client_for` (the code of ``simulate sweep --scheduler``); a
+    scheduler that cannot be reached is one :class:`InputError` naming the address."""
+    if client is None or client == "serial":
+        return None, []
+    if not isinstance(client, str):
+        if not hasattr(client, "submit") or not hasattr(client, "scatter"):
+            raise InputError(f"client: expected a dask.distributed.Client, a scheduler address or None, "
+                             f"got {client!r:.80}")
+        return client, []
+    from .sweep import _ADDRESS, _client_for
+
+    if not _ADDRESS.fullmatch(client):
+        raise InputError(f"scheduler: expected 'serial' or an address with a port (e.g. tcp://10.0.0.5:8786), "
+                         f"got {client!r:.60}")
+    try:
+        return _client_for(client)
+    except (OSError, TimeoutError) as exc:
+        raise InputError(f"scheduler {client}: cannot connect to a Dask scheduler there ({exc})") from None
+
+
 # ------------------------------------------------------------------ the study
 @dataclass(eq=False)
 class Study:
@@ -288,7 +316,7 @@ def sensitivity(district: District | None, targets, *, factors: list[Factor] | N
                 morris_r: int = 10, morris_levels: int = 4, sobol_n: int = 256, keep_share: float = KEEP_SHARE,
                 max_factors: int = MAX_FACTORS, years: int = 7, mode: str = "expected", seed: int = 0,
                 conf_level: float = 0.95, noise_draws: int = 50, chunk: int | None = None,
-                progress: bool = True, verbose: bool = True) -> Study:
+                progress: bool = True, verbose: bool = True, client=None) -> Study:
     """Morris screening, Sobol' indices on the survivors and one-at-a-time swings for ``targets``.
 
     ``targets``: :class:`Target` s or indicator names (of the baseline). The
@@ -296,8 +324,27 @@ def sensitivity(district: District | None, targets, *, factors: list[Factor] | N
     ``base`` (default: the first target's ``versus``, else its scenario) from its
     declared uncertainties, ``ranges`` and ``assumption_spread``, unless
     ``factors`` is given. Sample sizes and run counts are printed before work
-    starts (``verbose``); ``progress`` shows progress bars (tqdm).
+    starts (``verbose``); ``progress`` shows progress bars (tqdm). ``client``: None or
+    "serial" (this process), a Dask scheduler address (connected to for the study, then
+    disconnected; the cluster is left as it is) or a ``dask.distributed.Client``: every
+    chunk of parameter sets × scenario becomes a task on its workers; the numbers are
+    identical (:func:`simulate.analysis.comparison.run_batches`).
     """
+    client, owned = connect(client)
+    try:
+        return _sensitivity(district, targets, factors=factors, base=base, ranges=ranges,
+                            assumption_spread=assumption_spread, morris_r=morris_r, morris_levels=morris_levels,
+                            sobol_n=sobol_n, keep_share=keep_share, max_factors=max_factors, years=years,
+                            mode=mode, seed=seed, conf_level=conf_level, noise_draws=noise_draws, chunk=chunk,
+                            progress=progress, verbose=verbose, client=client)
+    finally:
+        for thing in owned:
+            thing.close()
+
+
+def _sensitivity(district, targets, *, factors, base, ranges, assumption_spread, morris_r, morris_levels, sobol_n,
+                 keep_share, max_factors, years, mode, seed, conf_level, noise_draws, chunk, progress, verbose,
+                 client) -> Study:
     from ..provenance import sha256_of_obj
     from .comparison import default_chunk
 
@@ -309,11 +356,14 @@ def sensitivity(district: District | None, targets, *, factors: list[Factor] | N
     base = load_scenario(base) if isinstance(base, str) else base
     factors = factors or factors_from(base, ranges=ranges, assumption_spread=assumption_spread)
     chunk = chunk or default_chunk(district)
-    ev = ModelEvaluator(district, targets, factors, years=years, seed=seed, mode=mode, chunk=chunk, progress=progress)
+    ev = ModelEvaluator(district, targets, factors, years=years, seed=seed, mode=mode, chunk=chunk, progress=progress,
+                        client=client)
     counts = plan(len(factors), len(ev.scenarios), morris_r, sobol_n, max_factors)
     if verbose:
+        where = "this process" if client is None else \
+            f"the Dask cluster at {getattr(getattr(client, 'scheduler', None), 'address', client)}"
         print(f"{len(targets)} target(s), {len(factors)} factors, {len(ev.scenarios)} scenario(s) per parameter set, "
-              f"{mode} mode, seed {seed}")
+              f"{mode} mode, seed {seed}; chunks of {chunk} parameter sets run in {where}")
         print(f"Morris: r = {morris_r} trajectories × ({len(factors)} + 1) = {counts['morris']['parameter_sets']:,} "
               f"parameter sets → {counts['morris']['runs']:,} model runs")
         print(f"Sobol': N = {sobol_n} × (k + 2) for k ≤ {max_factors} surviving factors → at most "
@@ -329,7 +379,7 @@ def sensitivity(district: District | None, targets, *, factors: list[Factor] | N
         raise ValueError("screening: no factor moves any target (every μ* is 0)")
     kept_factors = [f for f in factors if f.path in kept]
     ev_kept = ModelEvaluator(district, targets, kept_factors, years=years, seed=seed, mode=mode, chunk=chunk,
-                             progress=progress, scenarios=ev.scenarios)
+                             progress=progress, scenarios=ev.scenarios, client=client)
     if verbose:
         print(f"Screening kept {len(kept)} of {len(factors)} factors (μ* ≥ {keep_share:.0%} of the largest for some "
               f"target, at most {max_factors}): {', '.join(kept)}")
@@ -368,6 +418,7 @@ def _parse_range(text: str) -> tuple[str, list[float]]:
 def add_cli(subparsers) -> None:
     from ..inputs import limits
     from ..inputs.scenario import scenario_flag
+    from .sweep import _scheduler_flag
 
     p = subparsers.add_parser("sensitivity", help="which uncertain parameters drive an indicator (Morris, then Sobol')")
     p.add_argument("indicators", nargs="+", help="indicator names (e.g. dropout_gap.poor.junior)")
@@ -389,6 +440,9 @@ def add_cli(subparsers) -> None:
                    help="expected: deterministic expected flows; stochastic: binomial counts (default: %(default)s)")
     p.add_argument("--seed", type=limits.int_flag(0, limits.MAX_SEED), default=0, help="random seed (default: %(default)s)")
     p.add_argument("--district", type=limits.path_flag, help="district folder (default data/banan)")
+    p.add_argument("--scheduler", type=_scheduler_flag,
+                   help="run the chunks of parameter sets on the Dask cluster at this address, e.g. tcp://host:8786, "
+                        "as simulate sweep does (same numbers; default: this process)")
     p.add_argument("--out", help="write the tables (CSV) and manifest.json here; a new or empty folder, "
                                  "or a previous output of simulate sensitivity")
     p.add_argument("--force", action="store_true", help="replace a previous simulate output of another kind at --out")
@@ -408,7 +462,8 @@ def cmd_sensitivity(args) -> int:
         check_output_target(args.out, "sensitivity", force=args.force, inputs=inputs, what="--out")
     study = sensitivity(district, targets, ranges=ranges, assumption_spread=args.assumption_spread,
                         morris_r=args.morris_r, sobol_n=args.sobol_n, keep_share=args.keep_share,
-                        max_factors=args.max_factors, years=args.years, mode=args.mode, seed=args.seed)
+                        max_factors=args.max_factors, years=args.years, mode=args.mode, seed=args.seed,
+                        client=args.scheduler)
     fmt = {"float_format": lambda v: f"{v:.4g}"}
     with pd.option_context("display.width", 200, "display.max_columns", 20, "display.max_colwidth", 48):
         for target in study.settings["targets"]:
