@@ -141,14 +141,20 @@ def balance_values(s: dict, ctx: Context) -> dict[str, np.ndarray]:
 
 def stage_pupils(year, ctx: Context) -> dict[str, np.ndarray]:
     """Pupils of each stage per school during the year, (draw, school)."""
-    at_risk = year.flows.at_risk
-    return {st: at_risk[:, :, g].sum(axis=(2, 3)) * ctx.in_stage[st] for st, g in STAGE_GRADES.items()}
+    at_risk = _at_risk_by_school_grade(year)
+    return {st: at_risk[:, :, g].sum(axis=2) * ctx.in_stage[st] for st, g in STAGE_GRADES.items()}
+
+
+def _at_risk_by_school_grade(year) -> np.ndarray:
+    """(draw, school, grade) pupils during the year (the engine's Year sums its live cells)."""
+    by = getattr(year, "at_risk_by_school_grade", None)
+    return by if by is not None else year.flows.at_risk.sum(axis=3)
 
 
 def meets_standards(s: dict, year, ctx: Context) -> np.ndarray:
     """(draw, school) bool: staffing, facility and senior-teacher standards all met."""
-    pupils = year.flows.at_risk
-    need = sum(pupils[:, :, g].sum(axis=(2, 3)) / STAFFING_NORM[st] for st, g in STAGE_GRADES.items())
+    pupils = _at_risk_by_school_grade(year)
+    need = sum(pupils[:, :, g].sum(axis=2) / STAFFING_NORM[st] for st, g in STAGE_GRADES.items())
     v = balance_values(s, ctx)
     return ((s["teachers"] >= need - 1e-9) & (s["facility_index"] >= FACILITY_STANDARD)
             & (np.nan_to_num(v["senior_per_100"]) >= SENIOR_PER_100_STANDARD))

@@ -16,64 +16,18 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from functools import cached_property
+
 from . import learning as learning_model
 from . import progression
-from ..inputs.district import GRADES, District, group_flags
+from ..inputs.district import District
 from ..inputs.scaling import for_district
+from .layout import PRIMARY_GRADES, Cells, LiveCells, cells_of, live_cells_of  # noqa: F401 (re-exported)
 from .levers import budget, dropout, teachers
-from .levers.common import LOCATIONS, per_draw
+from .levers.common import per_draw
 from ..randomness import stream
 
 MODES = ("expected", "stochastic")
-PRIMARY_GRADES = 6
-
-
-@dataclass(frozen=True, eq=False)
-class Cells:
-    """District constants shaped to broadcast against the state arrays."""
-
-    location_code: np.ndarray     # (school,)
-    offers_grade: np.ndarray      # (school, grade)
-    stays: np.ndarray             # (school, grade-1): school offers grade g and g+1
-    feeder: object                # sparse (school × school)
-    junior_grade: np.ndarray      # (1, 1, grade, 1) bool
-    grade_in_stage: np.ndarray    # (1, 1, grade, 1)
-    flags: np.ndarray             # (group, 4) bool
-    poor: np.ndarray              # (1, 1, 1, group) bool
-    left_behind: np.ndarray
-    disabled: np.ndarray
-    boarding_share: np.ndarray    # (school,)
-    rural_or_mountain: np.ndarray  # (school,) bool: receives rotating teachers
-    urban: np.ndarray             # (school,) bool: sends support teachers
-    school_ids: np.ndarray        # (school,) str
-    entrants: np.ndarray          # (school, group): grade-1 cohort of the first year
-    maintained_facility: np.ndarray  # (school,) facility index routine maintenance keeps (the data's, at the start)
-
-
-def cells_of(district: District) -> Cells:
-    flags = group_flags()
-    grade = np.arange(GRADES)
-    junior = grade >= PRIMARY_GRADES
-    loc = district.location_code
-    offers = district.offers_grade
-    return Cells(
-        location_code=loc,
-        offers_grade=offers,
-        stays=offers[:, 1:] & offers[:, :-1],
-        feeder=progression.feeder_matrix(district.feeder_index),
-        junior_grade=junior[None, None, :, None],
-        grade_in_stage=np.where(junior, grade - PRIMARY_GRADES, grade).astype(float)[None, None, :, None],
-        flags=flags,
-        poor=flags[:, 0][None, None, None, :],
-        left_behind=flags[:, 1][None, None, None, :],
-        disabled=flags[:, 2][None, None, None, :],
-        boarding_share=district.boarding_share[None, :],
-        rural_or_mountain=np.isin(loc, (LOCATIONS.index("rural"), LOCATIONS.index("mountain"))),
-        urban=loc == LOCATIONS.index("urban"),
-        school_ids=district.schools["school_id"].to_numpy(dtype=str),
-        entrants=district.enrolled[:, 0, :] * offers[:, :1],
-        maintained_facility=district.facility_index,
-    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -92,24 +46,62 @@ class State:
 
 @dataclass(frozen=True, eq=False)
 class Year:
-    """Everything one simulated year produced; arrays keep the draw axis."""
+    """Everything one simulated year produced; arrays keep the draw axis.
+
+    The cell arrays are stored in the layout the engine ran on (``cells``: the
+    live cells in ``simulate``); ``flows``, ``learning``, ``ledger_end``,
+    ``child_years`` and ``never_returned`` give them as (draw, school, grade,
+    group) arrays (dead cells 0), made on first use. Reductions over cells
+    should use the ``cell_*`` arrays with ``cells`` (``outcomes.year_indicators``).
+    """
 
     year: int
-    flows: progression.Flows
-    learning: np.ndarray            # (draw, school, grade, group) after the year's growth
-    ledger_end: np.ndarray          # out-of-school children after the year
-    child_years: np.ndarray         # child-years out of school summed over the years so far (cells in place)
-    never_returned: np.ndarray      # children who left school since the first year and are out at its end
+    cells: Cells                    # layout of the cell_* arrays
+    cell_flows: progression.Flows
+    cell_learning: np.ndarray       # after the year's growth
+    cell_ledger_end: np.ndarray     # out-of-school children after the year
+    cell_child_years: np.ndarray    # child-years out of school summed over the years so far (cells in place)
+    cell_never_returned: np.ndarray  # children who left school since the first year and are out at its end
     entered: np.ndarray             # (draw, school, group) new grade-1 pupils for next year
     schools: dict[str, np.ndarray]  # (draw, school) school-level measures
     costs: dict[str, np.ndarray]    # (draw, school) yuan by lever
     counts: dict[str, np.ndarray]   # (draw,) programme counts
+
+    @cached_property
+    def flows(self) -> progression.Flows:
+        """The year's flows as (draw, school, grade, group) arrays."""
+        f, dense = self.cell_flows, self.cells.dense
+        return progression.Flows(at_risk=dense(f.at_risk), returns=dense(f.returns), dropouts=dense(f.dropouts),
+                                 graduates=dense(f.graduates), aged_out=dense(f.aged_out))
+
+    @cached_property
+    def learning(self) -> np.ndarray:
+        return self.cells.dense(self.cell_learning)
+
+    @cached_property
+    def ledger_end(self) -> np.ndarray:
+        return self.cells.dense(self.cell_ledger_end)
+
+    @cached_property
+    def child_years(self) -> np.ndarray:
+        return self.cells.dense(self.cell_child_years)
+
+    @cached_property
+    def never_returned(self) -> np.ndarray:
+        return self.cells.dense(self.cell_never_returned)
+
+    @cached_property
+    def at_risk_by_school_grade(self) -> np.ndarray:
+        """(draw, school, grade) pupils enrolled during the year."""
+        return self.cells.by_school_grade(self.cell_flows.at_risk)
 
 
 @dataclass(frozen=True, eq=False)
 class Money:
     """What :func:`allocate_budget` decided this year; arrays (draw, school) unless noted."""
 
+    pupils_by_grade: np.ndarray      # (draw, school, grade) enrolled pupils
+    pupils_by_group: np.ndarray      # (draw, school, group) enrolled pupils
     pupils: np.ndarray               # enrolled pupils, grades 1–9
     pupils_primary: np.ndarray
     pupils_junior: np.ndarray
@@ -153,8 +145,8 @@ class Staff:
 class Controls:
     """What :func:`apply_dropout_controls` set for this year's pupils."""
 
-    hazard: np.ndarray         # (draw, school, grade, group) probability of leaving this year
-    return_rate: np.ndarray    # share of out-of-school children found and re-enrolled
+    hazard: np.ndarray         # (draw, cell) probability of leaving this year
+    return_rate: np.ndarray    # share of out-of-school children found and re-enrolled (on the cells)
     costs: dict[str, np.ndarray]  # yuan by control lever, (draw, school)
     paired: np.ndarray         # (draw, school) left-behind children paired
     home_taught: np.ndarray    # (draw, school) disabled children taught at home
@@ -213,14 +205,16 @@ def initial_state(district: District, cells: Cells, p, draws: int, status_quo=No
     def per_school(x):
         return np.broadcast_to(np.asarray(x, dtype=float), (draws, district.n_schools)).copy()
 
-    shape = (draws,) + district.enrolled.shape
+    def on_cells(x):  # a (school, grade, group) array of the district on every draw's cells
+        return np.broadcast_to(cells.cells(np.asarray(x)[None]), cells.cell_shape(draws)).copy()
+
     sq = p if status_quo is None else replace_group(status_quo, learning=p.learning)
     teachers0 = per_school(district.teachers)
     observed = per_school(district.teacher_quality)
     start = State(
-        enrolled=np.broadcast_to(district.enrolled, shape).copy(),
-        ledger=np.broadcast_to(district.out_of_school, shape).copy(),
-        learning=np.zeros(shape),
+        enrolled=on_cells(district.enrolled),
+        ledger=on_cells(district.out_of_school),
+        learning=np.zeros(cells.cell_shape(draws)),
         teachers=teachers0,
         quality=observed,
         novice=np.zeros_like(observed),
@@ -229,7 +223,7 @@ def initial_state(district: District, cells: Cells, p, draws: int, status_quo=No
             teachers.training_person_times(teachers0, cells.location_code, sq.teachers.training),
             teachers0, sq.teachers.training),
         facility=per_school(district.facility_index),
-        out=progression.OutOfSchool.none(shape),
+        out=progression.OutOfSchool.none(cells.cell_shape(draws), (draws, cells.shape[0], cells.shape[2])),
     )
     money = allocate_budget(start, cells, sq)  # does not depend on teacher quality
     novice0 = np.broadcast_to(teachers.steady_novice_deficit(
@@ -237,10 +231,10 @@ def initial_state(district: District, cells: Cells, p, draws: int, status_quo=No
         sq.teachers.new_teacher_quality_sd, sq.teachers.novice_gap_closes_per_year), observed.shape).copy()
     base0 = observed - novice0
     start = replace(start, quality=base0, novice=novice0, hire_quality=base0)
-    gain = learn(start, cells, sq, money, move_teachers(start, cells, sq, money))  # learning 0 + the gain
-    learning0 = learning_model.steady_state(learning_model.entry_level(cells, sq.learning), gain, start.enrolled,
-                                            cells.stays, cells.feeder, PRIMARY_GRADES - 1)
-    return replace(start, learning=learning0 * (district.enrolled > 0)[None])
+    gain = learning_gain(start, cells, sq, money, move_teachers(start, cells, sq, money))  # (draw, school, 1, group)
+    learning0 = learning_model.steady_state_on_cells(cells, learning_model.entry_level(cells, sq.learning), gain,
+                                                     district.enrolled)
+    return replace(start, learning=np.broadcast_to(learning0, cells.cell_shape(draws)).copy())
 
 
 def replace_group(tree, **groups):
@@ -259,26 +253,27 @@ def year_step(state: State, cells: Cells, p, year: int, t: int, mode: str,
             for k in ("returns", "dropouts", "entrants", "entry")}
     new_state, outcome = progress(state, cells, p, controls, grown, mode, rngs, t)
     return replace(new_state, teachers=staff.stock, quality=staff.stock_quality, novice=staff.novice,
-                   boost=staff.boost, facility=money.facility), _year(year, outcome, money, staff, controls)
+                   boost=staff.boost, facility=money.facility), _year(year, cells, outcome, money, staff, controls)
 
 
 def allocate_budget(state: State, cells: Cells, p) -> Money:
     b = p.budget
-    e = state.enrolled
-    pupils_primary = e[:, :, :PRIMARY_GRADES].sum(axis=(2, 3))
-    pupils_junior = e[:, :, PRIMARY_GRADES:].sum(axis=(2, 3))
+    by_grade = cells.by_school_grade(state.enrolled)   # (draw, school, grade)
+    by_group = cells.by_school_group(state.enrolled)   # (draw, school, group)
+    pupils_primary = by_grade[:, :, :PRIMARY_GRADES].sum(axis=2)
+    pupils_junior = by_grade[:, :, PRIMARY_GRADES:].sum(axis=2)
     pupils = pupils_primary + pupils_junior
-    poor_pupils = (e * cells.poor).sum(axis=(2, 3))
+    poor_pupils = by_group[..., cells.flags[:, 0]].sum(axis=2)
     grant = budget.base_grant(pupils_primary, pupils_junior, pupils * cells.boarding_share, poor_pupils,
                               cells.location_code, b.base_grant)
     worn = budget.depreciate(state.facility, b.capital.depreciation_per_year, cells.maintained_facility[None, :])
     capital = budget.capital_allocation(worn, pupils, b.capital)
-    aid_poor, aid_other, poor_aided, other_aided, aid_share, aid_yuan = budget.student_aid(e, cells.poor,
-                                                                                           b.student_aid)
+    aid_poor, aid_other, poor_aided, other_aided, aid_share, aid_yuan = budget.student_aid(
+        by_group[:, :, None, :], cells.poor, b.student_aid)
     subsidy, subsidy_per_teacher = budget.rural_teacher_subsidy(state.teachers, cells.location_code,
                                                                 b.rural_teacher_subsidy_yuan_per_teacher)
     return Money(
-        pupils=pupils, pupils_primary=pupils_primary, pupils_junior=pupils_junior, grant=grant, capital=capital,
+        pupils_by_grade=by_grade, pupils_by_group=by_group, pupils=pupils, pupils_primary=pupils_primary, pupils_junior=pupils_junior, grant=grant, capital=capital,
         capital_budget=np.broadcast_to(per_draw(b.capital.yuan_per_year, 1), pupils.shape[:1]).astype(float),
         facility=budget.facility_after_capital(worn, capital, pupils, b.capital),
         aid_poor=aid_poor, aid_other=aid_other, poor_aided=poor_aided, other_aided=other_aided,
@@ -289,7 +284,7 @@ def allocate_budget(state: State, cells: Cells, p) -> Money:
 
 def move_teachers(state: State, cells: Cells, p, money: Money) -> Staff:
     t = p.teachers
-    need = teachers.staffing_need(state.enrolled.sum(axis=3), cells.location_code, t.staffing_norm)
+    need = teachers.staffing_need(money.pupils_by_grade, cells.location_code, t.staffing_norm)
     rate = teachers.attrition_rate(cells.location_code, money.subsidy_per_teacher, t)
     fill = teachers.vacancy_fill_rate(cells.location_code, t)
     stock, quality, leavers, hires = teachers.turnover(state.teachers, state.quality, need, rate, fill,
@@ -330,15 +325,14 @@ def move_teachers(state: State, cells: Cells, p, money: Money) -> Staff:
 
 def apply_dropout_controls(state: State, cells: Cells, p, money: Money) -> Controls:
     d = p.dropout
-    e = state.enrolled
-    by_group = e.sum(axis=2)  # (draw, school, group); these counts drive costs and programme counts only
+    by_group = money.pupils_by_group  # (draw, school, group); these counts drive costs and programme counts only
     left_behind = by_group[..., cells.left_behind.reshape(-1)].sum(axis=-1)
     disabled = by_group[..., cells.disabled.reshape(-1)].sum(axis=-1)
     home = d.home_teaching
     return Controls(
         hazard=dropout.hazard(cells, state.learning, money.facility, cells.boarding_share, money.aid_share,
                               money.aid_yuan, d),
-        return_rate=dropout.return_rate(cells.disabled, d),
+        return_rate=cells.at(dropout.return_rate(cells.disabled, d)),
         costs=dropout.control_costs(money.pupils, left_behind, disabled, d),
         paired=dropout.paired_children(left_behind, d.pairing),
         home_taught=disabled * per_draw(home.cannot_attend_share, 2) * per_draw(home.coverage, 2),
@@ -347,12 +341,17 @@ def apply_dropout_controls(state: State, cells: Cells, p, money: Money) -> Contr
 
 
 def learn(state: State, cells: Cells, p, money: Money, staff: Staff) -> np.ndarray:
+    """Learning after the year's growth, on the cells."""
+    return state.learning + cells.at(learning_gain(state, cells, p, money, staff))
+
+
+def learning_gain(state: State, cells: Cells, p, money: Money, staff: Staff) -> np.ndarray:
+    """The year's learning gain, (draw|1, school, 1, group): it does not vary by grade."""
     grant_per_pupil = np.divide(money.grant, money.pupils, out=np.zeros_like(money.grant), where=money.pupils > 0)
     school_part = learning_model.school_value_added(staff.quality, staff.ptr, money.facility, grant_per_pupil,
                                                     cells.boarding_share, p.learning)
-    gain = learning_model.growth(school_part, cells, money.aid_share, money.aid_yuan, p.dropout.aid_effect,
+    return learning_model.growth(school_part, cells, money.aid_share, money.aid_yuan, p.dropout.aid_effect,
                                  p.dropout.pairing, p.learning)
-    return state.learning + gain
 
 
 def progress(state: State, cells: Cells, p, controls: Controls, grown: np.ndarray, mode: str, rngs: dict,
@@ -361,18 +360,19 @@ def progress(state: State, cells: Cells, p, controls: Controls, grown: np.ndarra
         state.enrolled, state.ledger, controls.hazard, controls.return_rate, mode,
         rngs["returns"], rngs["dropouts"])
     moved, ledger_next, learning_next, graduates, aged_out = progression.advance(
-        enrolled, ledger, enrolled * grown, cells.stays, cells.feeder, learning=grown)
+        enrolled, ledger, enrolled * grown, cells, learning=grown)
     out, never_returned, child_years = progression.tally_out_of_school(
-        state.out, state.ledger, ledger, returns, dropouts, cells.stays, cells.feeder)
+        state.out, state.ledger, ledger, returns, dropouts, cells)
     growth = (1.0 + per_draw(p.cohort.entrant_growth_per_year, 3)) ** (t + 1)
     # whole children in stochastic mode, drawn so that their mean is the expected cohort
-    entrants = progression.whole_children(np.broadcast_to(cells.entrants[None] * growth, moved[:, :, 0, :].shape),
-                                          mode, rngs["entrants"])
+    entrants = progression.whole_children(
+        np.broadcast_to(cells.entrants[None] * growth, (moved.shape[0],) + cells.entrants.shape), mode,
+        rngs["entrants"])
     entry = learning_model.entry_level(cells, p.learning)
     # who cannot attend (and is not taught at home) is drawn too
     not_attending = progression.draw(entrants, controls.not_attending[:, :, 0, :], mode, rngs["entry"])
     enrolled_next, ledger_next, learning_next, entered = progression.enter(
-        moved, ledger_next, learning_next, entrants, entry, not_attending, copy=False)
+        moved, ledger_next, learning_next, entrants, entry, not_attending, copy=False, cells=cells)
     flows = progression.Flows(at_risk=at_risk, returns=returns, dropouts=dropouts,
                               graduates=graduates, aged_out=aged_out)
     new_state = State(enrolled=enrolled_next, ledger=ledger_next, learning=learning_next,
@@ -382,7 +382,7 @@ def progress(state: State, cells: Cells, p, controls: Controls, grown: np.ndarra
                                  child_years=child_years, never_returned=never_returned)
 
 
-def _year(year: int, outcome: Progressed, money: Money, staff: Staff, controls: Controls) -> Year:
+def _year(year: int, cells: Cells, outcome: Progressed, money: Money, staff: Staff, controls: Controls) -> Year:
     costs = {
         "base_grant": money.grant, "capital": money.capital, "aid_registered_poor": money.aid_poor,
         "aid_other_needy": money.aid_other, "rural_teacher_subsidy": money.subsidy,
@@ -398,8 +398,9 @@ def _year(year: int, outcome: Progressed, money: Money, staff: Staff, controls: 
         "other_aided": money.other_aided, "paired": controls.paired, "home_taught": controls.home_taught,
     }
     counts = {"capital_budget_yuan": money.capital_budget}
-    return Year(year=year, flows=outcome.flows, learning=outcome.learning, ledger_end=outcome.ledger_end,
-                child_years=outcome.child_years, never_returned=outcome.never_returned,
+    return Year(year=year, cells=cells, cell_flows=outcome.flows, cell_learning=outcome.learning,
+                cell_ledger_end=outcome.ledger_end, cell_child_years=outcome.child_years,
+                cell_never_returned=outcome.never_returned,
                 entered=outcome.entered, schools=schools, costs=costs, counts=counts)
 
 
@@ -430,7 +431,7 @@ def simulate(district: District, scenario, years: int = 7, seed: int = 0, mode: 
     if explicit:
         offsets = {**(offsets or {}), **explicit}
     start = scenario.start_year
-    cells = cells_of(district)
+    cells = live_cells_of(district)
     p = scenario.resolve(start, offsets)
     # Parameters change only in years named by some leaf's ``by_year``: resolve
     # again only then (resolving the tree is ~1 ms, a third of a small run).

@@ -102,3 +102,36 @@ def steady_state(entry, gain, enrolled, stays, feeder, feeder_grade: int) -> np.
     arrival = np.divide(moved_sum, moved, out=np.array(own[:, :, j], dtype=float, copy=True), where=moved > 0)
     junior = arrival[:, :, None, :] + before[:, :, j:] - before[:, :, j:j + 1]
     return np.concatenate([own[:, :, :j], junior], axis=2)
+
+
+def steady_state_on_cells(cells, entry, gain, enrolled) -> np.ndarray:
+    """:func:`steady_state` on the cell arrays of the layout ``cells``, for a gain that does not vary by
+    grade (``gain`` and ``entry`` (draw|1, school, 1, group), as :func:`growth` and :func:`entry_level`
+    give; ``enrolled`` (school, grade, group), the district's). The same numbers, without a dense
+    (draw, school, grade, group) array: grade g of a school's own pupils is entry + g·gain, and the
+    first junior grade's arrivals bring the feeders' grade-6 level (entry + 6·gain, weighted by the
+    pupils moving) and gain at their junior school from there."""
+    j = cells.junior_grade.reshape(-1).argmax()          # first junior grade
+    entry, gain = np.asarray(entry, dtype=float), np.asarray(gain, dtype=float)
+    d = max(entry.shape[0], gain.shape[0])
+    leaving = enrolled[None, :, j - 1, :]                 # (1, school, group) grade-6 pupils
+    # the one move of progression.move_up that reaches grade j: stays within a school, or to the feeder
+    stays = cells.stays[:, j - 1][None, :, None]
+    level = entry[:, :, 0, :] + j * gain[:, :, 0, :]      # (draw|1, school, group) after grade 6 here
+    moved = stays * leaving + _to_feeder(cells.feeder, np.broadcast_to(leaving, (1,) + leaving.shape[1:]))
+    moved_sum = stays * leaving * level + _to_feeder(cells.feeder, np.broadcast_to(leaving * level,
+                                                                                   (d,) + leaving.shape[1:]))
+    own_j = np.broadcast_to(level, moved_sum.shape)
+    arrival = np.divide(moved_sum, moved, out=np.array(own_j, dtype=float, copy=True), where=moved > 0)
+    grade = np.arange(cells.offers_grade.shape[1])[None, None, :, None]
+    primary = cells.at(entry) + cells.at(gain) * cells.at(np.minimum(grade, j).astype(float))
+    junior = cells.at(arrival[:, :, None, :]) + cells.at(gain) * cells.at(np.maximum(grade - j, 0).astype(float))
+    return np.where(cells.at(grade < j), primary, junior) * (cells.cells(enrolled[None]) > 0)
+
+
+def _to_feeder(feeder, x) -> np.ndarray:
+    """(draw, school, group) sums of ``x`` over each school's feeder primaries (``feeder`` sparse)."""
+    d, s, k = x.shape
+    if not feeder.nnz:
+        return np.zeros(x.shape)
+    return np.asarray(feeder @ x.transpose(1, 0, 2).reshape(s, d * k)).reshape(s, d, k).transpose(1, 0, 2)

@@ -56,14 +56,9 @@ def safe_ratio(num, den):
     return np.divide(num, den, out=np.full(np.broadcast(num, den).shape, np.nan), where=den > 0)
 
 
-def _sum(x, school_mask=None, group_mask=None, grades=slice(None)):
-    """Sum of a (draw, school, grade, group) array over a selection → (draw,)."""
-    y = x[:, :, grades, :]
-    if school_mask is not None:
-        y = y[:, school_mask]
-    if group_mask is not None:
-        y = y[..., group_mask]
-    return y.sum(axis=(1, 2, 3))
+def _sum(x):
+    """Sum of a cell array over its cells → (draw,)."""
+    return x.reshape(x.shape[0], -1).sum(axis=1)
 
 
 def masks(cells) -> dict[str, np.ndarray]:
@@ -93,9 +88,8 @@ class _Totals:
     ``compare``'s time). Sums agree with the masked sums to rounding (~1e-15).
     """
 
-    def __init__(self, x, school_sets: np.ndarray, group_sets: np.ndarray):
-        d, s, g, k = x.shape
-        self.by_set = np.matmul(school_sets.T, x.reshape(d, s, g * k)).reshape(d, -1, g, k)
+    def __init__(self, x, layout, school_sets: np.ndarray, group_sets: np.ndarray):
+        self.by_set = layout.by_school_set(x, school_sets)   # (draw, school set, grade, group)
         self.stage = {stage: self.by_set[:, :, STAGES[stage], :].sum(axis=2) @ group_sets   # (draw, set, group set)
                       for stage in ("primary", "junior")}
         self.stage["all"] = self.stage["primary"] + self.stage["junior"]
@@ -116,12 +110,13 @@ def _selection_matrices(cells, m):
 
 def year_indicators(y, cells) -> dict[str, np.ndarray]:
     """The outcome, gap, resource and cost indicators of one year, each (draw,)."""
-    f = y.flows
+    f = y.cell_flows
     m = masks(cells)
     out: dict[str, np.ndarray] = {}
-    sets = _selection_matrices(cells, m)
+    sets = (y.cells,) + _selection_matrices(cells, m)
     dropouts, at_risk = _Totals(f.dropouts, *sets), _Totals(f.at_risk, *sets)
-    learning_sum = _Totals(y.learning * f.at_risk, *sets)
+    ledger = _Totals(y.cell_ledger_end, *sets)
+    learning_sum = _Totals(y.cell_learning * f.at_risk, *sets)
 
     def rate(stage, school="all", group="all"):
         return safe_ratio(dropouts(stage, school, group), at_risk(stage, school, group))
@@ -149,7 +144,7 @@ def year_indicators(y, cells) -> dict[str, np.ndarray]:
     out["learning_gap.left_behind"] = mean_learning("all", "not_left_behind") - mean_learning("all", "left_behind")
 
     disabled_in = at_risk("all", "all", "disabled")
-    ledger_by_group = y.ledger_end.sum(axis=(1, 2))  # (draw, group)
+    ledger_by_group = ledger.by_set[:, 0].sum(axis=1)  # (draw, group)
     disabled_out = ledger_by_group[:, m["disabled"]].sum(axis=1) - dropouts("all", "all", "disabled")  # after returns
     out["disabled_enrolment_rate"] = safe_ratio(disabled_in, disabled_in + np.maximum(disabled_out, 0.0))
 
@@ -158,8 +153,8 @@ def year_indicators(y, cells) -> dict[str, np.ndarray]:
     out["dropouts.poor"] = dropouts("all", "all", "poor")
     out["returns"] = _sum(f.returns)
     out["out_of_school"] = ledger_by_group.sum(axis=1)
-    out.update(out_of_school_indicators(child_years(y.ledger_end, f.dropouts), y.child_years, y.never_returned,
-                                        sets))
+    out.update(out_of_school_indicators(child_years(y.cell_ledger_end, f.dropouts), y.cell_child_years,
+                                        y.cell_never_returned, sets))
 
     s = y.schools
     for k, name in enumerate(LOCATIONS):
@@ -205,7 +200,7 @@ NEVER_RETURNED = "children_never_returned"
 
 def out_of_school_indicators(this_year, so_far, never_returned, sets) -> dict[str, np.ndarray]:
     """Child-years out of school (this year and cumulative) and children never returned, each (draw,),
-    from (draw, school, grade, group) arrays, by :data:`OUT_OF_SCHOOL_BREAKDOWNS`."""
+    from cell arrays (``sets``: their layout and the selection matrices), by :data:`OUT_OF_SCHOOL_BREAKDOWNS`."""
     out = {}
     for prefix, x in ((CHILD_YEARS, this_year), (CHILD_YEARS_CUMULATIVE, so_far), (NEVER_RETURNED, never_returned)):
         totals = _Totals(x, *sets)

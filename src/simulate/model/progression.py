@@ -25,14 +25,18 @@ import scipy.sparse as sp
 
 
 def draw(n, p, mode: str, rng: np.random.Generator | None) -> np.ndarray:
-    """Expected (n·p) or binomial counts, drawing only where n > 0 and p > 0."""
+    """Expected (n·p) or binomial counts, drawing only where n > 0 and p > 0.
+
+    numpy's binomial returns 0 without drawing where n = 0 or p = 0, so one call
+    over every cell consumes the stream exactly as drawing only the cells with
+    n > 0 and p > 0 (in cell order), without gathering them first.
+    """
     p = np.broadcast_to(p, n.shape)
     if mode == "expected":
         return n * p
-    out = np.zeros(n.shape)
-    live = (n > 0) & (p > 0)
-    out[live] = rng.binomial(np.rint(n[live]).astype(np.int64), np.minimum(p[live], 1.0))
-    return out
+    counts = np.rint(n).astype(np.int64)
+    probs = np.clip(p, 0.0, 1.0)
+    return rng.binomial(counts, probs).astype(float)
 
 
 def whole_children(x, mode: str, rng: np.random.Generator | None) -> np.ndarray:
@@ -96,8 +100,42 @@ def move_up(x, stays, feeder: sp.csr_matrix, feeder_grade: int) -> np.ndarray:
     return out
 
 
-def advance(enrolled, ledger, learning_sum, stays, feeder, feeder_grade=5, learning=None):
+class _DenseMoves:
+    """The moves of :func:`move_up` on (draw, school, grade, group) arrays, with the cell layout's interface
+    (``simulate.model.layout.Cells``) that :func:`advance` and :func:`tally_out_of_school` use."""
+
+    def __init__(self, stays, feeder, feeder_grade):
+        self.stays, self.feeder, self.feeder_grade = stays, feeder, feeder_grade
+
+    def move_up(self, x):
+        return move_up(x, self.stays, self.feeder, self.feeder_grade)
+
+    def only_last_grade(self, x):
+        out = np.zeros(x.shape)  # calloc: only the grade-9 slice is touched
+        out[:, :, -1, :] = x[:, :, -1, :]
+        return out
+
+    def last_grade(self, x):
+        return x[:, :, -1, :].copy()
+
+    def add_to_last_grade(self, x, v):
+        x[:, :, -1, :] += v
+
+    def set_first_grade(self, x, v):
+        x[:, :, 0, :] = np.broadcast_to(v, x[:, :, 0, :].shape)
+
+
+def _moves(stays, feeder, feeder_grade):
+    """A cell layout (has ``move_up``) as given, or the dense moves of ``stays`` and ``feeder``."""
+    return stays if hasattr(stays, "move_up") else _DenseMoves(stays, feeder, feeder_grade)
+
+
+def advance(enrolled, ledger, learning_sum, stays, feeder=None, feeder_grade=5, learning=None):
     """Move survivors, ledger and learning up a grade: (enrolled, ledger, learning, graduates, aged_out).
+
+    ``stays`` and ``feeder`` are as in :func:`move_up`, or ``stays`` is the
+    cell layout the arrays are in (``simulate.model.layout.Cells``: its
+    ``move_up``) and ``feeder`` is not given.
 
     A cell's learning is its pupils' mean (``learning_sum`` ÷ pupils). When
     ``learning`` (the cells' levels before moving) is given, a cell left with
@@ -109,31 +147,33 @@ def advance(enrolled, ledger, learning_sum, stays, feeder, feeder_grade=5, learn
     empties cells of one or two pupils (returners there were counted at 0 SD
     and learning gaps ran ~1% low by year 7).
     """
-    graduates = np.zeros(enrolled.shape)  # calloc: only the grade-9 slice is touched
-    graduates[:, :, -1, :] = enrolled[:, :, -1, :]
-    aged_out = np.zeros(ledger.shape)
-    aged_out[:, :, -1, :] = ledger[:, :, -1, :]
-    new_enrolled = move_up(enrolled, stays, feeder, feeder_grade)
-    new_ledger = move_up(ledger, stays, feeder, feeder_grade)
-    new_sum = move_up(learning_sum, stays, feeder, feeder_grade)
+    moves = _moves(stays, feeder, feeder_grade)
+    graduates = moves.only_last_grade(enrolled)
+    aged_out = moves.only_last_grade(ledger)
+    new_enrolled = moves.move_up(enrolled)
+    new_ledger = moves.move_up(ledger)
+    new_sum = moves.move_up(learning_sum)
     empty = np.zeros_like(new_sum)
     if learning is not None:
-        np.divide(move_up(learning * ledger, stays, feeder, feeder_grade), new_ledger, out=empty, where=new_ledger > 0)
+        np.divide(moves.move_up(learning * ledger), new_ledger, out=empty, where=new_ledger > 0)
     learning = np.divide(new_sum, new_enrolled, out=empty, where=new_enrolled > 0)
     return new_enrolled, new_ledger, learning, graduates, aged_out
 
 
-def enter(enrolled, ledger, learning, entrants, entry_learning, not_attending, copy=True):
+def enter(enrolled, ledger, learning, entrants, entry_learning, not_attending, copy=True, cells=None):
     """A new grade-1 cohort: ``not_attending`` of the ``entrants`` (disabled
     children who cannot attend and are not taught at home) go straight to the
     ledger. Both are (draw|1, school, group) counts. Returns (enrolled, ledger,
-    learning, entered); with ``copy=False`` the first three are filled in place."""
-    entered = np.broadcast_to(entrants - not_attending, enrolled[:, :, 0, :].shape)
+    learning, entered); with ``copy=False`` the first three are filled in place.
+    ``cells``: the layout of the cell arrays (None: (draw, school, grade, group))."""
+    moves = _DenseMoves(None, None, None) if cells is None else cells
+    d = enrolled.shape[0]
+    entered = np.broadcast_to(entrants - not_attending, (d,) + np.shape(entrants)[1:])
     if copy:
         enrolled, ledger, learning = enrolled.copy(), ledger.copy(), learning.copy()
-    enrolled[:, :, 0, :] = entered
-    ledger[:, :, 0, :] = not_attending
-    learning[:, :, 0, :] = np.broadcast_to(entry_learning[:, :, 0, :], learning[:, :, 0, :].shape)
+    moves.set_first_grade(enrolled, entered)
+    moves.set_first_grade(ledger, not_attending)
+    moves.set_first_grade(learning, entry_learning[:, :, 0, :])
     return enrolled, ledger, learning, entered
 
 
@@ -164,12 +204,14 @@ class OutOfSchool:
     #                           so far, cell by cell in place (a stage's sum is its children's years out)
 
     @classmethod
-    def none(cls, shape) -> "OutOfSchool":
-        """No time out of school yet: the start of the first simulated year."""
-        return cls(left=np.zeros(shape), gone=np.zeros(shape[:2] + shape[3:]), child_years=np.zeros(shape))
+    def none(cls, shape, gone_shape=None) -> "OutOfSchool":
+        """No time out of school yet: the start of the first simulated year. ``shape``: the cell arrays';
+        ``gone_shape`` (draw, school, group), by default from a (draw, school, grade, group) ``shape``."""
+        gone_shape = shape[:2] + shape[3:] if gone_shape is None else gone_shape
+        return cls(left=np.zeros(shape), gone=np.zeros(gone_shape), child_years=np.zeros(shape))
 
 
-def tally_out_of_school(before: OutOfSchool, ledger, ledger_end, returns, dropouts, stays, feeder,
+def tally_out_of_school(before: OutOfSchool, ledger, ledger_end, returns, dropouts, stays, feeder=None,
                         feeder_grade=5) -> tuple[OutOfSchool, np.ndarray, np.ndarray]:
     """One year of the tallies: (tallies for next year, never returned, child-years so far).
 
@@ -179,11 +221,11 @@ def tally_out_of_school(before: OutOfSchool, ledger, ledger_end, returns, dropou
     grade 9) — each child once however often they left and returned. *Child-years so far*: the sum of
     :func:`child_years` over the simulated years up to this one.
     """
+    moves = _moves(stays, feeder, feeder_grade)
     share = np.divide(before.left, ledger, out=np.zeros_like(before.left), where=ledger > 0)
     left_end = before.left - returns * share + dropouts
     never_returned = left_end.copy()
-    never_returned[:, :, -1, :] += before.gone
+    moves.add_to_last_grade(never_returned, before.gone)
     so_far = before.child_years + child_years(ledger_end, dropouts)
-    after = OutOfSchool(left=move_up(left_end, stays, feeder, feeder_grade),
-                        gone=never_returned[:, :, -1, :].copy(), child_years=so_far)
+    after = OutOfSchool(left=moves.move_up(left_end), gone=moves.last_grade(never_returned), child_years=so_far)
     return after, never_returned, so_far

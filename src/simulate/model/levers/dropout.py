@@ -64,31 +64,36 @@ from .common import by_group, by_location, per_draw
 
 
 def hazard(cells, learning, facility, boarding_share, aid_share, aid_yuan, d) -> np.ndarray:
-    """Annual dropout probability per cell, shape (draw, school, grade, group): the mixture over receivers.
+    """Annual dropout probability per cell, shaped as ``learning`` (the cell arrays): the mixture over receivers.
 
     ``aid_share`` and ``aid_yuan`` (draw|1, 1, 1, group) are the share of a
     cell's pupils effectively aided and the yuan each receives
-    (``budget.student_aid``).
+    (``budget.student_aid``). ``cells`` is the cell layout
+    (``simulate.model.layout``): its ``at`` brings a term that varies by
+    school, grade or group only to the cells.
     """
     logit = base_log_odds(cells, learning, facility, boarding_share, d)
     classes = receiver_classes(receiver_shares(cells, aid_share, d), receiver_offsets(cells, aid_yuan, d))
-    return _home_teaching_in_place(_mixture_in_place(logit, classes), cells.disabled, d.home_teaching)
+    return _home_teaching_in_place(_mixture_in_place(logit, classes, cells.at), cells, d.home_teaching)
 
 
 def base_log_odds(cells, learning, facility, boarding_share, d) -> np.ndarray:
-    """Dropout log-odds of a pupil who receives no programme, shape (draw, school, grade, group) (a fresh array)."""
+    """Dropout log-odds of a pupil who receives no programme, shaped as ``learning`` (a fresh array).
+
+    Terms by grade and group, and terms by school, are summed at their own
+    (small) shapes and brought to the cells once each (``cells.at``).
+    """
     h = d.hazard
     stage_intercept = np.where(cells.junior_grade, per_draw(h.intercept_junior_log_odds, 4),
                                per_draw(h.intercept_primary_log_odds, 4))
-    return (
-        stage_intercept
-        + per_draw(h.grade_slope_log_odds, 4) * cells.grade_in_stage
-        + by_group(h.group_log_odds, cells.flags)
-        + by_location(h.location_log_odds, cells.location_code, 4)
-        + per_draw(h.learning_log_odds_per_sd, 4) * learning
-        + (per_draw(h.facility_log_odds_per_index_point, 2) * facility
-           + per_draw(h.boarding_log_odds, 2) * boarding_share)[:, :, None, None]
-    )
+    by_grade_and_group = (stage_intercept                                              # (draw|1, 1, grade, group)
+                          + per_draw(h.grade_slope_log_odds, 4) * cells.grade_in_stage
+                          + by_group(h.group_log_odds, cells.flags))
+    by_school = (by_location(h.location_log_odds, cells.location_code, 2)               # (draw|1, school)
+                 + per_draw(h.facility_log_odds_per_index_point, 2) * facility
+                 + per_draw(h.boarding_log_odds, 2) * boarding_share)[:, :, None, None]
+    return (cells.at(by_grade_and_group) + cells.at(by_school)
+            + per_draw(h.learning_log_odds_per_sd, cells.ndim) * learning)
 
 
 def aid_log_odds(yuan, a, poor=True, junior=True) -> np.ndarray:
@@ -153,24 +158,25 @@ def _branches(share, offset) -> list[tuple[np.ndarray, np.ndarray]]:
     return [(w, o) for w, o in branches if np.any(w != 0.0)]
 
 
-def _mixture_in_place(logit, classes) -> np.ndarray:
+def _mixture_in_place(logit, classes, at=lambda x: x) -> np.ndarray:
     """Σ_k w_k · expit(logit + o_k), with one exponential over the cells (``logit`` is overwritten).
 
     expit(L + o) = e^o / (e^o + e^−L): e^−L once for every cell, then two or
     three cheap passes per class (a divide, an add) with the small per-class
-    factors e^o and w·e^o. Exact (no approximation); far tails give 0 or 1.
+    factors e^o and w·e^o, brought to the cells by ``at``. Exact (no approximation); far tails give 0 or 1.
     """
     with np.errstate(over="ignore"):
         e = np.exp(np.negative(logit, out=logit), out=logit)  # e^−L; +inf (→ hazard 0) far in the tail
     h = tmp = None
     for w, o in classes:
         eo = np.exp(o)
+        weo, eo = at(w * eo), at(eo)
         if h is None:
             h = np.add(e, eo)
-            np.divide(w * eo, h, out=h)
+            np.divide(weo, h, out=h)
         else:
             tmp = np.add(e, eo, out=tmp)
-            np.divide(w * eo, tmp, out=tmp)
+            np.divide(weo, tmp, out=tmp)
             h += tmp
     return h
 
@@ -178,32 +184,36 @@ def _mixture_in_place(logit, classes) -> np.ndarray:
 def class_hazard(logit, offset, disabled, home) -> np.ndarray:
     """Hazard of the pupils of one receiver class: expit(base log-odds + the class's offset), home teaching applied.
 
-    The plain form of one term of :func:`hazard`'s mixture (a fresh array),
-    for pupil-level uses (``analysis/estimate.py``) and checks.
+    The plain form of one term of :func:`hazard`'s mixture (a fresh array of
+    (draw, school, grade, group) cells), for pupil-level uses
+    (``analysis/estimate.py``) and checks.
     """
-    return _home_teaching_in_place(expit(np.asarray(logit, dtype=float) + offset), disabled, home)
+    return with_home_teaching(expit(np.asarray(logit, dtype=float) + offset), disabled, home)
 
 
 def with_home_teaching(h, disabled, home) -> np.ndarray:
     """Disabled cells: those unable to attend stay enrolled only if taught at home."""
-    return _home_teaching_in_place(np.array(h, copy=True), disabled, home)  # pure: the caller's h is untouched
+    return _home_teaching_in_place(np.array(h, dtype=float, copy=True), disabled, home)  # pure: h is untouched
 
 
 def _home_teaching_in_place(h, disabled, home) -> np.ndarray:
-    """:func:`with_home_teaching` written into ``h`` (a fresh array the caller owns)."""
-    cannot = per_draw(home.cannot_attend_share, 4)
-    covered = per_draw(home.coverage, 4)
-    group = np.broadcast_to(disabled, (1, 1, 1, h.shape[-1])).reshape(-1)
-    for run in _runs(group):  # the disabled groups (4–7, 12–15) as slices: strided views, no gather
-        hd = h[..., run]
-        h[..., run] = (1.0 - cannot) * hd + cannot * (covered * hd + (1.0 - covered))
+    """:func:`with_home_teaching` written into ``h`` (a fresh cell array the caller owns), on the
+    disabled groups' cells only. ``disabled`` is the cell layout (its ``disabled_cells``: slices of
+    groups in the dense layout, an index of cells in the live one) or a (…, group) mask of dense cells."""
+    cannot = per_draw(home.cannot_attend_share, h.ndim)
+    covered = per_draw(home.coverage, h.ndim)
+    selections = disabled.disabled_cells if hasattr(disabled, "disabled_cells") else _group_runs(disabled, h)
+    for sel in selections:
+        hd = h[sel]
+        h[sel] = (1.0 - cannot) * hd + cannot * (covered * hd + (1.0 - covered))
     return h
 
 
-def _runs(mask: np.ndarray) -> list[slice]:
-    """Slices covering the runs of True in a 1-d mask."""
+def _group_runs(disabled, h) -> list:
+    """The runs of disabled groups of dense cells as index tuples (slices: strided views, no gather)."""
+    mask = np.broadcast_to(disabled, (1,) * (h.ndim - 1) + (h.shape[-1],)).reshape(-1)
     edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
-    return [slice(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2])]
+    return [(Ellipsis, slice(int(a), int(b))) for a, b in zip(edges[::2], edges[1::2])]
 
 
 def return_rate(disabled, d) -> np.ndarray:
