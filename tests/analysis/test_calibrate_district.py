@@ -36,6 +36,13 @@ def test_without_targets_says_banan_intercepts_are_used(tmp_path, capsys):
     assert "no targets.yaml" in out and "calibrated to Banan" in out and "data/templates/targets.yaml" in out
 
 
+def test_the_example_countys_committed_calibration_is_current(capsys):
+    # like `simulate calibrate --check` for Banan: after a model change, rerun
+    # `simulate calibrate --district data/example_county --write` and commit calibration.yaml
+    assert load_district(EXAMPLE).calibration is not None
+    assert main(["calibrate", "--check", "--district", str(EXAMPLE)]) == 0, capsys.readouterr().out
+
+
 def test_write_for_another_district_writes_its_folder_not_the_shared_baseline(tmp_path, capsys):
     baseline = (ROOT / "params" / "baseline.yaml").read_bytes()
     county = tmp_path / "county"
