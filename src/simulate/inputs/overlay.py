@@ -214,10 +214,13 @@ def calibration_note(district) -> str | None:
     if overlay is None:
         if is_reference(district) or not Path(district.source).is_dir():
             return None
+        folder = Path(district.source)
+        fill = "" if (folder / "targets.yaml").is_file() else \
+            f"copy data/templates/targets.yaml to {folder / 'targets.yaml'} and fill it from the district's ledgers, then "
         return (f"district {district.name!r} has no {CALIBRATION_FILE}: the dropout and learning intercepts "
-                f"calibrated to Banan (params/baseline.yaml) are used; `simulate calibrate --district "
-                f"{district.source} --write` fits them to {Path(district.source) / 'targets.yaml'} and writes "
-                f"{Path(district.source) / CALIBRATION_FILE}")
+                f"calibrated to Banan (params/baseline.yaml) are used; {fill}`simulate calibrate --district "
+                f"{district.source} --write` fits them to {folder / 'targets.yaml'} and writes "
+                f"{folder / CALIBRATION_FILE}")
     stale = overlay.stale(district)
     text = (f"district {district.name!r}: intercepts fitted to this district from {overlay.path} "
             f"({', '.join(f'{p.rsplit(chr(46), 1)[-1]} = {v:g}' for p, v in overlay.values.items())})")
