@@ -13,6 +13,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (simulate)" >/dev/null
+	@# a CJK font for the Chinese charts (apt-get as root on Debian/Ubuntu, else one line on how); never fails
+	-@$(BIN)/python -m simulate.views.dashboard.fonts || echo "warning: the CJK font check did not run; Chinese chart labels may fall back to English"
 	touch $(STAMP)
 
 ## run: the main job — regenerate every table and figure under findings/

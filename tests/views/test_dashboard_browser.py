@@ -3,7 +3,8 @@
 Starts Voilà on a free 127.0.0.1 port (as ``make dashboard`` does), waits for
 it with a bounded HTTP poll, loads the page, moves a slider with the keyboard
 (focus the handle, press ArrowRight) and checks that a headline number
-changes. A screenshot goes to ``tests/artifacts/dashboard.png``. Marked
+changes, then presses "What drives this difference?" and waits for its table (one row per
+changed lever group and the total). A screenshot goes to ``tests/artifacts/dashboard.png``. Marked
 ``browser``: skip locally with ``-m 'not browser'``.
 """
 
@@ -74,7 +75,7 @@ def voila_url(tmp_path_factory):
         log.close()
 
 
-def test_dashboard_loads_and_a_slider_moves_a_headline_number(voila_url):
+def test_dashboard_loads_a_slider_moves_a_headline_number_and_the_drivers_panel_computes(voila_url):
     executable = shutil.which("chromium")
     if executable is None:
         pytest.skip("chromium not installed (apt-get install chromium; .ci/run installs it)")
@@ -100,6 +101,11 @@ def test_dashboard_loads_and_a_slider_moves_a_headline_number(voila_url):
                 arg=[HEADLINE, before], timeout=60_000)
             after = cell.inner_text()
             assert after != before
+            page.locator(".explorer-drivers-button").click()
+            total = page.locator(".explorer-drivers tr[data-group='total'] td.total").first
+            total.wait_for(state="visible", timeout=120_000)
+            assert "million yuan" in page.locator(".explorer-drivers tr[data-group='total'] td.total").last.inner_text()
+            assert page.locator(".explorer-drivers tr[data-group='base_grant']").count() == 1  # the lever moved
             page.wait_for_timeout(1500)  # let the charts redraw for the screenshot
             page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
         finally:

@@ -214,7 +214,11 @@ class ScenarioExplorer:
     ``results`` (the headline table, a DataFrame), ``series`` (indicators by
     year of the current scenario), ``reference_series``, ``message`` (the last
     message shown), ``controls`` (dotted path → widget), ``uncertainty`` (the
-    last :class:`~simulate.analysis.comparison.Comparison`, or None).
+    last :class:`~simulate.analysis.comparison.Comparison`, or None),
+    ``attribution`` (the last "what drives this difference",
+    :class:`~simulate.views.dashboard.drivers.Drivers`, or None; cleared by any change),
+    ``start_levers`` (the start scenario at this district's size: what the sliders show and the
+    engine runs), ``scaled`` (levers scaled from Banan's values, see :attr:`scaled`).
     """
 
     def __init__(self, district: District | str | None = None, reference: str = "baseline", start: str = "baseline",
@@ -230,9 +234,15 @@ class ScenarioExplorer:
         limits.check_district(district)
         self.district, self.years, self.seed, self.language = district, years, seed, language
         self._cells, self._ctx = cells_of(district), context(district)
+        from ...inputs.scaling import scale_factors
+
+        self._baseline = load_scenario("baseline")
+        self.factors = scale_factors(self._baseline, district)  # district size / Banan's (pupils, schools, teachers)
         self.start_scenario = load_scenario(start)
+        self.start_levers = self._at_district(self.start_scenario)
         self.reference_scenario = load_scenario(reference)
-        self.scenario = self.start_scenario
+        self.scenario = self.start_levers
+        self.attribution = None
         self.uncertainty = None
         self._intervals: pd.DataFrame | None = None
         self.message = ""
@@ -259,6 +269,27 @@ class ScenarioExplorer:
         """Control (dotted path, or "draws") → why it did not take the last value it was given and
         what it kept, in the current language (e.g. "250 is above the maximum 100: kept 100")."""
         return self.view.note_texts()
+
+    # ---------------------------------------------------------------- the district's size
+    def _at_district(self, scenario: Scenario) -> Scenario:
+        """``scenario`` at this district's size, as the engine runs it (Banan: the scenario itself)."""
+        from ...inputs.scaling import for_district
+
+        return for_district(scenario, self.district, warn=False)
+
+    @property
+    def scaled(self) -> dict[str, tuple]:
+        """Levers whose start value is scaled to this district's size: path → (Banan's value, the value
+        the slider shows and the engine runs, factor, measure); empty on Banan."""
+        from .controls import scaled_from
+
+        return scaled_from(self.start_scenario, self.start_levers, self.factors)
+
+    def range_factor(self, path: str) -> float:
+        """The district's size over Banan's for a lever that scales with it (slider ranges and steps)."""
+        from .controls import district_factor
+
+        return district_factor(path, self.factors, self._baseline)
 
     # ---------------------------------------------------------------- computing
     def expected(self, scenario: Scenario) -> pd.DataFrame:
@@ -288,23 +319,24 @@ class ScenarioExplorer:
         self.results = headline_table(self.series, self.reference_series, self.language, self._intervals)
         self.view.show_results()
         self.last_table_time = time.perf_counter()
+        self.view.show_drivers()
         self.last_refresh_seconds = self.last_table_time - t0
         if charts:
             self.view.show_charts()
 
     # ---------------------------------------------------------------- actions (also used by the view)
     def apply_controls(self, values: dict) -> bool:
-        """Make the current scenario the start scenario with ``values`` (path → value; only
-        those differing from the start are kept). A ScenarioError becomes the message."""
+        """Make the current scenario the start scenario (at the district's size, ``start_levers``) with
+        ``values`` (path → value; only those differing from it are kept). A ScenarioError becomes the message."""
         unknown = [p for p in values if p not in self.start_scenario.leaves] if isinstance(values, dict) else None
         if unknown is None or unknown:
             what = f"no parameter {unknown[0]!r:.80}" if unknown else f"expected a mapping of parameter paths to values, got {values!r:.60}"
             self.show_message(f"{text('error', self.language)}: {what}", error=True)
             return False
-        changes = {p: v for p, v in values.items() if v != self.start_scenario.value(p)}
+        start = self.start_levers
+        changes = {p: v for p, v in values.items() if v != start.value(p)}
         try:
-            scenario = self.start_scenario.with_changes(
-                changes, name=f"{self.start_scenario.name}+dashboard") if changes else self.start_scenario
+            scenario = start.with_changes(changes, name=f"{start.name}+dashboard") if changes else start
         except ScenarioError as exc:
             self.show_message(f"{text('error', self.language)}: {exc}", error=True)
             return False
@@ -327,12 +359,13 @@ class ScenarioExplorer:
         except ScenarioError as exc:
             self.show_message(str(exc), error=True)
             return
-        old = self.start_scenario
+        old = self.start_levers
         edits = {p: v for p, v in self.view.values().items() if v != old.value(p)} if keep_edits else {}
-        self.start_scenario = self.scenario = start
+        self.start_scenario, self.start_levers = start, self._at_district(start)
+        self.scenario = self.start_levers
         self._clear_uncertainty()
-        self.view.load_levers(start)
-        edits = {p: v for p, v in edits.items() if v != start.value(p)}
+        self.view.load_levers(self.start_levers)
+        edits = {p: v for p, v in edits.items() if v != self.start_levers.value(p)}
         if edits:
             if not self.apply_controls({**self.view.values(), **edits}):
                 self.refresh()  # the message says why the edits could not be kept on this start
@@ -391,12 +424,12 @@ class ScenarioExplorer:
             self.show_message(f"overwrite: expected True or False, got {overwrite!r:.40}", error=True, where="save")
             return None
         try:
-            path = save_scenario(self.scenario, self.start_scenario, name, title, overwrite)
+            path = save_scenario(self.scenario, self.start_scenario, name, title, overwrite, self.start_levers)
         except (ValueError, ScenarioError) as exc:
             self.show_message(str(exc), error=True, where="save")
             return None
         self.view.refresh_scenario_lists()
-        n = len(self.scenario.changed_paths(self.start_scenario))
+        n = len(self.scenario.changed_paths(self.start_levers))
         self.show_message(text("saved", self.language, path=path, extends=self.start_scenario.name, n=n, name=name),
                           where="save")
         return path
@@ -409,6 +442,24 @@ class ScenarioExplorer:
 
     def _clear_uncertainty(self) -> None:
         self.uncertainty, self._intervals = None, None
+        self.attribution = None  # computed for another scenario or reference: the panel asks for a new press
+
+    def explain_difference(self, on_progress=None):
+        """What drives this difference: each changed lever group's contribution (Shapley) to the headline
+        indicators of the current scenario against the reference (:func:`simulate.views.dashboard.drivers.drivers`);
+        ``attribution`` holds it. None (and the panel says why) when nothing differs."""
+        from .drivers import drivers
+
+        try:
+            self.attribution = drivers(self, on_progress=on_progress)
+        except ValueError as exc:
+            if str(exc) != "nothing differs":
+                raise
+            self.attribution = None
+            self.view.show_drivers(none=True)
+            return None
+        self.view.show_drivers()
+        return self.attribution
 
 
 # ------------------------------------------------------------------ findings run of notebook 03
@@ -456,7 +507,7 @@ def widget_latency(repeats: int = 15, district: District | None = None) -> dict:
     """
     explorer = ScenarioExplorer(district=district)
     _CACHE.clear()  # time real recomputation: keep only the reference and start runs
-    explorer.expected(explorer.reference_scenario), explorer.expected(explorer.start_scenario)
+    explorer.expected(explorer.reference_scenario), explorer.expected(explorer.start_levers)
     slider = explorer.controls["teachers.support.count"]
     start = int(slider.value)
     times = []

@@ -7,7 +7,11 @@ entered (the widgets clamp). Where the schema's bound is only a sanity limit
 (e.g. 0 … 10¹⁰ yuan), the slider stops at a planning maximum (``ui_max``,
 about 3–5× the 2019 level), never beyond the schema bound; a start scenario
 with a larger value widens the slider to twice that value (still within the
-schema bound).
+schema bound). On a district of another size, a lever that scales with the district
+(``scale_with`` in ``params/baseline.yaml``) shows the district's value — what the engine runs
+(:func:`simulate.inputs.scaling.for_district`) — with a note naming Banan's value
+(:func:`scaled_from`), and its planning maximum and step are Banan's times the district's size
+over Banan's (:func:`slider_range`, :func:`slider_step`).
 
 Shares that must sum to 100% (``teachers.training.share_by_location.*``) stay
 consistent: moving one rescales the others proportionally (equally when they
@@ -21,7 +25,8 @@ the start scenario and only the changed paths under ``changes:``. The name
 must be a lower-case identifier (not ``baseline``); an existing file is
 replaced only when asked; it is written to a temporary file and renamed into
 place (never half a file), checked to load back with the same ``params_hash``,
-and if it does not, what was there before is put back.
+and if it does not, what was there before is put back. A scaled lever the planner
+changed is written ``{value: V, scale_with: none}``: the file means what was shown.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from pathlib import Path
 import ipywidgets as w
 import numpy as np
 import traitlets
+import yaml
 
 from ...errors import InputError
 from ...inputs.scenario import Scenario, ScenarioError, load_scenario, params_dir
@@ -157,15 +163,60 @@ def choices(path: str) -> tuple[str, ...]:
     return tuple(typing.get_args(model.model_fields[last].annotation))
 
 
-def slider_range(lever: Lever, current: float) -> tuple[float, float]:
+def slider_range(lever: Lever, current: float, factor: float = 1.0) -> tuple[float, float]:
     """(min, max) of the slider in display units: the schema bounds, the upper one
-    capped at ``ui_max`` (or twice ``current`` if larger), never beyond the schema."""
+    capped at ``ui_max`` (or twice ``current`` if larger), never beyond the schema.
+
+    ``factor``: the district's size over Banan's for a lever that scales with the district
+    (:func:`district_factor`); its planning maximum ``ui_max`` is Banan's, so it is scaled too (a
+    district of 8% of Banan's teachers gets 0–24 support teachers, not 0–300), but never below ten
+    steps of the slider."""
     lo, hi = field_bounds(lever.path)
     lo = 0.0 if lo is None else lo
-    top = hi if hi is not None else max(lever.ui_max or 1.0, 2 * current)
-    if lever.ui_max is not None:
-        top = min(top, max(lever.ui_max, 2 * current))
-    return lo / lever.scale, top / lever.scale
+    ui_max = None if lever.ui_max is None else max(lever.ui_max * factor, 10 * slider_step(lever, factor) * lever.scale)
+    top = hi if hi is not None else max(ui_max or 1.0, 2 * current)
+    if ui_max is not None:
+        top = min(top, max(ui_max, 2 * current))
+        if factor != 1.0:  # a whole number of steps, within the schema bound
+            step = slider_step(lever, factor) * lever.scale
+            rounded = math.ceil(top / step - 1e-9) * step
+            top = rounded if hi is None or rounded <= hi else top
+    return lo / lever.scale, round(top / lever.scale, 6)
+
+
+def slider_step(lever: Lever, factor: float = 1.0) -> float:
+    """The slider's step in display units: ``lever.step``, times ``factor`` on a district of another size
+    rounded down to 1, 2 or 5 × 10^k (whole numbers for counts, at least 1)."""
+    if factor == 1.0 or lever.step * factor <= 0:
+        return lever.step
+    raw = lever.step * factor
+    k = math.floor(math.log10(raw))
+    nice = max(m * 10.0 ** k for m in (1, 2, 5) if m * 10.0 ** k <= raw * (1 + 1e-9))
+    if lever.integer:
+        return float(max(int(nice), 1))
+    return float(f"{nice:.6g}")
+
+
+def district_factor(path: str, factors: dict[str, float], baseline: Scenario) -> float:
+    """The district's size over Banan's on the measure the baseline's leaf ``path`` scales with
+    (``scale_with`` in ``params/baseline.yaml``); 1 for a leaf that does not scale."""
+    measure = baseline.leaves.get(path, {}).get("scale_with")
+    return float(factors.get(measure, 1.0))
+
+
+def scaled_from(start: Scenario, shown: Scenario, factors: dict[str, float]) -> dict[str, tuple]:
+    """Leaves ``for_district`` scaled: path → (Banan's value, the value shown, factor, measure), the
+    values at the start year, for the levers on the dashboard; ``factors`` as from
+    :func:`simulate.inputs.scaling.scale_factors`."""
+    out = {}
+    for path in BY_PATH:
+        leaf = start.leaves.get(path, {})
+        measure = leaf.get("scale_with")
+        if measure in (None, "none") or shown.leaves[path] == leaf:
+            continue
+        v0, v1 = start.value(path), shown.value(path)
+        out[path] = (v0, v1, float(factors.get(measure, float("nan"))), measure)
+    return out
 
 
 def to_display(lever: Lever, value):
@@ -288,18 +339,20 @@ def rebalance_shares(shares: dict[str, float], moved: str, new_value: float, res
 
 
 # ------------------------------------------------------------------ widgets
-def make_widget(lever: Lever, value, lang: str, extra_choices: tuple = ()) -> w.Widget:
-    """The ipywidget for one lever (slider or dropdown), with its CSS class."""
+def make_widget(lever: Lever, value, lang: str, extra_choices: tuple = (), factor: float = 1.0) -> w.Widget:
+    """The ipywidget for one lever (slider or dropdown), with its CSS class; ``factor`` as in
+    :func:`slider_range`."""
     if lever.choice:
         options = [c for c in choices(lever.path) if c != "named" or c in extra_choices]
         widget = w.Dropdown(options=[(text(f"rule.{c}", lang), c) for c in options], value=value,
                             layout=w.Layout(width="320px"))
     else:
         shown = to_display(lever, value)
-        lo, hi = slider_range(lever, value)
+        lo, hi = slider_range(lever, value, factor)
         cls = CheckedIntSlider if lever.integer else CheckedFloatSlider
-        step = max(int(lever.step), 1) if lever.integer else lever.step
-        kw = {} if lever.integer else {"readout_format": _readout(lever.step)}
+        step = slider_step(lever, factor)
+        step = max(int(step), 1) if lever.integer else step
+        kw = {} if lever.integer else {"readout_format": _readout(step)}
         widget = cls(min=int(lo) if lever.integer else lo, max=int(hi) if lever.integer else hi, step=step,
                      value=shown, continuous_update=False, layout=w.Layout(width="320px"), **kw)
     widget.add_class(lever.css_class)
@@ -310,12 +363,12 @@ def _readout(step: float) -> str:
     return ".0f" if step >= 1 else ".2f" if step >= 0.01 else ".3f"
 
 
-def set_range(widget: w.Widget, lever: Lever, value) -> None:
+def set_range(widget: w.Widget, lever: Lever, value, factor: float = 1.0) -> None:
     """Set a slider's range and value for a new start scenario (range first, so nothing clamps)."""
     if lever.choice:
         widget.value = value
         return
-    lo, hi = slider_range(lever, value)
+    lo, hi = slider_range(lever, value, factor)
     if lever.integer:
         lo, hi = int(lo), int(hi)
     if hi >= widget.min:
@@ -327,10 +380,24 @@ def set_range(widget: w.Widget, lever: Lever, value) -> None:
     widget.value = to_display(lever, value)
 
 
-def label_html(lever: Lever, lang: str) -> str:
+def label_html(lever: Lever, lang: str, scaled: tuple | None = None) -> str:
+    """The lever's label, unit and help; ``scaled`` (an entry of :func:`scaled_from`) adds the note that the
+    value shown is scaled to this district's size from Banan's."""
     i = 0 if lang == "en" else 1
+    note = "" if scaled is None else f"<br><span class='explorer-scaled' style='color:#1a4f8b;font-size:85%'>" \
+                                     f"{scale_note(lever, scaled, lang)}</span>"
     return (f"<div style='line-height:1.2'><b>{lever.label[i]}</b> <span style='color:#555'>"
-            f"({text(lever.unit, lang)})</span><br><span style='color:#777;font-size:85%'>{lever.help[i]}</span></div>")
+            f"({text(lever.unit, lang)})</span><br><span style='color:#777;font-size:85%'>{lever.help[i]}</span>"
+            f"{note}</div>")
+
+
+def scale_note(lever: Lever, scaled: tuple, lang: str) -> str:
+    """"Scaled to this district's size from Banan's 20 (× 0.079, by teachers)", in ``lang``."""
+    v0, _, factor, measure = scaled
+    shown = to_display(lever, v0)
+    value = f"{shown:,}" if lever.integer else f"{shown:,.6g}"
+    return text("scaled_from", lang, value=value, unit=text(lever.unit, lang), factor=f"{factor:.3g}",
+                measure=text(f"measure.{measure}", lang))
 
 
 # ------------------------------------------------------------------ saving the levers as a scenario file
@@ -358,17 +425,30 @@ def check_title(title) -> str | None:
 
 
 def save_scenario(scenario: Scenario, start: Scenario, name: str, title: str | None = None,
-                  overwrite: bool = False) -> Path:
+                  overwrite: bool = False, shown_start: Scenario | None = None) -> Path:
     """Write ``scenario`` as ``params/scenarios/NAME.yaml``: ``extends:`` the start scenario,
-    only the changed paths under ``changes:``; checks that it loads back identically."""
+    only the changed paths under ``changes:``; checks that it loads back identically.
+
+    ``shown_start``: the start scenario as the levers showed it (scaled to the district's size,
+    :func:`simulate.inputs.scaling.for_district`); changes are taken against it, and a changed leaf
+    that scales with the district is written as an absolute value, ``{value: V, scale_with: none}``,
+    so the file means what the planner saw (scaling it again would change it). Unchanged scaled
+    leaves stay as the start has them (Banan's value, scaled to whichever district runs the file)."""
     path = check_scenario_name(name, overwrite)
     title = check_title(title)
-    changed = scenario.changed_paths(start)
-    changes = {p: scenario.value(p) for p in changed}
-    summary = "; ".join(f"{p}: {start.value(p)!r} → {scenario.value(p)!r}" for p in changed) or "no changes"
+    base = start if shown_start is None else shown_start
+    changed = scenario.changed_paths(base)
+    absolute = {p for p in changed if start.leaves[p].get("scale_with") not in (None, "none")
+                and scenario.leaves[p].get("scale_with") == "none"}
+    changes = {p: {"value": scenario.value(p), "scale_with": "none"} if p in absolute else scenario.value(p)
+               for p in changed}
+    summary = "; ".join(f"{p}: {base.value(p)!r} → {scenario.value(p)!r}" + (" (absolute)" if p in absolute else "")
+                        for p in changed) or "no changes"
     named = start.with_changes(changes, name=name, title=title or f"{start.title} (edited)",
                                description=f"Saved from the planner dashboard, starting from '{start.name}': {summary}.")
-    text_ = named.to_yaml(extends=start)
+    doc = {"name": named.name, "title": named.title, "description": named.description, "extends": start.name,
+           "changes": {p: changes.get(p, named.leaves[p]["value"]) for p in named.changed_paths(start)}}
+    text_ = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
     previous = path.read_bytes() if overwrite and path.is_file() and not path.is_symlink() else None
     try:  # temporary file + rename; without overwrite, an existing file (even one created meanwhile) is kept
         write_file_atomically(path, text_, overwrite=overwrite)

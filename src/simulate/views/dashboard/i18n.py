@@ -24,6 +24,23 @@ TEXT: dict[str, tuple[str, str]] = {
     # ---- page
     "title": ("Scenario explorer: what the levers do to dropout, learning, resource gaps and cost",
               "情景推演：各项政策杠杆对辍学、学业、资源差距和成本的影响"),
+    "intro": ("Move the policy levers on the left (grouped by policy; each says its unit and what it does) and the "
+              "headline table shows at once what happens to dropout, learning and resource gaps, and what it costs, "
+              "against the scenario under “Compare with”. {where} Numbers are expected values; “Run with "
+              "uncertainty” adds 90% intervals, “What drives this difference?” splits the difference among the "
+              "levers you changed, and “Save as scenario” keeps your levers as a scenario file that "
+              "simulate run can run. A value a control cannot take is explained beside it.",
+              "拖动左侧的政策杠杆（按政策分组，每项注明单位和作用），主要结果表即刻显示辍学、学业和资源差距"
+              "及成本相对“对照方案”的变化。{where}表中数值为期望值；“运行不确定性分析”给出90%区间，"
+              "“分析差异来源”把差异分解到您调整过的各项杠杆，“另存为方案”把当前杠杆保存为可用 simulate run "
+              "运行的方案文件。控件无法接受的数值会在其旁边说明原因。"),
+    "intro_banan": ("The district is synthetic, calibrated to Banan district, Chongqing, in 2019 "
+                    "({schools} schools, {pupils} pupils).",
+                    "本区县为合成数据，按2019年重庆市巴南区校准（{schools} 所学校，{pupils} 名学生）。"),
+    "intro_district": ("District “{district}” ({schools} schools, {pupils} pupils); Banan's 2019 package is "
+                       "scaled to its size where a lever says so.",
+                       "区县“{district}”（{schools} 所学校，{pupils} 名学生）；巴南区2019年政策中的绝对数量"
+                       "已按本区县规模折算（见相应杠杆的说明）。"),
     "start": ("Start from", "起点方案"),
     "reference": ("Compare with", "对照方案"),
     "language": ("Language", "语言"),
@@ -52,8 +69,12 @@ TEXT: dict[str, tuple[str, str]] = {
                    "相对对照方案的新增成本与贫困—非贫困初中辍学差距的缩小"),
     "axis_year": ("year", "年份"),
     "axis_gap_pp": ("gap, percentage points", "差距（百分点）"),
-    "axis_extra_cost": ("extra cost per year, 10,000 yuan", "每年新增成本（万元）"),
-    "axis_gap_reduction": ("gap reduction, pp", "差距缩小（百分点）"),
+    "axis_extra_cost": ("extra cost per year vs the reference, million yuan (mean of the years)",
+                        "相对对照方案的每年新增成本（万元，各年平均）"),
+    "axis_gap_reduction": ("gap reduction in {year}, pp", "{year}年差距缩小（百分点）"),
+    "axis_sd": ("gap, SD", "差距（标准差）"),
+    "chart_cost_title": ("Extra cost and poor–non-poor junior dropout gap closed, against “{ref}”",
+                         "相对“{ref}”的新增成本与贫困—非贫困初中辍学差距的缩小"),
     "this_scenario": ("this scenario", "本方案"),
     "uncertainty": ("Uncertainty", "不确定性"),
     "draws": ("Draws", "抽样次数"),
@@ -72,6 +93,30 @@ TEXT: dict[str, tuple[str, str]] = {
               "已保存 {path}（基于“{extends}”，{n} 处修改）。运行：simulate run {name}"),
     "error": ("Not applied", "未应用"),
     "busy": ("Computing…", "计算中…"),
+    # ---- what drives this difference (simulate.views.dashboard.drivers)
+    "drivers": ("What drives this difference", "差异从何而来"),
+    "drivers_button": ("What drives this difference?", "分析差异来源"),
+    "drivers_intro": ("Splits the difference between this scenario and “{ref}” among the levers you changed "
+                      "(Shapley values: each lever's average contribution over every order of switching the levers "
+                      "on; the contributions add up to the total). It runs the model once for every combination "
+                      "of changed lever groups, so it is computed when you press the button, not on every move.",
+                      "把本方案与“{ref}”之间的差异分解到您调整过的各项政策杠杆上（沙普利值：在所有开启顺序下"
+                      "各杠杆的平均贡献，各项贡献之和等于总差异）。需对每一种已调整杠杆组合各运行一次模型，"
+                      "因此在按下按钮时才计算，不随每次拖动重新计算。"),
+    "drivers_none": ("This scenario does not differ from “{ref}”: there is nothing to split.",
+                     "本方案与“{ref}”没有差异，无需分解。"),
+    "drivers_stale": ("The levers or the reference changed since the last split: press the button again.",
+                      "上次分解后政策杠杆或对照方案已改变：请再次按下按钮。"),
+    "drivers_computing": ("Computing: {done} of {total} runs…", "计算中：已完成 {done}/{total} 次运行…"),
+    "drivers.lever": ("Lever group", "政策杠杆组"),
+    "drivers.total": ("Total difference (this scenario − reference)", "总差异（本方案 − 对照）"),
+    "drivers.note": ("Contributions in {year}, the headline year ({n} lever group(s), {runs} expected-mode runs). "
+                     "Hover over a lever group to see its parameters.",
+                     "{year}年（主要结果年份）的贡献（{n} 个杠杆组，{runs} 次期望值运行）。鼠标悬停在杠杆组上可查看其参数。"),
+    "drivers.col.child_years_out_of_school.cumulative.total": ("Child-years out of school so far", "累计失学人年"),
+    "drivers.col.dropout_gap.poor.junior": ("Poor − non-poor junior dropout gap", "贫困与非贫困初中辍学率差距"),
+    "drivers.col.learning_gap.poor": ("Non-poor − poor learning gap", "非贫困与贫困学生学业差距"),
+    "drivers.col.cost.policy_levers": ("Cost of the policy levers (this year)", "政策措施成本（当年）"),
     # ---- lever groups
     "group.base_grant": ("Per-pupil base grant", "生均公用经费"),
     "group.capital": ("Capital for weak schools", "薄弱学校改造资金"),
@@ -80,6 +125,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "group.rotation": ("Support and post-rotation teachers", "支教与顶岗教师"),
     "group.training": ("Teacher training", "教师培训"),
     "group.control": ("Dropout control", "控辍保学"),
+    "group.other": ("Other parameters (not on the dashboard)", "其他参数（不在本页面上）"),
     # ---- units
     "unit.yuan_pupil": ("yuan per pupil per year", "元/生·年"),
     "unit.multiplier": ("× the benchmark", "× 基准"),
@@ -123,6 +169,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "none_averted": ("n/a (no dropouts averted)", "不适用（未减少辍学）"),
     "edits_kept": ("Started from “{start}” and kept your {n} lever change(s) on top of it (Reset discards them).",
                    "已切换到“{start}”，并保留您修改的 {n} 个政策杠杆（“重置”可放弃修改）。"),
+    # ---- a lever scaled to the district's size (simulate.inputs.scaling.for_district)
+    "scaled_from": ("Scaled to this district's size from Banan's {value} ({unit}), × {factor} by {measure}; "
+                    "the slider shows what runs here",
+                    "已按本区县规模折算：巴南区为 {value}（{unit}），× {factor}（按{measure}）；滑块显示的是在本区县实际运行的数值"),
+    "measure.pupils": ("pupils", "学生数"),
+    "measure.schools": ("schools", "学校数"),
+    "measure.teachers": ("teachers", "教师数"),
     # ---- which way is better, per headline row
     "better_col": ("better", "更好的方向"),
     "better.lower": ("lower is better", "越低越好"),

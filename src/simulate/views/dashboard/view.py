@@ -1,15 +1,19 @@
 """The widgets of :class:`simulate.views.dashboard.app.ScenarioExplorer`: layout, event wiring, table and charts.
 
-Layout: a top bar (start-from and reference dropdowns, language toggle,
+Layout: the title and an introduction (what the page shows, for which district, how to use
+it), a top bar (start-from and reference dropdowns, language toggle,
 reset), the levers grouped by lever in an accordion on the left, and on the
 right the headline table, the charts (PNG images, so they render the same in
-JupyterLab, Voilà and papermill), the uncertainty run with its progress bar
+JupyterLab, Voilà and papermill), "what drives this difference" (computed on
+its button, with a progress bar), the uncertainty run with its progress bar
 and "save as scenario". The headline table is an HTML widget whose cells carry
 ``data-key`` (indicator) and classes ``value`` / ``change`` for browser tests.
 
 Charts use matplotlib directly (fast enough to redraw on each change); their
-labels are Chinese only when a CJK font is installed, English otherwise (no
-missing-glyph boxes).
+labels are Chinese only when a CJK font is installed (:func:`simulate.views.dashboard.fonts.cjk_family`,
+which also adds a system CJK font that matplotlib's cache does not know), English otherwise (no
+missing-glyph boxes). The cost chart numbers its points and places the labels where they overlap
+no other label or point (:func:`place_labels`); the key with the titles sits under the axes.
 """
 
 from __future__ import annotations
@@ -28,8 +32,6 @@ from .i18n import text
 
 CHART_DELAY = 0.3  # seconds of quiet before the charts are redrawn (debounce)
 LANG_OPTIONS = (("English", "en"), ("中文", "zh"))
-CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "SimHei",
-             "Microsoft YaHei", "PingFang SC", "Source Han Sans SC", "AR PL UMing CN")
 
 
 def scenario_options() -> list[tuple[str, str]]:
@@ -57,6 +59,8 @@ class View:
         self.lang = w.ToggleButtons(options=LANG_OPTIONS, value=lang, style={"button_width": "70px"})
         self.reset = w.Button(icon="undo")
         self.title = w.HTML()
+        self.intro = w.HTML()  # what the page is and how to use it, in the chosen language
+        self.intro.add_class("explorer-intro")
         self.top_labels = {k: w.HTML() for k in ("start", "reference", "language")}
         self.msg = w.HTML()  # messages of the top bar (start from, reference, reset), shown under it
         self.msg.add_class("explorer-message")
@@ -68,8 +72,9 @@ class View:
         self.note_state: dict[str, tuple | None] = {}  # path → (i18n key, fields) or None
         rows = {g: [] for g in GROUPS}
         for lever in LEVERS:
-            extra = (explorer.start_scenario.value(lever.path),) if lever.choice else ()
-            widget = make_widget(lever, explorer.start_scenario.value(lever.path), lang, extra)
+            start = explorer.start_levers  # at the district's size: what the engine runs
+            extra = (start.value(lever.path),) if lever.choice else ()
+            widget = make_widget(lever, start.value(lever.path), lang, extra, explorer.range_factor(lever.path))
             widget.observe(lambda ch, p=lever.path: self._on_lever(p, ch), names="value")
             self.controls[lever.path] = widget
             self.labels[lever.path] = w.HTML(layout=w.Layout(width="300px"))
@@ -89,17 +94,27 @@ class View:
         self.progress = w.IntProgress(value=0, min=0, max=1, layout=w.Layout(width="300px", visibility="hidden"))
         self.unc_note = w.HTML()
 
+        self.drivers_intro = w.HTML()
+        self.drivers_button = w.Button(button_style="info", icon="sitemap", layout=w.Layout(width="260px"))
+        self.drivers_button.add_class("explorer-drivers-button")
+        self.drivers_progress = w.IntProgress(value=0, min=0, max=1, layout=w.Layout(width="300px", visibility="hidden"))
+        self.drivers_status = w.HTML()  # computing… / nothing to split / stale / an error, beside the button
+        self.drivers_table = w.HTML()
+        self.drivers_table.add_class("explorer-drivers")
+        self._drivers_shown = False
+
         self.save_name = w.Text(placeholder="my_scenario", layout=w.Layout(width="220px"))
         self.save_title = w.Text(layout=w.Layout(width="420px"))
         self.overwrite = w.Checkbox(value=False, indent=False)
         self.save = w.Button(button_style="success", icon="save")
-        self.section = {k: w.HTML() for k in ("levers", "headline", "charts", "uncertainty", "save")}
+        self.section = {k: w.HTML() for k in ("levers", "headline", "charts", "drivers", "uncertainty", "save")}
 
         self.start.observe(lambda ch: self._guard(explorer.set_start, ch["new"]), names="value")
         self.reference.observe(lambda ch: self._guard(explorer.set_reference, ch["new"]), names="value")
         self.lang.observe(lambda ch: explorer.set_language(ch["new"]), names="value")
         self.reset.on_click(lambda _: explorer.set_start(explorer.start_scenario.name, keep_edits=False))
         self.run.on_click(lambda _: self._run_uncertainty())
+        self.drivers_button.on_click(lambda _: self._explain())
         self.save.on_click(lambda _: explorer.save(self.save_name.value.strip(), self.save_title.value.strip() or None,
                                                    self.overwrite.value))
 
@@ -109,11 +124,13 @@ class View:
         left = w.VBox([self.section["levers"], self.changed, self.accordion], layout=w.Layout(width="640px"))
         right = w.VBox([self.section["headline"], self.table, self.section["charts"],
                         self.chart_titles[0], self.gap_chart, self.chart_titles[1], self.cost_chart,
+                        self.section["drivers"], self.drivers_intro,
+                        w.HBox([self.drivers_button, self.drivers_progress]), self.drivers_status, self.drivers_table,
                         self.section["uncertainty"], w.HBox([self.draws, self.run, self.notes["draws"]]),
                         self.progress, self.unc_note,
                         self.section["save"], w.HBox([self.save_name, self.save_title]),
                         w.HBox([self.overwrite, self.save]), self.save_msg], layout=w.Layout(width="760px"))
-        self.root = w.VBox([self.title, top, self.msg, w.HBox([left, right], layout=w.Layout(flex_flow="row wrap"))])
+        self.root = w.VBox([self.title, self.intro, top, self.msg, w.HBox([left, right], layout=w.Layout(flex_flow="row wrap"))])
         self.root.add_class("scenario-explorer")
         self.relabel()
 
@@ -189,9 +206,10 @@ class View:
                 lever = BY_PATH[p]
                 if lever.choice:
                     self._set_options(lever, c, scenario.value(p))
-                set_range(c, lever, scenario.value(p))
+                set_range(c, lever, scenario.value(p), self.x.range_factor(p))
         finally:
             self._muted = False
+        self._relabel_levers(self.x.language)
         for key in self.note_state:  # a new start scenario: the old notes no longer apply
             self.note(key, None)
 
@@ -229,17 +247,61 @@ class View:
         finally:
             self.run.disabled = False
 
+    def _explain(self) -> None:
+        """The "what drives this difference" button: compute (with progress), then show the table."""
+        lang = self.x.language
+        self.drivers_progress.layout.visibility = "visible"
+        self.drivers_progress.value, self.drivers_button.disabled = 0, True
+        self.drivers_table.value = ""
+        self.drivers_status.value = f"<i>{html.escape(text('busy', lang))}</i>"
+
+        def tick(done, total):
+            self.drivers_progress.max, self.drivers_progress.value = total, done
+            self.drivers_status.value = f"<i>{html.escape(text('drivers_computing', lang, done=done, total=total))}</i>"
+
+        try:
+            self.x.explain_difference(on_progress=tick)
+        except Exception as exc:  # shown beside the button, not as a traceback
+            self.drivers_status.value = (f"<span style='color:#a40000'>{html.escape(text('error', lang))}: "
+                                         f"{html.escape(f'{type(exc).__name__}: {exc}')}</span>")
+        finally:
+            self.drivers_button.disabled = False
+            self.drivers_progress.layout.visibility = "hidden"
+
+    def show_drivers(self, none: bool = False) -> None:
+        """The panel from ``explorer.attribution``: its table; "nothing differs" (``none``); or, once a
+        split was shown and the levers or reference changed since, a note to press the button again."""
+        x, lang = self.x, self.x.language
+        self.drivers_intro.value = (f"<div style='font-size:90%;color:#555'>"
+                                    f"{html.escape(text('drivers_intro', lang, ref=x.reference_scenario.name))}</div>")
+        if none:
+            self.drivers_table.value = ""
+            self.drivers_status.value = f"<i>{html.escape(text('drivers_none', lang, ref=x.reference_scenario.name))}</i>"
+            return
+        if x.attribution is not None:
+            from .drivers import drivers_html
+
+            self._drivers_shown = True
+            self.drivers_table.value = drivers_html(x.attribution, lang)
+            self.drivers_status.value = ""
+            return
+        self.drivers_table.value = ""
+        self.drivers_status.value = (f"<i>{html.escape(text('drivers_stale', lang))}</i>"
+                                     if self._drivers_shown else "")
+
     # ---------------------------------------------------------------- rendering
     def relabel(self) -> None:
         lang = self.x.language
         self.title.value = f"<h2>{html.escape(text('title', lang))}</h2>"
+        self.intro.value = f"<div style='max-width:1350px;color:#333'>{html.escape(intro_text(self.x, lang))}</div>"
+        self.drivers_button.description = text("drivers_button", lang)
         for k, lab in self.top_labels.items():
             lab.value = f"<b>{text(k, lang)}</b>&nbsp;"
         self.reset.description = text("reset", lang)
         for k, why in self.note_state.items():
             self.note(k, why)
+        self._relabel_levers(lang)
         for p, lab in self.labels.items():
-            lab.value = label_html(BY_PATH[p], lang)
             if BY_PATH[p].choice:
                 c = self.controls[p]
                 self._muted = True
@@ -261,6 +323,11 @@ class View:
         self.overwrite.description = text("overwrite", lang)
         self.save.description = text("save_button", lang)
 
+    def _relabel_levers(self, lang: str) -> None:
+        scaled = self.x.scaled
+        for p, lab in self.labels.items():
+            lab.value = label_html(BY_PATH[p], lang, scaled.get(p))
+
     def show_message(self, message: str, error: bool = False, where: str = "top") -> None:
         """Show ``message`` next to the action it is about (``where``: "top" bar or "save"); every other
         message is cleared, so no stale message lingers after the next action."""
@@ -277,7 +344,7 @@ class View:
 
     def show_results(self) -> None:
         x, lang = self.x, self.x.language
-        n = len(x.scenario.changed_paths(x.start_scenario))
+        n = len(x.scenario.changed_paths(x.start_levers))
         self.changed.value = f"<i>{html.escape(text('changed_levers', lang, start=x.start_scenario.name, n=n))}</i>"
         self.table.value = results_html(x.results, lang, x.reference_scenario.name, x.scenario.start_year)
 
@@ -315,6 +382,17 @@ def build_view(explorer) -> View:
     return View(explorer)
 
 
+def intro_text(x, lang: str) -> str:
+    """The dashboard's introduction in ``lang``: what it shows, for which district, and how to use it."""
+    import numpy as np
+
+    pupils = float(np.asarray(x.district.enrolled).sum())
+    banan = getattr(x, "factors", {}).get("pupils", 1.0) == 1.0
+    where = text("intro_banan" if banan else "intro_district", lang, district=x.district.name,
+                 schools=f"{x.district.n_schools:,}", pupils=f"{pupils:,.0f}")
+    return text("intro", lang, where=where)
+
+
 # ------------------------------------------------------------------ the headline table as HTML
 def results_html(results, lang: str, reference_name: str, start_year: int) -> str:
     if results.empty:
@@ -346,19 +424,19 @@ def results_html(results, lang: str, reference_name: str, start_year: int) -> st
 
 # ------------------------------------------------------------------ charts
 def _chart_lang(lang: str) -> str:
-    """'zh' only when matplotlib has a CJK font; the chosen font is set for Chinese labels."""
-    if lang != "zh":
-        return "en"
-    from matplotlib import font_manager
+    """'zh' only when matplotlib can draw CJK (:func:`simulate.views.dashboard.fonts.cjk_family`), else 'en'."""
+    from .fonts import cjk_family
 
-    names = {f.name for f in font_manager.fontManager.ttflist}
-    return "zh" if any(f in names for f in CJK_FONTS) else "en"
+    return "zh" if lang == "zh" and cjk_family() is not None else "en"
 
 
 def _figure(width=7.2, height=2.8):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    return Figure(figsize=(width, height), dpi=90)
+    fig = Figure(figsize=(width, height), dpi=90)
+    FigureCanvasAgg(fig)  # a renderer, to measure labels before saving
+    return fig
 
 
 def _png(fig) -> bytes:
@@ -370,14 +448,17 @@ def _png(fig) -> bytes:
 def _font_kw(lang: str) -> dict:
     if lang != "zh":
         return {}
-    from matplotlib import font_manager
+    from .fonts import cjk_family
 
-    names = {f.name for f in font_manager.fontManager.ttflist}
-    return {"fontfamily": next(f for f in CJK_FONTS if f in names)}
+    return {"fontfamily": cjk_family()}
 
 
 def gap_chart_png(x) -> bytes:
     """Rural–urban and poor–non-poor junior dropout gaps (pp) and the learning gaps (SD) by year."""
+    return _png(gap_chart_figure(x))
+
+
+def gap_chart_figure(x):
     lang = _chart_lang(x.language)
     kw = _font_kw(lang)
     cur, ref = x.series, x.reference_series
@@ -391,49 +472,120 @@ def gap_chart_png(x) -> bytes:
         ax2.plot(cur.index, cur[key], color=c, label=text(key, lang))
         ax2.plot(ref.index, ref[key], color=c, ls="--", alpha=0.7)
     ax1.set_ylabel(text("axis_gap_pp", lang), **kw)
-    ax2.set_ylabel("SD" if lang == "en" else "标准差", **kw)
+    ax2.set_ylabel(text("axis_sd", lang), **kw)
     for ax in (ax1, ax2):
         ax.set_xlabel(text("axis_year", lang), **kw)
         ax.legend(prop={"size": 7, **({"family": kw["fontfamily"]} if kw else {})})
         ax.grid(alpha=0.3)
     fig.tight_layout()
-    return _png(fig)
+    return fig
 
 
 def cost_chart_png(x) -> bytes:
-    """Extra cost per year (mean over years, 万元) against the reduction of the poor–non-poor
-    junior dropout gap in the last year, for every named scenario and this one."""
-    lang = _chart_lang(x.language)
-    kw = _font_kw(lang)
-    from ...inputs.scenario import load_scenario
+    """Extra cost per year against the reduction of the poor–non-poor junior dropout gap: see
+    :func:`cost_chart_figure`."""
+    return _png(cost_chart_figure(x))
 
+
+def cost_points(x, lang: str) -> list[dict]:
+    """The cost chart's points: every named scenario but the reference (at (0, 0) by definition), then
+    this one. Each: label (the number drawn beside it, or "this scenario"), title, extra cost a year
+    (mean over the years, in the chart's unit: million yuan in English, 万元 in Chinese) and the
+    reduction of the poor–non-poor junior dropout gap in the last year (pp)."""
     ref = x.reference_series
     last = ref.index.max()
-    points = []
+    unit = 1e6 if lang == "en" else 1e4
+    named = []
     for name in available_scenarios():
         if name == x.reference_scenario.name:
-            continue  # the reference sits at (0, 0) by definition
+            continue
         try:
-            s = x.expected(load_scenario(name))
+            scenario = load_scenario(name)
+            s = x.expected(scenario)
         except Exception:  # a broken file elsewhere must not break the dashboard
             continue
-        points.append((name, s))
-    points.append((text("this_scenario", lang), x.series))
-    fig = _figure(6.4, 3.0)
+        named.append((name, scenario.title or name, s))
+    rows = [(str(i), f"{title} ({name})" if title != name else name, s)
+            for i, (name, title, s) in enumerate(named, start=1)]
+    rows.append((text("this_scenario", lang), text("this_scenario", lang), x.series))
+    return [{"label": label, "title": title, "mine": i == len(rows) - 1,
+             "extra": float((s["cost.total"] - ref["cost.total"]).mean()) / unit,
+             "gain": float(ref.loc[last, "dropout_gap.poor.junior"] - s.loc[last, "dropout_gap.poor.junior"])}
+            for i, (label, title, s) in enumerate(rows)]
+
+
+# label offsets tried around a point, in points, nearest first (right, above, left, below, diagonals)
+_OFFSETS = tuple((r * dx, r * dy) for r in (1, 2, 3, 4) for dx, dy in
+                 ((5, 3), (5, -9), (-5, 3), (-5, -9), (0, 7), (0, -13), (8, -3), (-8, -3)))
+
+
+def _overlaps(a, b, pad: float = 1.0) -> bool:
+    return not (a.x1 + pad <= b.x0 or b.x1 + pad <= a.x0 or a.y1 + pad <= b.y0 or b.y1 + pad <= a.y0)
+
+
+def place_labels(ax, points: list[tuple[float, float, str]], fontsize: float = 7, **text_kw) -> list:
+    """Label each (x, y, label) next to its point where the label overlaps no other label, no marker
+    and stays inside the axes: the first free offset of :data:`_OFFSETS` (a greedy repel,
+    deterministic). A label with no free place keeps the last one tried. Returns the Annotations."""
+    fig = ax.figure
+    renderer = fig.canvas.get_renderer()
+    frame = ax.get_window_extent(renderer)
+    markers = []
+    for px, py, _ in points:
+        cx, cy = ax.transData.transform((px, py))
+        r = 4.0 * fig.dpi / 72
+        markers.append((cx - r, cy - r, cx + r, cy + r))
+    from matplotlib.transforms import Bbox
+
+    taken = [Bbox.from_extents(*m) for m in markers]
+    out = []
+    for i, (px, py, label) in enumerate(points):
+        own = taken[i]
+        for dx, dy in _OFFSETS:
+            ha = "left" if dx > 0 else "right" if dx < 0 else "center"
+            ann = ax.annotate(label, (px, py), xytext=(dx, dy), textcoords="offset points", fontsize=fontsize,
+                              ha=ha, va="bottom", **text_kw)
+            box = ann.get_window_extent(renderer)
+            inside = frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
+            if inside and not any(_overlaps(box, t) for t in taken if t is not own):
+                break
+            if (dx, dy) != _OFFSETS[-1]:
+                ann.remove()
+        taken.append(box)
+        out.append(ann)
+    return out
+
+
+def cost_chart_figure(x):
+    """The cost chart: extra cost per year (mean over years; million yuan in English, 万元 in Chinese)
+    against the reduction of the poor–non-poor junior dropout gap in the last year, for every named
+    scenario (numbered; the key under the chart gives their titles) and this one (red star). Labels
+    are placed so that none overlaps another or a marker (:func:`place_labels`)."""
+    lang = _chart_lang(x.language)
+    kw = _font_kw(lang)
+    points = cost_points(x, lang)
+    fig = _figure(6.4, 5.0)
     ax = fig.subplots()
-    for i, (name, s) in enumerate(points):
-        extra = float((s["cost.total"] - ref["cost.total"]).mean()) / 1e4
-        gain = float(ref.loc[last, "dropout_gap.poor.junior"] - s.loc[last, "dropout_gap.poor.junior"])
-        mine = i == len(points) - 1
-        ax.scatter([extra], [gain], s=90 if mine else 35, color="#d62728" if mine else "#1f77b4",
-                   zorder=3 if mine else 2, marker="*" if mine else "o")
-        ax.annotate(name, (extra, gain), fontsize=7, xytext=(4, 3), textcoords="offset points",
-                    **({"fontfamily": kw["fontfamily"]} if kw else {}))
+    for p in points:
+        ax.scatter([p["extra"]], [p["gain"]], s=110 if p["mine"] else 35, color="#d62728" if p["mine"] else "#1f77b4",
+                   zorder=3 if p["mine"] else 2, marker="*" if p["mine"] else "o",
+                   label=f"{p['label']}  {p['title']}" if not p["mine"] else p["title"])
     ax.axhline(0, color="#999", lw=0.8)
     ax.axvline(0, color="#999", lw=0.8)
+    xs, ys = [p["extra"] for p in points] + [0.0], [p["gain"] for p in points] + [0.0]
+    for lim, vals in ((ax.set_xlim, xs), (ax.set_ylim, ys)):
+        lo, hi = min(vals), max(vals)
+        pad = 0.18 * (hi - lo) if hi > lo else 1.0
+        lim(lo - pad, hi + pad)
+    year = int(x.reference_series.index.max())
+    ax.set_title(text("chart_cost_title", lang, year=year, ref=x.reference_scenario.name), fontsize=9, **kw)
     ax.set_xlabel(text("axis_extra_cost", lang), **kw)
-    ax.set_ylabel(text("axis_gap_reduction", lang), **kw)
+    ax.set_ylabel(text("axis_gap_reduction", lang, year=year), **kw)
     ax.grid(alpha=0.3)
+    prop = {"size": 7, **({"family": kw["fontfamily"]} if kw else {})}
+    ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.16), ncol=1, prop=prop, frameon=False,
+              handletextpad=0.3, columnspacing=1.0)
     fig.tight_layout()
-    return _png(fig)
-
+    place_labels(ax, [(p["extra"], p["gain"], p["label"]) for p in points],
+                 **({"fontfamily": kw["fontfamily"]} if kw else {}))
+    return fig
