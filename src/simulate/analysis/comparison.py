@@ -100,7 +100,9 @@ def cost_per_effect(extra: float, effect: float, minimum: float = 1.0, effect_lo
 
 @dataclass(eq=False)
 class Comparison:
-    """Result of :func:`compare`. ``samples[scenario][indicator]`` is (draws, years)."""
+    """Result of :func:`compare`. ``samples[scenario][indicator]`` is (draws, years); ``table`` the
+    tidy summary over draws; ``attribution`` the lever attribution (None when switched off; see the
+    module docstring); ``summary()`` the markdown ``simulate compare`` prints."""
 
     scenarios: list[str]
     reference: str
