@@ -128,3 +128,12 @@ def test_cli_writes_the_attribution_table_beside_the_comparison(tmp_path, capsys
     captured = capsys.readouterr()
     assert "attribution" not in captured.err and "What drives the difference" not in captured.out
     assert not (off / "attribution.csv").exists() and (off / "table.csv").exists()
+
+
+def test_what_drives_is_the_summary_block_of_one_scenario(cmp):
+    block = cmp.what_drives("budget_neutral_mix")
+    assert block.startswith("What drives the difference: Shapley contributions of the 4 lever groups")
+    assert block in cmp.summary()
+    assert cmp.what_drives("baseline") == ""
+    with pytest.raises(ValueError, match="'nope' is not in this comparison"):
+        cmp.what_drives("nope")

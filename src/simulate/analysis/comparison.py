@@ -152,6 +152,15 @@ class Comparison:
                   for s in self.scenarios if s != self.reference}
         return {s: (n, n <= exact_up_to) for s, n in groups.items() if n}
 
+    def what_drives(self, scenario: str) -> str:
+        """The summary's "what drives the difference" block for ``scenario`` (markdown; "" when the
+        attribution is off or ``scenario`` is the reference)."""
+        if scenario not in self.scenarios:
+            raise InputError(f"scenario: {scenario!r} is not in this comparison ({', '.join(self.scenarios)})")
+        if scenario == self.reference:
+            return ""
+        return "\n".join(_attribution_block(self, scenario)).strip()
+
     def summary(self) -> str:
         """A short human-readable summary of the headline differences (and what drives them)."""
         return _summary(self)
