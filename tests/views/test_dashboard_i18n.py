@@ -93,3 +93,24 @@ def test_the_chinese_page_shows_no_english_interface_text():
     leftovers = sorted(e for e in english if e in page.split("\n") or f">{e}<" in page)
     assert not leftovers, leftovers
     assert text("note.above_max", "zh", value="1,000,000,000", max="24", kept="24")[:5] not in ("1e+09",)
+
+
+def test_save_errors_are_said_in_the_planners_language(tmp_path, monkeypatch):
+    import shutil
+
+    from simulate.inputs.scenario import params_dir
+    from simulate.views.dashboard.app import ScenarioExplorer
+
+    dest = tmp_path / "params"
+    shutil.copytree(params_dir(), dest)
+    monkeypatch.setenv("SIMULATE_PARAMS_DIR", str(dest))
+    x = ScenarioExplorer(language="zh")
+    for name, title, overwrite, expect in (("Bad Name", None, False, "方案名称"), ("baseline", None, False, "已保留"),
+                                           ("targeted_aid", None, False, "已存在"), ("ok_name", "a\nb", False, "方案标题"),
+                                           ("ok_name", None, "yes", "覆盖选项")):
+        assert x.save(name, title, overwrite) is None
+        assert expect in x.message and x.message_where == "save", x.message
+        assert CJK.search(x.message)
+    x.set_language("en")
+    assert x.save("Bad Name") is None
+    assert x.message.startswith("scenario name 'Bad Name': use 1–60 lower-case letters")

@@ -421,12 +421,17 @@ class ScenarioExplorer:
     def save(self, name: str, title: str | None = None, overwrite: bool = False) -> Path | None:
         """Save the current scenario as ``params/scenarios/NAME.yaml``; None (and a message) on error."""
         if not isinstance(overwrite, bool):
-            self.show_message(f"overwrite: expected True or False, got {overwrite!r:.40}", error=True, where="save")
+            self.show_message(text("save.overwrite_flag", self.language, value=f"{overwrite!r:.40}"), error=True,
+                              where="save")
             return None
         try:
             path = save_scenario(self.scenario, self.start_scenario, name, title, overwrite, self.start_levers)
         except (ValueError, ScenarioError) as exc:
-            self.show_message(str(exc), error=True, where="save")
+            from .controls import SaveError
+
+            message = exc.text(self.language) if isinstance(exc, SaveError) else \
+                f"{text('save.failed', self.language)}: {exc}"
+            self.show_message(message, error=True, where="save")
             return None
         self.view.refresh_scenario_lists()
         n = len(self.scenario.changed_paths(self.start_levers))

@@ -401,17 +401,29 @@ def scale_note(lever: Lever, scaled: tuple, lang: str) -> str:
 
 
 # ------------------------------------------------------------------ saving the levers as a scenario file
+class SaveError(InputError):
+    """Why a scenario could not be saved: ``key`` and ``fields`` of its message in :mod:`.i18n` (so the
+    dashboard says it in the planner's language); ``str()`` is the English message."""
+
+    def __init__(self, key: str, **fields):
+        self.key, self.fields = key, fields
+        super().__init__(text(key, "en", **fields))
+
+    def text(self, lang: str) -> str:
+        return text(self.key, lang, **self.fields)
+
+
 def check_scenario_name(name: str, overwrite: bool = False, folder: Path | None = None) -> Path:
     """The file a new scenario ``name`` would be saved to; ValueError naming the problem if
     the name is not a lower-case identifier, is reserved, or exists (unless ``overwrite``)."""
     folder = params_dir() / "scenarios" if folder is None else folder
     if not isinstance(name, str) or not NAME_RULE.fullmatch(name):
-        raise InputError(f"scenario name {name!r:.60}: use 1–60 lower-case letters, digits and _, starting with a letter")
+        raise SaveError("save.bad_name", name=f"{name!r:.60}")
     if name == "baseline":
-        raise InputError("scenario name 'baseline' is reserved for params/baseline.yaml")
+        raise SaveError("save.reserved")
     path = folder / f"{name}.yaml"
     if path.exists() and not overwrite:
-        raise InputError(f"{path} already exists: choose another name or tick 'replace an existing file'")
+        raise SaveError("save.exists", path=path)
     return path
 
 
@@ -420,7 +432,7 @@ def check_title(title) -> str | None:
     if title is None:
         return None
     if not isinstance(title, str) or len(title) > 200 or any(c in title for c in "\r\n\x00"):
-        raise InputError(f"scenario title {title!r:.60}: use one line of at most 200 characters")
+        raise SaveError("save.bad_title", title=f"{title!r:.60}")
     return title
 
 
@@ -453,7 +465,7 @@ def save_scenario(scenario: Scenario, start: Scenario, name: str, title: str | N
     try:  # temporary file + rename; without overwrite, an existing file (even one created meanwhile) is kept
         write_file_atomically(path, text_, overwrite=overwrite)
     except OutputError:
-        raise ValueError(f"{path} already exists: choose another name or tick 'replace an existing file'") from None
+        raise SaveError("save.exists", path=path) from None
 
     def undo() -> None:  # put back what was there before
         if previous is None:
@@ -468,5 +480,5 @@ def save_scenario(scenario: Scenario, start: Scenario, name: str, title: str | N
         raise
     if again.params_hash != named.params_hash:
         undo()
-        raise ValueError(f"{path}: did not load back identically; not saved")
+        raise SaveError("save.not_identical", path=path)
     return path

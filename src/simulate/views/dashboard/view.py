@@ -243,7 +243,7 @@ class View:
                 text("uncertainty_note", self.x.language, draws=self.draws.value) + " "
                 + text("uncertainty_stale", self.x.language)) + "</i>"
         except Exception as exc:  # shown to the planner, not as a traceback
-            self.x.show_message(f"{type(exc).__name__}: {exc}", error=True)
+            self.x.show_message(f"{text('uncertainty_failed', self.x.language)}: {type(exc).__name__}: {exc}", error=True)
         finally:
             self.run.disabled = False
 
@@ -366,7 +366,7 @@ class View:
             self.gap_chart.value = gap_chart_png(self.x)
             self.cost_chart.value = cost_chart_png(self.x)
         except Exception as exc:  # shown to the planner, not as a traceback
-            self.x.show_message(f"charts: {type(exc).__name__}: {exc}", error=True)
+            self.x.show_message(f"{text('charts_failed', self.x.language)}: {type(exc).__name__}: {exc}", error=True)
 
 
 def _running_loop():
