@@ -246,12 +246,17 @@ def weighted_cv(x: np.ndarray, w: np.ndarray) -> np.ndarray:
 
 def consolidation_gaps(year, ctx: Context) -> dict[str, np.ndarray]:
     """Consolidation of advantaged minus disadvantaged pupils, percentage points, (draw,)."""
-    f = year.flows
     flags = np.stack([~ctx.poor, ctx.poor, ~ctx.left_behind, ctx.left_behind], axis=1).astype(float)  # (group, 4)
     where = np.stack([ctx.urban_only, ctx.rural], axis=1).astype(float)  # (school, 2)
+    cells = getattr(year, "cells", None)  # the engine's Year: sums over its (live) cell arrays
+    f = year.cell_flows if cells is not None else year.flows
 
-    def rates(x):  # one pass over the cell array: (draw, grade, side) by location and by poverty
-        return np.einsum("dsg,sj->dgj", x.sum(axis=3), where), (x @ flags).sum(axis=1)
+    def rates(x):  # (draw, grade, side) by location and by poverty
+        if cells is None:
+            return np.einsum("dsg,sj->dgj", x.sum(axis=3), where), (x @ flags).sum(axis=1)
+        everyone = np.ones((where.shape[0], 1))
+        return (np.einsum("dsg,sj->dgj", cells.by_school_grade(x), where),
+                cells.by_school_set(x, everyone)[:, 0] @ flags)
 
     (dl, dg), (al, ag) = rates(f.dropouts), rates(f.at_risk)
     out = {}

@@ -296,14 +296,14 @@ def move_teachers(state: State, cells: Cells, p, money: Money) -> Staff:
 
     s = t.support
     support_in = teachers.place(s.count, s.allocation, ptr_before, cells.rural_or_mountain,
-                                np.isin(cells.school_ids, s.named_schools), money.pupils)
+                                _named(cells, s.named_schools), money.pupils)
     support_out = teachers.send(support_in.sum(axis=1), stock, cells.urban)
     working = stock + support_in - support_out
     q = teachers.mix_quality(own, stock, support_in, s.quality_sd, support_out, per_draw(s.quality_sd, 2))
 
     r = t.post_rotation
     rotated = np.minimum(teachers.place(r.count, r.allocation, ptr_before, cells.rural_or_mountain,
-                                        np.isin(cells.school_ids, r.named_schools), money.pupils), stock)
+                                        _named(cells, r.named_schools), money.pupils), stock)
     cover_share = np.divide(rotated, working, out=np.zeros_like(rotated), where=working > 0)
     q = q + (per_draw(r.cover_quality_sd, 2) - own) * cover_share
     holder_gain = np.divide(rotated, stock, out=np.zeros_like(rotated), where=stock > 0)
@@ -321,6 +321,13 @@ def move_teachers(state: State, cells: Cells, p, money: Money) -> Staff:
                "post_rotation": rotated * per_draw(r.yuan_per_post_year, 2),
                "training": person_times * per_draw(t.training.yuan_per_person_time, 2)},
     )
+
+
+def _named(cells: Cells, named) -> np.ndarray:
+    """(school,) bool: the schools named (by id)."""
+    if not len(named):
+        return np.zeros(cells.school_ids.shape, bool)
+    return np.isin(cells.school_ids, named)
 
 
 def apply_dropout_controls(state: State, cells: Cells, p, money: Money) -> Controls:
@@ -360,7 +367,7 @@ def progress(state: State, cells: Cells, p, controls: Controls, grown: np.ndarra
         state.enrolled, state.ledger, controls.hazard, controls.return_rate, mode,
         rngs["returns"], rngs["dropouts"])
     moved, ledger_next, learning_next, graduates, aged_out = progression.advance(
-        enrolled, ledger, enrolled * grown, cells, learning=grown)
+        enrolled, ledger, None, cells, learning=grown)
     out, never_returned, child_years = progression.tally_out_of_school(
         state.out, state.ledger, ledger, returns, dropouts, cells)
     growth = (1.0 + per_draw(p.cohort.entrant_growth_per_year, 3)) ** (t + 1)

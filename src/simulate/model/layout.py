@@ -271,12 +271,50 @@ class LiveCells(Cells):
         x = np.asarray(x)
         return x.reshape(x.shape[0], -1)[:, self.index]
 
+    @cached_property
+    def moves(self) -> tuple[np.ndarray, np.ndarray]:
+        """The moves up a grade as CSR rows (indptr, sources): cell c receives cells
+        ``sources[indptr[c]:indptr[c + 1]]`` — its school's grade below (first), then the feeder
+        primaries' last primary grade (in school order), as ``progression.move_up`` sums them."""
+        dest = np.concatenate([self.stay_dest, np.repeat(self.feed_dest, np.diff(np.append(self.feed_starts,
+                                                                                         self.feed_order.size)))])
+        src = np.concatenate([self.stay_src, self.feed_order])
+        kind = np.concatenate([np.zeros(self.stay_src.size, np.int8), np.ones(self.feed_order.size, np.int8)])
+        o = np.lexsort((src, kind, dest))
+        indptr = np.zeros(self.n_cells + 1, np.intp)
+        np.add.at(indptr, dest + 1, 1)
+        return np.cumsum(indptr), src[o].astype(np.intp)
+
+    @cached_property
+    def grade_group(self) -> np.ndarray:
+        """(cell,) index of each cell's (grade, group) in a (grade × group) table."""
+        return (self.grade * self.shape[2] + self.group).astype(np.intp)
+
+    @cached_property
+    def disabled_mask(self) -> np.ndarray:
+        """(cell,) bool: the cell's group is disabled."""
+        return np.ascontiguousarray(self.flags[self.group, 2])
+
     def move_up(self, x):
-        out = np.zeros(x.shape)
-        out[:, self.stay_dest] = x[:, self.stay_src]
-        if self.feed_starts.size:
-            out[:, self.feed_dest] += np.add.reduceat(x[:, self.feed_order], self.feed_starts, axis=1)
-        return out
+        from . import kernels
+
+        return kernels.move_up(np.ascontiguousarray(x, dtype=float), *self.moves)
+
+    def out_of_school(self, left, ledger, ledger_end, returns, dropouts, child_years):
+        """(leavers at the year's end, child-years so far): ``progression.tally_out_of_school``'s per-cell part."""
+        from . import kernels
+
+        c = np.ascontiguousarray
+        return kernels.out_of_school(c(left, dtype=float), c(ledger, dtype=float), c(ledger_end, dtype=float),
+                                     c(returns, dtype=float), c(dropouts, dtype=float), c(child_years, dtype=float))
+
+    def advance(self, enrolled, ledger, learning):
+        """(enrolled, ledger, learning) moved up a grade: ``progression.advance``'s moves, one compiled pass."""
+        from . import kernels
+
+        c = np.ascontiguousarray
+        return kernels.advance(c(enrolled, dtype=float), c(ledger, dtype=float), c(learning, dtype=float),
+                               *self.moves)
 
     def by_school_grade(self, x) -> np.ndarray:
         s, g, _ = self.shape
@@ -288,25 +326,22 @@ class LiveCells(Cells):
             x.shape[0], s, k)
 
     def by_school_set(self, x, school_sets: np.ndarray) -> np.ndarray:
-        key = (self.grade * self.shape[2] + self.group)
+        from . import kernels
+
+        weight = self._set_weights(school_sets)
         n = self.shape[1] * self.shape[2]
-        out = np.empty((x.shape[0], school_sets.shape[1], n))
-        for j in range(school_sets.shape[1]):
-            order, starts, keys = self._set_grouping(j, school_sets)
-            out[:, j] = _segment_sums(x, order, starts, keys, n)
+        out = kernels.sums_by_set(np.ascontiguousarray(x, dtype=float), weight, self.grade_group, n)
         return out.reshape(x.shape[0], -1, self.shape[1], self.shape[2])
 
-    def _set_grouping(self, j: int, school_sets: np.ndarray):
+    def _set_weights(self, school_sets: np.ndarray) -> np.ndarray:
+        """(cell, set) the cell's school's weight in each set, kept for the last few sets asked for."""
         cache = self.__dict__.setdefault("_set_cache", {})
-        ck = (j, school_sets.shape, school_sets.tobytes())
-        if ck not in cache:
-            member = school_sets[self.school, j] != 0
-            cells = np.flatnonzero(member)
-            key = (self.grade * self.shape[2] + self.group)[cells]
-            o = np.argsort(key, kind="stable")
-            starts, keys = _segments(key[o], 0)
-            cache[ck] = (cells[o], starts, keys)
-        return cache[ck]
+        key = (school_sets.shape, school_sets.tobytes())
+        if key not in cache:
+            if len(cache) > 8:
+                cache.clear()
+            cache[key] = np.ascontiguousarray(np.asarray(school_sets, dtype=float)[self.school])
+        return cache[key]
 
     def last_grade(self, x) -> np.ndarray:
         s, _, k = self.shape

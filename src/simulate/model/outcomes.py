@@ -75,6 +75,8 @@ def masks(cells) -> dict[str, np.ndarray]:
 
 SCHOOL_SETS = ("all", "urban", "rural")
 GROUP_SETS = ("all", "poor", "non_poor", "left_behind", "not_left_behind", "disabled")
+_SCHOOL_SET_INDEX = {name: i for i, name in enumerate(SCHOOL_SETS)}
+_GROUP_SET_INDEX = {name: i for i, name in enumerate(GROUP_SETS)}
 
 
 class _Totals:
@@ -99,7 +101,7 @@ class _Totals:
         return self.by_set[:, 0].sum(axis=-1)
 
     def __call__(self, stage="all", school="all", group="all") -> np.ndarray:
-        return self.stage[stage][:, SCHOOL_SETS.index(school), GROUP_SETS.index(group)]
+        return self.stage[stage][:, _SCHOOL_SET_INDEX[school], _GROUP_SET_INDEX[group]]
 
 
 def _selection_matrices(cells, m):

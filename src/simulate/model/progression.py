@@ -135,7 +135,9 @@ def advance(enrolled, ledger, learning_sum, stays, feeder=None, feeder_grade=5, 
 
     ``stays`` and ``feeder`` are as in :func:`move_up`, or ``stays`` is the
     cell layout the arrays are in (``simulate.model.layout.Cells``: its
-    ``move_up``) and ``feeder`` is not given.
+    ``move_up``; the live layout's ``advance`` does the four moves and the
+    division in one pass) and ``feeder`` is not given. ``learning_sum`` None:
+    ``enrolled * learning``.
 
     A cell's learning is its pupils' mean (``learning_sum`` ÷ pupils). When
     ``learning`` (the cells' levels before moving) is given, a cell left with
@@ -150,6 +152,10 @@ def advance(enrolled, ledger, learning_sum, stays, feeder=None, feeder_grade=5, 
     moves = _moves(stays, feeder, feeder_grade)
     graduates = moves.only_last_grade(enrolled)
     aged_out = moves.only_last_grade(ledger)
+    if learning is not None and hasattr(moves, "advance"):  # the live layout: the same moves in one pass
+        return moves.advance(enrolled, ledger, learning) + (graduates, aged_out)
+    if learning_sum is None:
+        learning_sum = enrolled * learning
     new_enrolled = moves.move_up(enrolled)
     new_ledger = moves.move_up(ledger)
     new_sum = moves.move_up(learning_sum)
@@ -222,10 +228,14 @@ def tally_out_of_school(before: OutOfSchool, ledger, ledger_end, returns, dropou
     :func:`child_years` over the simulated years up to this one.
     """
     moves = _moves(stays, feeder, feeder_grade)
-    share = np.divide(before.left, ledger, out=np.zeros_like(before.left), where=ledger > 0)
-    left_end = before.left - returns * share + dropouts
+    if hasattr(moves, "out_of_school"):  # the live layout: the per-cell lines below in one compiled pass
+        left_end, so_far = moves.out_of_school(before.left, ledger, ledger_end, returns, dropouts,
+                                               before.child_years)
+    else:
+        share = np.divide(before.left, ledger, out=np.zeros_like(before.left), where=ledger > 0)
+        left_end = before.left - returns * share + dropouts
+        so_far = before.child_years + child_years(ledger_end, dropouts)
     never_returned = left_end.copy()
     moves.add_to_last_grade(never_returned, before.gone)
-    so_far = before.child_years + child_years(ledger_end, dropouts)
     after = OutOfSchool(left=moves.move_up(left_end), gone=moves.last_grade(never_returned), child_years=so_far)
     return after, never_returned, so_far

@@ -14,6 +14,8 @@ LOCATIONS = ("urban", "town", "rural", "mountain")
 
 def per_draw(x, ndim: int):
     """``x`` (scalar or (draw,) array) shaped to broadcast over ``ndim`` dims."""
+    if type(x) is float:  # the common case, first (this runs hundreds of times a simulated year)
+        return x
     if np.ndim(x) == 0:
         return float(x) if not isinstance(x, (bool, np.bool_)) else bool(x)
     return np.asarray(x, dtype=float).reshape((-1,) + (1,) * (ndim - 1))
@@ -22,7 +24,7 @@ def per_draw(x, ndim: int):
 def by_location(values, location_code: np.ndarray, ndim: int):
     """Per-school values from a by-location parameter group, shaped (draw|1, school, 1…)."""
     cols = [getattr(values, loc) for loc in LOCATIONS]
-    if all(np.ndim(c) == 0 for c in cols):
+    if all(type(c) is float or np.ndim(c) == 0 for c in cols):
         table = np.asarray(cols, dtype=float)[location_code][None, :]
     else:
         n = max(np.size(c) for c in cols)
@@ -37,7 +39,7 @@ def by_group(values, flags: np.ndarray, ndim: int = 4):
     (poor, left_behind, disabled, migrant).
     """
     cols = [values.poor, values.left_behind, values.disabled, values.migrant]
-    if all(np.ndim(c) == 0 for c in cols):
+    if all(type(c) is float or np.ndim(c) == 0 for c in cols):
         out = flags.astype(float) @ np.asarray(cols, dtype=float)
         return out.reshape((1,) * (ndim - 1) + (-1,))
     n = max(np.size(c) for c in cols)

@@ -74,7 +74,29 @@ def hazard(cells, learning, facility, boarding_share, aid_share, aid_yuan, d) ->
     """
     logit = base_log_odds(cells, learning, facility, boarding_share, d)
     classes = receiver_classes(receiver_shares(cells, aid_share, d), receiver_offsets(cells, aid_yuan, d))
+    if cells.live:  # the same two steps, fused in one compiled pass over the live cells
+        return _mixture_on_live_cells(logit, classes, cells, d.home_teaching)
     return _home_teaching_in_place(_mixture_in_place(logit, classes, cells.at), cells, d.home_teaching)
+
+
+def _mixture_on_live_cells(logit, classes, cells, home) -> np.ndarray:
+    """:func:`_mixture_in_place` then :func:`_home_teaching_in_place` on the live cells
+    (``simulate.model.kernels.mixture``): each class's factors as a (draw|1, grade × group) table."""
+    from .. import kernels
+
+    n_grades, n_groups = cells.shape[1:]
+    draws = max(max(np.shape(w)[0] for w, _ in classes), max(np.shape(o)[0] for _, o in classes))
+
+    def table(x):
+        return np.broadcast_to(x, (draws, 1, n_grades, n_groups)).reshape(draws, n_grades * n_groups)
+
+    eo = [np.exp(o) for _, o in classes]
+    weo = np.stack([table(w * e) for (w, _), e in zip(classes, eo)])
+    eo = np.stack([table(e) for e in eo])
+    gap = np.atleast_1d(np.asarray(per_draw(home.cannot_attend_share, 1) * (1.0 - per_draw(home.coverage, 1)),
+                                   dtype=float))
+    with np.errstate(over="ignore"):
+        return kernels.mixture(np.ascontiguousarray(logit), weo, eo, cells.grade_group, cells.disabled_mask, gap)
 
 
 def base_log_odds(cells, learning, facility, boarding_share, d) -> np.ndarray:

@@ -179,17 +179,15 @@ def training_person_times(teachers, location_code, tr) -> np.ndarray:
     A location's share is re-spread over the other locations when the
     district has no teachers there, so every person-time is delivered.
     """
-    present = np.stack([teachers[:, location_code == k].sum(axis=1) for k in range(len(LOCATIONS))], axis=1) > 0
+    # (draw, location) teachers by location (plain sums, not BLAS: the same rounding in every process)
+    staff_at = np.stack([teachers[:, location_code == k].sum(axis=1) for k in range(len(LOCATIONS))], axis=1)
+    present = staff_at > 0
     shares = np.stack([np.broadcast_to(per_draw(getattr(tr.share_by_location, loc), 1), (teachers.shape[0],))
                        for loc in LOCATIONS], axis=1) * present
     total_share = shares.sum(axis=1, keepdims=True)
     shares = np.divide(shares, total_share, out=np.zeros_like(shares), where=total_share > 0)
-    out = np.zeros_like(teachers)
-    for k in range(len(LOCATIONS)):
-        at = location_code == k
-        staff = teachers[:, at]
-        total = staff.sum(axis=1, keepdims=True)
-        out[:, at] = np.divide(staff, total, out=np.zeros_like(staff), where=total > 0) * shares[:, k:k + 1]
+    total = staff_at[:, location_code]                             # (draw, school): the school's location's staff
+    out = np.divide(teachers, total, out=np.zeros_like(teachers), where=total > 0) * shares[:, location_code]
     return out * per_draw(tr.person_times_per_year, 2)
 
 

@@ -1,0 +1,137 @@
+"""Compiled loops (numba) for the engine's hottest steps on the live cells.
+
+Each kernel computes exactly what a few lines of numpy in the lever or
+progression module compute (named in its docstring), in one pass over the
+(draw, live cell) arrays instead of one pass per operation: the engine is
+memory-bound, so fusing the passes is what brings it near the cost of its
+random draws. The numpy forms stay the definition (the dense layout runs
+them, and ``tests/model/test_kernels.py`` checks each kernel against them);
+results agree to rounding (the order of a few additions).
+
+Kernels are compiled on first use and cached on disk (``cache=True``, in
+``__pycache__`` beside this file), so a new process pays only the load.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True, nogil=True)
+def mixture(logit, weo, eo, table, disabled, gap):  # pragma: no cover - compiled
+    """Σ_k w_k·expit(L + o_k) per cell, then home teaching: h + gap·(1 − h) in the disabled groups' cells.
+
+    ``dropout._mixture_in_place`` and ``dropout._home_teaching_in_place``
+    fused: ``logit`` (draw, cell); ``weo`` and ``eo`` (class, draw|1, table)
+    the classes' w·e^o and e^o by (grade, group) table entry; ``table``
+    (cell,) each cell's entry; ``disabled`` (cell,) bool; ``gap`` (draw|1,)
+    = cannot-attend share × (1 − home-teaching coverage).
+    """
+    n_draws, n_cells = logit.shape
+    n_classes = weo.shape[0]
+    out = np.empty((n_draws, n_cells))
+    for i in range(n_draws):
+        di = i if weo.shape[1] > 1 else 0
+        gi = i if gap.shape[0] > 1 else 0
+        g = gap[gi]
+        for c in range(n_cells):
+            e = np.exp(-logit[i, c])
+            t = table[c]
+            h = 0.0
+            for k in range(n_classes):
+                h += weo[k, di, t] / (e + eo[k, di, t])
+            if disabled[c]:
+                h = (1.0 - g) * h + g  # = (1 − c)·h + c·(cov·h + 1 − cov) with g = c·(1 − cov)
+            out[i, c] = h
+    return out
+
+
+@njit(cache=True, nogil=True)
+def advance(enrolled, ledger, learning, indptr, sources):  # pragma: no cover - compiled
+    """Survivors, ledger and learning moved up a grade: (enrolled, ledger, learning).
+
+    ``progression.advance`` on the live cells (its four ``move_up`` and the
+    learning division) in one pass: cell c receives the cells
+    ``sources[indptr[c]:indptr[c + 1]]`` (the same school's grade below, or
+    the feeder primaries' last grade). A cell's learning is its pupils' mean;
+    a cell left with no pupils but with out-of-school children takes the
+    mean level of the cohorts those children left (ledger-weighted), else 0.
+    """
+    n_draws, n_cells = enrolled.shape
+    new_e = np.empty((n_draws, n_cells))
+    new_l = np.empty((n_draws, n_cells))
+    new_learning = np.empty((n_draws, n_cells))
+    for i in range(n_draws):
+        for c in range(n_cells):
+            se = 0.0
+            sl = 0.0
+            sum_e = 0.0
+            sum_l = 0.0
+            for j in range(indptr[c], indptr[c + 1]):
+                s = sources[j]
+                e = enrolled[i, s]
+                led = ledger[i, s]
+                g = learning[i, s]
+                se += e
+                sl += led
+                sum_e += e * g
+                sum_l += g * led
+            new_e[i, c] = se
+            new_l[i, c] = sl
+            if se > 0:
+                new_learning[i, c] = sum_e / se
+            elif sl > 0:
+                new_learning[i, c] = sum_l / sl
+            else:
+                new_learning[i, c] = 0.0
+    return new_e, new_l, new_learning
+
+
+@njit(cache=True, nogil=True)
+def move_up(x, indptr, sources):  # pragma: no cover - compiled
+    """``progression.move_up`` on the live cells: cell c gets the sum of ``x`` over its sources."""
+    n_draws, n_cells = x.shape
+    out = np.empty((n_draws, n_cells))
+    for i in range(n_draws):
+        for c in range(n_cells):
+            s = 0.0
+            for j in range(indptr[c], indptr[c + 1]):
+                s += x[i, sources[j]]
+            out[i, c] = s
+    return out
+
+
+@njit(cache=True, nogil=True)
+def out_of_school(left, ledger, ledger_end, returns, dropouts, child_years):  # pragma: no cover - compiled
+    """The per-cell part of ``progression.tally_out_of_school`` in one pass: (leavers at the year's end,
+    child-years so far). Returners take the leavers' share of the ledger with them; the year's child-years
+    are ``progression.child_years`` (ledger after the year − half the year's dropouts)."""
+    n_draws, n_cells = left.shape
+    left_end = np.empty((n_draws, n_cells))
+    so_far = np.empty((n_draws, n_cells))
+    for i in range(n_draws):
+        for c in range(n_cells):
+            share = left[i, c] / ledger[i, c] if ledger[i, c] > 0 else 0.0
+            left_end[i, c] = left[i, c] - returns[i, c] * share + dropouts[i, c]
+            so_far[i, c] = child_years[i, c] + (ledger_end[i, c] - 0.5 * dropouts[i, c])
+    return left_end, so_far
+
+
+@njit(cache=True, nogil=True)
+def sums_by_set(x, weight, table, n_table):  # pragma: no cover - compiled
+    """(draw, set, table) sums of ``x`` (draw, cell) over the cells of each set, by table entry:
+    ``np.matmul(school_sets.T, x)`` of the dense layout (``Cells.by_school_set``) in one pass.
+    ``weight`` (cell, set) the cell's school's membership; ``table`` (cell,) its (grade, group) entry."""
+    n_draws, n_cells = x.shape
+    n_sets = weight.shape[1]
+    out = np.zeros((n_draws, n_sets, n_table))
+    for i in range(n_draws):
+        for c in range(n_cells):
+            v = x[i, c]
+            t = table[c]
+            for j in range(n_sets):
+                w = weight[c, j]
+                if w != 0.0:
+                    out[i, j, t] += w * v
+    return out

@@ -1,0 +1,115 @@
+"""The live layout and its compiled kernels compute what the dense numpy model computes.
+
+Each live-cell operation (``simulate.model.layout.LiveCells`` and ``simulate.model.kernels``) is run
+on random cell arrays and compared with the dense (draw, school, grade, group) form it replaces, on the
+default district and a synthetic district with many feeder primaries.
+"""
+
+from types import SimpleNamespace as NS
+
+import numpy as np
+import pytest
+
+import simulate as sim
+from simulate.inputs.synthesize import synthesize
+from simulate.model import progression
+from simulate.model.layout import cells_of, live_cells_of, live_set
+from simulate.model.levers import dropout
+
+
+@pytest.fixture(scope="module", params=["banan", "synthetic"])
+def layouts(request):
+    district = sim.load_district() if request.param == "banan" else synthesize(60, seed=3)
+    return district, cells_of(district), live_cells_of(district)
+
+
+def random_dense(live, draws=3, seed=0):
+    """A random (draw, school, grade, group) array that is 0 outside the live cells, and its live form."""
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, 20, (draws,) + live.shape).astype(float) * rng.random((draws,) + live.shape)
+    x = live.dense(live.cells(x))
+    return x, live.cells(x)
+
+
+def test_the_live_set_holds_every_child_and_is_closed(layouts):
+    district, dense, live = layouts
+    alive = np.zeros(live.shape, bool).ravel()
+    alive[live.index] = True
+    alive = alive.reshape(live.shape)
+    assert (alive | (district.enrolled == 0)).all() and (alive | (district.out_of_school == 0)).all()
+    moved = dense.move_up(alive[None].astype(float))[0] > 0
+    assert not (moved & ~alive).any()                  # nothing moves out of the set
+    assert (live_set(district, dense.stays, dense.feeder) == alive).all()
+    assert live.n_cells < alive.size                   # it does leave cells out
+
+
+def test_dense_and_cells_round_trip(layouts):
+    _, _, live = layouts
+    x, xc = random_dense(live)
+    np.testing.assert_array_equal(live.dense(xc), x)
+
+
+def test_move_up_and_advance_match_the_dense_moves(layouts):
+    _, dense, live = layouts
+    e, ec = random_dense(live, seed=1)
+    led, lc = random_dense(live, seed=2)
+    g, gc = random_dense(live, seed=3)
+    np.testing.assert_allclose(live.move_up(ec), live.cells(dense.move_up(e)), rtol=1e-12, atol=1e-12)
+    want = progression.advance(e, led, e * g, dense.stays, dense.feeder, learning=g)
+    got = progression.advance(ec, lc, None, live, learning=gc)
+    for a, b in zip(got, want):
+        np.testing.assert_allclose(a, live.cells(b), rtol=1e-12, atol=1e-12)
+
+
+def test_sums_by_school_grade_group_and_school_set(layouts):
+    district, dense, live = layouts
+    x, xc = random_dense(live, seed=4)
+    np.testing.assert_allclose(live.by_school_grade(xc), x.sum(axis=3), rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(live.by_school_group(xc), x.sum(axis=2), rtol=1e-12, atol=1e-9)
+    sets = np.stack([np.ones(district.n_schools), dense.urban, dense.rural_or_mountain], axis=1).astype(float)
+    np.testing.assert_allclose(live.by_school_set(xc, sets), dense.by_school_set(x, sets), rtol=1e-12, atol=1e-9)
+
+
+@pytest.mark.parametrize("shape", [(1, 1, 1, 1), (3, 1, 1, 1), (3, "S", 1, 1), (1, 1, 1, "K"), (3, "S", 1, "K"),
+                                   (1, 1, "G", "K"), (3, 1, "G", 1), (3, "S", "G", 1), (3, "S", "G", "K")])
+def test_at_brings_small_terms_to_the_cells(layouts, shape):
+    _, _, live = layouts
+    s, g, k = live.shape
+    full = tuple({"S": s, "G": g, "K": k}.get(n, n) for n in shape)
+    term = np.random.default_rng(5).normal(size=full)
+    want = live.cells(np.broadcast_to(term, (3,) + live.shape))
+    np.testing.assert_array_equal(np.broadcast_to(live.at(term), want.shape), want)
+
+
+def test_the_compiled_mixture_is_the_numpy_mixture(layouts):
+    _, dense, live = layouts
+    rng = np.random.default_rng(6)
+    logit, logit_c = random_dense(live, seed=7)
+    logit = logit / 5 - 3.0
+    logit_c = live.cells(logit)
+    g, k = live.shape[1:]
+    classes = [(rng.random((3, 1, 1, k)) / 3, rng.normal(size=(1, 1, g, k))),
+               (rng.random((1, 1, 1, 1)) / 3, rng.normal(size=(3, 1, 1, 1))),
+               (rng.random((3, 1, g, k)) / 3, np.zeros((1, 1, 1, 1)))]
+    home = NS(cannot_attend_share=np.array([0.2, 0.5, 0.0]), coverage=0.7)
+    want = dropout._home_teaching_in_place(dropout._mixture_in_place(logit.copy(), classes), dense, home)
+    got = dropout._mixture_on_live_cells(logit_c, classes, live, home)
+    np.testing.assert_allclose(got, live.cells(want), rtol=1e-12, atol=1e-15)
+
+
+def test_the_compiled_out_of_school_tally_is_the_numpy_tally(layouts):
+    _, dense, live = layouts
+    arrays = [random_dense(live, seed=s) for s in range(10, 15)]
+    left, ledger, returns, dropouts, years = (a for a, _ in arrays)
+    ledger_end = ledger - returns + dropouts
+    gone = live.last_grade(random_dense(live, seed=16)[1])  # leavers aged out: only where grade 9 is live
+    before = progression.OutOfSchool(left=left, gone=gone, child_years=years)
+    want = progression.tally_out_of_school(before, ledger, ledger_end, returns, dropouts, dense.stays, dense.feeder)
+    c = live.cells
+    got = progression.tally_out_of_school(progression.OutOfSchool(left=c(left), gone=gone, child_years=c(years)),
+                                          c(ledger), c(ledger_end), c(returns), c(dropouts), live)
+    np.testing.assert_allclose(got[0].left, c(want[0].left), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(got[0].gone, want[0].gone, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(got[0].child_years, c(want[0].child_years), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(got[1], c(want[1]), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(got[2], c(want[2]), rtol=1e-12, atol=1e-12)
