@@ -285,8 +285,9 @@ def allocate_budget(state: State, cells: Cells, p) -> Money:
 def move_teachers(state: State, cells: Cells, p, money: Money) -> Staff:
     t = p.teachers
     need = teachers.staffing_need(money.pupils_by_grade, cells.location_code, t.staffing_norm)
-    rate = teachers.attrition_rate(cells.location_code, money.subsidy_per_teacher, t)
-    fill = teachers.vacancy_fill_rate(cells.location_code, t)
+    rate = cells.kept("attrition", (t,), (money.subsidy_per_teacher,),
+                      lambda: teachers.attrition_rate(cells.location_code, money.subsidy_per_teacher, t))
+    fill = cells.kept("vacancy fill", (t,), (), lambda: teachers.vacancy_fill_rate(cells.location_code, t))
     stock, quality, leavers, hires = teachers.turnover(state.teachers, state.quality, need, rate, fill,
                                                        state.hire_quality)
     novice = teachers.novice_after_turnover(state.novice, state.teachers, leavers, hires, t.new_teacher_quality_sd,
@@ -339,7 +340,7 @@ def apply_dropout_controls(state: State, cells: Cells, p, money: Money) -> Contr
     return Controls(
         hazard=dropout.hazard(cells, state.learning, money.facility, cells.boarding_share, money.aid_share,
                               money.aid_yuan, d),
-        return_rate=cells.at(dropout.return_rate(cells.disabled, d)),
+        return_rate=cells.at(cells.kept("return rate", (d,), (), lambda: dropout.return_rate(cells.disabled, d))),
         costs=dropout.control_costs(money.pupils, left_behind, disabled, d),
         paired=dropout.paired_children(left_behind, d.pairing),
         home_taught=disabled * per_draw(home.cannot_attend_share, 2) * per_draw(home.coverage, 2),

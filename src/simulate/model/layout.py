@@ -42,6 +42,7 @@ from .levers.common import LOCATIONS
 from . import progression
 
 PRIMARY_GRADES = 6
+KEPT = 32  # parameter-only terms kept per layout (Cells.kept)
 
 
 @dataclass(frozen=True, eq=False)
@@ -80,6 +81,23 @@ class Cells:
     def at(self, x):
         """A term shaped (draw|1, school|1, grade|1, group|1) on the cell arrays: itself (broadcasting)."""
         return x
+
+    def kept(self, name: str, owners: tuple, arrays: tuple, make):
+        """``make()``, computed once and kept while the same parameter groups (``owners``, by identity: a
+        resolved parameter tree is not changed once made) and small ``arrays`` (by value) come back —
+        the terms a lever computes from parameters alone, the same every simulated year. A few are
+        kept (the last :data:`KEPT` asked for); keep only small (school, grade or group-sized) terms."""
+        cache = self.__dict__.setdefault("_kept", {})
+        key = (name, tuple(id(o) for o in owners),
+               tuple((np.shape(a), np.asarray(a).dtype.str, np.asarray(a).tobytes()) for a in arrays))
+        hit = cache.get(key)
+        if hit is not None and all(a is b for a, b in zip(hit[0], owners)):
+            return hit[1]
+        value = make()
+        if len(cache) >= KEPT:
+            cache.pop(next(iter(cache)))
+        cache[key] = (owners, value)  # the owners are held, so their ids are not reused while kept
+        return value
 
     def dense(self, x):
         """A cell array as (draw, school, grade, group): itself."""

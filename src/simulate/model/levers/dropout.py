@@ -73,17 +73,32 @@ def hazard(cells, learning, facility, boarding_share, aid_share, aid_yuan, d) ->
     school, grade or group only to the cells.
     """
     logit = base_log_odds(cells, learning, facility, boarding_share, d)
-    classes = receiver_classes(receiver_shares(cells, aid_share, d), receiver_offsets(cells, aid_yuan, d))
     if cells.live:  # the same two steps, fused in one compiled pass over the live cells
-        return _mixture_on_live_cells(logit, classes, cells, d.home_teaching)
+        from .. import kernels
+
+        # the classes depend on parameters only: made once per parameter set, not every year
+        weo, eo, gap = cells.kept("receiver classes", (d,), (aid_share, aid_yuan), lambda: _class_tables(
+            receiver_classes(receiver_shares(cells, aid_share, d), receiver_offsets(cells, aid_yuan, d)), cells,
+            d.home_teaching))
+        with np.errstate(over="ignore"):
+            return kernels.mixture(np.ascontiguousarray(logit), weo, eo, cells.grade_group, cells.disabled_mask, gap)
+    classes = receiver_classes(receiver_shares(cells, aid_share, d), receiver_offsets(cells, aid_yuan, d))
     return _home_teaching_in_place(_mixture_in_place(logit, classes, cells.at), cells, d.home_teaching)
 
 
 def _mixture_on_live_cells(logit, classes, cells, home) -> np.ndarray:
     """:func:`_mixture_in_place` then :func:`_home_teaching_in_place` on the live cells
-    (``simulate.model.kernels.mixture``): each class's factors as a (draw|1, grade × group) table."""
+    (``simulate.model.kernels.mixture``)."""
     from .. import kernels
 
+    weo, eo, gap = _class_tables(classes, cells, home)
+    with np.errstate(over="ignore"):
+        return kernels.mixture(np.ascontiguousarray(logit), weo, eo, cells.grade_group, cells.disabled_mask, gap)
+
+
+def _class_tables(classes, cells, home):
+    """The receiver classes' factors w·e^o and e^o as (class, draw|1, grade × group) tables, and the home
+    teaching gap (draw|1,) = cannot-attend share × (1 − coverage), for ``kernels.mixture``."""
     n_grades, n_groups = cells.shape[1:]
     draws = max(max(np.shape(w)[0] for w, _ in classes), max(np.shape(o)[0] for _, o in classes))
 
@@ -95,8 +110,7 @@ def _mixture_on_live_cells(logit, classes, cells, home) -> np.ndarray:
     eo = np.stack([table(e) for e in eo])
     gap = np.atleast_1d(np.asarray(per_draw(home.cannot_attend_share, 1) * (1.0 - per_draw(home.coverage, 1)),
                                    dtype=float))
-    with np.errstate(over="ignore"):
-        return kernels.mixture(np.ascontiguousarray(logit), weo, eo, cells.grade_group, cells.disabled_mask, gap)
+    return weo, eo, gap
 
 
 def base_log_odds(cells, learning, facility, boarding_share, d) -> np.ndarray:
@@ -106,11 +120,11 @@ def base_log_odds(cells, learning, facility, boarding_share, d) -> np.ndarray:
     (small) shapes and brought to the cells once each (``cells.at``).
     """
     h = d.hazard
-    stage_intercept = np.where(cells.junior_grade, per_draw(h.intercept_junior_log_odds, 4),
-                               per_draw(h.intercept_primary_log_odds, 4))
-    by_grade_and_group = (stage_intercept                                              # (draw|1, 1, grade, group)
-                          + per_draw(h.grade_slope_log_odds, 4) * cells.grade_in_stage
-                          + by_group(h.group_log_odds, cells.flags))
+    by_grade_and_group = cells.kept("log-odds by grade and group", (h,), (), lambda: (  # (draw|1, 1, grade, group)
+        np.where(cells.junior_grade, per_draw(h.intercept_junior_log_odds, 4),
+                 per_draw(h.intercept_primary_log_odds, 4))
+        + per_draw(h.grade_slope_log_odds, 4) * cells.grade_in_stage
+        + by_group(h.group_log_odds, cells.flags)))
     by_school = (by_location(h.location_log_odds, cells.location_code, 2)               # (draw|1, school)
                  + per_draw(h.facility_log_odds_per_index_point, 2) * facility
                  + per_draw(h.boarding_log_odds, 2) * boarding_share)[:, :, None, None]
