@@ -52,6 +52,7 @@ from ...model.outcomes import closer_to_zero_is_better, is_better, lower_is_bett
 from ...inputs.scenario import Scenario, ScenarioError, load_scenario
 from ...errors import InputError
 from .controls import check_scenario_name, save_scenario
+from .runs import expected_indicators
 from .i18n import fmt, shown_change, text
 
 __all__ = ["ScenarioExplorer", "widget_latency", "headline_table", "expected_indicators", "save_scenario",
@@ -91,17 +92,6 @@ _CACHE: OrderedDict = OrderedDict()  # (data hash, years, params hash) → expec
 
 
 # ------------------------------------------------------------------ computing (pure functions)
-def expected_indicators(district: District, scenario: Scenario, years: int = 7, cells=None, ctx=None) -> pd.DataFrame:
-    """Indicators of one ``expected`` run: a frame indexed by year, one column per indicator."""
-    cells = cells_of(district) if cells is None else cells
-    ctx = context(district) if ctx is None else ctx
-    rows = {}
-    for y in simulate(district, scenario, years=years, seed=0, mode="expected", draws=1):
-        values = {**year_indicators(y, cells), **comparison_indicators(y, ctx)}
-        rows[y.year] = {k: float(v[0]) for k, v in values.items()}
-    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("year")
-
-
 def cost_effectiveness(current: pd.DataFrame, reference: pd.DataFrame) -> dict[str, float]:
     """Cumulative extra yuan, child-years of schooling kept, dropouts averted and yuan per child-year
     kept and per dropout averted vs the reference; the ratios follow the rule of ``simulate compare``

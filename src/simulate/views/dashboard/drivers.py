@@ -67,7 +67,7 @@ def drivers(explorer, on_progress=None) -> Drivers:
     """Shapley contributions of each changed lever group to the four headline indicators, for the
     explorer's current scenario against its reference (ValueError when nothing differs)."""
     from ...analysis.attribution import _leaf_change, shapley
-    from .app import expected_indicators
+    from .runs import expected_indicators
 
     scn = explorer._at_district(explorer.scenario)
     ref = explorer._at_district(explorer.reference_scenario)
