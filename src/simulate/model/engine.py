@@ -258,8 +258,7 @@ def year_step(state: State, cells: Cells, p, year: int, t: int, mode: str,
 
 def allocate_budget(state: State, cells: Cells, p) -> Money:
     b = p.budget
-    by_grade = cells.by_school_grade(state.enrolled)   # (draw, school, grade)
-    by_group = cells.by_school_group(state.enrolled)   # (draw, school, group)
+    by_grade, by_group = cells.by_school_grade_and_group(state.enrolled)  # (draw, school, grade|group)
     pupils_primary = by_grade[:, :, :PRIMARY_GRADES].sum(axis=2)
     pupils_junior = by_grade[:, :, PRIMARY_GRADES:].sum(axis=2)
     pupils = pupils_primary + pupils_junior

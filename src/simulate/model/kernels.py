@@ -135,3 +135,64 @@ def sums_by_set(x, weight, table, n_table):  # pragma: no cover - compiled
                 if w != 0.0:
                     out[i, j, t] += w * v
     return out
+
+
+@njit(cache=True, nogil=True)
+def hazard(by_grade_group, by_school, learning_coef, learning, school, table, weo, eo, disabled, gap):
+    """``dropout.base_log_odds`` then :func:`mixture` in one pass: the log-odds of a cell is its
+    (grade, group) term ``by_grade_group`` (draw|1, table) + its school's term ``by_school`` (draw, school)
+    + ``learning_coef`` (draw|1,) × its learning (draw, cell); then the receiver mixture and home
+    teaching as in :func:`mixture`."""  # pragma: no cover - compiled
+    n_draws, n_cells = learning.shape
+    n_classes = weo.shape[0]
+    out = np.empty((n_draws, n_cells))
+    for i in range(n_draws):
+        di = i if weo.shape[1] > 1 else 0
+        gi = i if gap.shape[0] > 1 else 0
+        bi = i if by_grade_group.shape[0] > 1 else 0
+        si = i if by_school.shape[0] > 1 else 0
+        li = i if learning_coef.shape[0] > 1 else 0
+        g = gap[gi]
+        b = learning_coef[li]
+        for c in range(n_cells):
+            t = table[c]
+            logit = by_grade_group[bi, t] + by_school[si, school[c]] + b * learning[i, c]
+            e = np.exp(-logit)
+            h = 0.0
+            for k in range(n_classes):
+                h += weo[k, di, t] / (e + eo[k, di, t])
+            if disabled[c]:
+                h = (1.0 - g) * h + g
+            out[i, c] = h
+    return out
+
+
+@njit(cache=True, nogil=True)
+def school_sums(x, school, grade, group, n_schools, n_grades, n_groups):  # pragma: no cover - compiled
+    """(draw, school, grade) and (draw, school, group) sums of a live cell array in one pass
+    (``Cells.by_school_grade`` and ``Cells.by_school_group``)."""
+    n_draws, n_cells = x.shape
+    by_grade = np.zeros((n_draws, n_schools, n_grades))
+    by_group = np.zeros((n_draws, n_schools, n_groups))
+    for i in range(n_draws):
+        for c in range(n_cells):
+            v = x[i, c]
+            by_grade[i, school[c], grade[c]] += v
+            by_group[i, school[c], group[c]] += v
+    return by_grade, by_group
+
+
+@njit(cache=True, nogil=True)
+def binomial_inputs(n, p):  # pragma: no cover - compiled
+    """Whole counts rint(n) and probabilities clipped to [0, 1] for numpy's binomial, in one pass
+    (``progression.draw``); ``p`` (draw|1, cell|1) broadcasts against ``n`` (draw, cell)."""
+    n_draws, n_cells = n.shape
+    counts = np.empty((n_draws, n_cells), np.int64)
+    probs = np.empty((n_draws, n_cells))
+    for i in range(n_draws):
+        pi = i if p.shape[0] > 1 else 0
+        for c in range(n_cells):
+            counts[i, c] = np.int64(np.rint(n[i, c]))
+            q = p[pi, c if p.shape[1] > 1 else 0]
+            probs[i, c] = 0.0 if q < 0.0 else (1.0 if q > 1.0 else q)
+    return counts, probs

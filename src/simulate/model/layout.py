@@ -118,6 +118,10 @@ class Cells:
         """(draw, school, group) sums over grades."""
         return x.sum(axis=2)
 
+    def by_school_grade_and_group(self, x) -> tuple[np.ndarray, np.ndarray]:
+        """(:meth:`by_school_grade`, :meth:`by_school_group`) of ``x``."""
+        return self.by_school_grade(x), self.by_school_group(x)
+
     def by_school_set(self, x, school_sets: np.ndarray) -> np.ndarray:
         """(draw, set, grade, group) sums over the schools of each set (``school_sets`` (school, set) 0/1)."""
         d, s, g, k = x.shape
@@ -342,6 +346,12 @@ class LiveCells(Cells):
         s, _, k = self.shape
         return _segment_sums(x, self.sk["order"], self.sk["starts"], self.sk["keys"], s * k).reshape(
             x.shape[0], s, k)
+
+    def by_school_grade_and_group(self, x) -> tuple[np.ndarray, np.ndarray]:
+        from . import kernels
+
+        s, g, k = self.shape
+        return kernels.school_sums(np.ascontiguousarray(x, dtype=float), self.school, self.grade, self.group, s, g, k)
 
     def by_school_set(self, x, school_sets: np.ndarray) -> np.ndarray:
         from . import kernels

@@ -31,11 +31,15 @@ def draw(n, p, mode: str, rng: np.random.Generator | None) -> np.ndarray:
     over every cell consumes the stream exactly as drawing only the cells with
     n > 0 and p > 0 (in cell order), without gathering them first.
     """
-    p = np.broadcast_to(p, n.shape)
     if mode == "expected":
-        return n * p
-    counts = np.rint(n).astype(np.int64)
-    probs = np.clip(p, 0.0, 1.0)
+        return n * np.broadcast_to(p, n.shape)
+    if np.ndim(n) == 2 and np.ndim(p) == 2:  # live cell arrays: counts and probabilities in one compiled pass
+        from .kernels import binomial_inputs
+
+        counts, probs = binomial_inputs(np.ascontiguousarray(n, dtype=float), np.ascontiguousarray(p, dtype=float))
+    else:
+        counts = np.rint(n).astype(np.int64)
+        probs = np.clip(np.broadcast_to(p, n.shape), 0.0, 1.0)
     return rng.binomial(counts, probs).astype(float)
 
 

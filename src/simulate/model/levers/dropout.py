@@ -72,16 +72,22 @@ def hazard(cells, learning, facility, boarding_share, aid_share, aid_yuan, d) ->
     (``simulate.model.layout``): its ``at`` brings a term that varies by
     school, grade or group only to the cells.
     """
-    logit = base_log_odds(cells, learning, facility, boarding_share, d)
-    if cells.live:  # the same two steps, fused in one compiled pass over the live cells
+    if cells.live:  # base_log_odds and the two steps below, fused in one compiled pass over the live cells
         from .. import kernels
 
+        by_grade_and_group, by_school = _log_odds_terms(cells, facility, boarding_share, d)
         # the classes depend on parameters only: made once per parameter set, not every year
         weo, eo, gap = cells.kept("receiver classes", (d,), (aid_share, aid_yuan), lambda: _class_tables(
             receiver_classes(receiver_shares(cells, aid_share, d), receiver_offsets(cells, aid_yuan, d)), cells,
             d.home_teaching))
+        n_grades, n_groups = cells.shape[1:]
+        table = by_grade_and_group.reshape(by_grade_and_group.shape[0], n_grades * n_groups)
+        coef = np.atleast_1d(np.asarray(per_draw(d.hazard.learning_log_odds_per_sd, 1), dtype=float))
+        c = np.ascontiguousarray
         with np.errstate(over="ignore"):
-            return kernels.mixture(np.ascontiguousarray(logit), weo, eo, cells.grade_group, cells.disabled_mask, gap)
+            return kernels.hazard(c(table, dtype=float), c(by_school, dtype=float), coef, c(learning, dtype=float),
+                                  cells.school, cells.grade_group, weo, eo, cells.disabled_mask, gap)
+    logit = base_log_odds(cells, learning, facility, boarding_share, d)
     classes = receiver_classes(receiver_shares(cells, aid_share, d), receiver_offsets(cells, aid_yuan, d))
     return _home_teaching_in_place(_mixture_in_place(logit, classes, cells.at), cells, d.home_teaching)
 
@@ -119,17 +125,24 @@ def base_log_odds(cells, learning, facility, boarding_share, d) -> np.ndarray:
     Terms by grade and group, and terms by school, are summed at their own
     (small) shapes and brought to the cells once each (``cells.at``).
     """
+    by_grade_and_group, by_school = _log_odds_terms(cells, facility, boarding_share, d)
+    return (cells.at(by_grade_and_group) + cells.at(by_school[:, :, None, None])
+            + per_draw(d.hazard.learning_log_odds_per_sd, cells.ndim) * learning)
+
+
+def _log_odds_terms(cells, facility, boarding_share, d):
+    """The terms of :func:`base_log_odds` but learning's: by (grade, group), (draw|1, 1, grade, group), made
+    once per parameter set; and by school, (draw|1, school)."""
     h = d.hazard
-    by_grade_and_group = cells.kept("log-odds by grade and group", (h,), (), lambda: (  # (draw|1, 1, grade, group)
+    by_grade_and_group = cells.kept("log-odds by grade and group", (h,), (), lambda: (
         np.where(cells.junior_grade, per_draw(h.intercept_junior_log_odds, 4),
                  per_draw(h.intercept_primary_log_odds, 4))
         + per_draw(h.grade_slope_log_odds, 4) * cells.grade_in_stage
         + by_group(h.group_log_odds, cells.flags)))
-    by_school = (by_location(h.location_log_odds, cells.location_code, 2)               # (draw|1, school)
+    by_school = (by_location(h.location_log_odds, cells.location_code, 2)
                  + per_draw(h.facility_log_odds_per_index_point, 2) * facility
-                 + per_draw(h.boarding_log_odds, 2) * boarding_share)[:, :, None, None]
-    return (cells.at(by_grade_and_group) + cells.at(by_school)
-            + per_draw(h.learning_log_odds_per_sd, cells.ndim) * learning)
+                 + per_draw(h.boarding_log_odds, 2) * boarding_share)
+    return by_grade_and_group, by_school
 
 
 def aid_log_odds(yuan, a, poor=True, junior=True) -> np.ndarray:
