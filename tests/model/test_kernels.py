@@ -5,8 +5,6 @@ on random cell arrays and compared with the dense (draw, school, grade, group) f
 default district and a synthetic district with many feeder primaries.
 """
 
-from types import SimpleNamespace as NS
-
 import numpy as np
 import pytest
 
@@ -14,7 +12,7 @@ import simulate as sim
 from simulate.inputs.synthesize import synthesize
 from simulate.model import progression
 from simulate.model.layout import cells_of, live_cells_of, live_set
-from simulate.model.levers import dropout
+from simulate.model.levers import budget, dropout
 
 
 @pytest.fixture(scope="module", params=["banan", "synthetic"])
@@ -81,20 +79,22 @@ def test_at_brings_small_terms_to_the_cells(layouts, shape):
     np.testing.assert_array_equal(np.broadcast_to(live.at(term), want.shape), want)
 
 
-def test_the_compiled_mixture_is_the_numpy_mixture(layouts):
+@pytest.mark.parametrize("sampled", [False, True])
+def test_the_compiled_hazard_is_the_numpy_hazard(layouts, sampled):
+    """dropout.hazard on the live cells (one compiled pass) and on the dense cells (numpy: base log-odds,
+    receiver mixture, home teaching), with central and per-draw (sampled) parameters."""
     _, dense, live = layouts
-    rng = np.random.default_rng(6)
-    logit, logit_c = random_dense(live, seed=7)
-    logit = logit / 5 - 3.0
-    logit_c = live.cells(logit)
-    g, k = live.shape[1:]
-    classes = [(rng.random((3, 1, 1, k)) / 3, rng.normal(size=(1, 1, g, k))),
-               (rng.random((1, 1, 1, 1)) / 3, rng.normal(size=(3, 1, 1, 1))),
-               (rng.random((3, 1, g, k)) / 3, np.zeros((1, 1, 1, 1)))]
-    home = NS(cannot_attend_share=np.array([0.2, 0.5, 0.0]), coverage=0.7)
-    want = dropout._home_teaching_in_place(dropout._mixture_in_place(logit.copy(), classes), dense, home)
-    got = dropout._mixture_on_live_cells(logit_c, classes, live, home)
+    scenario = sim.load_scenario("baseline")
+    p = scenario.resolve(scenario.start_year, scenario.sample(3, 4) if sampled else None)
+    learning, learning_c = random_dense(live, seed=8)
+    learning = learning / 10 - 0.5
+    facility = np.random.default_rng(9).random((3, live.shape[0]))
+    *_, aid_share, aid_yuan = budget.student_aid(np.ones((3, live.shape[0], 1, live.shape[2])), dense.poor,
+                                                 p.budget.student_aid)
+    want = dropout.hazard(dense, learning, facility, dense.boarding_share, aid_share, aid_yuan, p.dropout)
+    got = dropout.hazard(live, live.cells(learning), facility, live.boarding_share, aid_share, aid_yuan, p.dropout)
     np.testing.assert_allclose(got, live.cells(want), rtol=1e-12, atol=1e-15)
+    assert got.min() >= 0.0 and got.max() <= 1.0 and np.ptp(got) > 0
 
 
 def test_the_compiled_out_of_school_tally_is_the_numpy_tally(layouts):

@@ -19,35 +19,6 @@ from numba import njit
 
 
 @njit(cache=True, nogil=True)
-def mixture(logit, weo, eo, table, disabled, gap):  # pragma: no cover - compiled
-    """Σ_k w_k·expit(L + o_k) per cell, then home teaching: h + gap·(1 − h) in the disabled groups' cells.
-
-    ``dropout._mixture_in_place`` and ``dropout._home_teaching_in_place``
-    fused: ``logit`` (draw, cell); ``weo`` and ``eo`` (class, draw|1, table)
-    the classes' w·e^o and e^o by (grade, group) table entry; ``table``
-    (cell,) each cell's entry; ``disabled`` (cell,) bool; ``gap`` (draw|1,)
-    = cannot-attend share × (1 − home-teaching coverage).
-    """
-    n_draws, n_cells = logit.shape
-    n_classes = weo.shape[0]
-    out = np.empty((n_draws, n_cells))
-    for i in range(n_draws):
-        di = i if weo.shape[1] > 1 else 0
-        gi = i if gap.shape[0] > 1 else 0
-        g = gap[gi]
-        for c in range(n_cells):
-            e = np.exp(-logit[i, c])
-            t = table[c]
-            h = 0.0
-            for k in range(n_classes):
-                h += weo[k, di, t] / (e + eo[k, di, t])
-            if disabled[c]:
-                h = (1.0 - g) * h + g  # = (1 − c)·h + c·(cov·h + 1 − cov) with g = c·(1 − cov)
-            out[i, c] = h
-    return out
-
-
-@njit(cache=True, nogil=True)
 def advance(enrolled, ledger, learning, indptr, sources):  # pragma: no cover - compiled
     """Survivors, ledger and learning moved up a grade: (enrolled, ledger, learning).
 
@@ -138,11 +109,15 @@ def sums_by_set(x, weight, table, n_table):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
-def hazard(by_grade_group, by_school, learning_coef, learning, school, table, weo, eo, disabled, gap):
-    """``dropout.base_log_odds`` then :func:`mixture` in one pass: the log-odds of a cell is its
-    (grade, group) term ``by_grade_group`` (draw|1, table) + its school's term ``by_school`` (draw, school)
-    + ``learning_coef`` (draw|1,) × its learning (draw, cell); then the receiver mixture and home
-    teaching as in :func:`mixture`."""  # pragma: no cover - compiled
+def hazard(by_grade_group, by_school, learning_coef, learning, school, table, weo, eo, disabled,
+           gap):  # pragma: no cover - compiled
+    """``dropout.base_log_odds``, ``dropout._mixture_in_place`` and ``dropout._home_teaching_in_place`` in
+    one pass. The log-odds L of a cell is its (grade, group) term ``by_grade_group`` (draw|1, table) + its
+    school's term ``by_school`` (draw|1, school) + ``learning_coef`` (draw|1,) × its learning (draw, cell);
+    the hazard is Σ_k w_k·expit(L + o_k) = Σ_k w_k·e^o_k / (e^o_k + e^−L) over the receiver classes, from
+    ``weo`` and ``eo`` (class, draw|1, table) by the cell's (grade, group) entry ``table`` (cell,); in the
+    disabled groups' cells (``disabled`` (cell,) bool), home teaching: h + gap·(1 − h) =
+    (1 − c)·h + c·(cov·h + 1 − cov) with ``gap`` (draw|1,) = c·(1 − cov)."""  # pragma: no cover - compiled
     n_draws, n_cells = learning.shape
     n_classes = weo.shape[0]
     out = np.empty((n_draws, n_cells))

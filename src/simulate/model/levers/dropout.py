@@ -92,19 +92,9 @@ def hazard(cells, learning, facility, boarding_share, aid_share, aid_yuan, d) ->
     return _home_teaching_in_place(_mixture_in_place(logit, classes, cells.at), cells, d.home_teaching)
 
 
-def _mixture_on_live_cells(logit, classes, cells, home) -> np.ndarray:
-    """:func:`_mixture_in_place` then :func:`_home_teaching_in_place` on the live cells
-    (``simulate.model.kernels.mixture``)."""
-    from .. import kernels
-
-    weo, eo, gap = _class_tables(classes, cells, home)
-    with np.errstate(over="ignore"):
-        return kernels.mixture(np.ascontiguousarray(logit), weo, eo, cells.grade_group, cells.disabled_mask, gap)
-
-
 def _class_tables(classes, cells, home):
     """The receiver classes' factors w·e^o and e^o as (class, draw|1, grade × group) tables, and the home
-    teaching gap (draw|1,) = cannot-attend share × (1 − coverage), for ``kernels.mixture``."""
+    teaching gap (draw|1,) = cannot-attend share × (1 − coverage), for ``kernels.hazard``."""
     n_grades, n_groups = cells.shape[1:]
     draws = max(max(np.shape(w)[0] for w, _ in classes), max(np.shape(o)[0] for _, o in classes))
 
