@@ -135,7 +135,9 @@ DISTRICT_FILES = ("schools.csv", "enrolment.csv")
 
 
 def _is_district_folder(folder: Path) -> bool:
-    return any((folder / f).is_file() for f in DISTRICT_FILES)
+    from .inputs.load import is_district_folder  # one rule, shared with the dashboard's district dropdown
+
+    return is_district_folder(folder)
 
 
 def _validation_plan(path: str, params_dir: Path) -> list[tuple[str, Path | str]]:
@@ -177,7 +179,9 @@ def cmd_validate(args) -> int:
         data_root = Path(args.data) if args.data else default_data_dir()
         if args.data and not data_root.is_dir():
             raise ValueError(f"--data {args.data}: no such folder")
-        folders = [d for d in sorted(data_root.glob("*")) if d.is_dir() and _is_district_folder(d)]
+        from .inputs.load import district_folders
+
+        folders = district_folders(data_root)
         if args.data and not folders:
             raise ValueError(f"--data {args.data}: holds no district folders (folders with "
                              f"{' or '.join(DISTRICT_FILES)})")

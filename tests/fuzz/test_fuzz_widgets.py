@@ -72,10 +72,11 @@ def widget_case(data, box, explorer, test):
 
 
 def other_case(data, box, explorer, test):
-    """The other inputs of the dashboard: language, draws, saving, start and reference scenarios."""
-    what = data.draw(st.sampled_from(["language", "draws", "save", "start", "reference", "apply"]))
+    """The other inputs of the dashboard: language, draws, saving, start and reference scenarios, district."""
+    what = data.draw(st.sampled_from(["language", "draws", "save", "start", "reference", "apply", "district"]))
     value = data.draw(st.one_of(VALUES, st.sampled_from(["en", "zh", "fr", "baseline", "no_policy", "../baseline",
-                                                         "ok_name", "Bad Name", "a\nb", "x" * 70])))
+                                                         "ok_name", "Bad Name", "a\nb", "x" * 70, "banan",
+                                                         "templates", str(box.district), "/nonexistent"])))
 
     def act():
         if what == "language":
@@ -88,6 +89,10 @@ def other_case(data, box, explorer, test):
             explorer.set_start(value)
         elif what == "reference":
             explorer.set_reference(value)
+        elif what == "district":  # a folder that does not load: the message, and the district stays
+            before = explorer.district
+            if not explorer.set_district(value):
+                assert explorer.district is before and explorer.message_where == "district"
         else:
             explorer.apply_controls(value if isinstance(value, dict) else {"dropout.pairing.coverage": value})
         return 0
@@ -98,6 +103,7 @@ def other_case(data, box, explorer, test):
     assert 10 <= explorer.view.draws.value <= 500
     explorer.scenario.values()
     explorer.set_start("baseline")
+    explorer.set_district(box.district, keep_edits=False)
     box.restore()
 
 

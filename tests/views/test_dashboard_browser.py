@@ -4,7 +4,8 @@ Starts Voilà on a free 127.0.0.1 port (as ``make dashboard`` does), waits for
 it with a bounded HTTP poll, loads the page, moves a slider with the keyboard
 (focus the handle, press ArrowRight) and checks that a headline number
 changes, then presses "What drives this difference?" and waits for its table (one row per
-changed lever group and the total). A screenshot goes to ``tests/artifacts/dashboard.png``. Marked
+changed lever group and the total); then picks another district in the district dropdown and checks
+that the headline and the introduction follow. A screenshot goes to ``tests/artifacts/dashboard.png``. Marked
 ``browser``: skip locally with ``-m 'not browser'``.
 """
 
@@ -79,7 +80,7 @@ def test_dashboard_loads_a_slider_moves_a_headline_number_and_the_drivers_panel_
     executable = shutil.which("chromium")
     if executable is None:
         pytest.skip("chromium not installed (apt-get install chromium; .ci/run installs it)")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
@@ -108,5 +109,15 @@ def test_dashboard_loads_a_slider_moves_a_headline_number_and_the_drivers_panel_
             assert page.locator(".explorer-drivers tr[data-group='base_grant']").count() == 1  # the lever moved
             page.wait_for_timeout(1500)  # let the charts redraw for the screenshot
             page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
+            # the district dropdown: another district's numbers and introduction
+            intro = page.locator(".explorer-intro")
+            assert "Banan" in intro.inner_text()
+            shown = cell.inner_text()
+            page.locator(".explorer-district select").select_option(label="example_county")
+            page.wait_for_function(
+                "([sel, old]) => { const e = document.querySelector(sel); return e && e.innerText !== old; }",
+                arg=[HEADLINE, shown], timeout=120_000)
+            expect(intro).to_contain_text("example_county", timeout=60_000)
+            expect(page.locator(".explorer-district-message")).to_contain_text("example_county", timeout=60_000)
         finally:
             browser.close()

@@ -1,7 +1,8 @@
 """The planners' dashboard (ipywidgets, served by Voilà): ``ScenarioExplorer`` and its parts.
 
 ``app`` (the explorer: state, runs, outputs), ``controls`` (levers from the schema,
-ranges, shares, saving a scenario), ``view`` (widgets, table, charts), ``drivers`` ("what drives
+ranges, shares, saving a scenario), ``view`` (widgets, table, charts), ``districts`` (the district
+dropdown: which districts, switching), ``drivers`` ("what drives
 this difference": Shapley attribution over the changed lever groups), ``fonts`` (a CJK font for
 the Chinese charts; the install step's font check) and ``i18n`` (English/Chinese labels and
 number formats).

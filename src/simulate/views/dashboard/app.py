@@ -30,7 +30,8 @@ with a flat amount (rule of :mod:`simulate.inputs.scenario`).
 
 Modules: this one (computing, the explorer's state and actions, the benchmark),
 :mod:`simulate.views.dashboard.controls` (levers, ranges, shares, saving),
-:mod:`simulate.views.dashboard.view` (widgets, table, charts) and
+:mod:`simulate.views.dashboard.view` (widgets, table, charts),
+:mod:`simulate.views.dashboard.districts` (the district dropdown and switching) and
 :mod:`simulate.views.dashboard.i18n` (English/Chinese labels, number formats).
 """
 
@@ -209,10 +210,13 @@ class ScenarioExplorer:
     :class:`~simulate.views.dashboard.drivers.Drivers`, or None; cleared by any change),
     ``start_levers`` (the start scenario at this district's size: what the sliders show and the
     engine runs), ``scaled`` (levers scaled from Banan's values, see :attr:`scaled`).
+
+    The district dropdown lists every district folder under ``data_dir`` (default: the repository's
+    ``data/``) and the district given; :meth:`set_district` switches (:mod:`simulate.views.dashboard.districts`).
     """
 
     def __init__(self, district: District | str | None = None, reference: str = "baseline", start: str = "baseline",
-                 years: int = 7, language: str = "en", seed: int = 0):
+                 years: int = 7, language: str = "en", seed: int = 0, data_dir: str | Path | None = None):
         from ...inputs import limits
         from .i18n import LANGUAGES
         from .view import build_view
@@ -222,19 +226,12 @@ class ScenarioExplorer:
         if district is None or isinstance(district, (str, Path)):
             district = load_district(district)
         limits.check_district(district)
-        self.district, self.years, self.seed, self.language = district, years, seed, language
-        self._cells, self._ctx = cells_of(district), context(district)
-        from ...inputs.scaling import scale_factors
-
+        self.years, self.seed, self.language, self.data_dir = years, seed, language, data_dir
+        self._start_district = district  # the district the dashboard started with (listed in the dropdown)
         self._baseline = load_scenario("baseline")
-        self.factors = scale_factors(self._baseline, district)  # district size / Banan's (pupils, schools, teachers)
         self.start_scenario = load_scenario(start)
-        self.start_levers = self._at_district(self.start_scenario)
         self.reference_scenario = load_scenario(reference)
-        self.scenario = self.start_levers
-        self.attribution = None
-        self.uncertainty = None
-        self._intervals: pd.DataFrame | None = None
+        self._use_district(district)
         self.message = ""
         self.results = pd.DataFrame()
         self.last_refresh_seconds = 0.0
@@ -260,7 +257,26 @@ class ScenarioExplorer:
         what it kept, in the current language (e.g. "250 is above the maximum 100: kept 100")."""
         return self.view.note_texts()
 
-    # ---------------------------------------------------------------- the district's size
+    # ---------------------------------------------------------------- the district and its size
+    def _use_district(self, district: District) -> None:
+        """Make ``district`` the explorer's: its cells, size factors, the start scenario at its size."""
+        from ...inputs.scaling import scale_factors
+
+        self.district = district
+        self._cells, self._ctx = cells_of(district), context(district)
+        self.factors = scale_factors(self._baseline, district)  # district size / Banan's (pupils, schools, teachers)
+        self.start_levers = self._at_district(self.start_scenario)
+        self.scenario = self.start_levers
+        self._clear_uncertainty()
+
+    def set_district(self, folder, keep_edits: bool = True) -> bool:
+        """Switch to the district in ``folder`` (a path, or a District), keeping the planner's lever edits as
+        "Start from" does; a folder that does not load leaves this district and the message says why.
+        See :func:`simulate.views.dashboard.districts.switch_district`."""
+        from .districts import switch_district
+
+        return switch_district(self, folder, keep_edits)
+
     def _at_district(self, scenario: Scenario) -> Scenario:
         """``scenario`` at this district's size, as the engine runs it (Banan: the scenario itself)."""
         from ...inputs.scaling import for_district
@@ -356,20 +372,29 @@ class ScenarioExplorer:
         self._clear_uncertainty()
         self.view.load_levers(self.start_levers)
         edits = {p: v for p, v in edits.items() if v != self.start_levers.value(p)}
-        if edits:
-            if not self.apply_controls({**self.view.values(), **edits}):
-                self.refresh()  # the message says why the edits could not be kept on this start
-                return
-            self.view._muted = True
-            try:
-                for p, v in edits.items():
-                    self.view.set_lever(p, v)
-            finally:
-                self.view._muted = False
+        kept = self._reapply(edits)
+        if kept:
             self.show_message(text("edits_kept", self.language, n=len(edits), start=name))
-            return
-        self.show_message("")
-        self.refresh()
+        elif kept is None:
+            self.show_message("")
+            self.refresh()
+
+    def _reapply(self, edits: dict) -> bool | None:
+        """Re-apply the planner's ``edits`` (path → value) on top of a new start (or district): None when
+        there are none (nothing done), True when applied (refreshed), False when the new start cannot
+        take them (refreshed; the message says why)."""
+        if not edits:
+            return None
+        if not self.apply_controls({**self.view.values(), **edits}):
+            self.refresh()
+            return False
+        self.view._muted = True
+        try:
+            for p, v in edits.items():
+                self.view.set_lever(p, v)
+        finally:
+            self.view._muted = False
+        return True
 
     def set_reference(self, name: str) -> None:
         try:

@@ -41,6 +41,16 @@ TEXT: dict[str, tuple[str, str]] = {
                        "scaled to its size where a lever says so.",
                        "区县“{district}”（{schools} 所学校，{pupils} 名学生）；巴南区2019年政策中的绝对数量"
                        "已按本区县规模折算（见相应杠杆的说明）。"),
+    "district": ("District", "区县"),
+    "district.failed": ("Could not open district “{district}”; still showing “{current}”. The problems:",
+                        "无法打开区县“{district}”，仍显示“{current}”。问题如下："),
+    "district.switched": ("Now on district “{district}”: the levers start at its size.",
+                          "已切换到区县“{district}”：各项杠杆按本区县规模重新起算。"),
+    "district.edits_kept": ("Now on district “{district}”, with your {n} lever change(s) kept on top of its start "
+                            "(levers that scale with the district's size keep the same amount per pupil, school or "
+                            "teacher; Reset discards them).",
+                            "已切换到区县“{district}”，并保留您修改的 {n} 个政策杠杆（随区县规模折算的杠杆保持"
+                            "相同的生均、校均或师均数量；“重置”可放弃修改）。"),
     "start": ("Start from", "起点方案"),
     "reference": ("Compare with", "对照方案"),
     "language": ("Language", "语言"),

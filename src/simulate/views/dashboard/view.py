@@ -1,10 +1,10 @@
 """The widgets of :class:`simulate.views.dashboard.app.ScenarioExplorer`: layout, event wiring, table and charts.
 
 Layout: the title and an introduction (what the page shows, for which district, how to use
-it), a top bar (start-from and reference dropdowns, language toggle,
-reset), the levers grouped by lever in an accordion on the left, and on the
-right the headline table, the charts (PNG images, so they render the same in
-JupyterLab, Voilà and papermill), "what drives this difference" (computed on
+it), the district dropdown (:mod:`simulate.views.dashboard.districts`) with its message beside
+it, a top bar (start-from and reference dropdowns, language toggle, reset), the levers grouped
+by lever in an accordion on the left, and on the right the headline table, the charts (PNG
+images, so they render the same in JupyterLab, Voilà and papermill), "what drives this difference" (computed on
 its button, with a progress bar), the uncertainty run with its progress bar
 and "save as scenario". The headline table is an HTML widget whose cells carry
 ``data-key`` (indicator) and classes ``value`` / ``change`` for browser tests.
@@ -61,7 +61,15 @@ class View:
         self.title = w.HTML()
         self.intro = w.HTML()  # what the page is and how to use it, in the chosen language
         self.intro.add_class("explorer-intro")
-        self.top_labels = {k: w.HTML() for k in ("start", "reference", "language")}
+        from .districts import district_options
+
+        self.district = w.Dropdown(options=district_options(explorer.data_dir, explorer._start_district),
+                                   layout=w.Layout(width="320px"))
+        self.district.add_class("explorer-district")
+        self.show_district()
+        self.district_msg = w.HTML()  # messages of the district dropdown (a folder that does not load), beside it
+        self.district_msg.add_class("explorer-district-message")
+        self.top_labels = {k: w.HTML() for k in ("district", "start", "reference", "language")}
         self.msg = w.HTML()  # messages of the top bar (start from, reference, reset), shown under it
         self.msg.add_class("explorer-message")
         self.save_msg = w.HTML()  # messages of "save as scenario", shown beside its button
@@ -109,6 +117,7 @@ class View:
         self.save = w.Button(button_style="success", icon="save")
         self.section = {k: w.HTML() for k in ("levers", "headline", "charts", "drivers", "uncertainty", "save")}
 
+        self.district.observe(lambda ch: self._guard(explorer.set_district, ch["new"]), names="value")
         self.start.observe(lambda ch: self._guard(explorer.set_start, ch["new"]), names="value")
         self.reference.observe(lambda ch: self._guard(explorer.set_reference, ch["new"]), names="value")
         self.lang.observe(lambda ch: explorer.set_language(ch["new"]), names="value")
@@ -130,7 +139,9 @@ class View:
                         self.progress, self.unc_note,
                         self.section["save"], w.HBox([self.save_name, self.save_title]),
                         w.HBox([self.overwrite, self.save]), self.save_msg], layout=w.Layout(width="760px"))
-        self.root = w.VBox([self.title, self.intro, top, self.msg, w.HBox([left, right], layout=w.Layout(flex_flow="row wrap"))])
+        where = w.HBox([self.top_labels["district"], self.district, self.district_msg],
+                       layout=w.Layout(align_items="center", flex_flow="row wrap"))
+        self.root = w.VBox([self.title, self.intro, where, top, self.msg, w.HBox([left, right], layout=w.Layout(flex_flow="row wrap"))])
         self.root.add_class("scenario-explorer")
         self.relabel()
 
@@ -227,6 +238,19 @@ class View:
                 current = dd.value
                 dd.options = names
                 dd.value = current
+        finally:
+            self._muted = False
+
+    def show_district(self) -> None:
+        """The dropdown on the explorer's district (without switching; listed if it was not)."""
+        from .districts import district_key, option_of
+
+        key = district_key(self.x.district)
+        self._muted = True
+        try:
+            if key not in [value for _, value in self.district.options]:
+                self.district.options = [*self.district.options, option_of(self.x.district)]
+            self.district.value = key
         finally:
             self._muted = False
 
@@ -329,10 +353,10 @@ class View:
             lab.value = label_html(BY_PATH[p], lang, scaled.get(p))
 
     def show_message(self, message: str, error: bool = False, where: str = "top") -> None:
-        """Show ``message`` next to the action it is about (``where``: "top" bar or "save"); every other
-        message is cleared, so no stale message lingers after the next action."""
-        target = self.save_msg if where == "save" else self.msg
-        for box in (self.msg, self.save_msg):
+        """Show ``message`` next to the action it is about (``where``: "top" bar, "save" or "district");
+        every other message is cleared, so no stale message lingers after the next action."""
+        target = {"save": self.save_msg, "district": self.district_msg}.get(where, self.msg)
+        for box in (self.msg, self.save_msg, self.district_msg):
             if box is not target:
                 box.value = ""
         if not message:
