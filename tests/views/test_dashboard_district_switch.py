@@ -171,3 +171,17 @@ def test_save_as_scenario_works_on_the_new_district(explorer, params_copy):
     assert doc["changes"] == {"teachers.support.count": {"value": 6, "scale_with": "none"}}
     again = ScenarioExplorer(district=explorer.district, start="county_plan")
     assert same(headline(again), headline(explorer))
+
+
+def test_a_carried_edit_outside_the_new_districts_range_is_limited_and_said_so(explorer, monkeypatch):
+    import simulate.views.dashboard.districts as districts
+
+    explorer.set("teachers.support.count", 40)
+    real = districts.carried
+    # a carried amount beyond the county's slider (as rounding or a range rule can give): limited, with a note
+    monkeypatch.setattr(districts, "carried",
+                        lambda p, v, a, b: 10 ** 6 if p == "teachers.support.count" else real(p, v, a, b))
+    explorer.set_district(COUNTY)
+    top = explorer.controls["teachers.support.count"].max
+    assert explorer.scenario.value("teachers.support.count") == top < 10 ** 6
+    assert f"1,000,000 is outside its range on this district, kept {int(top):,}" in explorer.message

@@ -25,7 +25,7 @@ from pathlib import Path
 from ...errors import InputError
 from ...inputs.district import District, DistrictError
 from ...inputs.load import district_folders, load_district
-from .controls import BY_PATH, to_param
+from .controls import BY_PATH, to_display, to_param
 from .i18n import text
 
 __all__ = ["district_key", "district_options", "switch_district"]
@@ -74,6 +74,12 @@ def _within_slider(x, path: str, value):
     return int(round(clipped)) if isinstance(value, int) else float(clipped)
 
 
+def _shown(path: str, value) -> str:
+    """``value`` (parameter units) as its slider shows it."""
+    shown = to_display(BY_PATH[path], value)
+    return f"{shown:,}" if isinstance(shown, int) else f"{shown:,.4g}"
+
+
 def _folder_key(folder):
     """A folder given to :func:`switch_district` as its dropdown value (resolved); anything else as it is,
     for :func:`~simulate.inputs.load.load_district` to name what is wrong with it."""
@@ -115,14 +121,18 @@ def switch_district(x, folder: str | os.PathLike | District, keep_edits: bool = 
     x.view.show_district()
     x.view.relabel()  # the introduction names the district
     new = x.start_levers
-    edits = {p: _within_slider(x, p, carried(p, v, old_factors[p], x.range_factor(p))) for p, v in edits.items()}
+    moved = {p: carried(p, v, old_factors[p], x.range_factor(p)) for p, v in edits.items()}
+    edits = {p: _within_slider(x, p, v) for p, v in moved.items()}
+    clipped = [text("district.clipped", lang, lever=BY_PATH[p].label[0 if lang == "en" else 1],
+                    value=_shown(p, moved[p]), kept=_shown(p, edits[p]))
+               for p in edits if edits[p] != moved[p]]
     edits = {p: v for p, v in edits.items() if v != new.value(p)}
     kept = x._reapply(edits)
     if kept is False:
         return True  # on the new district; the message says why the edits could not be kept
     message = text("district.edits_kept", lang, district=district.name, n=len(edits)) if kept else \
         text("district.switched", lang, district=district.name)
-    x.show_message(message, where="district")
+    x.show_message("\n".join([message, *clipped]), where="district")
     if not kept:
         x.refresh()
     return True

@@ -51,6 +51,8 @@ TEXT: dict[str, tuple[str, str]] = {
                             "teacher; Reset discards them).",
                             "已切换到区县“{district}”，并保留您修改的 {n} 个政策杠杆（随区县规模折算的杠杆保持"
                             "相同的生均、校均或师均数量；“重置”可放弃修改）。"),
+    "district.clipped": ("{lever}: {value} is outside its range on this district, kept {kept}.",
+                         "{lever}：{value} 超出本区县的取值范围，已保留 {kept}。"),
     "start": ("Start from", "起点方案"),
     "reference": ("Compare with", "对照方案"),
     "language": ("Language", "语言"),
