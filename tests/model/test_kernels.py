@@ -5,6 +5,8 @@ on random cell arrays and compared with the dense (draw, school, grade, group) f
 default district and a synthetic district with many feeder primaries.
 """
 
+from types import SimpleNamespace as NS
+
 import numpy as np
 import pytest
 
@@ -113,3 +115,27 @@ def test_the_compiled_out_of_school_tally_is_the_numpy_tally(layouts):
     np.testing.assert_allclose(got[0].child_years, c(want[0].child_years), rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(got[1], c(want[1]), rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(got[2], c(want[2]), rtol=1e-12, atol=1e-12)
+
+
+def test_kept_terms_are_made_again_for_other_parameters_or_values(layouts):
+    """Cells.kept: one computation per (parameter group, array values); another group or other values
+    make it again, and the cache stays small."""
+    from simulate.model import layout as layout_module
+
+    _, _, live = layouts
+    calls = []
+
+    def make(tag):
+        calls.append(tag)
+        return tag
+
+    group, other = NS(x=1.0), NS(x=1.0)
+    a = np.array([1.0, 2.0])
+    assert live.kept("t", (group,), (a,), lambda: make("first")) == "first"
+    assert live.kept("t", (group,), (a.copy(),), lambda: make("again")) == "first"   # same values: kept
+    assert live.kept("t", (other,), (a,), lambda: make("other group")) == "other group"
+    assert live.kept("t", (group,), (a + 1,), lambda: make("other values")) == "other values"
+    assert calls == ["first", "other group", "other values"]
+    for i in range(layout_module.KEPT + 5):
+        live.kept("fill", (NS(i=i),), (), lambda: i)
+    assert len(live.__dict__["_kept"]) <= layout_module.KEPT

@@ -95,7 +95,10 @@ class Cells:
             return hit[1]
         value = make()
         if len(cache) >= KEPT:
-            cache.pop(next(iter(cache)))
+            try:
+                cache.pop(next(iter(cache)), None)  # the oldest
+            except (RuntimeError, StopIteration):  # another thread changed the cache meanwhile
+                pass
         cache[key] = (owners, value)  # the owners are held, so their ids are not reused while kept
         return value
 
