@@ -93,6 +93,12 @@ class MorrisResult:
     seconds: float
 
 
+def _significant(x: pd.Series, digits: int = 12) -> pd.Series:
+    """``x`` rounded to ``digits`` significant digits, for ranking: values that differ only by rounding
+    (the order of a sum) tie, and ties keep table order (``rank(method="first")``)."""
+    return x.map(lambda v: float(f"{v:.{digits}g}") if np.isfinite(v) else v)
+
+
 def morris(factors: list[Factor], evaluate, names=None, r: int = 10, levels: int = 4, seed: int = 0,
            conf_level: float = 0.95, num_resamples: int = 1000) -> MorrisResult:
     """Morris elementary effects of every factor on every output of ``evaluate`` (r trajectories)."""
@@ -113,7 +119,7 @@ def morris(factors: list[Factor], evaluate, names=None, r: int = 10, levels: int
                                          mu_star_conf=np.asarray(res["mu_star_conf"]), sigma=np.asarray(res["sigma"]))
         top = part["mu_star"].max()
         part["mu_star_share"] = part["mu_star"] / top if top > 0 else 0.0
-        part["rank"] = part["mu_star"].rank(ascending=False, method="first").astype(int)
+        part["rank"] = _significant(part["mu_star"]).rank(ascending=False, method="first").astype(int)
         rows.append(part)
     table = pd.concat(rows, ignore_index=True)[["target", "path", "label", "kind", "mu", "mu_star",
                                                 "mu_star_conf", "sigma", "mu_star_share", "rank"]]
@@ -204,7 +210,8 @@ def one_at_a_time(factors: list[Factor], evaluate, names=None,
             value_high=[f.value(quantiles[1]) for f in factors], base=y[0, i],
             at_low=y[1::2, i][:k], at_high=y[2::2, i][:k])
         part["swing"] = (part["at_high"] - part["at_low"]).abs()
-        part["rank"] = part["swing"].rank(ascending=False, method="first").astype(int)
+        # ties (two factors with the same effect, equal up to rounding) in table order, not by rounding noise
+        part["rank"] = _significant(part["swing"]).rank(ascending=False, method="first").astype(int)
         rows.append(part)
     cols = ["target", "path", "label", "kind", "value_low", "value_high", "base", "at_low", "at_high", "swing", "rank"]
     return pd.concat(rows, ignore_index=True)[cols]
