@@ -51,13 +51,17 @@ class Result:
         for y in self.years:
             df = meta.copy()
             df.insert(0, "year", y.year)
-            f = y.flows
-            df["enrolled"] = f.at_risk[0].sum(axis=(1, 2))
-            df["dropouts"] = f.dropouts[0].sum(axis=(1, 2))
-            df["returns"] = f.returns[0].sum(axis=(1, 2))
-            df["graduates"] = f.graduates[0].sum(axis=(1, 2))
-            df["out_of_school"] = y.ledger_end[0].sum(axis=(1, 2))
-            df["learning"] = safe_ratio((y.learning[0] * f.at_risk[0]).sum(axis=(1, 2)), df["enrolled"].to_numpy())
+            f = y.cell_flows  # sums over the year's (live) cell arrays: no (school, grade, group) copies
+
+            def per_school(x, cells=y.cells):
+                return cells.by_school_grade(x[:1])[0].sum(axis=1)
+
+            df["enrolled"] = per_school(f.at_risk)
+            df["dropouts"] = per_school(f.dropouts)
+            df["returns"] = per_school(f.returns)
+            df["graduates"] = per_school(f.graduates)
+            df["out_of_school"] = per_school(y.cell_ledger_end)
+            df["learning"] = safe_ratio(per_school(y.cell_learning * f.at_risk), df["enrolled"].to_numpy())
             for k, v in y.schools.items():
                 df[k] = v[0]
             df["spending_per_pupil"] = safe_ratio(df["recurrent_yuan"].to_numpy(), df["pupils"].to_numpy())
@@ -72,11 +76,16 @@ class Result:
         onehot = np.eye(len(LOCATIONS))[loc]  # (school, location)
         rows = []
         for y in self.years:
-            f = y.flows
-            arrays = {"enrolled": f.at_risk[0], "dropouts": f.dropouts[0], "returns": f.returns[0],
-                      "out_of_school": y.ledger_end[0], "learning_sum": y.learning[0] * f.at_risk[0]}
+            f = y.cell_flows  # (location, grade, group) sums over the year's (live) cell arrays
+
+            def by_location(x, cells=y.cells):
+                return cells.by_school_set(x[:1], onehot)[0]
+
+            arrays = {"enrolled": by_location(f.at_risk), "dropouts": by_location(f.dropouts),
+                      "returns": by_location(f.returns), "out_of_school": by_location(y.cell_ledger_end),
+                      "learning_sum": by_location(y.cell_learning * f.at_risk)}
             for stage, grades in (("primary", slice(0, 6)), ("junior", slice(6, 9))):
-                agg = {k: np.einsum("sl,sgk->lk", onehot, v[:, grades]) for k, v in arrays.items()}
+                agg = {k: v[:, grades].sum(axis=1) for k, v in arrays.items()}
                 for li, lname in enumerate(LOCATIONS):
                     for k in range(flags.shape[0]):
                         if agg["enrolled"][li, k] == 0 and agg["out_of_school"][li, k] == 0:
