@@ -240,6 +240,31 @@ def initial_state(district: District, cells: Cells, p, draws: int, status_quo=No
     return replace(start, learning=np.broadcast_to(learning0, cells.cell_shape(draws)).copy())
 
 
+def same_groups(old, new):
+    """``new`` (a resolved parameter tree) with every group whose values equal ``old``'s replaced by
+    ``old``'s object: terms kept for a group (``Cells.kept``, by identity) are then not made again in a
+    year whose ``by_year`` change is in another group (the baseline changes only ``budget.capital``)."""
+    if not (isinstance(old, SimpleNamespace) and isinstance(new, SimpleNamespace)):
+        return new
+    groups = {k: same_groups(getattr(old, k, None), v) for k, v in vars(new).items()}
+    if vars(old).keys() == groups.keys() and all(
+            v is getattr(old, k) or _same_value(v, getattr(old, k)) for k, v in groups.items()):
+        return old
+    return SimpleNamespace(**groups)
+
+
+def _same_value(a, b) -> bool:
+    """Two leaf values are the same: the same type and equal (arrays: the same shape and elements)."""
+    if type(a) is not type(b) or isinstance(a, SimpleNamespace):
+        return False
+    if isinstance(a, np.ndarray):
+        return a.shape == b.shape and a.dtype == b.dtype and bool(np.array_equal(a, b))
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return False
+
+
 def replace_group(tree, **groups):
     """A copy of a resolved parameter tree (attribute namespace) with top-level groups replaced."""
     return SimpleNamespace(**{**vars(tree), **groups})
@@ -452,7 +477,7 @@ def simulate(district: District, scenario, years: int = 7, seed: int = 0, mode: 
                           status_quo=p if status_quo is scenario else status_quo.resolve(start, offsets))
     for t in range(years):
         if t and start + t in change_years:
-            p = scenario.resolve(start + t, offsets)
+            p = same_groups(p, scenario.resolve(start + t, offsets))
         state, outcome = year_step(state, cells, p, start + t, t, mode, seed, first_draw)
         yield outcome
 
