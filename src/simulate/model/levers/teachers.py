@@ -40,7 +40,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...inputs import staffing
-from .common import LOCATIONS, by_location, per_draw
+from .common import LOCATIONS, by_location, in_locations, location_members, per_draw, per_location
 
 URBAN = LOCATIONS.index("urban")
 RURAL_OR_MOUNTAIN = tuple(LOCATIONS.index(loc) for loc in staffing.RURAL_SERVICE_LOCATIONS)
@@ -52,7 +52,7 @@ def staffing_need(pupils_by_grade, location_code, norm) -> np.ndarray:
     ``pupils_by_grade`` is (draw, school, grade); classes are formed per grade
     (:func:`simulate.inputs.staffing.teachers_needed`, the synthesiser's rule).
     """
-    village = np.isin(location_code, [LOCATIONS.index(loc) for loc in norm.village_locations])[None, :]
+    village = in_locations(location_code, norm.village_locations)[None, :]
     return staffing.teachers_needed(pupils_by_grade, village, per_draw(norm.primary_pupils_per_teacher, 2),
                                     per_draw(norm.junior_pupils_per_teacher, 2),
                                     per_draw(norm.class_size_pupils, 3),
@@ -180,10 +180,8 @@ def training_person_times(teachers, location_code, tr) -> np.ndarray:
     district has no teachers there, so every person-time is delivered.
     """
     # (draw, location) teachers by location (plain sums, not BLAS: the same rounding in every process)
-    staff_at = np.stack([teachers[:, location_code == k].sum(axis=1) for k in range(len(LOCATIONS))], axis=1)
-    present = staff_at > 0
-    shares = np.stack([np.broadcast_to(per_draw(getattr(tr.share_by_location, loc), 1), (teachers.shape[0],))
-                       for loc in LOCATIONS], axis=1) * present
+    staff_at = np.stack([teachers[:, at].sum(axis=1) for at in location_members(location_code)], axis=1)
+    shares = per_location(tr.share_by_location) * (staff_at > 0)  # (draw, location)
     total_share = shares.sum(axis=1, keepdims=True)
     shares = np.divide(shares, total_share, out=np.zeros_like(shares), where=total_share > 0)
     total = staff_at[:, location_code]                             # (draw, school): the school's location's staff
