@@ -3,7 +3,6 @@ engine runs), say so, have ranges for the district's size, and "save as scenario
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -11,7 +10,6 @@ import yaml
 
 import simulate as sim
 from simulate.inputs.scaling import for_district, scale_factors
-from simulate.inputs.scenario import params_dir
 from simulate.views.dashboard.app import ScenarioExplorer
 from simulate.views.dashboard.controls import BY_PATH, slider_range, to_display
 
@@ -29,13 +27,6 @@ def county():
 def explorer(county):
     return ScenarioExplorer(district=county)
 
-
-@pytest.fixture()
-def params_copy(tmp_path, monkeypatch):
-    dest = tmp_path / "params"
-    shutil.copytree(params_dir(), dest)
-    monkeypatch.setenv("SIMULATE_PARAMS_DIR", str(dest))
-    return dest
 
 
 def test_sliders_show_the_scaled_values_the_engine_runs(explorer, county):

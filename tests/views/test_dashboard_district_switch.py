@@ -12,7 +12,6 @@ import yaml
 
 import simulate as sim
 from simulate.inputs.scaling import scale_factors
-from simulate.inputs.scenario import params_dir
 from simulate.views.dashboard.app import ScenarioExplorer
 from simulate.views.dashboard.districts import district_options
 
@@ -30,13 +29,6 @@ def banan():
 def explorer(banan):
     return ScenarioExplorer(district=banan)
 
-
-@pytest.fixture()
-def params_copy(tmp_path, monkeypatch):
-    dest = tmp_path / "params"
-    shutil.copytree(params_dir(), dest)
-    monkeypatch.setenv("SIMULATE_PARAMS_DIR", str(dest))
-    return dest
 
 
 def headline(x) -> dict:

@@ -15,10 +15,6 @@ ROOT = Path(__file__).resolve().parents[2]
 KEYS = [k for k, _ in DRIVER_INDICATORS]
 
 
-@pytest.fixture(scope="module")
-def district():
-    return sim.load_district()
-
 
 @pytest.fixture()
 def explorer(district):

@@ -7,7 +7,6 @@ Assertions are on the explorer's own state (``scenario``, ``results``,
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +14,6 @@ import pytest
 import yaml
 
 import simulate as sim
-from simulate.inputs.scenario import params_dir
 from simulate.inputs.schema import field_bounds
 from simulate.views.dashboard.app import ScenarioExplorer, check_scenario_name, widget_latency
 from simulate.views.dashboard.controls import BY_PATH, LEVERS, SHARE_GROUP, rebalance_shares, slider_range
@@ -25,23 +23,11 @@ ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK = ROOT / "notebooks" / "03_planner_dashboard.ipynb"
 
 
-@pytest.fixture(scope="module")
-def district():
-    return sim.load_district()
-
 
 @pytest.fixture()
 def explorer(district):
     return ScenarioExplorer(district=district)
 
-
-@pytest.fixture()
-def params_copy(tmp_path, monkeypatch):
-    """A private copy of params/ so that saving never touches the repository."""
-    dest = tmp_path / "params"
-    shutil.copytree(params_dir(), dest)
-    monkeypatch.setenv("SIMULATE_PARAMS_DIR", str(dest))
-    return dest
 
 
 def row(explorer, indicator):
