@@ -278,10 +278,9 @@ class LiveCells(Cells):
         if s == 1 and g == 1:
             return x[:, 0, 0, :][:, self.group]
         if s > 1 and g == 1:
-            return x[:, :, 0, :].reshape(x.shape[0], -1)[:, self.school * k + self.group]
+            return x[:, :, 0, :].reshape(x.shape[0], -1)[:, self.school_group]
         if s == 1:
-            return x[:, 0].reshape(x.shape[0], -1)[:, self.grade * k + self.group] if k > 1 \
-                else x[:, 0, :, 0][:, self.grade]
+            return x[:, 0].reshape(x.shape[0], -1)[:, self.grade_group] if k > 1 else x[:, 0, :, 0][:, self.grade]
         return np.broadcast_to(x, (x.shape[0],) + self.shape).reshape(x.shape[0], -1)[:, self.index]
 
     def dense(self, x):
@@ -309,6 +308,11 @@ class LiveCells(Cells):
         indptr = np.zeros(self.n_cells + 1, np.intp)
         np.add.at(indptr, dest + 1, 1)
         return np.cumsum(indptr), src[o].astype(np.intp)
+
+    @cached_property
+    def school_group(self) -> np.ndarray:
+        """(cell,) index of each cell's (school, group) in a (school × group) table."""
+        return (self.school * self.shape[2] + self.group).astype(np.intp)
 
     @cached_property
     def grade_group(self) -> np.ndarray:
@@ -391,8 +395,9 @@ class LiveCells(Cells):
     def set_first_grade(self, x, by_school_group) -> None:
         v = np.asarray(by_school_group, dtype=float)
         v = v.reshape((1,) * (3 - v.ndim) + v.shape)
-        v = np.broadcast_to(v, (v.shape[0],) + (self.shape[0], self.shape[2])).reshape(v.shape[0], -1)
-        x[:, self.first] = v[:, self.first_sk]
+        if v.shape[1:] != (self.shape[0], self.shape[2]):  # a term by school or by group only
+            v = np.broadcast_to(v, (v.shape[0], self.shape[0], self.shape[2]))
+        x[:, self.first] = v.reshape(v.shape[0], -1)[:, self.first_sk]
 
     def first_grade(self, x) -> np.ndarray:
         s, _, k = self.shape

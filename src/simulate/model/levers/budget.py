@@ -68,11 +68,12 @@ def capital_allocation(facility, pupils, c) -> np.ndarray:
     budget = np.broadcast_to(per_draw(c.yuan_per_year, 1), need.shape[:1]).astype(float)
     if c.targeting == "weakest_first":
         order = np.argsort(np.where(weak, facility, np.inf), axis=1, kind="stable")
-        need_sorted = np.take_along_axis(need, order, axis=1)
+        rows = np.arange(need.shape[0])[:, None]
+        need_sorted = need[rows, order]
         before = np.cumsum(need_sorted, axis=1) - need_sorted
         give_sorted = np.clip(budget[:, None] - before, 0.0, need_sorted)
         alloc = np.empty_like(need)
-        np.put_along_axis(alloc, order, give_sorted, axis=1)
+        alloc[rows, order] = give_sorted
         return alloc
     if c.targeting == "proportional_to_deficit":
         total = need.sum(axis=1, keepdims=True)
