@@ -123,10 +123,19 @@ def steady_state_on_cells(cells, entry, gain, enrolled) -> np.ndarray:
                                                                                    (d,) + leaving.shape[1:]))
     own_j = np.broadcast_to(level, moved_sum.shape)
     arrival = np.divide(moved_sum, moved, out=np.array(own_j, dtype=float, copy=True), where=moved > 0)
+    grades_here, grades_junior, in_primary = cells.kept("steady-state grades", (), (), lambda: _grades_on_cells(cells, j))
+    gain_at = cells.at(gain)
+    primary = cells.at(entry) + gain_at * grades_here
+    junior = cells.at(arrival[:, :, None, :]) + gain_at * grades_junior
+    return np.where(in_primary, primary, junior) * (cells.cells(enrolled[None]) > 0)
+
+
+def _grades_on_cells(cells, j: int) -> tuple:
+    """On the cells: the grades of growth before grade g at a school for its own pupils (min(g, j)) and
+    at a junior school (max(g − j, 0)), and whether the cell is a primary grade (g < j); district constants."""
     grade = np.arange(cells.offers_grade.shape[1])[None, None, :, None]
-    primary = cells.at(entry) + cells.at(gain) * cells.at(np.minimum(grade, j).astype(float))
-    junior = cells.at(arrival[:, :, None, :]) + cells.at(gain) * cells.at(np.maximum(grade - j, 0).astype(float))
-    return np.where(cells.at(grade < j), primary, junior) * (cells.cells(enrolled[None]) > 0)
+    return (cells.at(np.minimum(grade, j).astype(float)), cells.at(np.maximum(grade - j, 0).astype(float)),
+            cells.at(grade < j))
 
 
 def _to_feeder(feeder, x) -> np.ndarray:

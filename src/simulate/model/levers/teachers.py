@@ -70,7 +70,7 @@ def vacancy_fill_rate(location_code, t) -> np.ndarray:
     """Share of vacancies filled, with the rural-service rule applied."""
     return staffing.fill_rate(by_location(t.vacancy_fill_rate, location_code, 2), t.rural_service_rule.active,
                               per_draw(t.rural_service_rule.fill_rate, 2),
-                              np.isin(location_code, RURAL_OR_MOUNTAIN)[None, :])
+                              in_locations(location_code, staffing.RURAL_SERVICE_LOCATIONS)[None, :])
 
 
 def turnover(teachers, quality, need, rate, fill, new_quality):
