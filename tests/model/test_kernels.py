@@ -139,3 +139,29 @@ def test_kept_terms_are_made_again_for_other_parameters_or_values(layouts):
     for i in range(layout_module.KEPT + 5):
         live.kept("fill", (NS(i=i),), (), lambda: i)
     assert len(live.__dict__["_kept"]) <= layout_module.KEPT
+
+
+def test_ctrl_c_inside_a_kernel_arrives_as_a_keyboard_interrupt(monkeypatch):
+    """numba reports a SIGINT that lands inside compiled code as a SystemError caused by it; the kernels
+    raise the KeyboardInterrupt itself (the CLI's "interrupted" message and clean-ups expect one)."""
+    from simulate.model import kernels
+
+    def interrupted(*args):
+        raise SystemError("CPUDispatcher(...) returned a result with an exception set") from KeyboardInterrupt()
+
+    def broken(*args):
+        raise SystemError("something else")
+
+    def interrupted_deeper(*args):  # e.g. while numba compiles a kernel on first use
+        try:
+            raise RuntimeError("compiling") from KeyboardInterrupt()
+        except RuntimeError as exc:
+            raise SystemError("returned a result with an exception set") from exc
+
+    for fake in (interrupted, interrupted_deeper):
+        monkeypatch.setattr(kernels.school_sums, "compiled", fake)
+        with pytest.raises(KeyboardInterrupt):
+            kernels.school_sums()
+    monkeypatch.setattr(kernels.school_sums, "compiled", broken)
+    with pytest.raises(SystemError, match="something else"):
+        kernels.school_sums()

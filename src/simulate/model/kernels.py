@@ -14,11 +14,47 @@ Kernels are compiled on first use and cached on disk (``cache=True``, in
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from numba import njit
 
 
-@njit(cache=True, nogil=True)
+def compiled(f):
+    """``f`` compiled (``njit``, cached on disk, without the GIL), called through a thin wrapper that
+    lets Ctrl-C through as what it is: a SIGINT that arrives while a kernel runs sets a
+    KeyboardInterrupt the compiled function cannot raise, and numba's dispatcher then reports
+    ``SystemError: ... returned a result with an exception set`` caused by it; the wrapper raises the
+    KeyboardInterrupt itself, so the CLI's "interrupted; no output written" and every clean-up that
+    expects a KeyboardInterrupt see one. ``.compiled`` is the numba dispatcher."""
+    jitted = njit(cache=True, nogil=True)(f)
+
+    @functools.wraps(f)
+    def call(*args):
+        try:
+            return call.compiled(*args)
+        except SystemError as exc:
+            interrupt = _interrupt_in_chain(exc)
+            if interrupt is not None:
+                raise interrupt from None
+            raise
+
+    call.compiled = jitted
+    return call
+
+
+def _interrupt_in_chain(exc: BaseException) -> KeyboardInterrupt | None:
+    """The KeyboardInterrupt among ``exc``'s causes and contexts (any depth), or None."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ if exc.__cause__ is not None else exc.__context__
+    return None
+
+
+@compiled
 def advance(enrolled, ledger, learning, indptr, sources):  # pragma: no cover - compiled
     """Survivors, ledger and learning moved up a grade: (enrolled, ledger, learning).
 
@@ -59,7 +95,7 @@ def advance(enrolled, ledger, learning, indptr, sources):  # pragma: no cover - 
     return new_e, new_l, new_learning
 
 
-@njit(cache=True, nogil=True)
+@compiled
 def move_up(x, indptr, sources):  # pragma: no cover - compiled
     """``progression.move_up`` on the live cells: cell c gets the sum of ``x`` over its sources."""
     n_draws, n_cells = x.shape
@@ -73,7 +109,7 @@ def move_up(x, indptr, sources):  # pragma: no cover - compiled
     return out
 
 
-@njit(cache=True, nogil=True)
+@compiled
 def out_of_school(left, ledger, ledger_end, returns, dropouts, child_years):  # pragma: no cover - compiled
     """The per-cell part of ``progression.tally_out_of_school`` in one pass: (leavers at the year's end,
     child-years so far). Returners take the leavers' share of the ledger with them; the year's child-years
@@ -89,7 +125,7 @@ def out_of_school(left, ledger, ledger_end, returns, dropouts, child_years):  # 
     return left_end, so_far
 
 
-@njit(cache=True, nogil=True)
+@compiled
 def sums_by_set(x, weight, table, n_table):  # pragma: no cover - compiled
     """(draw, set, table) sums of ``x`` (draw, cell) over the cells of each set, by table entry:
     ``np.matmul(school_sets.T, x)`` of the dense layout (``Cells.by_school_set``) in one pass.
@@ -108,7 +144,7 @@ def sums_by_set(x, weight, table, n_table):  # pragma: no cover - compiled
     return out
 
 
-@njit(cache=True, nogil=True)
+@compiled
 def hazard(by_grade_group, by_school, learning_coef, learning, school, table, weo, eo, disabled,
            gap):  # pragma: no cover - compiled
     """``dropout.base_log_odds``, ``dropout._mixture_in_place`` and ``dropout._home_teaching_in_place`` in
@@ -142,7 +178,7 @@ def hazard(by_grade_group, by_school, learning_coef, learning, school, table, we
     return out
 
 
-@njit(cache=True, nogil=True)
+@compiled
 def school_sums(x, school, grade, group, n_schools, n_grades, n_groups):  # pragma: no cover - compiled
     """(draw, school, grade) and (draw, school, group) sums of a live cell array in one pass
     (``Cells.by_school_grade`` and ``Cells.by_school_group``)."""
@@ -157,7 +193,7 @@ def school_sums(x, school, grade, group, n_schools, n_grades, n_groups):  # prag
     return by_grade, by_group
 
 
-@njit(cache=True, nogil=True)
+@compiled
 def binomial_inputs(n, p):  # pragma: no cover - compiled
     """Whole counts rint(n) and probabilities clipped to [0, 1] for numpy's binomial, in one pass
     (``progression.draw``); ``p`` (draw|1, cell|1) broadcasts against ``n`` (draw, cell)."""
