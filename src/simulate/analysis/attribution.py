@@ -92,7 +92,7 @@ def lever_groups(scenario: Scenario, reference: Scenario, depth: int = 2) -> dic
     return groups
 
 
-def _leaf_change(leaf: dict) -> dict:
+def leaf_change(leaf: dict) -> dict:
     """A with_changes entry reproducing ``leaf`` (its uncertainty back in absolute terms)."""
     change = {"value": leaf["value"]}
     if leaf.get("by_year"):
@@ -144,7 +144,7 @@ def attribute(district: District | None, scenario: Scenario | str, reference: Sc
     listed = [p for paths in levers.values() for p in paths]
     if set(listed) != changed or len(listed) != len(changed):
         raise ValueError(f"groups must list every changed path once: changed {sorted(changed)}, listed {sorted(listed)}")
-    full = ref.with_changes({p: _leaf_change(scn.leaves[p]) for p in listed})
+    full = ref.with_changes({p: leaf_change(scn.leaves[p]) for p in listed})
     if full.changed_paths(scn):
         raise ValueError(f"{scn.name}: rebuilding it from {ref.name} leaves {full.changed_paths(scn)} different")
     cells, ctx = cells_of(district), context(district)
@@ -167,7 +167,7 @@ def attribute(district: District | None, scenario: Scenario | str, reference: Sc
         return cache[coalition]
 
     def _value(coalition: frozenset) -> np.ndarray:
-        changes = {p: _leaf_change(scn.leaves[p]) for lever in coalition for p in levers[lever]}
+        changes = {p: leaf_change(scn.leaves[p]) for lever in coalition for p in levers[lever]}
         s = ref.with_changes(changes, name="+".join(sorted(coalition))) if changes else ref
         per_year = []
         for y in simulate(district, s, years=upto + 1, seed=seed, mode=mode, draws=draws or 1,

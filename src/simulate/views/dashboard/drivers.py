@@ -66,7 +66,7 @@ def lever_groups(paths: list[str]) -> dict[str, list[str]]:
 def drivers(explorer, on_progress=None) -> Drivers:
     """Shapley contributions of each changed lever group to the four headline indicators, for the
     explorer's current scenario against its reference (ValueError when nothing differs)."""
-    from ...analysis.attribution import _leaf_change, shapley
+    from ...analysis.attribution import leaf_change, shapley
     from .runs import expected_indicators
 
     scn = explorer._at_district(explorer.scenario)
@@ -79,7 +79,7 @@ def drivers(explorer, on_progress=None) -> Drivers:
     seen: set = set()
 
     def value(coalition: frozenset) -> np.ndarray:
-        changes = {p: _leaf_change(scn.leaves[p]) for g in coalition for p in groups[g]}
+        changes = {p: leaf_change(scn.leaves[p]) for g in coalition for p in groups[g]}
         s = ref.with_changes(changes, name="+".join(sorted(coalition))) if changes else ref
         if coalition in (frozenset(), frozenset(groups)):  # the two ends: cached with the explorer's runs
             frame = explorer.expected(s)
