@@ -46,8 +46,9 @@ KEPT = 32  # parameter-only terms kept per layout (Cells.kept)
 
 
 @dataclass(frozen=True, eq=False)
-class Cells:
-    """District constants shaped to broadcast against the state arrays (the dense layout)."""
+class Cells(progression.DenseMoves):
+    """District constants shaped to broadcast against the state arrays (the dense layout; its moves
+    between cells are :class:`simulate.model.progression.DenseMoves`')."""
 
     location_code: np.ndarray     # (school,)
     offers_grade: np.ndarray      # (school, grade)
@@ -69,6 +70,7 @@ class Cells:
     # ---------------------------------------------------------------- the layout's interface
     ndim = 4            # dimensions of a cell array: (draw, school, grade, group)
     live = False
+    feeder_grade = PRIMARY_GRADES - 1  # primaries' last grade, whose leavers move to their feeder
 
     @property
     def shape(self) -> tuple[int, int, int]:
@@ -110,9 +112,6 @@ class Cells:
         """A dense (draw, school, grade, group) array in this layout: itself."""
         return x
 
-    def move_up(self, x):
-        return progression.move_up(x, self.stays, self.feeder, PRIMARY_GRADES - 1)
-
     def by_school_grade(self, x) -> np.ndarray:
         """(draw, school, grade) sums over groups."""
         return x.sum(axis=3)
@@ -129,24 +128,6 @@ class Cells:
         """(draw, set, grade, group) sums over the schools of each set (``school_sets`` (school, set) 0/1)."""
         d, s, g, k = x.shape
         return np.matmul(school_sets.T, x.reshape(d, s, g * k)).reshape(d, -1, g, k)
-
-    def last_grade(self, x) -> np.ndarray:
-        """(draw, school, group): the grade-9 cells (a copy)."""
-        return x[:, :, -1, :].copy()
-
-    def only_last_grade(self, x) -> np.ndarray:
-        """A cell array that is ``x`` in grade 9 and 0 elsewhere."""
-        out = np.zeros(x.shape)  # calloc: only the grade-9 slice is touched
-        out[:, :, -1, :] = x[:, :, -1, :]
-        return out
-
-    def add_to_last_grade(self, x, by_school_group) -> None:
-        """``x`` += a (draw, school, group) array in grade 9, in place."""
-        x[:, :, -1, :] += by_school_group
-
-    def set_first_grade(self, x, by_school_group) -> None:
-        """Grade 1 of ``x`` := a (draw|1, school|1, group) array, in place."""
-        x[:, :, 0, :] = np.broadcast_to(by_school_group, x[:, :, 0, :].shape)
 
     def first_grade(self, x) -> np.ndarray:
         """(draw, school, group): the grade-1 cells."""
@@ -216,7 +197,7 @@ def live_set(district: District, stays, feeder) -> np.ndarray:
         live = grown
 
 
-def _segments(keys: np.ndarray, n_keys: int):
+def _segments(keys: np.ndarray):
     """Starts of the runs of equal sorted ``keys`` and the key of each run (for ``np.add.reduceat``)."""
     if keys.size == 0:
         return np.zeros(0, np.intp), np.zeros(0, np.intp)
@@ -437,11 +418,11 @@ def _live_cells(district: District) -> LiveCells:
     leaving = np.flatnonzero((grade == PRIMARY_GRADES - 1) & (fi[school] >= 0))
     dest = pos(fi[school[leaving]], PRIMARY_GRADES, group[leaving])
     o = np.argsort(dest, kind="stable")
-    feed_starts, feed_dest = _segments(dest[o], 0)
+    feed_starts, feed_dest = _segments(dest[o])
     sk_key = school * n_group + group
     sk_order = np.argsort(sk_key, kind="stable")
-    sk_starts, sk_keys = _segments(sk_key[sk_order], 0)
-    sg_starts, sg_keys = _segments(school * n_grade + grade, 0)
+    sk_starts, sk_keys = _segments(sk_key[sk_order])
+    sg_starts, sg_keys = _segments(school * n_grade + grade)
     first, last = np.flatnonzero(grade == 0), np.flatnonzero(grade == n_grade - 1)
     cells = LiveCells(
         **const, index=index, school=school, grade=grade, group=group,

@@ -104,34 +104,43 @@ def move_up(x, stays, feeder: sp.csr_matrix, feeder_grade: int) -> np.ndarray:
     return out
 
 
-class _DenseMoves:
+class DenseMoves:
     """The moves of :func:`move_up` on (draw, school, grade, group) arrays, with the cell layout's interface
-    (``simulate.model.layout.Cells``) that :func:`advance` and :func:`tally_out_of_school` use."""
-
-    def __init__(self, stays, feeder, feeder_grade):
-        self.stays, self.feeder, self.feeder_grade = stays, feeder, feeder_grade
+    that :func:`advance`, :func:`enter` and :func:`tally_out_of_school` use. Needs ``stays``, ``feeder`` and
+    ``feeder_grade`` attributes; the dense layout (``simulate.model.layout.Cells``) is one."""
 
     def move_up(self, x):
         return move_up(x, self.stays, self.feeder, self.feeder_grade)
 
-    def only_last_grade(self, x):
+    def last_grade(self, x) -> np.ndarray:
+        """(draw, school, group): the grade-9 cells (a copy)."""
+        return x[:, :, -1, :].copy()
+
+    def only_last_grade(self, x) -> np.ndarray:
+        """A cell array that is ``x`` in grade 9 and 0 elsewhere."""
         out = np.zeros(x.shape)  # calloc: only the grade-9 slice is touched
         out[:, :, -1, :] = x[:, :, -1, :]
         return out
 
-    def last_grade(self, x):
-        return x[:, :, -1, :].copy()
+    def add_to_last_grade(self, x, by_school_group) -> None:
+        """``x`` += a (draw, school, group) array in grade 9, in place."""
+        x[:, :, -1, :] += by_school_group
 
-    def add_to_last_grade(self, x, v):
-        x[:, :, -1, :] += v
+    def set_first_grade(self, x, by_school_group) -> None:
+        """Grade 1 of ``x`` := a (draw|1, school|1, group) array, in place."""
+        x[:, :, 0, :] = np.broadcast_to(by_school_group, x[:, :, 0, :].shape)
 
-    def set_first_grade(self, x, v):
-        x[:, :, 0, :] = np.broadcast_to(v, x[:, :, 0, :].shape)
+
+class _StaysAndFeeder(DenseMoves):
+    """The dense moves of bare ``stays`` and ``feeder`` arrays (callers without a cell layout)."""
+
+    def __init__(self, stays, feeder, feeder_grade):
+        self.stays, self.feeder, self.feeder_grade = stays, feeder, feeder_grade
 
 
 def _moves(stays, feeder, feeder_grade):
     """A cell layout (has ``move_up``) as given, or the dense moves of ``stays`` and ``feeder``."""
-    return stays if hasattr(stays, "move_up") else _DenseMoves(stays, feeder, feeder_grade)
+    return stays if hasattr(stays, "move_up") else _StaysAndFeeder(stays, feeder, feeder_grade)
 
 
 def advance(enrolled, ledger, learning_sum, stays, feeder=None, feeder_grade=5, learning=None):
@@ -176,7 +185,7 @@ def enter(enrolled, ledger, learning, entrants, entry_learning, not_attending, c
     ledger. Both are (draw|1, school, group) counts. Returns (enrolled, ledger,
     learning, entered); with ``copy=False`` the first three are filled in place.
     ``cells``: the layout of the cell arrays (None: (draw, school, grade, group))."""
-    moves = _DenseMoves(None, None, None) if cells is None else cells
+    moves = _StaysAndFeeder(None, None, None) if cells is None else cells
     d = enrolled.shape[0]
     entered = np.broadcast_to(entrants - not_attending, (d,) + np.shape(entrants)[1:])
     if copy:
