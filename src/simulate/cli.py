@@ -131,18 +131,12 @@ def cmd_run(args) -> int:
     return 0
 
 
-DISTRICT_FILES = ("schools.csv", "enrolment.csv")
-
-
-def _is_district_folder(folder: Path) -> bool:
-    from .inputs.load import is_district_folder  # one rule, shared with the dashboard's district dropdown
-
-    return is_district_folder(folder)
-
-
 def _validation_plan(path: str, params_dir: Path) -> list[tuple[str, Path | str]]:
     """What ``simulate validate PATH`` checks: ("scenario" | "district", path) pairs; ValueError naming
     PATH if it does not exist or holds nothing to check."""
+    # one rule for a district folder, shared with the dashboard's district dropdown
+    from .inputs.load import DISTRICT_FILES, district_folders, is_district_folder
+
     p = Path(path)
     if not p.exists():
         raise ValueError(f"{path}: no such file or folder")
@@ -153,14 +147,14 @@ def _validation_plan(path: str, params_dir: Path) -> list[tuple[str, Path | str]
         return [("scenario", "baseline" if p.resolve() == (params_dir / "baseline.yaml").resolve() else p)]
     if not p.is_dir():
         raise ValueError(f"{path}: not a file or folder")
-    if _is_district_folder(p):
+    if is_district_folder(p):
         return [("district", p)]
     plan: list[tuple[str, Path | str]] = []
     if p.resolve() == params_dir.resolve():  # the parameter folder: baseline and its scenarios
         plan.append(("scenario", "baseline"))
         p = p / "scenarios"
     plan += [("scenario", f) for f in sorted([*p.glob("*.yaml"), *p.glob("*.yml")]) if f.is_file()]
-    plan += [("district", d) for d in sorted(p.iterdir()) if d.is_dir() and _is_district_folder(d)] if p.is_dir() else []
+    plan += [("district", d) for d in district_folders(p)]
     if not plan:
         raise ValueError(f"{path}: holds nothing to check (no scenario .yaml files, no {' or '.join(DISTRICT_FILES)}, "
                          "no district folders holding them)")
@@ -179,7 +173,7 @@ def cmd_validate(args) -> int:
         data_root = Path(args.data) if args.data else default_data_dir()
         if args.data and not data_root.is_dir():
             raise ValueError(f"--data {args.data}: no such folder")
-        from .inputs.load import district_folders
+        from .inputs.load import DISTRICT_FILES, district_folders
 
         folders = district_folders(data_root)
         if args.data and not folders:
