@@ -81,7 +81,9 @@ def drivers(explorer, on_progress=None) -> Drivers:
     def value(coalition: frozenset) -> np.ndarray:
         changes = {p: leaf_change(scn.leaves[p]) for g in coalition for p in groups[g]}
         s = ref.with_changes(changes, name="+".join(sorted(coalition))) if changes else ref
-        if coalition in (frozenset(), frozenset(groups)):  # the two ends: cached with the explorer's runs
+        if not coalition:  # the reference: the explorer's cached run of it
+            frame = explorer.reference_series
+        elif coalition == frozenset(groups):  # every change: cached with the explorer's runs
             frame = explorer.expected(s)
         else:  # the coalitions in between: run once here (shapley caches them), not in the explorer's cache
             frame = expected_indicators(explorer.district, s, explorer.years, explorer._cells, explorer._ctx)

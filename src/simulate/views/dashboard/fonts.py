@@ -16,6 +16,8 @@ cache (``~/.cache/matplotlib/fontlist-*.json``) was built before it and does not
 
 from __future__ import annotations
 
+import functools
+
 import os
 import shutil
 import subprocess
@@ -67,9 +69,12 @@ def system_cjk_files() -> list[str]:
                   if any(h in Path(f).name.lower() for h in CJK_FILE_HINTS))
 
 
+@functools.lru_cache(maxsize=1)
 def cjk_family() -> str | None:
     """A CJK family matplotlib can draw with, or None: the known one, or else the system's CJK font
-    files added to this process's font manager (so a stale font cache does not cost the Chinese labels)."""
+    files added to this process's font manager (so a stale font cache does not cost the Chinese labels).
+    Looked up once per process (every chart redraw asks; without a known family the lookup runs
+    ``fc-list`` and adds font files): a font installed later is seen by the next process."""
     family = known_cjk_family()
     if family is not None:
         return family
