@@ -134,7 +134,7 @@ def _is_hash(x) -> bool:
 def load_overlay(folder: str | Path) -> Overlay | None:
     """The overlay ``folder/calibration.yaml`` (None when there is none); one DistrictError listing every problem."""
     from .district import DistrictError
-    from .scenario import _annotation, load_scenario
+    from .scenario import SCHEMA_PATHS, _annotation
     from .schema import field_bounds
     from .yamlfile import read_mapping
 
@@ -162,7 +162,7 @@ def load_overlay(folder: str | Path) -> Overlay | None:
         problems.append(f"{path}: parameters: expected a mapping of dotted parameter paths to "
                         "{value: ..., source: ...}")
         params = {}
-    leaves = load_scenario("baseline").leaves if params else {}
+    leaves = SCHEMA_PATHS  # every parameter of the tree (params/baseline.yaml sets each one)
     for key, spec in params.items():
         where = f"{path}: parameters.{key}"
         if key not in leaves:
