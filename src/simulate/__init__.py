@@ -5,6 +5,10 @@
     scenario = sim.load_scenario("baseline")       # a name under params/ or a path
     result = sim.run(district, scenario, years=7, seed=0, mode="stochastic")
     cmp = sim.compare(district, ["baseline", "no_policy"], reference="baseline", draws=200)
+    cmp.breakdown("child_years_out_of_school.total", by="town")   # below the district, same draws
+    sim.indicators()                               # every indicator: labels, unit, direction, definition
+    sim.parameters()                               # every parameter: value, unit, range, source, status
+    sim.save_scenario(scenario.with_changes({...}, name="mine", title="..."))  # params/scenarios/mine.yaml
     sim.equity.gini(values, weights)
 """
 
@@ -21,10 +25,14 @@ _PUBLIC = {
     "Result": ".analysis.result", "run": ".analysis.result",
     "Scenario": ".inputs.scenario", "ScenarioError": ".inputs.scenario",
     "available_scenarios": ".inputs.scenario", "load_scenario": ".inputs.scenario",
+    "save_scenario": ".inputs.scenario",
+    "indicators": ".measures.catalogue", "parameters": ".inputs.parameters_catalogue",
+    "SimulateError": ".errors", "InputError": ".errors", "NotFoundError": ".errors",
 }
 
 __all__ = ["equity", "District", "DistrictError", "load_district", "Result", "run", "Scenario",
-           "ScenarioError", "available_scenarios", "load_scenario", "compare", "Comparison"]
+           "ScenarioError", "available_scenarios", "load_scenario", "save_scenario", "compare", "Comparison",
+           "indicators", "parameters", "SimulateError", "InputError", "NotFoundError"]
 __version__ = "0.1.0"
 
 

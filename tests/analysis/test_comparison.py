@@ -11,7 +11,7 @@ import pytest
 import simulate as sim
 from simulate.analysis.comparison import CE_NA_RULE
 
-COLUMNS = ["scenario", "indicator", "year", "mean", "lo", "hi", "diff", "diff_lo", "diff_hi", "p_better"]
+COLUMNS = ["scenario", "indicator", "unit", "year", "mean", "lo", "hi", "diff", "diff_lo", "diff_hi", "p_better"]
 CE = ["ce.extra_yuan", "ce.child_years_kept", "ce.children_never_returned_averted", "ce.dropouts_averted",
       "ce.poor_learning_gap_closed_sd", "ce.yuan_per_child_year_kept", "ce.yuan_per_child_never_returned_averted",
       "ce.yuan_per_dropout_averted", "ce.yuan_per_0.1sd_gap_closed"]

@@ -264,7 +264,7 @@ class _Model:
         for name, scenario in self.scenarios.items():
             if base is not None and base.name != "baseline":
                 scenario = _rebase(scenario, base)
-            s = scenario.with_changes(changes)
+            s = scenario.with_changes(changes, pin=True)  # trial values may equal the committed ones
             for y in simulate(self.district, s, years=self.years[name], seed=0, mode="expected", draws=1):
                 values[(name, y.year)] = {**year_indicators(y, self.cells), **comparison_indicators(y, self.ctx),
                                           **_extra_indicators(y, self.cells)}
@@ -280,7 +280,8 @@ class _Model:
 def _rebase(scenario: Scenario, base: Scenario) -> Scenario:
     """``scenario``'s own changes applied on ``base`` instead of on the committed baseline
     (the targets' scenarios extend the baseline directly)."""
-    return base if scenario.name == "baseline" else base.with_changes(dict(scenario.changes), name=scenario.name)
+    return base if scenario.name == "baseline" else base.with_changes(dict(scenario.changes), name=scenario.name,
+                                                                      pin=True)
 
 
 def _report(targets, fitted, params, x, x0, message="") -> CalibrationReport:

@@ -338,8 +338,18 @@ def _table(cmp: Comparison) -> pd.DataFrame:
             for j, year in enumerate(cmp.years):
                 rows.append((s, ind, year, mean[j], lo[j], hi[j], dmean[j], dlo[j], dhi[j], p_better[j]))
         rows.extend(_cost_effectiveness(cmp, s))
-    return pd.DataFrame(rows, columns=["scenario", "indicator", "year", "mean", "lo", "hi",
-                                       "diff", "diff_lo", "diff_hi", "p_better"])
+    table = pd.DataFrame(rows, columns=["scenario", "indicator", "year", "mean", "lo", "hi",
+                                        "diff", "diff_lo", "diff_hi", "p_better"])
+    return _with_units(table)
+
+
+def _with_units(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with a ``unit`` column after ``indicator`` (from :mod:`simulate.measures.catalogue`; a
+    difference ``diff`` is in the same unit as ``mean``: a share's difference is a share, not pp)."""
+    from ..measures.catalogue import units
+
+    table.insert(2, "unit", units(table["indicator"]))
+    return table
 
 
 def _cost_effectiveness(cmp: Comparison, s: str) -> list[tuple]:

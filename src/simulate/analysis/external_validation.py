@@ -178,7 +178,7 @@ def _trial_arms(district: District, design: dict) -> tuple[Scenario, Scenario]:
              for loc in ("urban", "town", "rural", "mountain")}
     control = base.with_changes({**fixed, "budget.student_aid.other_needy.coverage": 0.0,
                                  "teachers.training.person_times_per_year": 0},
-                                name="trial_control", title="trial control")
+                                name="trial_control", title="trial control", pin=True)
     treated = district.schools["school_id"].tolist()[: int(design["schools_per_arm"])]
     treatment = control.with_changes({
         # the trial's dose is one teacher per treated school, not Banan's package at this size
@@ -186,7 +186,7 @@ def _trial_arms(district: District, design: dict) -> tuple[Scenario, Scenario]:
         "teachers.support.allocation": "named",
         "teachers.support.named_schools": treated,
         "teachers.support.quality_sd": float(design["teacher_quality_sd"]),
-    }, name="trial_extra_teacher", title="trial: one extra teacher")
+    }, name="trial_extra_teacher", title="trial: one extra teacher", pin=True)
     return control, treatment
 
 

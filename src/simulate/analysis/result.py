@@ -113,13 +113,26 @@ class Result:
         return indicators(self)
 
     def indicator(self, name: str, year: int | None = None) -> float:
-        """One indicator's value (first simulated year when ``year`` is None)."""
+        """One indicator's value in ``year`` (the first simulated year when None). Units and
+        definitions: ``simulate.indicators()``. An unknown name or a year outside the run raises
+        :class:`~simulate.errors.NotFoundError` (a ``KeyError``) naming the closest names or the years run."""
+        from ..errors import NotFoundError
+
         t = self.indicators
         t = t[t["indicator"] == name]
         if t.empty:
-            raise KeyError(f"no indicator named {name!r}")
+            raise NotFoundError.of("indicator", name, self.indicators["indicator"].unique(),
+                                   where=f"result of {self.scenario.name}")
         year = int(t["year"].min()) if year is None else year
-        return float(t.loc[t["year"] == year, "value"].iloc[0])
+        hit = t.loc[t["year"] == year, "value"]
+        if hit.empty:
+            raise NotFoundError(check_year_message(year, [y.year for y in self.years]))
+        return float(hit.iloc[0])
+
+    @property
+    def year_list(self) -> list[int]:
+        """The simulated calendar years."""
+        return [y.year for y in self.years]
 
     def manifest(self) -> dict:
         from ..provenance import manifest
@@ -151,6 +164,14 @@ class Result:
         with atomic_dir(path, "result", force=force) as tmp:
             self.write_tables(tmp)
         return Path(path)
+
+
+def check_year_message(year, years: list[int]) -> str:
+    """What to say about ``year`` not among the simulated ``years``."""
+    from ..errors import short
+
+    span = f"{years[0]}–{years[-1]}" if years else "none"
+    return f"year: {short(year)} is not a simulated year (this run has {span}; years are calendar years)"
 
 
 def run(district: District | None = None, scenario: Scenario | str = "baseline", years: int = 7, seed: int = 0,

@@ -203,8 +203,8 @@ def _base_scenario(grid: Grid) -> Scenario:
 
 def point_scenario(base: Scenario, changes: dict, point: int) -> Scenario:
     """The scenario of one grid point (validated)."""
-    return base.with_changes(changes, name=f"{base.name}@point{point:04d}",
-                             description=f"{base.name} with {changes}")
+    return base.with_changes(changes, name=f"{base.name}@point{point:04d}",  # a point may repeat the base's value
+                             description=f"{base.name} with {changes}", pin=True)
 
 
 # ------------------------------------------------------------------ one task

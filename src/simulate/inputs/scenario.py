@@ -22,6 +22,7 @@ Rules chosen here (documented for users):
 from __future__ import annotations
 
 import copy
+import dataclasses
 import difflib
 import math
 import os
@@ -61,6 +62,10 @@ class ScenarioError(SimulateError, ValueError):
     """Invalid parameter or scenario file; the message lists every problem."""
 
 
+class ScenarioWarning(UserWarning):
+    """A scenario change that does nothing (its value equals the one it replaces)."""
+
+
 def params_dir() -> Path:
     """The ``params/`` folder: $SIMULATE_PARAMS_DIR, else the repository's."""
     env = os.environ.get("SIMULATE_PARAMS_DIR")
@@ -95,6 +100,16 @@ class Scenario:
     source: str
     origins: dict[str, str] = field(default_factory=dict, repr=False)
     baseline: "Scenario | None" = field(default=None, repr=False)  # the tree this one extends; None for it
+    #: paths kept as explicit changes even where the value equals the parent's (``with_changes(pin=...)``)
+    pinned: frozenset = field(default=frozenset(), repr=False)
+    #: the scenario this one was made from in Python (``with_changes``); None when loaded from a file
+    parent: "Scenario | None" = field(default=None, repr=False)
+
+    def __repr__(self) -> str:
+        n = len(self.changes)
+        parent = f", extends {self.extends!r}" if self.extends else ""
+        title = self.title if len(self.title) <= 60 else self.title[:57] + "…"
+        return f"<Scenario {self.name!r}: {title!r}{parent}, {n} change{'s' if n != 1 else ''}>"
 
     @property
     def status_quo(self) -> "Scenario":
@@ -105,7 +120,13 @@ class Scenario:
 
     # -------------------------------------------------------------- values
     def value(self, path: str, year: int | None = None) -> Any:
-        """The central value of ``path`` in ``year`` (start year when None)."""
+        """The central value of ``path`` in ``year`` (start year when None). An unknown path raises
+        :class:`~simulate.errors.NotFoundError` (a ``KeyError``) with the closest paths; units, ranges
+        and sources of every path: ``simulate.parameters()``."""
+        if path not in self.leaves:
+            from ..errors import NotFoundError
+
+            raise NotFoundError.of("parameter", path, self.leaves, where=f"scenario {self.name}")
         leaf = self.leaves[path]
         by_year = leaf.get("by_year") or {}
         if year is None or not by_year:
@@ -149,18 +170,43 @@ class Scenario:
             raise ScenarioError("\n".join(errors))
 
     def with_changes(self, changes: dict[str, Any], name: str | None = None,
-                     title: str | None = None, description: str | None = None) -> "Scenario":
-        """A new scenario that extends this one by ``changes`` (validated first).
+                     title: str | None = None, description: str | None = None, *,
+                     pin: bool | list[str] | tuple[str, ...] = ()) -> "Scenario":
+        """A new scenario that extends this one by ``changes`` (dotted path → value, or → a mapping of
+        leaf fields such as ``{"value": 3, "source": "..."}``), validated before anything runs.
 
-        Used by the dashboard and the optimiser; ``to_yaml`` writes it back as a
-        scenario file.
+        - ``name``: default ``"<this name>+changes"``; ``title`` and ``description``: when not given,
+          derived from the changes (``"<this title>, with teachers.support.count 20 → 60"``), never
+          the parent's own.
+        - Each changed leaf's ``source`` says it was changed, in which scenario and from which value
+          (unless the change gives its own ``source``).
+        - A change equal to the value it replaces is a no-op: it warns (:class:`ScenarioWarning`) and
+          is not saved, unless ``pin`` names its path (or ``pin=True``: every path of ``changes``),
+          which keeps it as an explicit change of this scenario (in ``changes`` and in
+          :meth:`to_yaml`), e.g. to hold a value fixed when the parent later changes.
+
+        Save it with :func:`save_scenario` (into ``params/scenarios/``) or :meth:`to_yaml`.
         """
+        import warnings
+
         if not isinstance(changes, dict):
             raise ScenarioError(f"changes: expected a mapping of dotted parameter paths to values, got {_short(changes)}")
-        return _build(
-            name=name or f"{self.name}+changes",
-            title=title or self.title,
-            description=description or self.description,
+        if pin is True:
+            pinned = set(changes)
+        elif pin is False or pin is None:
+            pinned = set()
+        elif isinstance(pin, str) or not all(isinstance(p, str) for p in pin):
+            raise ScenarioError(f"pin: expected True or a list of dotted paths, got {_short(pin)}")
+        else:
+            pinned = set(pin)
+        stray = sorted(pinned - set(changes))
+        if stray:
+            raise ScenarioError(f"pin: {_short(stray[0])} is not one of the changes ({', '.join(map(str, changes))})")
+        name = name or f"{self.name}+changes"
+        scenario = _build(
+            name=name,
+            title=title or "",
+            description=description or "",
             extends=self.name,
             parent_leaves=self.leaves,
             parent_origins=self.origins,
@@ -168,19 +214,63 @@ class Scenario:
             changes=dict(changes),
             file="<in memory>",
         )
+        same = [p for p in changes if _leaf_core(scenario.leaves[p]) == _leaf_core(self.leaves[p])]
+        for p in same:
+            if p not in pinned:
+                warnings.warn(f"with_changes: {p} = {_short(self.value(p), 40)} equals its value in "
+                              f"{self.name!r}: the change does nothing and is not saved "
+                              f"(pin=[{p!r}] keeps it as an explicit change)", ScenarioWarning, stacklevel=2)
+        moved = [p for p in changes if p not in same]
+        arrows = [f"{p} {_short(self.value(p), 30)} → {_short(scenario.value(p), 30)}" for p in moved]
+        if not title:
+            what = "; ".join(arrows[:2]) + (f" and {len(arrows) - 2} more" if len(arrows) > 2 else "")
+            title = f"{self.title}, with {what}" if arrows else f"{self.title} (unchanged)"
+        if not description:
+            description = (f"Made in Python from scenario '{self.name}' ({self.title}) by "
+                           f"{len(arrows)} change{'s' if len(arrows) != 1 else ''}: " + "; ".join(arrows)
+                           + "." if arrows else f"Made in Python from scenario '{self.name}'; no value differs.")
+        for p in same:
+            if p not in pinned:  # a no-op keeps the parent's leaf, source and all
+                scenario.leaves[p] = copy.deepcopy(self.leaves[p])
+                scenario.origins[p] = self.origins.get(p, p)
+        keep = {p: v for p, v in changes.items() if p not in same or p in pinned}
+        return dataclasses.replace(scenario, title=title, description=description, changes=keep,
+                                   pinned=frozenset(pinned), parent=self)
 
     def changed_paths(self, other: "Scenario") -> list[str]:
         """Dotted paths whose leaf differs from ``other``'s."""
         return [p for p in self.leaves if _leaf_core(self.leaves[p]) != _leaf_core(other.leaves[p])]
 
-    def to_yaml(self, extends: "Scenario", path: str | Path | None = None) -> str:
-        """This scenario as a scenario file relative to ``extends``."""
-        changes = {p: self.leaves[p]["value"] for p in self.changed_paths(extends)}
+    def to_yaml(self, path: str | Path | None = None, *, extends: "Scenario | None" = None,
+                force: bool = False) -> str:
+        """This scenario as scenario-file text relative to ``extends`` (default: the scenario it was
+        made from, :attr:`parent`; else the one it names in ``extends``), written to ``path`` when given.
+
+        Every changed leaf is written (its value, and its ``by_year`` schedule, uncertainty or
+        ``scale_with`` where those changed), and so is every pinned path.
+
+        ``path``: a relative path is relative to the current working folder, as with ``open()``
+        (from a notebook in ``notebooks/``, ``"params/scenarios/x.yaml"`` is
+        ``notebooks/params/...``); to save into the parameter folder from anywhere use
+        :func:`simulate.save_scenario`. The folder must exist. An existing file is never replaced
+        unless ``force=True`` (:class:`~simulate.errors.InputError` otherwise); the file is written
+        atomically (a temporary file renamed into place), so a failure leaves nothing half-written.
+        """
+        if isinstance(path, Scenario):  # the former signature, to_yaml(extends, path)
+            path, extends = extends, path
+        if extends is None:
+            extends = self.parent if self.parent is not None else (
+                load_scenario(self.extends) if self.extends else None)
+        if extends is None:
+            raise ScenarioError(f"to_yaml: scenario {self.name!r} extends nothing (it is a whole parameter tree); "
+                                "give extends=")
+        paths = [p for p in self.leaves if p in self.pinned or p in self.changed_paths(extends)]
+        changes = {p: _change_of(self.leaves[p], extends.leaves[p]) for p in paths}
         doc = {"name": self.name, "title": self.title, "description": self.description,
                "extends": extends.name, "changes": changes}
         text = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
         if path is not None:
-            Path(path).write_text(text, encoding="utf-8")
+            _write_new(Path(path), text, force)
         return text
 
     @property
@@ -232,6 +322,71 @@ class Scenario:
                 v = np.clip(v + offsets[path], -np.inf if lo is None else lo, np.inf if hi is None else hi)
             flat[path] = v
         return _namespace(_nest(flat))
+
+
+def _change_of(leaf: dict, parent: dict):
+    """The scenario-file change that turns ``parent`` into ``leaf``: the bare value when only the value
+    differs, else a mapping with the value and whichever of ``by_year``, ``uncertainty`` (back in
+    absolute terms) and ``scale_with`` the leaf has."""
+    value = leaf["value"]
+    plain = (not leaf.get("by_year") and not parent.get("by_year")
+             and repr(leaf.get("uncertainty")) == repr(parent.get("uncertainty"))
+             and leaf.get("scale_with") == parent.get("scale_with"))
+    if plain:
+        return value
+    change: dict = {"value": value}
+    if leaf.get("by_year"):
+        change["by_year"] = dict(leaf["by_year"])
+    unc = leaf.get("uncertainty")
+    if unc:
+        v = float(value)
+        change["uncertainty"] = {k: (x if k in ("distribution", "sd") else x + v) for k, x in unc.items()}
+    if leaf.get("scale_with") and leaf.get("scale_with") != parent.get("scale_with"):
+        change["scale_with"] = leaf["scale_with"]
+    return change
+
+
+def _write_new(path: Path, text: str, force: bool) -> Path:
+    """``text`` into ``path`` atomically; never over an existing file without ``force``; the folder must exist."""
+    from ..errors import InputError
+    from ..provenance import OutputError, write_file_atomically
+
+    if not path.parent.is_dir():
+        raise InputError(f"{path}: no folder {path.parent.resolve()} (a relative path is relative to the "
+                         f"working folder, now {Path.cwd()}); simulate.save_scenario(scenario) saves into "
+                         f"{params_dir() / 'scenarios'} from anywhere")
+    try:
+        return write_file_atomically(path, text, overwrite=force, what="scenario file")
+    except OutputError as exc:
+        if "already exists" in str(exc):
+            raise InputError(f"{path}: already exists; pass force=True to replace it, or choose another "
+                             "name") from None
+        raise
+
+
+def save_scenario(scenario: "Scenario", name: str | None = None, *, force: bool = False,
+                  extends: "Scenario | None" = None) -> Path:
+    """``simulate.save_scenario``: write ``scenario`` as ``params/scenarios/NAME.yaml`` (the parameter
+    folder, :func:`params_dir`, wherever Python runs; NAME is ``name`` or the scenario's own name),
+    so that ``load_scenario(NAME)``, ``simulate run NAME`` and the dashboard find it.
+
+    Never replaces an existing file unless ``force=True``; the name must be a scenario name (letters,
+    digits, '_' and '-'); the file holds the changes against the scenario it was made from (or
+    ``extends``), pinned paths included. Returns the path written.
+    """
+    if not isinstance(scenario, Scenario):
+        raise ScenarioError(f"scenario: expected a Scenario (e.g. from with_changes), got {_short(scenario)}")
+    name = check_name(scenario.name if name is None else name, "name")
+    if name == "baseline":
+        raise ScenarioError("name: 'baseline' is the parameter tree itself; choose another name")
+    folder = params_dir() / "scenarios"
+    if not folder.is_dir():
+        raise ScenarioError(f"{folder}: no such folder (the parameter folder is {params_dir()}; set "
+                            "SIMULATE_PARAMS_DIR to use another)")
+    named = scenario if scenario.name == name else dataclasses.replace(scenario, name=name)
+    path = folder / f"{name}.yaml"
+    named.to_yaml(path, extends=extends, force=force)
+    return path
 
 
 # ------------------------------------------------------------------ loading
@@ -327,9 +482,10 @@ def _load(name_or_path: str, chain: tuple[str, ...], what: str = "scenario") -> 
     if extends.endswith((".yaml", ".yml")) and not Path(extends).is_absolute():
         extends = str(path.parent / extends)  # a path is relative to the file that names it
     parent = _load(extends, chain=(*chain, key), what=f"{path}: extends")
-    return _build(name=doc["name"], title=doc["title"], description=doc["description"],
-                  extends=doc["extends"], parent_leaves=parent.leaves, parent_origins=parent.origins,
-                  parent_baseline=parent.status_quo, changes=changes, file=str(path))
+    built = _build(name=doc["name"], title=doc["title"], description=doc["description"],
+                   extends=doc["extends"], parent_leaves=parent.leaves, parent_origins=parent.origins,
+                   parent_baseline=parent.status_quo, changes=changes, file=str(path))
+    return dataclasses.replace(built, pinned=frozenset(map(str, changes)))  # the file's changes, kept on save
 
 
 def _meta_problems(doc: dict, path: Path) -> list[str]:
@@ -500,7 +656,8 @@ def _build(*, name, title, description, extends, parent_leaves, parent_origins, 
             leaves[path]["value"] = change
             leaves[path].pop("by_year", None)
         leaves[path]["source"] = change["source"] if isinstance(change, dict) and isinstance(change.get("source"), str) \
-            else f"scenario {name}: {leaves[path].get('source', '')}"
+            else (f"scenario {name}: changed from {_short(parent_leaves[path].get('value'), 40)} "
+                  f"(was: {parent_leaves[path].get('source', '')})")
         origins[path] = where
     if errors:
         raise ScenarioError("\n".join(errors))

@@ -63,7 +63,7 @@ class Year:
     cell_flows: progression.Flows
     cell_learning: np.ndarray       # after the year's growth
     cell_ledger_end: np.ndarray     # out-of-school children after the year
-    cell_child_years: np.ndarray    # child-years out of school summed over the years so far (cells in place)
+    cell_child_years: np.ndarray    # CUMULATIVE child-years out of school, summed over the years so far
     cell_never_returned: np.ndarray  # children who left school since the first year and are out at its end
     entered: np.ndarray             # (draw, school, group) new grade-1 pupils for next year
     schools: dict[str, np.ndarray]  # (draw, school) school-level measures
@@ -87,6 +87,10 @@ class Year:
 
     @cached_property
     def child_years(self) -> np.ndarray:
+        """(draw, school, grade, group) child-years out of school **summed over every year simulated so
+        far** (cumulative: the last year's array is the run's total; summing it over years counts early
+        years again). This year's alone: the difference from the previous year's, or the indicator
+        ``child_years_out_of_school.*`` (``.cumulative.*`` is this array's total)."""
         return self.cells.dense(self.cell_child_years)
 
     @cached_property
