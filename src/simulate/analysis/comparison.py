@@ -122,8 +122,11 @@ class Comparison:
         return self._table
 
     def diff_samples(self, scenario: str, indicator: str) -> np.ndarray:
-        """Per-draw differences scenario − reference, shape (draws, years)."""
-        return self.samples[scenario][indicator] - self.samples[self.reference][indicator]
+        """Per-draw differences scenario − reference, shape (draws, years); an unknown scenario or
+        indicator raises :class:`~simulate.errors.NotFoundError` with the closest names."""
+        from .tidy import diff_samples
+
+        return diff_samples(self, scenario, indicator)
 
     @property
     def attribution(self) -> pd.DataFrame | None:
@@ -187,24 +190,67 @@ class Comparison:
             (tmp / "manifest.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
         return path
 
+    # ---- tidy views of the draws (simulate.analysis.tidy, simulate.analysis.breakdown)
+    def select(self, indicator=None, scenario=None, year=None) -> pd.DataFrame:
+        """Rows of :attr:`table` for indicator(s), scenario(s), year(s); a misspelt name raises
+        :class:`~simulate.errors.NotFoundError` ("did you mean …") instead of giving 0 rows."""
+        from .tidy import select
+
+        return select(self, indicator, scenario, year)
+
+    def effects(self, indicators=None, year=None, interval: float | None = None, alpha: float | None = None,
+                scenarios=None) -> pd.DataFrame:
+        """Each scenario's paired difference from the reference on ``indicators`` in ``year``, with its
+        label, unit, interval and chance of being better (:func:`simulate.analysis.tidy.effects`)."""
+        from .tidy import effects
+
+        return effects(self, indicators, year, interval, alpha, scenarios)
+
+    def samples_long(self, indicators=None, scenarios=None, diff: bool = False) -> pd.DataFrame:
+        """Every draw, long format: scenario, indicator, unit, draw, year, value (+ ``diff``)."""
+        from .tidy import samples_long
+
+        return samples_long(self, indicators, scenarios, diff)
+
+    def to_xarray(self, indicators=None, scenarios=None):
+        """The draws as an ``xarray.DataArray`` (scenario × indicator × draw × year) with units."""
+        from .tidy import to_xarray
+
+        return to_xarray(self, indicators, scenarios)
+
+    def breakdown(self, indicator: str = "child_years_out_of_school.total", by: str = "town", year=None,
+                  interval: float | None = None, alpha: float | None = None) -> pd.DataFrame:
+        """The indicator by town, location or school on this comparison's own draws, with intervals
+        and paired differences (:func:`simulate.analysis.breakdown.breakdown`; the first call re-runs
+        the scenarios once, about the time ``compare`` took)."""
+        from .breakdown import breakdown
+
+        return breakdown(self, indicator, by, year=year, interval=interval, alpha=alpha)
+
 
 def compare(district: District | None = None, scenarios=("baseline", "no_policy"), reference: str | Scenario = "baseline",
-            draws: int = 200, seed: int = 0, years: int = 7, interval: float = 0.9, mode: str = "stochastic",
+            draws: int = 200, seed: int = 0, years: int = 7, interval: float | None = None, mode: str = "stochastic",
             chunk: int | None = None, progress: bool | None = None, client=None,
-            attribution: bool = True) -> Comparison:
+            attribution: bool = True, alpha: float | None = None) -> Comparison:
     """Run every scenario on the same ``draws`` and tabulate differences vs ``reference``.
 
     ``client`` (a ``dask.distributed.Client``) runs the (chunk × scenario)
     batches on its workers instead of in this process; the numbers are identical.
     ``attribution``: give ``cmp.attribution`` (Shapley contributions of each changed
     lever group, computed on first use; see the module docstring); False leaves it None.
+    ``scenarios`` and ``reference``: names, paths or :class:`~simulate.Scenario` objects.
+    ``interval`` (default 0.9) or ``alpha`` (= 1 − interval, as in statsmodels): the central
+    share of the draws the intervals span.
+    Below the district: ``cmp.breakdown(indicator, by="town" | "location" | "school")``.
     """
     from tqdm.auto import tqdm
 
     from ..inputs import limits
 
     years, seed = limits.check_years(years), limits.check_seed(seed)
-    interval = limits.check_interval(interval)
+    from .tidy import check_alpha
+
+    interval = check_alpha(interval, alpha, 0.9)
     limits.check_choice(mode, "mode", ("expected", "stochastic"))
     if isinstance(scenarios, (str, Scenario)) or not isinstance(scenarios, (list, tuple)) or not scenarios:
         raise InputError(f"scenarios: expected a non-empty list of scenario names or Scenarios, got {scenarios!r:.80}")
@@ -236,7 +282,10 @@ def compare(district: District | None = None, scenarios=("baseline", "no_policy"
         for key, v in block.items():
             parts[s.name].setdefault(key, []).append(v)
     bar.close()
-    samples = {s: {k: np.concatenate(v, axis=0) for k, v in ind.items()} for s, ind in parts.items()}
+    from ..errors import Lookup
+
+    samples = Lookup("scenario", {s: Lookup("indicator", {k: np.concatenate(v, axis=0) for k, v in ind.items()})
+                                  for s, ind in parts.items()})
     from .attribution import EXACT_UP_TO
 
     settings = {"indicators": [r[0] for r in ATTRIBUTION_ROWS], "year": "last", "mode": "expected",
@@ -250,6 +299,7 @@ def compare(district: District | None = None, scenarios=("baseline", "no_policy"
     cmp.params_hash = sha256_of_obj({s.name: s.params_hash for s in loaded})
     cmp.data_hash = district.data_hash
     cmp.chunk = chunk
+    cmp.mode = mode
     return cmp
 
 

@@ -1,13 +1,15 @@
 """``run()`` and its :class:`Result`: tidy tables of one simulated run.
 
 Tables (pandas DataFrames, one row per observation, like Mesa's data collector):
-- ``schools``: year × school — enrolment, dropouts, teachers, pupil–teacher
-  ratio, teacher quality, facility index, spending, programme placements;
+- ``schools``: year × school — school_id, name, name_en, town, town_en (English names: the
+  district's ``name_en``/``town_en`` columns, else pinyin, :mod:`simulate.inputs.names`), level,
+  location, enrolment, dropouts, teachers, pupil–teacher ratio, teacher quality, facility index,
+  spending, programme placements;
 - ``groups``: year × location × stage × group flags — enrolled, dropouts,
   returns, out of school, mean learning;
 - ``costs``: year × lever — yuan;
 - ``indicators``: year × indicator — outcome, gap, resource-equity, balance
-  test and cost indicators (see ``outcomes.py`` and ``indicators.py``).
+  test and cost indicators (labels, units and definitions: ``simulate.indicators()``).
 """
 
 from __future__ import annotations
@@ -46,7 +48,10 @@ class Result:
 
     @cached_property
     def schools(self) -> pd.DataFrame:
-        meta = self.district.schools[["school_id", "name", "town", "level", "location"]]
+        from ..inputs.names import english_names
+
+        meta = english_names(self.district.schools)[["school_id", "name", "name_en", "town", "town_en", "level",
+                                                     "location"]]
         frames = []
         for y in self.years:
             df = meta.copy()
