@@ -134,8 +134,8 @@ def attribute(district: District | None, scenario: Scenario | str, reference: Sc
     ``progress``: a progress bar (tqdm) counting the coalitions run.
     """
     district = load_district() if district is None else district
-    scn = load_scenario(scenario) if isinstance(scenario, str) else scenario
-    ref = load_scenario(reference) if isinstance(reference, str) else reference
+    scn = load_scenario(scenario)  # a name, a path or a Scenario
+    ref = load_scenario(reference)
     indicators = [indicators] if isinstance(indicators, str) else list(indicators)
     levers = groups or lever_groups(scn, ref, depth)
     if not levers:

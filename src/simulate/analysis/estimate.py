@@ -271,7 +271,7 @@ def fit_dropout_logit(df: pd.DataFrame, terms: Sequence[str] = COVARIATES):
     kept, dropped = identified_terms(data, terms)
     exog = data[kept].astype(float)
     exog.insert(0, "Intercept", 1.0)
-    fit = sm.Logit(data["dropped"].to_numpy(dtype=float), exog).fit(disp=0, maxiter=100)
+    fit = sm.Logit(data["dropped"].astype(float), exog).fit(disp=0, maxiter=100)  # endog named "dropped"
     fit.dropped_terms = dropped
     return fit
 

@@ -43,6 +43,8 @@ Dask cluster, sent by the code ``compare`` uses
 
 from __future__ import annotations
 
+import dataclasses
+
 import difflib
 import re
 from dataclasses import dataclass, field
@@ -62,19 +64,12 @@ SOURCE_KINDS = ("assumption", "partly assumed", "calibrated", "evidence")
 
 
 def source_kind(source: str) -> str:
-    """``assumption``, ``partly assumed``, ``calibrated`` or ``evidence``, read from a leaf's source text.
+    """``assumption``, ``partly assumed``, ``calibrated`` or ``evidence``, read from a leaf's source text
+    (the one rule, :func:`simulate.inputs.parameters_catalogue.status_of`, shared with
+    ``simulate.parameters()``)."""
+    from ..inputs.parameters_catalogue import status_of
 
-    baseline.yaml writes ``assumption`` (or ``assumption: reason``) for an
-    assumed value and ``report …; assumption: …`` where a published figure
-    needed an assumed step. A scenario's changed leaf reads
-    ``scenario NAME: <original source>``; the prefix is ignored.
-    """
-    text = re.sub(r"^(scenario [^:]+:\s*)+", "", str(source or "")).strip().lower()
-    if text.startswith("assum"):
-        return "assumption"
-    if text.startswith("calibrated"):
-        return "calibrated"
-    return "partly assumed" if "assum" in text else "evidence"
+    return status_of(source)
 
 
 @dataclass(frozen=True)
@@ -286,18 +281,29 @@ def values_at(factors: list[Factor], u: np.ndarray) -> np.ndarray:
 class Target:
     """An output of the model: ``indicator`` in ``year`` (None: the last simulated year) of
     ``scenario``, minus the same in ``versus`` when given (same parameter sets and random
-    numbers); ``cumulative`` sums the indicator over the years up to ``year``."""
+    numbers); ``cumulative`` sums the indicator over the years up to ``year``. ``scenario`` and
+    ``versus``: scenario names, paths or :class:`~simulate.Scenario` objects (e.g. from
+    ``with_changes``); a target refers to them by name."""
 
     indicator: str
-    scenario: str = "baseline"
-    versus: str | None = None
+    scenario: "str | Scenario" = "baseline"
+    versus: "str | Scenario | None" = None
     year: int | None = None
     cumulative: bool = False
 
     @property
+    def scenario_name(self) -> str:
+        return getattr(self.scenario, "name", self.scenario)
+
+    @property
+    def versus_name(self) -> str | None:
+        return getattr(self.versus, "name", self.versus)
+
+    @property
     def name(self) -> str:
         what = f"{self.indicator}{' (sum)' if self.cumulative else ''}{f' {self.year}' if self.year else ''}"
-        return f"{self.scenario} − {self.versus}: {what}" if self.versus else f"{self.scenario}: {what}"
+        s, v = self.scenario_name, self.versus_name
+        return f"{s} − {v}: {what}" if v else f"{s}: {what}"
 
 
 @dataclass(eq=False)
@@ -331,8 +337,22 @@ class ModelEvaluator:
         self.targets = [t if isinstance(t, Target) else Target(str(t)) for t in self.targets]
         if not self.targets:
             raise ValueError("targets: give at least one indicator")
-        for name in {n for t in self.targets for n in (t.scenario, t.versus) if n}:
-            self.scenarios.setdefault(name, load_scenario(name))
+        loaded: dict = {}  # what a target gave (a name, a path or a Scenario) → its Scenario
+
+        def scenario_of(given):
+            key = id(given) if isinstance(given, Scenario) else given
+            if key not in loaded:
+                loaded[key] = given if isinstance(given, Scenario) else load_scenario(given)
+                obj = loaded[key]
+                if self.scenarios.setdefault(obj.name, obj) is not obj and obj.params_hash != \
+                        self.scenarios[obj.name].params_hash:
+                    raise ValueError(f"targets: two different scenarios are named {obj.name!r}; "
+                                     "give them distinct names")
+            return self.scenarios[loaded[key].name]
+
+        self.targets = [dataclasses.replace(t, scenario=scenario_of(t.scenario).name,
+                                            versus=None if t.versus is None else scenario_of(t.versus).name)
+                        for t in self.targets]
         self._cells, self._ctx = cells_of(self.district), context(self.district)
         self._check_targets()
 
@@ -384,8 +404,8 @@ class ModelEvaluator:
         for d0, m in chunks:
             per_scenario = per_chunk[d0]
             for j, t in enumerate(self.targets):
-                y = per_scenario[t.scenario][j]
-                out[d0:d0 + m, j] = y - per_scenario[t.versus][j] if t.versus else y
+                y = per_scenario[t.scenario_name][j]
+                out[d0:d0 + m, j] = y - per_scenario[t.versus_name][j] if t.versus is not None else y
         self.runs += self.runs_for(n)
         return out
 

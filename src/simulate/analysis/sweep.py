@@ -4,7 +4,7 @@ A grid file (``params/sweeps/*.yaml``) names a base scenario and axes of
 parameter values; every combination of axis values is a *grid point* (a
 scenario = base + those changes)::
 
-    base: baseline           # scenario name or path
+    base: baseline           # scenario name or path (in Python also a Scenario object)
     draws: 200               # draws per grid point
     seed: 0
     years: 7
@@ -74,7 +74,7 @@ class GridError(SimulateError, ValueError):
 class Grid:
     """A validated sweep grid (see the module docstring for the file format)."""
 
-    base: str
+    base: "str | Scenario"   # a scenario name, a .yaml path, or a Scenario object (e.g. from with_changes)
     axes: dict[str, list]
     draws: int = 100
     seed: int = 0
@@ -98,7 +98,11 @@ class Grid:
         return [(d0, min(chunk, n - d0)) for d0 in range(0, n, chunk)]
 
     def to_dict(self) -> dict:
-        return {"base": self.base, "draws": self.draws, "seed": self.seed, "years": self.years,
+        base = self.base
+        extra = {}
+        if isinstance(base, Scenario):  # made in Python: record its changes too (rerun_point needs it saved)
+            base, extra = base.name, {"base_made_in_python": {"extends": base.extends, "changes": base.changes}}
+        return {**{"base": base}, **extra, "draws": self.draws, "seed": self.seed, "years": self.years,
                 "chunk": self.chunk, "mode": self.mode, "axes": self.axes,
                 "indicators": list(self.indicators) if self.indicators else None, "district": self.district}
 
@@ -141,7 +145,7 @@ def make_grid(doc: dict, source: str = "<in memory>") -> Grid:
             ints[key] = limits.check_int(v, f"{source}: {key}", low, high)
         except InputError as exc:
             raise GridError(str(exc)) from None
-    if not isinstance(doc["base"], str) or not doc["base"]:
+    if not isinstance(doc["base"], (str, Scenario)) or not doc["base"]:
         raise GridError(f"{source}: base: expected a scenario name or a .yaml path, got {doc['base']!r:.80}")
     if doc.get("district") is not None and not isinstance(doc["district"], str):
         raise GridError(f"{source}: district: expected a district folder or name, got {doc['district']!r:.80}")
@@ -160,7 +164,7 @@ def make_grid(doc: dict, source: str = "<in memory>") -> Grid:
         sizes = " × ".join(f"{len(v):,}" for v in axes.values())
         raise GridError(f"{source}: axes: {sizes} = {n_points:,} grid points; at most {MAX_GRID_POINTS:,} "
                         "(split the sweep into several grid files)")
-    grid = Grid(base=str(doc["base"]), axes=axes, mode=mode, indicators=tuple(indicators) if indicators else None,
+    grid = Grid(base=doc["base"] if isinstance(doc["base"], Scenario) else str(doc["base"]), axes=axes, mode=mode, indicators=tuple(indicators) if indicators else None,
                 district=doc.get("district"), source=source, **ints)
     base = _base_scenario(grid)
     for k in axes:
@@ -195,6 +199,8 @@ def load_grid(path: str | Path) -> Grid:
 
 
 def _base_scenario(grid: Grid) -> Scenario:
+    if isinstance(grid.base, Scenario):
+        return grid.base
     try:
         return load_scenario(grid.base)
     except ScenarioError as exc:
