@@ -222,13 +222,18 @@ class Scenario:
                               f"(pin=[{p!r}] keeps it as an explicit change)", ScenarioWarning, stacklevel=2)
         moved = [p for p in changes if p not in same]
         arrows = [f"{p} {_short(self.value(p), 30)} → {_short(scenario.value(p), 30)}" for p in moved]
+        held = [f"{p} at {_short(self.value(p), 30)}" for p in same if p in pinned]
         if not title:
             what = "; ".join(arrows[:2]) + (f" and {len(arrows) - 2} more" if len(arrows) > 2 else "")
-            title = f"{self.title}, with {what}" if arrows else f"{self.title} (unchanged)"
+            title = (f"{self.title}, with {what}" if arrows else
+                     f"{self.title}, holding {'; '.join(held[:2])}" if held else f"{self.title} (unchanged)")
         if not description:
-            description = (f"Made in Python from scenario '{self.name}' ({self.title}) by "
-                           f"{len(arrows)} change{'s' if len(arrows) != 1 else ''}: " + "; ".join(arrows)
-                           + "." if arrows else f"Made in Python from scenario '{self.name}'; no value differs.")
+            description = f"Made in Python from scenario '{self.name}' ({self.title})"
+            if arrows:
+                description += (f" by {len(arrows)} change{'s' if len(arrows) != 1 else ''}: " + "; ".join(arrows))
+            if held:
+                description += (", and" if arrows else ",") + " holding " + "; ".join(held) + " (pinned)"
+            description += "." if arrows or held else "; no value differs."
         for p in same:
             if p not in pinned:  # a no-op keeps the parent's leaf, source and all
                 scenario.leaves[p] = copy.deepcopy(self.leaves[p])
@@ -258,16 +263,26 @@ class Scenario:
         """
         if isinstance(path, Scenario):  # the former signature, to_yaml(extends, path)
             path, extends = extends, path
+        pins = set(self.pinned)
         if extends is None:
-            extends = self.parent if self.parent is not None else (
-                load_scenario(self.extends) if self.extends else None)
+            # the nearest scenario a file can name: one made in Python is skipped (its changes and pins
+            # are written into this file), so the file loads on its own
+            extends = self.parent
+            while extends is not None and extends.source == "<in memory>" and extends.parent is not None:
+                pins |= extends.pinned
+                extends = extends.parent
+            if extends is None and self.extends:
+                extends = load_scenario(self.extends)
         if extends is None:
             raise ScenarioError(f"to_yaml: scenario {self.name!r} extends nothing (it is a whole parameter tree); "
                                 "give extends=")
-        paths = [p for p in self.leaves if p in self.pinned or p in self.changed_paths(extends)]
+        if extends.source == "<in memory>":
+            raise ScenarioError(f"to_yaml: {extends.name!r} was made in Python and is not saved; save it first "
+                                "(simulate.save_scenario) or give extends= a saved scenario")
+        paths = [p for p in self.leaves if p in pins or p in self.changed_paths(extends)]
         changes = {p: _change_of(self.leaves[p], extends.leaves[p]) for p in paths}
         doc = {"name": self.name, "title": self.title, "description": self.description,
-               "extends": extends.name, "changes": changes}
+               "extends": _file_name_of(extends), "changes": changes}
         text = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
         if path is not None:
             _write_new(Path(path), text, force)
@@ -344,6 +359,20 @@ def _change_of(leaf: dict, parent: dict):
     if leaf.get("scale_with") and leaf.get("scale_with") != parent.get("scale_with"):
         change["scale_with"] = leaf["scale_with"]
     return change
+
+
+def _file_name_of(scenario: "Scenario") -> str:
+    """What ``extends:`` should say to reach ``scenario``: its name when it is the parameter folder's
+    baseline or ``scenarios/NAME.yaml``, else its file's absolute path."""
+    src = Path(scenario.source)
+    named = params_dir() / "baseline.yaml" if scenario.extends is None else \
+        params_dir() / "scenarios" / f"{scenario.name}.yaml"
+    try:
+        if named.is_file() and src.resolve() == named.resolve():
+            return "baseline" if scenario.extends is None else scenario.name
+    except OSError:
+        pass
+    return str(src.resolve())
 
 
 def _write_new(path: Path, text: str, force: bool) -> Path:

@@ -7,6 +7,11 @@ labels that carry units, and returns the :class:`matplotlib.figure.Figure`
 columns used for ``hue`` or ``x`` are cast to ``object`` first: with pandas 3
 string dtypes seaborn 0.13 can mis-map or drop categories (seaborn#3893,
 seaborn#3922). Bars and lines carry exactly the table's values (tested).
+
+For researchers: :func:`trajectories` and :func:`facet_trajectories` take a comparison's
+tables as they are (``cmp.select(indicator)``, ``cmp.breakdown(indicator, by=...)``) and label
+themselves from the indicator catalogue (``simulate.indicators()``: label and unit), so a
+publication figure needs no hand-written labels; pass ``title=``/``ylabel=`` to override.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-__all__ = ["bars", "interval_bars", "trajectories", "facet_trajectories", "coefficients", "tradeoff",
+__all__ = ["bars", "interval_bars", "trajectories", "facet_trajectories", "catalogue_labels", "coefficients", "tradeoff",
            "deviation_bars", "limit_bars", "validation_ranges", "plain_numbers", "save"]
 
 FIGSIZE = (8, 4.5)
@@ -107,11 +112,42 @@ def interval_bars(df: pd.DataFrame, x: str, y: str = "mean", lo: str = "lo", hi:
     return fig
 
 
+def catalogue_labels(df: pd.DataFrame, title: str | None, ylabel: str | None, y: str = "mean",
+                     lang: str = "en") -> tuple[str, str]:
+    """(title, value-axis label) for a table of one indicator, from the indicator catalogue
+    (:func:`simulate.indicators`): the indicator's label, and its label with its unit — a
+    difference column (``diff``) says "difference vs reference". A ``title`` or ``ylabel`` given
+    is kept; without an ``indicator`` column (or with several indicators) both must be given."""
+    if title is not None and ylabel is not None:
+        return title, ylabel
+    names = list(dict.fromkeys(df["indicator"])) if "indicator" in df.columns else []
+    if len(names) != 1:
+        raise ValueError("title and ylabel: give them, or pass a table of exactly one indicator (an 'indicator' "
+                         f"column) to take them from the catalogue; this table has {len(names)} indicators")
+    from ..measures.catalogue import describe
+
+    row = describe(names[0])
+    label = row["label_zh" if lang == "zh" else "label_en"]
+    what = label if not y.startswith("diff") else (f"{label}：与对照之差" if lang == "zh"
+                                                  else f"{label}, difference vs reference")
+    return (title if title is not None else label), (ylabel if ylabel is not None else f"{what} ({row['unit']})")
+
+
 def trajectories(df: pd.DataFrame, x: str = "year", y: str = "mean", hue: str = "scenario",
-                 lo: str | None = "lo", hi: str | None = "hi", *, title: str, ylabel: str,
-                 xlabel: str = "year"):
-    """A line of ``y`` over ``x`` per ``hue`` level, with a shaded ``lo``–``hi`` band when given."""
+                 lo: str | None = "lo", hi: str | None = "hi", *, title: str | None = None,
+                 ylabel: str | None = None, xlabel: str = "year", lang: str = "en"):
+    """A line of ``y`` over ``x`` per ``hue`` level, with a shaded ``lo``–``hi`` band when given.
+
+    Takes ``cmp.select("learning_gap.poor")`` (or any tidy table of one indicator with ``year``,
+    ``mean``, ``lo``, ``hi`` and ``scenario`` columns) as it is; ``title`` and ``ylabel`` default to
+    the indicator's catalogue label and unit (``lang="zh"``: Chinese labels; needs a CJK font).
+    For differences from the reference pass ``y="diff", lo="diff_lo", hi="diff_hi"``. Returns the
+    matplotlib Figure (nothing shown or saved; :func:`save` writes a PNG)::
+
+        fig = plots.trajectories(cmp.select("dropout_gap.poor.junior"))
+    """
     _check(df, (x, y, hue, lo, hi), "trajectories")
+    title, ylabel = catalogue_labels(df, title, ylabel, y, lang)
     data = _categorical(df, hue).sort_values([hue, x])
     fig, ax = _figure()
     levels = list(dict.fromkeys(data[hue]))
@@ -170,11 +206,21 @@ def tradeoff(df: pd.DataFrame, x: str, y: str, label: str = "scenario", *, title
 
 
 def facet_trajectories(df: pd.DataFrame, facet: str = "scenario", x: str = "year", y: str = "mean",
-                       lo: str | None = "lo", hi: str | None = "hi", *, title: str, ylabel: str, xlabel: str = "year",
-                       reference: str | None = None, ncols: int = 3):
+                       lo: str | None = "lo", hi: str | None = "hi", *, title: str | None = None,
+                       ylabel: str | None = None, xlabel: str = "year", reference: str | None = None,
+                       ncols: int = 3, lang: str = "en"):
     """One panel per ``facet`` level (shared value axis): its line of ``y`` over ``x`` with its ``lo``–``hi``
-    band; ``reference`` (a level) is drawn in every other panel as a grey dashed line for comparison."""
+    band; ``reference`` (a level) is drawn in every other panel as a grey dashed line for comparison.
+
+    ``title`` and ``ylabel`` default to the catalogue's label and unit of the table's one
+    indicator (see :func:`trajectories`). Works on ``cmp.select(...)`` (facet="scenario") and on
+    ``cmp.breakdown(...)`` (facet="town_en" or "location")::
+
+        fig = plots.facet_trajectories(cmp.breakdown("dropout_rate.junior", by="location"),
+                                       facet="location", y="diff", lo="diff_lo", hi="diff_hi")
+    """
     _check(df, (x, y, facet, lo, hi), "facet_trajectories")
+    title, ylabel = catalogue_labels(df, title, ylabel, y, lang)
     data = _categorical(df, facet).sort_values([facet, x], kind="stable")
     levels = list(dict.fromkeys(df[facet].astype(object)))
     ncols = max(1, min(ncols, len(levels)))
