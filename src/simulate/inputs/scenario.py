@@ -362,14 +362,15 @@ def _change_of(leaf: dict, parent: dict):
 
 
 def _file_name_of(scenario: "Scenario") -> str:
-    """What ``extends:`` should say to reach ``scenario``: its name when it is the parameter folder's
-    baseline or ``scenarios/NAME.yaml``, else its file's absolute path."""
+    """What ``extends:`` should say to reach ``scenario``: ``baseline`` for the parameter tree, its name
+    when it is the parameter folder's ``scenarios/NAME.yaml``, else its file's absolute path."""
+    if scenario.extends is None:  # the whole tree: only params/baseline.yaml loads as one
+        return "baseline"
     src = Path(scenario.source)
-    named = params_dir() / "baseline.yaml" if scenario.extends is None else \
-        params_dir() / "scenarios" / f"{scenario.name}.yaml"
+    named = params_dir() / "scenarios" / f"{scenario.name}.yaml"
     try:
         if named.is_file() and src.resolve() == named.resolve():
-            return "baseline" if scenario.extends is None else scenario.name
+            return scenario.name
     except OSError:
         pass
     return str(src.resolve())
