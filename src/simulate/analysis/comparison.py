@@ -12,8 +12,9 @@ fewer for districts so large that 100 draws would not fit in
 ``CHUNK_MEMORY_BYTES``, see :func:`default_chunk`): the same (seed, draws,
 chunk) gives identical numbers on any machine.
 
-``Comparison.table`` columns: scenario, indicator, year, mean, lo, hi (central
-``interval``, 90% by default), diff, diff_lo, diff_hi (vs the reference, paired
+``Comparison.table`` columns: scenario, indicator, unit (from the indicator catalogue,
+``simulate.indicators()``), year, mean, lo, hi (central ``interval``, 90% by default; or
+``alpha`` = 1 − interval), diff, diff_lo, diff_hi (vs the reference, paired
 by draw), p_better (share of draws in which the scenario beats the reference,
 by the indicator's direction). Besides the outcome indicators of
 :mod:`simulate.model.outcomes`, each draw carries a vectorised subset of resource
@@ -102,7 +103,11 @@ def cost_per_effect(extra: float, effect: float, minimum: float = 1.0, effect_lo
 class Comparison:
     """Result of :func:`compare`. ``samples[scenario][indicator]`` is (draws, years); ``table`` the
     tidy summary over draws; ``attribution`` the lever attribution (None when switched off; see the
-    module docstring); ``summary()`` the markdown ``simulate compare`` prints."""
+    module docstring); ``summary()`` the markdown ``simulate compare`` prints.
+
+    For analysis: ``select`` (rows of the table, names checked), ``effects`` (differences with
+    labels, units and intervals), ``samples_long`` and ``to_xarray`` (every draw), ``breakdown``
+    (by town, location or school on the same draws); guide: ``docs/guide/researchers.md``."""
 
     scenarios: list[str]
     reference: str
@@ -158,8 +163,9 @@ class Comparison:
     def what_drives(self, scenario: str) -> str:
         """The summary's "what drives the difference" block for ``scenario`` (markdown; "" when the
         attribution is off or ``scenario`` is the reference)."""
-        if scenario not in self.scenarios:
-            raise InputError(f"scenario: {scenario!r} is not in this comparison ({', '.join(self.scenarios)})")
+        from .tidy import check_scenario
+
+        scenario = check_scenario(self, scenario)
         if scenario == self.reference:
             return ""
         return "\n".join(_attribution_block(self, scenario)).strip()

@@ -217,7 +217,7 @@ def microdata(runs, n_pupils: int | None = 100_000, seed: int = 0) -> pd.DataFra
     if isinstance(runs, Mapping) or not isinstance(runs, Sequence):
         runs = [runs]
     if n_pupils is not None and (not isinstance(n_pupils, (int, np.integer)) or n_pupils < 1):
-        raise ValueError(f"microdata: n_pupils must be a positive integer or None, got {n_pupils!r}")
+        raise ValueError(f"microdata: n_pupils must be a positive integer or None, got {n_pupils!r:.60}")
     frames = []
     for i, item in enumerate(runs):
         cells = _cell_frame(*_run_spec(item))

@@ -181,10 +181,10 @@ def _range_factor(scenario: Scenario, path: str, spec) -> Factor:
     central = float(scenario.value(path))
     if isinstance(spec, (list, tuple)):
         if len(spec) != 2:
-            raise ValueError(f"ranges: {path}: expected [low, high], got {spec!r}")
+            raise ValueError(f"ranges: {path}: expected [low, high], got {spec!r:.80}")
         spec = {"distribution": "uniform", "low": spec[0], "high": spec[1]}
     if not isinstance(spec, dict):
-        raise ValueError(f"ranges: {path}: expected [low, high] or a distribution mapping, got {spec!r}")
+        raise ValueError(f"ranges: {path}: expected [low, high] or a distribution mapping, got {spec!r:.80}")
     kind = spec.get("distribution", "uniform")
     try:
         if kind == "normal":
@@ -198,10 +198,10 @@ def _range_factor(scenario: Scenario, path: str, spec) -> Factor:
     except (KeyError, TypeError, ValueError) as exc:
         if isinstance(exc, ValueError) and str(exc).startswith("ranges:"):
             raise
-        raise ValueError(f"ranges: {path}: expected numbers low and high (or sd for a normal), got {spec!r}") from None
+        raise ValueError(f"ranges: {path}: expected numbers low and high (or sd for a normal), got {spec!r:.80}") from None
     if kind not in ("uniform", "triangular") or not lo < hi or not lo <= mode <= hi:
         raise ValueError(f"ranges: {path}: expected a uniform or triangular range with low < high "
-                         f"(and low ≤ mode ≤ high), got {spec!r}")
+                         f"(and low ≤ mode ≤ high), got {spec!r:.80}")
     return Factor(path, kind, low=lo - central, high=hi - central, mode=mode - central, central=central,
                   source=leaf.get("source", ""), unit=leaf.get("unit", ""), declared=False)
 
@@ -236,7 +236,7 @@ def factors_from(scenario: Scenario | str = "baseline", ranges: dict | None = No
         out[path] = _range_factor(scenario, path, spec)
     if assumption_spread is not None:
         if not 0 < assumption_spread:
-            raise ValueError(f"assumption_spread must be > 0, got {assumption_spread!r}")
+            raise ValueError(f"assumption_spread must be > 0, got {assumption_spread!r:.60}")
         for path, leaf in scenario.leaves.items():
             if path in out or source_kind(leaf.get("source", "")) != "assumption" or _real_valued(scenario, path, tree):
                 continue

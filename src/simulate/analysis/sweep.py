@@ -54,7 +54,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from ..errors import InputError, SimulateError
+from ..errors import InputError, SimulateError, short
 from ..inputs.district import District
 from ..inputs.load import load_district
 from ..inputs.scenario import Scenario, ScenarioError, load_scenario
@@ -117,7 +117,7 @@ def _axis_values(values: list, where: str) -> list:
         return values if all(isinstance(v, int) for v in values) else [float(v) for v in values]
     if all(isinstance(v, str) for v in values):
         return values
-    raise GridError(f"{where}: values must all be numbers, all true/false or all text, got {values!r}")
+    raise GridError(f"{where}: values must all be numbers, all true/false or all text, got {short(values)}")
 
 
 def make_grid(doc: dict, source: str = "<in memory>") -> Grid:
