@@ -135,5 +135,5 @@ def test_what_drives_is_the_summary_block_of_one_scenario(cmp):
     assert block.startswith("What drives the difference: Shapley contributions of the 4 lever groups")
     assert block in cmp.summary()
     assert cmp.what_drives("baseline") == ""
-    with pytest.raises(ValueError, match="'nope' is not in this comparison"):
+    with pytest.raises(ValueError, match="this comparison: scenario 'nope' not found"):
         cmp.what_drives("nope")
