@@ -117,7 +117,9 @@ def unit_samples(cmp, by: str) -> dict[str, dict[str, np.ndarray]]:
     cells = cells_of(district)
     _, unit_matrix = units_of(district, by)
     _, group_sets = _selection_matrices(cells, masks(cells))
-    chunk, mode = getattr(cmp, "chunk", cmp.draws), getattr(cmp, "mode", "stochastic")
+    chunk, mode = getattr(cmp, "chunk", None), getattr(cmp, "mode", None)
+    if chunk is None or mode is None:  # without them the re-run would not draw the same random numbers
+        raise InputError("breakdown: this comparison does not record its chunk and mode; run simulate.compare again")
     years = len(cmp.years)
     out = {}
     for name in cmp.scenarios:
