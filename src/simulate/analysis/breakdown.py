@@ -9,7 +9,8 @@ for draw (``tests/analysis/test_breakdown.py`` checks it). Differences from the 
 paired by draw, so their intervals are as tight as the district's.
 
 **Cost**: the first call for a ``by`` runs every scenario once more over all draws (about the
-time ``compare`` took: ~1–2 s per 100 draws per scenario for the default district and 7 years);
+time ``compare`` took, measured in ``benchmarks/run.py``: ~1 s of CPU per 100 draws per scenario for the
+default district and 7 years);
 it keeps every supported indicator for that ``by`` (draws × years × units floats each; for
 ``by="school"`` with 200 draws, 7 years and 123 schools, ~1.4 MB per indicator and scenario),
 so later calls with the same ``by`` cost only the summary.
@@ -36,7 +37,7 @@ import pandas as pd
 from ..errors import InputError, NotFoundError
 from ..model.engine import simulate
 from ..model.levers.common import LOCATIONS
-from ..model.outcomes import _Totals, _selection_matrices, is_better, masks, safe_ratio
+from ..model.outcomes import STAGES, _selection_matrices, is_better, masks, safe_ratio
 from ..model.progression import child_years
 
 BY = ("town", "location", "school")
@@ -72,34 +73,45 @@ def units_of(district, by: str) -> tuple[pd.DataFrame, np.ndarray]:
 
 
 def _year_values(y, cells, unit_matrix, group_sets) -> dict[str, np.ndarray]:
-    """Every supported indicator of one year, (draw, unit)."""
+    """Every supported indicator of one year, (draw, unit).
+
+    Each cell array is summed once per school by grade and by group (the layout's segment sums),
+    then over the schools of each unit (one small matrix product; none for ``by="school"``)."""
     f = y.cell_flows
-    sets = (y.cells, unit_matrix, group_sets)
-    tot = {k: _Totals(x, *sets) for k, x in (
+    per_school = unit_matrix is None
+
+    def units(a):  # (draw, school) → (draw, unit)
+        return a if per_school else a @ unit_matrix
+
+    def sums(x):  # {(stage, group): (draw, unit)} for the selections of _SELECT and dropout rates
+        by_grade, by_group = y.cells.by_school_grade_and_group(x)
+        out = {(stage, "all"): units(by_grade[:, :, STAGES[stage]].sum(axis=2)) for stage in STAGES}
+        picked = by_group @ group_sets[:, [_GROUP_INDEX[g] for g in ("poor", "left_behind", "disabled")]]
+        for j, g in enumerate(("poor", "left_behind", "disabled")):
+            out[("all", g)] = units(picked[:, :, j])
+        return out
+
+    tot = {k: sums(x) for k, x in (
         ("dropouts", f.dropouts), ("at_risk", f.at_risk), ("ledger", y.cell_ledger_end),
         ("learning", y.cell_learning * f.at_risk), ("this_year", child_years(y.cell_ledger_end, f.dropouts)),
         ("so_far", y.cell_child_years), ("never", y.cell_never_returned))}
-
-    def pick(t, stage="all", group="all"):
-        return t.stage[stage][:, :, _GROUP_INDEX[group]]
-
     out = {}
     for fam, key in (("child_years_out_of_school", "this_year"), ("child_years_out_of_school.cumulative", "so_far"),
                      ("children_never_returned", "never")):
-        for b, (stage, group) in _SELECT.items():
-            out[f"{fam}.{b}"] = pick(tot[key], stage, group)
-    out["dropouts"] = pick(tot["dropouts"])
-    out["dropouts.poor"] = pick(tot["dropouts"], "all", "poor")
-    out["pupils"] = pick(tot["at_risk"])
-    out["out_of_school"] = tot["ledger"].by_set.sum(axis=(2, 3))
-    for stage in ("all", "primary", "junior"):
-        out[f"dropout_rate.{stage}"] = safe_ratio(pick(tot["dropouts"], stage), pick(tot["at_risk"], stage))
-    out["learning.mean"] = safe_ratio(pick(tot["learning"]), pick(tot["at_risk"]))
-    s = y.schools
-    out["cost.total"] = sum(v for v in y.costs.values()) @ unit_matrix
-    pupils = s["pupils"] @ unit_matrix
-    out["ptr"] = safe_ratio(pupils, s["teachers"] @ unit_matrix)
-    out["spending_per_pupil"] = safe_ratio(s["recurrent_yuan"] @ unit_matrix, pupils)
+        for b, selection in _SELECT.items():
+            out[f"{fam}.{b}"] = tot[key][selection]
+    out["dropouts"] = tot["dropouts"][("all", "all")]
+    out["dropouts.poor"] = tot["dropouts"][("all", "poor")]
+    out["pupils"] = tot["at_risk"][("all", "all")]
+    out["out_of_school"] = tot["ledger"][("all", "all")]
+    for stage in STAGES:
+        out[f"dropout_rate.{stage}"] = safe_ratio(tot["dropouts"][(stage, "all")], tot["at_risk"][(stage, "all")])
+    out["learning.mean"] = safe_ratio(tot["learning"][("all", "all")], tot["at_risk"][("all", "all")])
+    sch = y.schools
+    out["cost.total"] = units(sum(v for v in y.costs.values()))
+    pupils = units(sch["pupils"])
+    out["ptr"] = safe_ratio(pupils, units(sch["teachers"]))
+    out["spending_per_pupil"] = safe_ratio(units(sch["recurrent_yuan"]), pupils)
     return out
 
 
@@ -116,6 +128,7 @@ def unit_samples(cmp, by: str) -> dict[str, dict[str, np.ndarray]]:
                          "(made by hand, or read back from a folder); run simulate.compare again")
     cells = cells_of(district)
     _, unit_matrix = units_of(district, by)
+    unit_matrix = None if by == "school" else unit_matrix  # one unit per school: no sums to take
     _, group_sets = _selection_matrices(cells, masks(cells))
     chunk, mode = getattr(cmp, "chunk", None), getattr(cmp, "mode", None)
     if chunk is None or mode is None:  # without them the re-run would not draw the same random numbers
