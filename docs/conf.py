@@ -56,12 +56,12 @@ suppress_warnings = [
 # -- autodoc
 autodoc_member_order = "bysource"
 autodoc_typehints = "none"          # signatures as written; types are in the docstrings' words
-autodoc_default_options = {"members": False}
 
 # -- HTML: everything local (no CDN, no analytics, no version switcher fetched at run time)
 html_theme = "pydata_sphinx_theme"
 html_title = f"simulate {release}"
-html_static_path: list[str] = []
+html_static_path = ["_static"]
+html_css_files = ["site.css"]
 html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 2,
@@ -81,3 +81,17 @@ paramref_sources = "docs/sources.md"
 # dotted parameter path and one row per draw (CSV or Parquet). None exists yet: the column then says so.
 paramref_posterior = ["data/banan/posterior.parquet", "data/banan/posterior.csv",
                       "params/posterior.parquet", "params/posterior.csv"]
+
+
+def _front_door(app, exception):
+    """``index.html`` at the top of the build, sending the reader to the site's first page."""
+    if exception is None and app.builder.format == "html":
+        target = app.builder.get_target_uri(app.config.root_doc)
+        (Path(app.outdir) / "index.html").write_text(
+            f'<!DOCTYPE html><html><head><meta charset="utf-8"><meta http-equiv="refresh" content="0; url={target}">'
+            f'<title>{project}</title></head><body><a href="{target}">{project}</a></body></html>\n',
+            encoding="utf-8")
+
+
+def setup(app):
+    app.connect("build-finished", _front_door)

@@ -11,7 +11,8 @@ Directives and roles (MyST: ```` ```{parameter-reference} ```` and ``{param}`pat
 
 - ``parameter-reference``: the counts by status, then one table per section of the tree.
 - ``parameter-counts``: the counts alone (one sentence).
-- ``{param}`dotted.path``` : the leaf's value as the parameter file says it (a page never types it).
+- ``{param}`dotted.path``` : the leaf's value as the parameter file says it (a page never types it);
+  ``{param-uncertainty}`dotted.path```: its uncertainty (e.g. "uniform 0.2 to 1.0").
 
 The sources are linked to their entries in ``docs/sources.md`` (labels ``source-<id>``, registered
 here from its ``### [id] …`` headings), matched by the same patterns ``tests/test_sources.py``
@@ -332,16 +333,26 @@ def value_of(app: Sphinx, path: str):
     raise KeyError(path)
 
 
+def uncertainty_of(app: Sphinx, path: str):
+    for r in _records(app):
+        if r["path"] == path:
+            return r["uncertainty"]
+    raise KeyError(path)
+
+
 def param_role(name, rawtext, text, lineno, inliner, options=None, content=None):
     env = inliner.document.settings.env
     try:
-        value = value_of(env.app, text.strip())
+        if name == "param-uncertainty":
+            shown = fmt_uncertainty(uncertainty_of(env.app, text.strip()))
+        else:
+            shown = fmt_number(value_of(env.app, text.strip()))
     except KeyError:
         msg = inliner.reporter.error(f"{{param}}: no parameter {text!r} in {env.app.config.paramref_parameters}",
                                      line=lineno)
         return [inliner.problematic(rawtext, rawtext, msg)], [msg]
     env.note_dependency(str(_root(env.app) / env.app.config.paramref_parameters))
-    return [nodes.literal(rawtext, fmt_number(value), classes=["param"])], []
+    return [nodes.literal(rawtext, shown, classes=["param"])], []
 
 
 def setup(app: Sphinx):
@@ -351,6 +362,7 @@ def setup(app: Sphinx):
     app.add_directive("parameter-reference", ParameterReference)
     app.add_directive("parameter-counts", ParameterCounts)
     app.add_role("param", param_role)
+    app.add_role("param-uncertainty", param_role)
     app.connect("doctree-read", register_source_labels)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
 
