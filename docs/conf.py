@@ -41,6 +41,7 @@ extensions = [
     "mathml",                       # docs/_ext/mathml.py: LaTeX → MathML at build time (no MathJax CDN)
     "paramref",                     # docs/_ext/paramref.py: the parameter reference, generated
     "clihelp",                      # docs/_ext/clihelp.py: `simulate --help`, generated
+    "findingsref",                  # docs/_ext/findingsref.py: numbers from the committed findings
 ]
 
 # -- MyST / myst-nb
