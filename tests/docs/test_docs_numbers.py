@@ -103,7 +103,10 @@ def test_no_page_prints_a_parameter_value_other_than_the_files(path):
 
 def test_param_roles_name_parameters_that_exist():
     values = leaf_values()
-    named = {m.group(1) for p in doc_files() for m in re.finditer(r"\{param\}`([^`]*)`", p.read_text(encoding="utf-8"))}
+    def prose(p):  # roles shown as examples inside ``…`` are not roles
+        return re.sub(r"``.*?``", "", p.read_text(encoding="utf-8"), flags=re.S)
+
+    named = {m.group(1) for p in doc_files() for m in re.finditer(r"\{param(?:-uncertainty)?\}`([^`]*)`", prose(p))}
     assert named, "no page uses {param}"
     assert sorted(n for n in named if n not in values) == []
 
@@ -159,3 +162,12 @@ def test_posterior_file_is_summarised_when_present(tmp_path):
     assert found == "post.csv"
     assert summary["dropout.hazard.group_log_odds.poor"].startswith("1 (5–95%: 0.91 to 1.09; 3 draws)")
     assert paramref.posterior_summary(tmp_path, ["missing.csv"]) == (None, {})
+
+
+def test_bibliography_has_each_entry_once_and_says_what_was_read():
+    text = (ROOT / "docs" / "sources.md").read_text(encoding="utf-8")
+    ids = re.findall(r"(?m)^### \[([\w.-]+)\]", text) + re.findall(r"\*\*\[([\w.-]+)\]\*\*", text)
+    assert len(ids) > 30
+    assert sorted({i for i in ids if ids.count(i) > 1}) == []
+    without_status = [i for i, (_, body) in paramref.source_entries(text).items() if "**Status.**" not in body]
+    assert without_status == []
