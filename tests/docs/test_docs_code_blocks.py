@@ -10,6 +10,11 @@ For each Markdown file (README.md, docs/**/*.md), in order:
   lines matter, is run by tests/test_readme_byod.py);
 - ```` ```yaml ```` blocks with an ``extends:`` key are scenario files: they must load and validate.
 
+Not run, whatever the block: ``simulate findings`` (minutes; ``make test`` regenerates the findings
+in tests/views) and command lines that may write into the repository itself — ``--write`` (simulate
+calibrate edits params/baseline.yaml for Banan), ``--force``, ``--save-scenario`` — which this test
+must never do (it runs as root in the checkout).
+
 Changes made for speed, and only these: ``draws=N`` (Python) and ``--draws N`` (command line) above 20
 run with 20 draws. A block that must not run is marked on the line just before its fence with an HTML
 comment ``<!-- docs-test: skip (reason) -->`` (the reason is required); blocks of other languages
@@ -26,6 +31,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 MAX_DRAWS = 20
+REPO_WRITERS = {"--write", "--force", "--save-scenario"}
 SKIP = re.compile(r"<!--\s*(?:docs-test:\s*skip\s*\((?P<reason>[^)]+)\)|byod-commands:[^>]*)\s*-->")
 
 
@@ -102,6 +108,8 @@ def test_code_blocks_run(path, tmp_path, monkeypatch, capsys):
                 if not cmd.startswith("simulate "):
                     continue
                 args = shlex.split(fewer_draws(cmd))[1:]
+                if args[:1] == ["findings"] or REPO_WRITERS & set(args):
+                    continue
                 code = main(args)
                 assert code == 0, f"{where}: {cmd} exited {code}\n{capsys.readouterr().err}"
         ran += 1
