@@ -1,6 +1,6 @@
 """The documentation site builds offline with no warnings, and holds what it promises (issue 23).
 
-One build per session, into a temporary folder (``sphinx-build -W --keep-going``, as ``make docs``),
+One build per session, into a temporary folder, with every HTTP(S) proxy pointed at a closed port (``sphinx-build -W --keep-going``, as ``make docs``),
 with the findings notebooks rendered as committed (myst-nb ``nb_execution_mode = "off"``: a notebook
 that started to execute would need a kernel and take minutes). Then, on the built HTML: nothing is
 loaded from the network, and the generated pages — parameter reference, command-line help, API, model
@@ -9,6 +9,7 @@ equations and findings — are there with the parameter file's and the parser's 
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -25,9 +26,13 @@ ROOT = Path(__file__).resolve().parents[2]
 def site(tmp_path_factory):
     out = tmp_path_factory.mktemp("docs")
     started = time.perf_counter()
+    # offline: any HTTP(S) request during the build goes to a closed local port and fails
+    nowhere = "http://127.0.0.1:9"
+    env = {**os.environ, "HTTP_PROXY": nowhere, "HTTPS_PROXY": nowhere, "http_proxy": nowhere,
+           "https_proxy": nowhere, "NO_PROXY": "", "no_proxy": ""}
     proc = subprocess.run([sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html", "-c", "docs",
                            "-d", str(out / "doctrees"), ".", str(out / "html")],
-                          cwd=ROOT, capture_output=True, text=True, timeout=900)
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
     return proc, out / "html", time.perf_counter() - started
 
 
