@@ -171,3 +171,16 @@ def test_bibliography_has_each_entry_once_and_says_what_was_read():
     assert sorted({i for i in ids if ids.count(i) > 1}) == []
     without_status = [i for i, (_, body) in paramref.source_entries(text).items() if "**Status.**" not in body]
     assert without_status == []
+
+
+def test_the_validation_reading_is_of_the_current_score():
+    """docs/manual/validation.md reads the score in words; when the findings' score changes, the
+    reading is stale and this fails (update the words and the score they were written for)."""
+    import pandas as pd
+
+    text = (ROOT / "docs" / "manual" / "validation.md").read_text(encoding="utf-8")
+    m = re.search(r"the score was (\d+) of (\d+) \((\d+) of \d+ overlapping\)", text)
+    assert m, "the validation page no longer says which score its reading is of"
+    table = pd.read_csv(ROOT / "findings" / "district_baseline" / "tables" / "validation.csv")
+    assert (int(m.group(1)), int(m.group(2)), int(m.group(3))) == (
+        int(table.inside.sum()), len(table), int(table.overlap.sum()))
