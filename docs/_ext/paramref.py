@@ -318,10 +318,10 @@ class ParameterReference(Directive):
                 uncertainty = fmt_uncertainty(r["uncertainty"])
                 if r["path"] in posterior:
                     uncertainty += f"; posterior {posterior[r['path']]}"
-                rows.append([nodes.literal("", r["path"]), value, r["unit"], fmt_bounds(r["bounds"]),
-                             uncertainty, source, nodes.strong("", r["status"])])
-            section += _table(["parameter", "value", "unit", "allowed range (schema)", "uncertainty",
-                               "source", "status"], rows, [18, 10, 12, 8, 10, 34, 8])
+                rows.append([nodes.literal("", r["path"]), value, r["unit"], nodes.strong("", r["status"]),
+                             uncertainty, fmt_bounds(r["bounds"]), source])
+            section += _table(["parameter", "value", "unit", "status", "uncertainty", "allowed range (schema)",
+                               "source"], rows, [16, 8, 12, 8, 10, 8, 38])
             out.append(section)
         return out
 
