@@ -1,6 +1,7 @@
 """The documentation's parameter values are the parameter file's (no hand-copied numbers).
 
-1. Wherever the README, the CHANGELOG or a page under docs/ writes a parameter's dotted path followed
+1. Wherever the README, the CHANGELOG, a page under docs/ or another Markdown note (data/README.md,
+   data/templates/README.md, benchmarks/RESULTS.md) writes a parameter's dotted path followed
    by ``=``, ``:`` or ``(`` and a number — ``group_log_odds.poor = 0.65``, ``dropout.pairing.coverage:
    1``, ``budget.capital.depreciation_per_year`` (3%, …) — the number must be the value in
    ``params/baseline.yaml`` (one of its ``by_year`` values, or its value rounded to the decimals
@@ -31,7 +32,8 @@ PARAMS = ROOT / "params" / "baseline.yaml"
 
 
 def doc_files() -> list[Path]:
-    files = [ROOT / "README.md", ROOT / "CHANGELOG.md"]
+    files = [ROOT / "README.md", ROOT / "CHANGELOG.md", ROOT / "data" / "README.md",
+             ROOT / "data" / "templates" / "README.md", ROOT / "benchmarks" / "RESULTS.md"]
     files += sorted(p for p in (ROOT / "docs").rglob("*.md") if "_build" not in p.parts)
     return [p for p in files if p.is_file()]
 
