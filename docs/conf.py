@@ -47,7 +47,6 @@ extensions = [
 # -- MyST / myst-nb
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist"]
 myst_heading_anchors = 3
-myst_dollarmath_allow_digits = False  # "US$3 … US$5" in prose is money, not an equation
 nb_execution_mode = "off"           # render the committed outputs; never re-execute a notebook
 nb_merge_streams = True
 suppress_warnings = [
