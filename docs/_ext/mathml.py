@@ -7,6 +7,8 @@ A formula latex2mathml cannot parse fails the build (warnings are errors in ``ma
 
 from __future__ import annotations
 
+import re
+
 from docutils import nodes
 from latex2mathml.converter import convert
 from sphinx.application import Sphinx
@@ -18,10 +20,15 @@ logger = logging.getLogger(__name__)
 def _mathml(self, node, display: bool) -> str:
     latex = node.astext()
     try:
-        return convert(latex, display="block" if display else "inline")
+        out = convert(latex, display="block" if display else "inline")
     except Exception as exc:  # noqa: BLE001 - any parser failure is a build warning naming the formula
         logger.warning("math: cannot convert %r to MathML: %s", latex, exc, location=node)
         return self.encode(latex)
+    unknown = re.findall(r"\\[A-Za-z]+", out)  # a command latex2mathml did not know is left as text
+    if unknown:
+        logger.warning("math: %s not converted to MathML in %r", ", ".join(sorted(set(unknown))), latex,
+                       location=node)
+    return out
 
 
 def visit_math(self, node):
