@@ -6,7 +6,7 @@ STAMP   := $(VENV)/.installed
 # DISTRICT=data/x: run findings and the dashboard on that district folder (default: data/banan)
 DISTRICT ?=
 
-.PHONY: run test findings lab dashboard bench validate clean-venv
+.PHONY: run test findings docs lab dashboard bench validate clean-venv
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -25,10 +25,16 @@ run: $(STAMP)
 findings: $(STAMP)
 	$(BIN)/simulate findings $(if $(DISTRICT),--district $(DISTRICT) --out findings-$(notdir $(patsubst %/,%,$(DISTRICT))))
 
-## test: the whole test suite (browser tests included; skip them locally with PYTEST_ARGS="-m 'not browser'")
+## test: the whole test suite (browser tests included; skip them locally with PYTEST_ARGS="-m 'not browser'");
+## it builds the documentation site too (tests/docs/test_docs_site.py) and runs every code block of the docs
 test: $(STAMP)
 	$(BIN)/simulate calibrate --check
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## docs: the documentation site, offline, warnings as errors → docs/_build/html (open docs/_build/html/docs/index.html)
+docs: $(STAMP)
+	$(BIN)/sphinx-build -W --keep-going -q -b html -c docs -d docs/_build/doctrees . docs/_build/html
+	@echo "docs/_build/html/docs/index.html"
 
 validate: $(STAMP)
 	$(BIN)/simulate validate

@@ -1,4 +1,5 @@
-"""README "Bring your own district": every `cp` and `simulate` line of its command block runs (outputs in tmp_path)."""
+"""The "Bring your own district" page (docs/manual/bring-your-own-district.md, moved there from the README):
+every `cp` and `simulate` line of its command block runs (outputs in tmp_path)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ EXAMPLE = ROOT / "data" / "example_county"
 
 
 def _commands() -> list[list[str]]:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    text = (ROOT / "docs" / "manual" / "bring-your-own-district.md").read_text(encoding="utf-8")
     block = re.search(r"<!-- byod-commands.*?-->\n```bash\n(.*?)```", text, re.S).group(1)
     lines = [line.split("#", 1)[0].strip() for line in block.splitlines()]
     return [shlex.split(line) for line in lines if line]
@@ -41,7 +42,7 @@ def test_readme_commands_run_from_the_templates_to_a_comparison(tmp_path, monkey
                 shutil.copy(src, Path(dest) / Path(src).name if Path(dest).is_dir() else dest)
         elif cmd[0] == "simulate":
             args = cmd[1:]
-            if "--draws" in args:  # a quick comparison: fewer draws than the README's
+            if "--draws" in args:  # a quick comparison: fewer draws than the page's
                 args[args.index("--draws") + 1] = "8"
             assert main(args) == 0, f"simulate {' '.join(args)}\n{capsys.readouterr().err}"
             ran.append(args[0])

@@ -1,7 +1,7 @@
 """Validation against evidence the model was not built from (params/validation.yaml).
 
 These tests do not assert that the model lands inside the published intervals —
-the score is a finding, reported in findings/ (notebook 01) and the README. They
+the score is a finding, reported in findings/ (notebook 01) and docs/manual/validation.md. They
 assert what makes the score honest: no validation figure set a parameter or a
 calibration target; every target names a documented source; each design runs as
 its study was designed; the score is computed from the simulated values.

@@ -12,7 +12,7 @@ simulate.analysis.published.BANAN_2019 (``set_from``).
 
 The model covers compulsory education; the report's aid figures cover every
 stage, so the in-scope share is 0.6 (9 of 15 aided school years: preschool 3,
-compulsory 9, senior secondary 3) — README, "Figures out of scope".
+compulsory 9, senior secondary 3) — docs/manual/validation.md, "Figures out of scope".
 """
 
 import pytest

@@ -9,7 +9,7 @@ confirms the winner against the base and every hand-written scenario of no
 greater cost with ``compare(draws=...)`` (common random numbers). ``frontier``
 repeats it for several budgets (the cost–equity frontier).
 
-Definitions chosen here (also in the README):
+Definitions chosen here (also in docs/manual/python-and-cli.md):
 - **Extra cost** = mean over the simulated years of (``cost.total`` of the
   candidate − ``cost.total`` of the base), yuan per year. ``budget`` bounds it.
   By default no lever goes below the policy in force (each lever's lower bound

@@ -38,7 +38,7 @@ _AID_OTHER = "budget.student_aid.other_needy"
 _POOR_PUPILS = "data/banan/enrolment.csv:poor"
 
 #: The report's in-scope 2019 figures. ``in_scope_share``: the part inside the
-#: model's scope (aid: compulsory = 9 of 15 aided school years; README, "Figures
+#: model's scope (aid: compulsory = 9 of 15 aided school years; docs/manual/validation.md, "Figures
 #: out of scope"); ``at_least``: the report gives a lower bound ("120+");
 #: ``set_from``: what was set so that the model reproduces the figure (None: nothing).
 BANAN_2019: dict[str, dict[str, Any]] = {

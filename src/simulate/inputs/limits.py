@@ -7,7 +7,7 @@ same rule gives the same message wherever the value came from. The argparse
 types (:func:`int_flag`, :func:`real_flag`) apply them to the text of a flag:
 argparse then prints one line, ``simulate CMD: error: argument --years: …``.
 
-Bounds (chosen here, documented in the README):
+Bounds (chosen here, documented in docs/manual/reliability.md):
 
 - ``years``: 1 to :data:`MAX_YEARS` (50: a school generation; the parameter
   schedules and cohort growth are not meant for longer);

@@ -6,7 +6,7 @@ them to ``Result.indicators``. ``comparison_indicators(year, ctx)`` is the
 small subset ``compare()`` carries per draw, computed over (draw, school)
 arrays without a loop over draws.
 
-Choices (documented here and in the README):
+Choices (documented here and in docs/model/outputs.md):
 
 *Stages.* ``primary`` = schools offering grades 1–6 (primary and nine-year
 schools), each weighted by its pupils in grades 1–6 during the year (start

@@ -18,7 +18,7 @@ With p_i = w_i / sum(w) and mu = sum(p_i x_i):
     enrolment 45/37/89/76/55, books 279/137/935/160/402) gives 0.5153,
     published rounded as 0.52.
 ``gini``
-    Mean-difference Gini sum_ij p_i p_j |x_i - x_j| / (2 mu), no small-sample
+    Mean-difference Gini ``sum_ij p_i p_j |x_i - x_j| / (2 mu)``, no small-sample
     correction, so Gini([0]*(n-1) + [1]) = (n-1)/n.  Computed in O(n log n)
     from the sorted cumulative form (Lerman & Yitzhaki 1989, *J. Econometrics*
     43; Yitzhaki & Schechtman 2013, *The Gini Methodology*).  Values >= 0.
@@ -32,9 +32,8 @@ With p_i = w_i / sum(w) and mu = sum(p_i x_i):
     1 - EDE/mu with EDE = (sum p_i x_i^(1-e))^(1/(1-e)) for e != 1 and the
     geometric mean for e = 1 (Atkinson 1970, *J. Economic Theory* 2); 0 for
     e = 0.  Values >= 0; with e >= 1 any zero value gives EDE = 0, index 1.
-``mcloone``, ``verstegen``, ``restricted_range``, ``federal_range_ratio``,
-``value_range`` (alias ``range`` / ``range_``), ``group_gap``, ``concentration_index``
-    Defined and cited in :mod:`simulate.measures.gaps` and re-exported here.
+``mcloone``, ``verstegen``, ``restricted_range``, ``federal_range_ratio``, ``value_range``, ``group_gap``, ``concentration_index``
+    (``value_range`` has the aliases ``range`` / ``range_``.)  Defined and cited in :mod:`simulate.measures.gaps` and re-exported here.
     McLoone and Verstegen use the conventional pupil-level median (``np.median``
     unweighted; weighted, the mean of the two middle pupils when the cumulative
     weight hits exactly half), so ``mcloone([1, 2, 3, 4]) == 0.6`` and

@@ -4,7 +4,7 @@ Each function takes a :class:`~simulate.model.engine.Year` and the district cell
 returns ``{indicator name: array (draw,)}``. ``run`` turns them into the tidy
 ``Result.indicators`` table; ``compare`` keeps them per draw for intervals.
 
-Definitions chosen here (also in the README):
+Definitions chosen here (also in docs/model/outputs.md):
 - *dropout rate*: dropouts during the year ÷ pupils enrolled during the year
   (start enrolment + returns), by stage (primary grades 1–6, junior 7–9).
 - *urban–rural gap*: rural and mountain schools minus urban schools (town
