@@ -120,7 +120,7 @@ def morris(factors: list[Factor], evaluate, names=None, r: int = 10, levels: int
                                          mu_star_conf=np.asarray(res["mu_star_conf"]), sigma=np.asarray(res["sigma"]))
         top = part["mu_star"].max()
         part["mu_star_share"] = part["mu_star"] / top if top > 0 else 0.0
-        part["rank"] = _significant(part["mu_star"]).rank(ascending=False, method="first").astype(int)
+        part["rank"] = _significant(part["mu_star"]).rank(ascending=False, method="first", na_option="bottom").astype(int)
         rows.append(part)
     table = pd.concat(rows, ignore_index=True)[["target", "path", "label", "kind", "mu", "mu_star",
                                                 "mu_star_conf", "sigma", "mu_star_share", "rank"]]
@@ -223,7 +223,7 @@ def one_at_a_time(factors: list[Factor], evaluate, names=None,
             at_low=y[1::2, i][:k], at_high=y[2::2, i][:k])
         part["swing"] = (part["at_high"] - part["at_low"]).abs()
         # ties (two factors with the same effect, equal up to rounding) in table order, not by rounding noise
-        part["rank"] = _significant(part["swing"]).rank(ascending=False, method="first").astype(int)
+        part["rank"] = _significant(part["swing"]).rank(ascending=False, method="first", na_option="bottom").astype(int)
         rows.append(part)
     cols = ["target", "path", "label", "kind", "value_low", "value_high", "base", "at_low", "at_high", "swing", "rank"]
     return pd.concat(rows, ignore_index=True)[cols]
