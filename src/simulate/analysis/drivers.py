@@ -82,14 +82,16 @@ def _join(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
-def sentence(shares: pd.DataFrame, threshold: float = THRESHOLD, by: str = "ST") -> str:
+def sentence(shares: pd.DataFrame, threshold: float = THRESHOLD, by: str = "ST", grouped: bool = False) -> str:
     """A plain-words sentence for one target from its rows (label, kind, share), largest share first."""
     if shares.empty or not np.isfinite(shares["share"]).any() or shares["share"].sum() == 0:
         return "This result does not vary with any of the uncertain parameters studied."
     assumed = float(shares.loc[shares.kind == "assumption", "share"].sum())
     partly = float(shares.loc[shares.kind == "partly assumed", "share"].sum())
     index = "total-effect" if by == "ST" else "first-order"
-    tail = (f"parameters whose source is an assumption carry {assumed:.0%} of its variance ({index} Sobol' indices)"
+    who = "groups of parameters that are all assumptions" if grouped else "parameters whose source is an assumption"
+    tail = (f"{who} carry {assumed:.0%} of its variance ({index} Sobol' indices"
+            + (" by group" if grouped else "") + ")"
             + (f", and partly assumed ones a further {partly:.0%}" if partly >= 0.005 else ""))
     if assumed > threshold:
         main = shares[(shares.kind == "assumption") & (shares.share > 0)].head(TOP)
@@ -100,7 +102,7 @@ def sentence(shares: pd.DataFrame, threshold: float = THRESHOLD, by: str = "ST")
 
 
 def drivers(sobol_table: pd.DataFrame, by: str = "ST", top: int = TOP, threshold: float = THRESHOLD,
-            tolerance: float = ST_TOLERANCE) -> pd.DataFrame:
+            tolerance: float = ST_TOLERANCE, grouped: bool = False) -> pd.DataFrame:
     """One row per target: its ``top`` drivers with their shares, the assumption shares and a sentence.
 
     Columns: target, n, by, driver_1 … driver_{top} (paths), driver_i_label,
@@ -108,7 +110,8 @@ def drivers(sobol_table: pd.DataFrame, by: str = "ST", top: int = TOP, threshold
     depends_on_assumptions (assumption_share > threshold), threshold, converged,
     max_st_change, sentence. A target whose indices did not converge
     (:func:`convergence_check`) gets the check's warning as its sentence, empty
-    drivers, NaN shares and ``depends_on_assumptions`` None.
+    drivers, NaN shares and ``depends_on_assumptions`` None. ``grouped``: the rows are
+    factor groups (:mod:`simulate.analysis.groups`), and the sentence says so.
     """
     if by not in ("ST", "S1"):
         raise ValueError(f"by must be 'ST' or 'S1', got {by!r}")
@@ -142,6 +145,6 @@ def drivers(sobol_table: pd.DataFrame, by: str = "ST", top: int = TOP, threshold
         row.update(assumption_share=assumed,
                    partly_assumed_share=float(shares.loc[shares.kind == "partly assumed", "share"].sum()),
                    depends_on_assumptions=bool(assumed > threshold), threshold=threshold, converged=True,
-                   max_st_change=check.loc[target, "max_st_change"], sentence=sentence(shares, threshold, by))
+                   max_st_change=check.loc[target, "max_st_change"], sentence=sentence(shares, threshold, by, grouped))
         rows.append(row)
     return pd.DataFrame(rows)

@@ -1,12 +1,13 @@
 """Factor groups: mechanisms whose parameters share one pair of Sobol' indices.
 
 With some 75 uncertain parameters a Sobol' study of each one at N = 1024 would take
-N × (k + 2) ≈ 79,000 parameter sets per scenario. Grouping (SALib's ``groups``; Jacques
-et al. 2006) makes the cost N × (g + 2) for g groups: the parameters of a group move
+N × (k + 2) ≈ 79,000 parameter sets per scenario. Grouping (SALib's ``groups`` in the
+problem) makes the cost N × (g + 2) for g groups: the parameters of a group move
 together between the two base matrices, and a group's S1/ST is the share of variance
-its parameters explain alone / in all. The groups are data (``params/sensitivity/groups.yaml``:
-name → label and dotted-path patterns), so a parameter added to the tree is grouped by
-adding a pattern; :func:`assign` says which factors match no group or several.
+its parameters explain alone / in all. The groups are data
+(``params/sensitivity/groups.yaml``: name → label and dotted-path patterns), so a
+parameter added to the tree is grouped by adding a pattern; :func:`assign` says which
+factors match no group or several.
 
 A group's *kind* reads its members' sources (:func:`simulate.analysis.factors.source_kind`):
 the members' kind when they all share one, else ``partly assumed`` when any member is

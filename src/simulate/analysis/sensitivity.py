@@ -306,7 +306,7 @@ class Study:
         """:func:`simulate.analysis.drivers.drivers` of the Sobol' table."""
         from .drivers import drivers
 
-        return drivers(self.sobol.table, **kwargs)
+        return drivers(self.sobol.table, **{"grouped": self.grouping is not None, **kwargs})
 
     def tables(self) -> dict[str, pd.DataFrame]:
         out = {"factors": self.factor_table(), "morris": self.morris.table, "sobol": self.sobol.table,
