@@ -136,10 +136,21 @@ def grouping(factors: list[Factor], groups: list[Group], keep: list[str] | None 
 
 
 def screen_groups(morris_table, grouping_: Grouping, keep_share: float, max_groups: int) -> list[str]:
-    """Groups that survive screening: a group's share is the largest μ* share of its members over
-    every target; kept if ≥ ``keep_share``, at most ``max_groups``, largest first."""
+    """Groups that survive screening, most important first.
+
+    Per target, a group's weight is the sum of its members' μ* (a group's elementary effect is at
+    most that) over the largest group's: a group is eligible if that reaches ``keep_share`` for some
+    target, and the eligible ones are ranked by the weight's mean over the targets (so a group that
+    matters for many findings beats one that is the top of a single one; ties keep file order).
+    At most ``max_groups``. Targets whose μ* are undefined (a ratio undefined somewhere) are skipped."""
     path_group = {p: name for name, paths in grouping_.members.items() for p in paths}
-    best = morris_table.assign(group=morris_table["path"].map(path_group)) \
-        .groupby("group", sort=False)["mu_star_share"].max()
-    kept = best[best >= keep_share].sort_values(ascending=False, kind="stable")
-    return list(kept.index[:max_groups])
+    table = morris_table.assign(group=morris_table["path"].map(path_group))
+    per = table.groupby(["target", "group"], sort=False)["mu_star"].sum(min_count=1).unstack("group")
+    per = per.reindex(columns=[g for g in grouping_.order if g in per.columns])
+    top = per.max(axis=1)
+    weight = per.div(top.where(top > 0), axis=0).dropna(how="all")
+    if weight.empty:
+        return []
+    best, mean = weight.max(), weight.mean()
+    eligible = mean[best >= keep_share].sort_values(ascending=False, kind="stable")
+    return list(eligible.index[:max_groups])
