@@ -349,7 +349,7 @@ def sensitivity(district: District | None, targets, *, factors: list[Factor] | N
                 morris_r: int = 10, morris_levels: int = 4, sobol_n: int = 256, keep_share: float = KEEP_SHARE,
                 max_factors: int = MAX_FACTORS, years: int = 7, mode: str = "expected", seed: int = 0,
                 conf_level: float = 0.95, noise_draws: int = 50, chunk: int | None = None,
-                progress: bool = True, verbose: bool = True, client=None, groups=None) -> Study:
+                progress: bool = True, verbose: bool = True, client=None, groups=None, cache_dir=None) -> Study:
     """Morris screening, Sobol' indices on the survivors and one-at-a-time swings for ``targets``.
 
     ``targets``: :class:`Target` s or indicator names (of the baseline). The
@@ -376,7 +376,7 @@ def sensitivity(district: District | None, targets, *, factors: list[Factor] | N
                             assumption_spread=assumption_spread, morris_r=morris_r, morris_levels=morris_levels,
                             sobol_n=sobol_n, keep_share=keep_share, max_factors=max_factors, years=years,
                             mode=mode, seed=seed, conf_level=conf_level, noise_draws=noise_draws, chunk=chunk,
-                            progress=progress, verbose=verbose, client=client, groups=groups)
+                            progress=progress, verbose=verbose, client=client, groups=groups, cache_dir=cache_dir)
     finally:
         for thing in owned:
             thing.close()
@@ -384,7 +384,7 @@ def sensitivity(district: District | None, targets, *, factors: list[Factor] | N
 
 def _sensitivity(district, targets, *, factors, base, ranges, assumption_spread, morris_r, morris_levels, sobol_n,
                  keep_share, max_factors, years, mode, seed, conf_level, noise_draws, chunk, progress, verbose,
-                 client, groups=None) -> Study:
+                 client, groups=None, cache_dir=None) -> Study:
     from ..provenance import sha256_of_obj
     from .comparison import default_chunk
 
@@ -418,7 +418,16 @@ def _sensitivity(district, targets, *, factors, base, ranges, assumption_spread,
         print(f"One-at-a-time: {counts['tornado']['parameter_sets']} parameter sets → {counts['tornado']['runs']} runs"
               + (f"; noise: {noise_draws} repetitions" if mode == "stochastic" else ""))
     runs, seconds = {}, {}
-    m = morris(factors, ev, r=morris_r, levels=morris_levels, seed=seed, conf_level=conf_level)
+    cache_stats: dict = {}
+
+    def run(evaluator):
+        if cache_dir is None:
+            return evaluator
+        from .evalcache import cached_evaluate
+
+        return cached_evaluate(evaluator, cache_dir, cache_stats)
+
+    m = morris(factors, run(ev), r=morris_r, levels=morris_levels, seed=seed, conf_level=conf_level)
     runs["morris"], seconds["morris"] = ev.runs_for(m.parameter_sets), round(m.seconds, 2)
     grouping = None
     if groups is None:
@@ -442,10 +451,10 @@ def _sensitivity(district, targets, *, factors, base, ranges, assumption_spread,
                  f"; the other {len(grouping.members.get('rest', []))} factors vary together as one group 'rest'"))
         print(f"Sobol': N = {sobol_n}, {'groups' if grouping else 'k'} = {k_sobol} → "
               f"{sobol_n * (k_sobol + 2):,} parameter sets → {ev.runs_for(sobol_n * (k_sobol + 2)):,} model runs")
-    s = sobol(kept_factors, ev_kept, n=sobol_n, seed=seed, conf_level=conf_level, grouping=grouping)
+    s = sobol(kept_factors, run(ev_kept), n=sobol_n, seed=seed, conf_level=conf_level, grouping=grouping)
     runs["sobol"], seconds["sobol"] = ev.runs_for(s.parameter_sets), round(s.seconds, 2)
     t0 = time.perf_counter()
-    tornado = one_at_a_time(factors, ev)
+    tornado = one_at_a_time(factors, run(ev))
     runs["tornado"], seconds["tornado"] = ev.runs_for(2 * len(factors) + 1), round(time.perf_counter() - t0, 2)
     noise = None
     if mode == "stochastic":
@@ -456,7 +465,8 @@ def _sensitivity(district, targets, *, factors, base, ranges, assumption_spread,
                 "kept": kept, "morris_r": morris_r, "morris_levels": morris_levels, "sobol_n": sobol_n,
                 "keep_share": keep_share, "max_factors": max_factors, "years": years, "mode": mode, "seed": seed,
                 "conf_level": conf_level, "chunk": chunk,
-                "groups": None if grouping is None else {g: grouping.members[g] for g in grouping.order}}
+                "groups": None if grouping is None else {g: grouping.members[g] for g in grouping.order},
+                "cache": None if cache_dir is None else {"dir": str(cache_dir), **cache_stats}}
     return Study(targets=targets, factors=factors, kept=kept, morris=m, sobol=s, tornado=tornado, noise=noise,
                  runs=runs, seconds=seconds, settings=settings, grouping=grouping,
                  params_hash=sha256_of_obj({n: sc.params_hash for n, sc in sorted(ev.scenarios.items())}),
