@@ -100,7 +100,7 @@ def leaf_change(leaf: dict) -> dict:
     unc = leaf.get("uncertainty")
     if unc:
         v = float(leaf["value"])
-        change["uncertainty"] = {k: (x if k in ("distribution", "sd") else x + v) for k, x in unc.items()}
+        change["uncertainty"] = {k: (x if k in ("distribution", "sd", "reason") else x + v) for k, x in unc.items()}
     else:
         change["uncertainty"] = None
     return change

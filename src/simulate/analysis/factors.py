@@ -290,6 +290,13 @@ class Target:
     versus: "str | Scenario | None" = None
     year: int | None = None
     cumulative: bool = False
+    per: str | None = None
+    per_minimum: float = 1.0
+
+    def __post_init__(self):
+        if self.per is not None and self.versus is None:
+            raise ValueError(f"{self.indicator} per {self.per}: a ratio needs a scenario and the one it is compared "
+                             "with (versus)")
 
     @property
     def scenario_name(self) -> str:
@@ -302,8 +309,24 @@ class Target:
     @property
     def name(self) -> str:
         what = f"{self.indicator}{' (sum)' if self.cumulative else ''}{f' {self.year}' if self.year else ''}"
+        if self.per:
+            what += f" per {self.per} avoided"
         s, v = self.scenario_name, self.versus_name
         return f"{s} − {v}: {what}" if v else f"{s}: {what}"
+
+    def combine(self, mine: np.ndarray, theirs: np.ndarray | None) -> np.ndarray:
+        """The target's value from this scenario's and ``versus``'s (indicator, per) values.
+
+        A ratio (``per``) is a cost-effectiveness ratio, the rule of ``simulate compare``
+        (:func:`simulate.analysis.comparison.cost_per_effect`): the difference in ``indicator``
+        (scenario − versus) per unit of ``per`` avoided (versus − scenario), NaN where fewer than
+        ``per_minimum`` units are avoided (a cheaper scenario that does worse has no ratio)."""
+        if theirs is None:
+            return mine[0]
+        if self.per is None:
+            return mine[0] - theirs[0]
+        extra, avoided = mine[0] - theirs[0], theirs[1] - mine[1]
+        return np.where(avoided >= self.per_minimum, extra / np.where(avoided == 0, 1.0, avoided), np.nan)
 
 
 @dataclass(eq=False)
@@ -368,9 +391,10 @@ class ModelEvaluator:
         start = first.start_year
         errors = []
         for t in self.targets:
-            if t.indicator not in known:
-                hint = difflib.get_close_matches(t.indicator, sorted(known), n=1)
-                errors.append(f"{t.indicator}: unknown indicator" + (f" (did you mean '{hint[0]}'?)" if hint else ""))
+            for ind in filter(None, (t.indicator, t.per)):
+                if ind not in known:
+                    hint = difflib.get_close_matches(ind, sorted(known), n=1)
+                    errors.append(f"{ind}: unknown indicator" + (f" (did you mean '{hint[0]}'?)" if hint else ""))
             if t.year is not None and not start <= t.year < start + self.years:
                 errors.append(f"{t.name}: year {t.year} is outside the simulated years {start}–{start + self.years - 1}")
         if errors:
@@ -404,18 +428,19 @@ class ModelEvaluator:
         for d0, m in chunks:
             per_scenario = per_chunk[d0]
             for j, t in enumerate(self.targets):
-                y = per_scenario[t.scenario_name][j]
-                out[d0:d0 + m, j] = y - per_scenario[t.versus_name][j] if t.versus is not None else y
+                out[d0:d0 + m, j] = t.combine(per_scenario[t.scenario_name][j],
+                                              per_scenario[t.versus_name][j] if t.versus is not None else None)
         self.runs += self.runs_for(n)
         return out
 
 
 def _chunk_values(district: District, scenario: Scenario, targets: list[Target], years: int, seed: int, mode: str,
                   offsets: dict, d0: int, m: int, start: int, plain: set, cells=None, ctx=None) -> list[np.ndarray]:
-    """One chunk of ``m`` parameter sets of one scenario: each target's indicator (m,), in target order
-    (a task of :class:`ModelEvaluator`, in this process or on a Dask worker)."""
+    """One chunk of ``m`` parameter sets of one scenario: each target's (indicator, per) values (2, m), in
+    target order (a task of :class:`ModelEvaluator`, in this process or on a Dask worker); ``per`` is the
+    ratio's denominator in the year (never summed), NaN when the target has none."""
     cells = cells_of(district) if cells is None else cells
-    wanted = {t.indicator for t in targets}
+    wanted = {t.indicator for t in targets} | {t.per for t in targets if t.per}
     need_balance = bool(wanted - plain)
     ctx = context(district) if ctx is None and need_balance else ctx
     per_year = []
@@ -430,5 +455,6 @@ def _chunk_values(district: District, scenario: Scenario, targets: list[Target],
     for t in targets:
         upto = (t.year or last) - start
         series = np.stack([py[t.indicator] for py in per_year[:upto + 1]], axis=1)
-        values.append(series.sum(axis=1) if t.cumulative else series[:, -1])
+        per = np.asarray(per_year[upto][t.per], dtype=float) if t.per else np.full(m, np.nan)
+        values.append(np.stack([series.sum(axis=1) if t.cumulative else series[:, -1], per]))
     return values

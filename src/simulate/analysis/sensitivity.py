@@ -56,6 +56,7 @@ from ..inputs.load import load_district
 from ..inputs.scenario import Scenario, load_scenario
 from ..randomness import stream
 from .factors import Factor, ModelEvaluator, Target, factors_from, problem
+from .groups import Grouping, grouping as make_grouping, load_groups, screen_groups
 
 KEEP_SHARE = 0.05
 MAX_FACTORS = 10
@@ -119,7 +120,7 @@ def morris(factors: list[Factor], evaluate, names=None, r: int = 10, levels: int
                                          mu_star_conf=np.asarray(res["mu_star_conf"]), sigma=np.asarray(res["sigma"]))
         top = part["mu_star"].max()
         part["mu_star_share"] = part["mu_star"] / top if top > 0 else 0.0
-        part["rank"] = _significant(part["mu_star"]).rank(ascending=False, method="first").astype(int)
+        part["rank"] = _significant(part["mu_star"]).rank(ascending=False, method="first", na_option="bottom").astype(int)
         rows.append(part)
     table = pd.concat(rows, ignore_index=True)[["target", "path", "label", "kind", "mu", "mu_star",
                                                 "mu_star_conf", "sigma", "mu_star_share", "rank"]]
@@ -148,12 +149,14 @@ class SobolResult:
 
 
 def sobol(factors: list[Factor], evaluate, names=None, n: int = 256, seed: int = 0, conf_level: float = 0.95,
-          num_resamples: int = 1000) -> SobolResult:
-    """First-order and total Sobol' indices of every factor on every output of ``evaluate``.
+          num_resamples: int = 1000, grouping: Grouping | None = None) -> SobolResult:
+    """First-order and total Sobol' indices of every factor (or group) on every output of ``evaluate``.
 
-    ``n`` (a power of 2, ≥ 8) base points → n(k + 2) parameter sets; indices
-    are reported at n/2 and n from the same runs. A target that does not vary
-    gets indices 0.
+    ``n`` (a power of 2, ≥ 8) base points → n(k + 2) parameter sets for k
+    factors, or n(g + 2) for g groups with ``grouping`` (:mod:`simulate.analysis.groups`:
+    the rows are then groups: path = group name, label and kind the group's);
+    indices are reported at n/2 and n from the same runs. A target that does not
+    vary gets indices 0; one that is undefined (NaN) in some parameter set gets NaN indices.
     """
     from SALib.analyze import sobol as analyze
     from SALib.sample import sobol as sample
@@ -161,7 +164,14 @@ def sobol(factors: list[Factor], evaluate, names=None, n: int = 256, seed: int =
     if n < 8 or n & (n - 1):
         raise ValueError(f"sobol: n must be a power of 2 ≥ 8, got {n}")
     prob = problem(factors)
-    k = len(factors)
+    if grouping is not None:
+        prob["groups"] = list(grouping.names)
+        order = grouping.order
+        rows_of = pd.DataFrame({"path": order, "label": [grouping.labels[g] for g in order],
+                                "kind": [grouping.kinds[g] for g in order]})
+    else:
+        rows_of = _describe(factors)
+    k = len(rows_of)
     t0 = time.perf_counter()
     u = sample.sample(prob, n, calc_second_order=False, scramble=True, seed=stream(seed, "sensitivity", "sobol"))
     y, names = _outputs(evaluate, u, names)
@@ -169,13 +179,15 @@ def sobol(factors: list[Factor], evaluate, names=None, n: int = 256, seed: int =
     for j, name in enumerate(names):
         for size in (n // 2, n):
             yy = y[: size * (k + 2), j]
-            if np.nanvar(yy) == 0:
+            if np.isnan(yy).any():
+                res = {key: np.full(k, np.nan) for key in ("S1", "S1_conf", "ST", "ST_conf")}
+            elif np.var(yy) == 0:
                 res = {key: np.zeros(k) for key in ("S1", "S1_conf", "ST", "ST_conf")}
             else:
                 res = analyze.analyze(prob, yy, calc_second_order=False, num_resamples=num_resamples,
                                       conf_level=conf_level, seed=_bootstrap_seed(seed, f"sobol-{j}-{size}"))
-            rows.append(_describe(factors).assign(target=name, n=size, **{key: np.asarray(res[key]) for key in
-                                                                          ("S1", "S1_conf", "ST", "ST_conf")}))
+            rows.append(rows_of.assign(target=name, n=size, **{key: np.asarray(res[key]) for key in
+                                                               ("S1", "S1_conf", "ST", "ST_conf")}))
     table = pd.concat(rows, ignore_index=True)[["target", "path", "label", "kind", "n", "S1", "S1_conf", "ST", "ST_conf"]]
     half, full = (table[table.n == size].set_index(["target", "path"]) for size in (n // 2, n))
     conv = full[["label", "kind"]].copy()
@@ -211,7 +223,7 @@ def one_at_a_time(factors: list[Factor], evaluate, names=None,
             at_low=y[1::2, i][:k], at_high=y[2::2, i][:k])
         part["swing"] = (part["at_high"] - part["at_low"]).abs()
         # ties (two factors with the same effect, equal up to rounding) in table order, not by rounding noise
-        part["rank"] = _significant(part["swing"]).rank(ascending=False, method="first").astype(int)
+        part["rank"] = _significant(part["swing"]).rank(ascending=False, method="first", na_option="bottom").astype(int)
         rows.append(part)
     cols = ["target", "path", "label", "kind", "value_low", "value_high", "base", "at_low", "at_high", "swing", "rank"]
     return pd.concat(rows, ignore_index=True)[cols]
@@ -271,23 +283,35 @@ class Study:
     settings: dict
     params_hash: str = ""
     data_hash: str = ""
+    grouping: Grouping | None = None   # a grouped study: each factor's Sobol' group (kept groups + rest)
 
     def factor_table(self) -> pd.DataFrame:
-        """One row per factor: path, label, kind, distribution, range (start-year values), source, kept."""
+        """One row per factor: path, label, kind, distribution, range (start-year values), source, kept
+        (a grouped study: every factor varies in the Sobol' stage; ``group`` is its group there)."""
+        group = dict(zip((f.path for f in self.factors), self.grouping.names)) if self.grouping else {}
         return pd.DataFrame([{"path": f.path, "label": f.label, "kind": f.kind, "distribution": f.distribution,
                               "central": f.central, "low": f.value(0.0), "high": f.value(1.0),
-                              "declared": f.declared, "kept_for_sobol": f.path in self.kept, "unit": f.unit,
+                              "declared": f.declared,
+                              "kept_for_sobol": bool(self.grouping) or f.path in self.kept,
+                              **({"group": group[f.path]} if self.grouping else {}), "unit": f.unit,
                               "source": f.source} for f in self.factors])
+
+    def convergence_check(self) -> pd.DataFrame:
+        """:func:`simulate.analysis.drivers.convergence_check` of the Sobol' table (one row per target)."""
+        from .drivers import convergence_check
+
+        return convergence_check(self.sobol.table)
 
     def drivers(self, **kwargs) -> pd.DataFrame:
         """:func:`simulate.analysis.drivers.drivers` of the Sobol' table."""
         from .drivers import drivers
 
-        return drivers(self.sobol.table, **kwargs)
+        return drivers(self.sobol.table, **{"grouped": self.grouping is not None, **kwargs})
 
     def tables(self) -> dict[str, pd.DataFrame]:
         out = {"factors": self.factor_table(), "morris": self.morris.table, "sobol": self.sobol.table,
-               "sobol_convergence": self.sobol.convergence, "tornado": self.tornado, "drivers": self.drivers()}
+               "sobol_convergence": self.sobol.convergence, "convergence_check": self.convergence_check(),
+               "tornado": self.tornado, "drivers": self.drivers()}
         if self.noise is not None:
             out["noise"] = self.noise
         return out
@@ -311,9 +335,11 @@ class Study:
         return path
 
 
-def plan(n_factors: int, n_scenarios: int, morris_r: int, sobol_n: int, max_factors: int = MAX_FACTORS) -> dict:
-    """Parameter sets and model runs of each stage (Sobol' for at most ``max_factors`` survivors)."""
-    k_sobol = min(n_factors, max_factors)
+def plan(n_factors: int, n_scenarios: int, morris_r: int, sobol_n: int, max_factors: int = MAX_FACTORS,
+         n_groups: int | None = None) -> dict:
+    """Parameter sets and model runs of each stage (Sobol' for at most ``max_factors`` survivors, or, in a
+    grouped study, ``max_factors`` kept groups plus the rest of ``n_groups``)."""
+    k_sobol = min(n_factors, max_factors) if n_groups is None else min(n_groups, max_factors + 1)
     sets = {"morris": morris_r * (n_factors + 1), "sobol": sobol_n * (k_sobol + 2), "tornado": 2 * n_factors + 1}
     return {stage: {"parameter_sets": s, "runs": s * n_scenarios} for stage, s in sets.items()}
 
@@ -323,7 +349,7 @@ def sensitivity(district: District | None, targets, *, factors: list[Factor] | N
                 morris_r: int = 10, morris_levels: int = 4, sobol_n: int = 256, keep_share: float = KEEP_SHARE,
                 max_factors: int = MAX_FACTORS, years: int = 7, mode: str = "expected", seed: int = 0,
                 conf_level: float = 0.95, noise_draws: int = 50, chunk: int | None = None,
-                progress: bool = True, verbose: bool = True, client=None) -> Study:
+                progress: bool = True, verbose: bool = True, client=None, groups=None, cache_dir=None) -> Study:
     """Morris screening, Sobol' indices on the survivors and one-at-a-time swings for ``targets``.
 
     ``targets``: :class:`Target` s or indicator names (of the baseline). The
@@ -336,6 +362,13 @@ def sensitivity(district: District | None, targets, *, factors: list[Factor] | N
     disconnected; the cluster is left as it is) or a ``dask.distributed.Client``: every
     chunk of parameter sets × scenario becomes a task on its workers; the numbers are
     identical (:func:`simulate.analysis.comparison.run_batches`).
+
+    ``groups``: None (Sobol' on the factors that survive screening, the others held at their
+    values) or the groups of a grouped study — "default" (``params/sensitivity/groups.yaml``),
+    a YAML path or a list of :class:`~simulate.analysis.groups.Group`. Then Morris still
+    screens every factor, the ``max_factors`` groups with the largest μ* share are kept,
+    every other factor joins one group ``rest``, and Sobol' runs on the groups with every
+    factor varying: N(g + 2) parameter sets for g groups.
     """
     client, owned = connect(client)
     try:
@@ -343,7 +376,7 @@ def sensitivity(district: District | None, targets, *, factors: list[Factor] | N
                             assumption_spread=assumption_spread, morris_r=morris_r, morris_levels=morris_levels,
                             sobol_n=sobol_n, keep_share=keep_share, max_factors=max_factors, years=years,
                             mode=mode, seed=seed, conf_level=conf_level, noise_draws=noise_draws, chunk=chunk,
-                            progress=progress, verbose=verbose, client=client)
+                            progress=progress, verbose=verbose, client=client, groups=groups, cache_dir=cache_dir)
     finally:
         for thing in owned:
             thing.close()
@@ -351,7 +384,7 @@ def sensitivity(district: District | None, targets, *, factors: list[Factor] | N
 
 def _sensitivity(district, targets, *, factors, base, ranges, assumption_spread, morris_r, morris_levels, sobol_n,
                  keep_share, max_factors, years, mode, seed, conf_level, noise_draws, chunk, progress, verbose,
-                 client) -> Study:
+                 client, groups=None, cache_dir=None) -> Study:
     from ..provenance import sha256_of_obj
     from .comparison import default_chunk
 
@@ -365,7 +398,11 @@ def _sensitivity(district, targets, *, factors, base, ranges, assumption_spread,
     chunk = chunk or default_chunk(district)
     ev = ModelEvaluator(district, targets, factors, years=years, seed=seed, mode=mode, chunk=chunk, progress=progress,
                         client=client)
-    counts = plan(len(factors), len(ev.scenarios), morris_r, sobol_n, max_factors)
+    if groups is not None:
+        groups = load_groups(None if groups == "default" else groups) if isinstance(groups, (str, Path)) else groups
+        all_groups = make_grouping(factors, groups)
+    counts = plan(len(factors), len(ev.scenarios), morris_r, sobol_n, max_factors,
+                  n_groups=None if groups is None else len(all_groups.order))
     if verbose:
         where = "this process" if client is None else \
             f"the Dask cluster at {getattr(getattr(client, 'scheduler', None), 'address', client)}"
@@ -373,29 +410,51 @@ def _sensitivity(district, targets, *, factors, base, ranges, assumption_spread,
               f"{mode} mode, seed {seed}; chunks of {chunk} parameter sets run in {where}")
         print(f"Morris: r = {morris_r} trajectories × ({len(factors)} + 1) = {counts['morris']['parameter_sets']:,} "
               f"parameter sets → {counts['morris']['runs']:,} model runs")
-        print(f"Sobol': N = {sobol_n} × (k + 2) for k ≤ {max_factors} surviving factors → at most "
+        print(f"Sobol': N = {sobol_n} × (k + 2) for k ≤ {max_factors} surviving "
+              + ("factors" if groups is None else f"groups of {len(all_groups.order)} (+ 1 for the rest)")
+              + " → at most "
               f"{counts['sobol']['parameter_sets']:,} parameter sets → {counts['sobol']['runs']:,} model runs "
               f"(indices at N = {sobol_n // 2} and {sobol_n} from the same runs)")
         print(f"One-at-a-time: {counts['tornado']['parameter_sets']} parameter sets → {counts['tornado']['runs']} runs"
               + (f"; noise: {noise_draws} repetitions" if mode == "stochastic" else ""))
     runs, seconds = {}, {}
-    m = morris(factors, ev, r=morris_r, levels=morris_levels, seed=seed, conf_level=conf_level)
+    cache_stats: dict = {}
+
+    def run(evaluator):
+        if cache_dir is None:
+            return evaluator
+        from .evalcache import cached_evaluate
+
+        return cached_evaluate(evaluator, cache_dir, cache_stats)
+
+    m = morris(factors, run(ev), r=morris_r, levels=morris_levels, seed=seed, conf_level=conf_level)
     runs["morris"], seconds["morris"] = ev.runs_for(m.parameter_sets), round(m.seconds, 2)
-    kept = screen(m.table, keep_share, max_factors)
-    if not kept:
-        raise ValueError("screening: no factor moves any target (every μ* is 0)")
-    kept_factors = [f for f in factors if f.path in kept]
+    grouping = None
+    if groups is None:
+        kept = screen(m.table, keep_share, max_factors)
+        if not kept:
+            raise ValueError("screening: no factor moves any target (every μ* is 0)")
+        kept_factors = [f for f in factors if f.path in kept]
+        k_sobol, what = len(kept), f"{len(kept)} of {len(factors)} factors"
+    else:
+        kept = screen_groups(m.table, all_groups, keep_share, max_factors)
+        if not kept:
+            raise ValueError("screening: no factor moves any target (every μ* is 0)")
+        grouping, kept_factors = make_grouping(factors, groups, keep=kept), factors
+        k_sobol, what = len(grouping.order), f"{len(kept)} of {len(all_groups.order)} groups"
     ev_kept = ModelEvaluator(district, targets, kept_factors, years=years, seed=seed, mode=mode, chunk=chunk,
                              progress=progress, scenarios=ev.scenarios, client=client)
     if verbose:
-        print(f"Screening kept {len(kept)} of {len(factors)} factors (μ* ≥ {keep_share:.0%} of the largest for some "
-              f"target, at most {max_factors}): {', '.join(kept)}")
-        print(f"Sobol': N = {sobol_n}, k = {len(kept)} → {sobol_n * (len(kept) + 2):,} parameter sets → "
-              f"{ev.runs_for(sobol_n * (len(kept) + 2)):,} model runs")
-    s = sobol(kept_factors, ev_kept, n=sobol_n, seed=seed, conf_level=conf_level)
+        print(f"Screening kept {what} (μ* ≥ {keep_share:.0%} of the largest for some "
+              f"target, at most {max_factors}): {', '.join(kept)}"
+              + ("" if grouping is None or len(grouping.order) == len(kept) else
+                 f"; the other {len(grouping.members.get('rest', []))} factors vary together as one group 'rest'"))
+        print(f"Sobol': N = {sobol_n}, {'groups' if grouping else 'k'} = {k_sobol} → "
+              f"{sobol_n * (k_sobol + 2):,} parameter sets → {ev.runs_for(sobol_n * (k_sobol + 2)):,} model runs")
+    s = sobol(kept_factors, run(ev_kept), n=sobol_n, seed=seed, conf_level=conf_level, grouping=grouping)
     runs["sobol"], seconds["sobol"] = ev.runs_for(s.parameter_sets), round(s.seconds, 2)
     t0 = time.perf_counter()
-    tornado = one_at_a_time(factors, ev)
+    tornado = one_at_a_time(factors, run(ev))
     runs["tornado"], seconds["tornado"] = ev.runs_for(2 * len(factors) + 1), round(time.perf_counter() - t0, 2)
     noise = None
     if mode == "stochastic":
@@ -405,9 +464,11 @@ def _sensitivity(district, targets, *, factors, base, ranges, assumption_spread,
     settings = {"targets": [t.name for t in targets], "base": base.name, "factors": [f.path for f in factors],
                 "kept": kept, "morris_r": morris_r, "morris_levels": morris_levels, "sobol_n": sobol_n,
                 "keep_share": keep_share, "max_factors": max_factors, "years": years, "mode": mode, "seed": seed,
-                "conf_level": conf_level, "chunk": chunk}
+                "conf_level": conf_level, "chunk": chunk,
+                "groups": None if grouping is None else {g: grouping.members[g] for g in grouping.order},
+                "cache": None if cache_dir is None else {"dir": str(cache_dir), **cache_stats}}
     return Study(targets=targets, factors=factors, kept=kept, morris=m, sobol=s, tornado=tornado, noise=noise,
-                 runs=runs, seconds=seconds, settings=settings,
+                 runs=runs, seconds=seconds, settings=settings, grouping=grouping,
                  params_hash=sha256_of_obj({n: sc.params_hash for n, sc in sorted(ev.scenarios.items())}),
                  data_hash=district.data_hash)
 
@@ -433,6 +494,10 @@ def add_cli(subparsers) -> None:
     p.add_argument("--versus", type=scenario_flag, help="study the difference scenario − VERSUS on the same parameter sets")
     p.add_argument("--year", type=limits.int_flag(1990, 2100), help="simulated year (default: the last)")
     p.add_argument("--cumulative", action="store_true", help="sum the indicator over the years up to --year")
+    p.add_argument("--per", metavar="INDICATOR",
+                   help="study each indicator's difference per unit of INDICATOR avoided (a cost-effectiveness "
+                        "ratio, e.g. cost.total --cumulative --per child_years_out_of_school.cumulative.total); "
+                        "needs --versus")
     p.add_argument("--range", action="append", default=[], metavar="PATH=LOW:HIGH",
                    help="add (or replace) a factor with a uniform range in the scenario's values; repeatable")
     p.add_argument("--assumption-spread", type=limits.real_flag(0, 10),
@@ -441,6 +506,9 @@ def add_cli(subparsers) -> None:
     p.add_argument("--sobol-n", type=limits.int_flag(8, 2**16), default=256, help="Sobol' base sample size, a power of 2 (default 256)")
     p.add_argument("--keep-share", type=limits.real_flag(0, 1), default=KEEP_SHARE, help="screening: keep μ* ≥ this share of the largest (default: %(default)s)")
     p.add_argument("--max-factors", type=limits.int_flag(1, 1000), default=MAX_FACTORS, help="screening: at most this many for Sobol' (default: %(default)s)")
+    p.add_argument("--groups", nargs="?", const="default", type=limits.path_flag, metavar="YAML",
+                   help="grouped Sobol' study: every factor varies, indices per group of the groups file "
+                        "(default params/sensitivity/groups.yaml); --max-factors then counts groups")
     p.add_argument("--years", type=limits.int_flag(1, limits.MAX_YEARS), default=7,
                    help="simulated years (default: %(default)s)")
     p.add_argument("--mode", choices=("expected", "stochastic"), default="expected",
@@ -458,8 +526,10 @@ def add_cli(subparsers) -> None:
 
 def cmd_sensitivity(args) -> int:
     ranges = dict(_parse_range(r) for r in args.range)
-    targets = [Target(ind, scenario=args.scenario, versus=args.versus, year=args.year, cumulative=args.cumulative)
-               for ind in args.indicators]
+    if args.per and not args.versus:
+        raise InputError("--per: a cost-effectiveness ratio compares two scenarios; give --versus")
+    targets = [Target(ind, scenario=args.scenario, versus=args.versus, year=args.year, cumulative=args.cumulative,
+                      per=args.per) for ind in args.indicators]
     district = load_district(args.district)
     names = {n for t in targets for n in (t.scenario, t.versus) if n}
     inputs = [district.source, *(s.source for s in map(load_scenario, names) if Path(s.source).is_file())]
@@ -470,7 +540,7 @@ def cmd_sensitivity(args) -> int:
     study = sensitivity(district, targets, ranges=ranges, assumption_spread=args.assumption_spread,
                         morris_r=args.morris_r, sobol_n=args.sobol_n, keep_share=args.keep_share,
                         max_factors=args.max_factors, years=args.years, mode=args.mode, seed=args.seed,
-                        client=args.scheduler)
+                        client=args.scheduler, groups=args.groups)
     fmt = {"float_format": lambda v: f"{v:.4g}"}
     with pd.option_context("display.width", 200, "display.max_columns", 20, "display.max_colwidth", 48):
         for target in study.settings["targets"]:
@@ -488,6 +558,9 @@ def cmd_sensitivity(args) -> int:
             print(f"Convergence (N = {study.sobol.n // 2} vs {study.sobol.n}; largest |difference|: "
                   f"S1 {c['S1_diff'].abs().max():.3g}, ST {c['ST_diff'].abs().max():.3g}):")
             print(c[["path", "S1_half", "S1", "S1_diff", "ST_half", "ST", "ST_diff"]].to_string(index=False, **fmt))
+            verdict = study.convergence_check().set_index("target").loc[target]
+            print("Converged (every |ST difference| ≤ 0.05, no S1 outside [0, 1] beyond its interval)."
+                  if verdict["converged"] else verdict["warning"])
             if study.noise is not None:
                 share = study.noise.set_index("target").loc[target, "noise_share"]
                 print(f"Chance (stochastic mode) is {share:.1%} of this target's variance.")
@@ -496,5 +569,6 @@ def cmd_sensitivity(args) -> int:
             print(f"- {row.target}: {row.sentence}")
     if args.out:
         study.to_dir(args.out, force=args.force, inputs=inputs)
-        print(f"\nwrote factors, morris, sobol, sobol_convergence, tornado and drivers tables to {args.out}")
+        print(f"\nwrote factors, morris, sobol, sobol_convergence, convergence_check, tornado and drivers tables "
+              f"to {args.out}")
     return 0

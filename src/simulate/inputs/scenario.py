@@ -12,7 +12,15 @@ Rules chosen here (documented for users):
   ``by_year`` schedule (the new value holds in every year); give ``by_year``
   in the change to keep a schedule.
 - ``uncertainty`` is stored relative to the value it was declared with, so a
-  scenario that moves a value moves its distribution with it.
+  scenario that moves a value moves its distribution with it. It may carry a
+  ``reason`` (text: why the distribution is this wide), kept beside the offsets.
+- ``fixed`` (text) marks a number that is deliberately held at its value in every
+  draw, and says why (an official rule, an accounting identity from a report, a
+  policy lever the scenario chooses, a reference category). A leaf is either
+  uncertain or fixed, never both; a scenario change that gives a leaf an
+  uncertainty drops its ``fixed`` mark. ``tests/inputs/test_priors.py`` requires
+  one or the other on every numeric leaf of ``params/baseline.yaml`` that is not
+  calibrated.
 - Everything is validated before anything runs: unknown keys, wrong types,
   out-of-range values, shares that do not sum to one, paths that do not exist,
   cycles in ``extends``. The one :class:`ScenarioError` lists every problem as
@@ -41,7 +49,7 @@ from ..randomness import stream
 from .schema import Parameters, field_bounds, leaf_paths
 from .yamlfile import read_mapping
 
-LEAF_KEYS = {"value", "unit", "source", "description", "uncertainty", "by_year", "scale_with"}
+LEAF_KEYS = {"value", "unit", "source", "description", "uncertainty", "by_year", "scale_with", "fixed"}
 #: ``scale_with``: what an absolute quantity grows with on a district of another size (inputs/scaling.py)
 SCALE_WITH = ("pupils", "schools", "teachers", "none")
 SCENARIO_KEYS = {"name", "title", "description", "extends", "changes"}
@@ -578,7 +586,12 @@ def _collect_leaves(node: dict, prefix: str, out: dict, errors: list, file: str)
 def _field_problems(leaf: dict, where: str) -> list[str]:
     """unit, source, description: text; by_year: a mapping of years to values."""
     out = [f"{where}.{k}: expected text, got {_short(leaf[k])}"
-           for k in ("unit", "source", "description") if leaf.get(k) is not None and not isinstance(leaf[k], str)]
+           for k in ("unit", "source", "description", "fixed")
+           if leaf.get(k) is not None and not isinstance(leaf[k], str)]
+    if leaf.get("fixed") is not None and not str(leaf["fixed"]).strip():
+        out.append(f"{where}.fixed: expected the reason the value is held fixed, got empty text")
+    if leaf.get("fixed") is not None and leaf.get("uncertainty"):
+        out.append(f"{where}: a leaf is either fixed or uncertain, not both (drop 'fixed' or 'uncertainty')")
     if leaf.get("scale_with") is not None and leaf["scale_with"] not in SCALE_WITH:
         out.append(f"{where}.scale_with: expected one of {', '.join(SCALE_WITH)}, got {_short(leaf['scale_with'])}")
     by_year = leaf.get("by_year")
@@ -629,8 +642,12 @@ def _normalise_uncertainty(leaf: dict, where: str, path: str | None = None) -> s
     if not isinstance(kind, str) or kind not in DISTRIBUTIONS:
         return f"{where}.uncertainty: distribution must be one of {sorted(DISTRIBUTIONS)}, got {_short(kind)}"
     need = DISTRIBUTIONS[kind]
-    if set(unc) - need - {"distribution"} or need - set(unc):
-        return f"{where}.uncertainty: a {kind} distribution takes exactly {sorted(need)}"
+    if set(unc) - need - {"distribution", "reason"} or need - set(unc):
+        return f"{where}.uncertainty: a {kind} distribution takes exactly {sorted(need)} (and optionally a reason)"
+    reason = unc.get("reason")
+    if reason is not None and (not isinstance(reason, str) or not reason.strip()):
+        return f"{where}.uncertainty.reason: expected text (why the range is this wide), got {_short(reason)}"
+    why = {"reason": reason} if reason is not None else {}
     for k in sorted(need):
         if not _is_number(unc[k]):
             return f"{where}.uncertainty.{k}: expected a finite number, got {_short(unc[k])}"
@@ -641,14 +658,14 @@ def _normalise_uncertainty(leaf: dict, where: str, path: str | None = None) -> s
     if kind == "normal":
         if vals["sd"] < 0:
             return f"{where}.uncertainty.sd: expected a number ≥ 0, got {vals['sd']:g}"
-        leaf["uncertainty"] = {"distribution": kind, "sd": vals["sd"]}
+        leaf["uncertainty"] = {"distribution": kind, "sd": vals["sd"], **why}
         return None
     lo, hi = vals["low"], vals["high"]
     mode = vals.get("mode", lo)
     if not lo <= mode <= hi or not lo <= base <= hi:
         return f"{where}.uncertainty: expected low ≤ value ≤ high, got low {lo:g}, value {base:g}, high {hi:g}"
     leaf["uncertainty"] = {"distribution": kind, "low": lo - base, "high": hi - base,
-                           **({"mode": mode - base} if kind == "triangular" else {})}
+                           **({"mode": mode - base} if kind == "triangular" else {}), **why}
     return None
 
 
@@ -678,6 +695,10 @@ def _build(*, name, title, description, extends, parent_leaves, parent_origins, 
                 continue
             if "value" in change and "by_year" not in change:
                 leaves[path].pop("by_year", None)
+            if change.get("uncertainty") and "fixed" not in change:
+                leaves[path].pop("fixed", None)  # the scenario makes a fixed number uncertain
+            if change.get("fixed") and "uncertainty" not in change:
+                leaves[path].pop("uncertainty", None)  # ... or an uncertain one fixed
             leaves[path].update(change)
             err = _normalise_uncertainty(leaves[path], where, path) if "uncertainty" in change else None
             if err:

@@ -181,7 +181,11 @@ def _cell(text: Any) -> str:
 
 def _drivers_lines(path: Path) -> list[str]:
     """What the findings rest on: one bullet per row of a run's ``tables/drivers.csv`` (target, sentence;
-    written by :func:`simulate.analysis.drivers.drivers`, notebook 06), if the run wrote one."""
+    written by :func:`simulate.analysis.drivers.drivers`, notebook 06), if the run wrote one.
+
+    A row whose ``depends_on_assumptions`` is true starts with **Depends mainly on assumptions.**; one
+    whose ``converged`` is false with **Not converged.** (its sentence is then the warning, never a
+    driver). Tables without those columns (older runs) are listed as they are."""
     import csv
 
     if not path.exists():
@@ -190,8 +194,22 @@ def _drivers_lines(path: Path) -> list[str]:
         rows = [r for r in csv.DictReader(f) if r.get("target") and r.get("sentence")]
     if not rows:
         return []
-    return (["**What these findings rest on** (Sobol' indices over the uncertain parameters):", ""]
-            + [f"- {_cell(r['target'])}: {_cell(r['sentence'])}" for r in rows] + [""])
+
+    def flag(r) -> str:
+        if str(r.get("converged", "")).strip().lower() == "false":
+            return "**Not converged.** "
+        if str(r.get("depends_on_assumptions", "")).strip().lower() == "true":
+            return "**Depends mainly on assumptions.** "
+        return ""
+
+    assumed = sum(flag(r).startswith("**Depends") for r in rows)
+    unsettled = sum(flag(r).startswith("**Not") for r in rows)
+    counts = (f" {assumed} of {len(rows)} depend mainly on assumptions" if assumed else "") + \
+             (f"{';' if assumed else ''} {unsettled} of {len(rows)} have indices that did not converge (no driver "
+              "named)" if unsettled else "")
+    return ([f"**What these findings rest on** (Sobol' indices over the uncertain parameters).{counts}"
+             + ("." if counts else ""), ""]
+            + [f"- {_cell(r['target'])}: {flag(r)}{_cell(r['sentence'])}" for r in rows] + [""])
 
 
 def _write_index(tmp: Path, record: dict[str, Any], names: list[str]) -> None:
