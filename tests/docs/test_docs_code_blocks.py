@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import shutil
 from pathlib import Path
 
 import pytest
@@ -35,9 +36,17 @@ REPO_WRITERS = {"--write", "--force", "--save-scenario"}
 SKIP = re.compile(r"<!--\s*(?:docs-test:\s*skip\s*\((?P<reason>[^)]+)\)|byod-commands:[^>]*)\s*-->")
 
 
+# pages whose blocks a dedicated test runs (with the promises of the page checked on what it made)
+OWN_TEST = {ROOT / "docs" / "guide" / "researchers.md": "tests/test_docs_researchers.py"}
+
+
 def doc_files() -> list[Path]:
     files = [ROOT / "README.md"] + sorted(p for p in (ROOT / "docs").rglob("*.md") if "_build" not in p.parts)
-    return [p for p in files if p.is_file()]
+    return [p for p in files if p.is_file() and p not in OWN_TEST]
+
+
+def repo_params() -> list[str]:
+    return sorted(str(p.relative_to(ROOT)) for p in (ROOT / "params").rglob("*") if p.is_file())
 
 
 def blocks(text: str) -> list[tuple[str, str, int, bool]]:
@@ -88,6 +97,10 @@ def test_code_blocks_run(path, tmp_path, monkeypatch, capsys):
     from simulate.cli import main
     from simulate.inputs.scenario import load_scenario
 
+    # a block may save a scenario (sim.save_scenario, the dashboard's save): into a copy of params/, never the repo's
+    shutil.copytree(ROOT / "params", tmp_path / "params")
+    monkeypatch.setenv("SIMULATE_PARAMS_DIR", str(tmp_path / "params"))
+    before = repo_params()
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MPLBACKEND", "Agg")
     namespace: dict = {"__name__": f"docs:{path.name}"}
@@ -101,7 +114,7 @@ def test_code_blocks_run(path, tmp_path, monkeypatch, capsys):
             scenario.write_text(body, encoding="utf-8")
             assert load_scenario(scenario).name, where
         else:
-            for cmd in body.splitlines():
+            for cmd in re.sub(r"\\\n\s*", " ", body).splitlines():  # a line ending in \\ continues
                 cmd = cmd.split(" #", 1)[0].strip()
                 if cmd.startswith("$ "):
                     cmd = cmd[2:]
@@ -114,3 +127,4 @@ def test_code_blocks_run(path, tmp_path, monkeypatch, capsys):
                 assert code == 0, f"{where}: {cmd} exited {code}\n{capsys.readouterr().err}"
         ran += 1
     assert ran == expected >= 1
+    assert repo_params() == before, f"{path.relative_to(ROOT)}: its code blocks wrote into the repository's params/"
