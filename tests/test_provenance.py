@@ -182,8 +182,8 @@ def test_a_parent_of_the_current_folder_the_repository_and_root_are_refused(tmp_
     # stand-ins for / and the repository: tests never point an output at real system paths
     fs_root, repo = tmp_path / "fsroot", tmp_path / "fsroot" / "home" / "repo"
     (repo / "src").mkdir(parents=True)
-    monkeypatch.setattr(provenance, "FILESYSTEM_ROOT", fs_root)
-    monkeypatch.setattr(provenance, "_repository_root", lambda: repo)
+    monkeypatch.setattr(provenance.rule, "FILESYSTEM_ROOT", fs_root)
+    monkeypatch.setattr(provenance.rule, "_repository_root", lambda: repo)
     monkeypatch.chdir(repo / "src")
     refused("..", match=r"^--out \.\.: is the simulate repository", force=True)
     (tmp_path / "elsewhere" / "work").mkdir(parents=True)
@@ -294,7 +294,7 @@ def test_stale_temporary_folders_are_removed_only_with_name_and_marker(tmp_path)
 
 def test_a_swap_killed_half_way_is_undone_by_the_next_run(tmp_path, monkeypatch):
     target = previous(tmp_path / "out", text="old")
-    monkeypatch.setattr(provenance, "_exchange", lambda a, b: False)  # the two-rename path
+    monkeypatch.setattr(provenance.atomic, "_exchange", lambda a, b: False)  # the two-rename path
     # what a kill -9 between the two renames leaves: the target moved aside, not yet replaced
     aside = tmp_path / ".out.old-killed"
     aside.mkdir()
