@@ -95,6 +95,49 @@ def test_git_commit_reads_head_and_marks_dirty_tracked_files(tmp_path):
     assert git_commit(tmp_path) == commit + "+dirty"
 
 
+REPO = Path(__file__).resolve().parents[1]
+#: what an editable install, Python, Jupyter and pytest leave in a checkout (all git-ignored)
+JUNK = ("src/simulate.egg-info/PKG-INFO", "src/simulate/__pycache__/cli.cpython-311.pyc",
+        "notebooks/.ipynb_checkpoints/01-checkpoint.ipynb", "params/.pytest_cache/v")
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git not installed")
+def test_the_findings_inputs_hash_is_what_git_tracks_in_a_fresh_clone(tmp_path):
+    """A newcomer's clone and an editable install hash the same inputs as the machine that made the findings."""
+    from simulate.views.findings.report import inputs_fingerprint
+
+    if provenance.hashes._git_top(REPO) != REPO:
+        pytest.skip("the tests do not run from a git checkout")
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "--quiet", "--shared", str(REPO), str(clone)], check=True, capture_output=True)
+    before = inputs_fingerprint(clone)
+    for junk in (*JUNK, "data/dask-worker-space/global.lock"):  # the last: ignored by .gitignore alone
+        (clone / junk).parent.mkdir(parents=True, exist_ok=True)
+        (clone / junk).write_text("Metadata-Version: 2.4\nName: simulate\n")
+    assert subprocess.run(["git", "-C", str(clone), "status", "--porcelain"], capture_output=True, text=True,
+                          check=True).stdout == ""  # all of it is ignored, as in a fresh clone after `make`
+    assert inputs_fingerprint(clone) == before
+    tracked = provenance.tracked_files(clone, ["src"])
+    assert clone / "src/simulate/cli.py" in tracked and not any("egg-info" in str(p) for p in tracked)
+    (clone / "params/baseline.yaml").write_text((clone / "params/baseline.yaml").read_text() + "# edited\n")
+    assert inputs_fingerprint(clone)["inputs_sha256"] != before["inputs_sha256"]  # a tracked input counts
+
+
+def test_outside_git_the_inputs_are_the_files_minus_install_and_cache_leftovers(tmp_path):
+    for name in ("src/simulate/cli.py", "params/a.yaml", "params/sub/b.yml", "params/notes.txt"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(name)
+    clean = provenance.tracked_files(tmp_path, ["src", "params", "missing"])
+    assert [p.relative_to(tmp_path).as_posix() for p in clean] == [
+        "params/a.yaml", "params/notes.txt", "params/sub/b.yml", "src/simulate/cli.py"]
+    assert [p.name for p in provenance.tracked_files(tmp_path, ["params"], suffixes=(".yaml", ".yml"))] == [
+        "a.yaml", "b.yml"]
+    for junk in JUNK:
+        (tmp_path / junk).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / junk).write_text("junk")
+    assert provenance.tracked_files(tmp_path, ["src", "params", "notebooks"]) == clean
+
+
 def leftovers(parent: Path, name: str) -> list[str]:
     return [p.name for p in parent.iterdir() if p.name.startswith(f".{name}.")]
 

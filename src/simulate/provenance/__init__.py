@@ -27,7 +27,7 @@ Nothing here imports the simulation model; this package sits below everything.
 from __future__ import annotations
 
 from .atomic import TMP_MARKER, atomic_dir, completed_outputs, write_file_atomically
-from .hashes import DEFAULT_PACKAGES, git_commit, package_versions, sha256_of_files, sha256_of_obj
+from .hashes import DEFAULT_PACKAGES, git_commit, package_versions, sha256_of_files, sha256_of_obj, tracked_files
 from .processes import die_with_parent, stop_child_processes
 from .records import manifest, note_district_calibration, write_csv
 from .rule import MANIFEST_FILE, PRECIOUS_KINDS, TOOL, OutputError, check_output_target, previous_output_kind
@@ -51,6 +51,7 @@ __all__ = [
     "sha256_of_files",
     "sha256_of_obj",
     "stop_child_processes",
+    "tracked_files",
     "write_csv",
     "write_file_atomically",
 ]

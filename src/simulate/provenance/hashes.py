@@ -1,13 +1,16 @@
 """Hashes and versions: what an output was made from.
 
-:func:`sha256_of_files` (a set of files, names and bytes), :func:`sha256_of_obj`
-(a parameter tree as canonical JSON), :func:`package_versions` and
-:func:`git_commit`. Nothing here writes anything.
+:func:`sha256_of_files` (a set of files, names and bytes), :func:`tracked_files`
+(which files are inputs: what git tracks, so that a fresh clone hashes the same
+as the machine that made an output), :func:`sha256_of_obj` (a parameter tree as
+canonical JSON), :func:`package_versions` and :func:`git_commit`. Nothing here
+writes anything.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import fnmatch
 import hashlib
 import json
 import os
@@ -117,3 +120,51 @@ def git_commit(repo_dir: str | os.PathLike[str] | None = None) -> str:
         return "unknown"
     status = _git(where, "status", "--porcelain", "--untracked-files=no")
     return head.strip() + ("+dirty" if status and status.strip() else "")
+
+
+#: Never inputs when git cannot say what is tracked: what installs, builds, caches and editors leave
+#: beside the sources (each pattern is matched against every part of a file's path below ``root``).
+NOT_INPUTS: tuple[str, ...] = ("*.egg-info", "__pycache__", "*.pyc", "*.pyo", ".*", "build", "dist", "*~")
+
+
+def _git_top(root: Path) -> Path | None:
+    top = _git(root, "rev-parse", "--show-toplevel")
+    return Path(top.strip()).resolve() if top and top.strip() else None
+
+
+def tracked_files(root: str | os.PathLike[str], paths: Iterable[str] = (".",),
+                  suffixes: Iterable[str] | None = None) -> list[Path]:
+    """The input files under ``paths`` (relative to ``root``): what git tracks, never what an install left.
+
+    When ``root`` is the top of a git work tree: the files ``git ls-files``
+    lists under ``paths`` (tracked, as they are on disk now; a tracked file
+    that was deleted is left out; untracked and ignored files — e.g. the
+    ``src/simulate.egg-info/`` an editable install writes — never count). So
+    a fresh clone and the machine that made an output hash the same files.
+    Elsewhere (an unpacked archive, git missing or refusing the folder):
+    every file under ``paths`` except those with a part matching
+    :data:`NOT_INPUTS`. ``suffixes`` (e.g. ``(".yaml", ".yml")``) keeps only
+    files with those endings. Sorted, absolute; missing ``paths`` give nothing.
+    """
+    root = Path(root).resolve()
+    keep = tuple(suffixes) if suffixes is not None else None
+    found: set[Path] = set()
+    if _git_top(root) == root:
+        try:
+            done = subprocess.run(["git", "--no-optional-locks", "-C", str(root), "ls-files", "-z", "--cached",
+                                   "--", *paths], capture_output=True, timeout=60, check=False)
+        except (OSError, subprocess.SubprocessError):
+            done = None
+        if done is not None and done.returncode == 0:
+            for name in done.stdout.split(b"\0"):
+                if name and (root / os.fsdecode(name)).is_file():
+                    found.add(root / os.fsdecode(name))
+            return sorted(f for f in found if keep is None or f.name.endswith(keep))
+    for top in paths:
+        base = root / top
+        candidates = [base] if base.is_file() else (p for p in base.rglob("*") if p.is_file()) if base.is_dir() else ()
+        for f in candidates:
+            parts = f.relative_to(root).parts
+            if not any(fnmatch.fnmatch(part, pat) for part in parts for pat in NOT_INPUTS if part not in (".", "..")):
+                found.add(f)
+    return sorted(f for f in found if keep is None or f.name.endswith(keep))

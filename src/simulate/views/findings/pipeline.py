@@ -402,11 +402,12 @@ def run_findings(
                 "tables": _files(tmp / name, "tables/**/*.csv"), "figures": _files(tmp / name, "figures/**/*.png"),
             }
         root = config.root
-        params_files = [p for ext in ("*.yaml", "*.yml") for p in (root / "params").rglob(ext) if p.is_file()]
+        params_files = provenance.tracked_files(root, ["params"], suffixes=(".yaml", ".yml"))
+        data_files = provenance.tracked_files(root, ["data"], suffixes=(".csv",))
         record = provenance.manifest(
             {n: seeds[n] for n in names if n in seeds},
             provenance.sha256_of_files(params_files, root / "params"),
-            provenance.sha256_of_files([p for p in (root / "data").rglob("*.csv") if p.is_file()], root / "data"),
+            provenance.sha256_of_files(data_files, root / "data"),
             extra={"config": config.rel(config.source), "timeout_seconds": config.timeout_seconds, **district_extra,
                    **inputs_fingerprint(root), "runs": {n: entries[n] for n in names if n in entries}},
             run_seconds=time.perf_counter() - start,
