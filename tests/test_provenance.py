@@ -392,3 +392,31 @@ def test_manifest_records_provenance():
     assert record["created_utc"].endswith("Z")
     with pytest.raises(ValueError, match="seeds"):
         manifest({}, "", "", extra={"seeds": {}})
+
+
+@pytest.mark.parametrize("err", ["EACCES", "EROFS", "ENAMETOOLONG"])
+def test_a_folder_the_system_refuses_to_write_is_one_output_error_naming_the_path(err, tmp_path, monkeypatch):
+    """Where access() says yes but the operating system still refuses (root on some file systems, a
+    folder made read-only meanwhile): one OutputError naming the path, nothing left behind."""
+    import errno
+
+    code = getattr(errno, err)
+    real_open, real_mkdir = os.open, os.mkdir
+    inside = lambda p: Path(os.fsdecode(p)).is_relative_to(tmp_path / "ro")  # noqa: E731
+
+    def refuse(path):
+        raise OSError(code, os.strerror(code), os.fsdecode(path))
+
+    (tmp_path / "ro").mkdir()
+    monkeypatch.setattr(os, "open", lambda p, flags, *a, **kw: refuse(p) if inside(p) and flags & os.O_CREAT
+                        else real_open(p, flags, *a, **kw))
+    monkeypatch.setattr(os, "mkdir", lambda p, *a, **kw: refuse(p) if inside(p) else real_mkdir(p, *a, **kw))
+    for target in (tmp_path / "ro" / "out", tmp_path / "ro" / "deeper" / "out"):
+        with pytest.raises(OutputError) as info:
+            with atomic_dir(target, "compare", what="--out") as tmp:
+                fill(tmp, "compare")
+        assert str(info.value).startswith(f"--out {target}: cannot be written ({os.strerror(code)}")
+        assert "choose a folder you can write to" in str(info.value)
+        with pytest.raises(OutputError, match=f"cannot be written \\({os.strerror(code)}"):
+            write_file_atomically(target.parent / "file.yaml", "x: 1\n")
+    assert list((tmp_path / "ro").iterdir()) == []

@@ -20,10 +20,19 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .processes import lock_beside, signals_deferred, unlock
-from .rule import MANIFEST_FILE, TOOL, OutputError, _read_manifest, _what_is, check_output_target, previous_output_kind
+from .rule import (MANIFEST_FILE, TOOL, OutputError, _read_manifest, _what_is, check_output_target, name_problem,
+                   previous_output_kind, shown)
 
 #: A file inside every temporary folder simulate makes; stale ones are recognised by it.
 TMP_MARKER = ".simulate-tmp"
+
+
+def cannot_write(label: str, exc: OSError) -> OutputError:
+    """One clear error for an output the operating system refused (a read-only folder, no permission,
+    a name too long, a full disk), naming the path given and the one refused."""
+    where = f" at {shown(exc.filename)}" if exc.filename and shown(exc.filename) not in label else ""
+    return OutputError(f"{label}: cannot be written ({exc.strerror or exc}{where}); "
+                       "choose a folder you can write to")
 
 _completed: list[Path] = []
 
@@ -151,20 +160,26 @@ def atomic_dir(
       parent folders created are removed, ``target`` is left untouched, and
       the exception is re-raised.
     """
-    label = f"{what} {os.fspath(target)}" if what else os.fspath(target)
+    label = f"{what} {shown(target)}" if what else shown(target)
     rule = dict(force=force, inputs=list(inputs), protect=list(protect), what=what)
     target = check_output_target(target, kind, **rule)
-    created = _make_parents(target.parent)
+    try:
+        created = _make_parents(target.parent)
+    except OSError as exc:
+        raise cannot_write(label, exc) from None
     lock = tmp = None
     try:
-        lock = lock_beside(target, label)
-        _clean_stale(target)
-        check_output_target(target, kind, **rule)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
-        _mark(tmp)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes 0700; give the usual permissions
+        try:
+            lock = lock_beside(target, label)
+            _clean_stale(target)
+            check_output_target(target, kind, **rule)
+            tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+            _mark(tmp)
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes 0700; give the usual permissions
+        except OSError as exc:
+            raise cannot_write(label, exc) from None
         yield tmp
         record = _read_manifest(tmp / MANIFEST_FILE)
         if record is None or record.get("written_by") != TOOL or record.get("output_kind") != kind:
@@ -174,7 +189,10 @@ def atomic_dir(
             check_output_target(target, kind, **rule)
             allowed = previous_output_kind(target) if os.path.lexists(target) else None
             os.unlink(tmp / TMP_MARKER)
-            _swap_into_place(tmp, target, kind, allowed)
+            try:
+                _swap_into_place(tmp, target, kind, allowed)
+            except OSError as exc:
+                raise cannot_write(label, exc) from None
             tmp = None
             _completed.append(target)
             unlock(lock)
@@ -202,8 +220,11 @@ def write_file_atomically(path: str | os.PathLike[str], data: str | bytes, *, ov
     again if the write fails. Text is written as UTF-8 with "\\n" line endings.
     """
     given = os.fspath(path)
-    label = f"{what} {given}" if what else given
+    label = f"{what} {shown(given)}" if what else shown(given)
     path = Path(os.path.abspath(given))
+    too_long = name_problem(path)
+    if too_long:
+        raise OutputError(f"{label}: {too_long}; choose a shorter path")
     if os.path.lexists(path):
         if os.path.islink(path) or not os.path.isfile(path):
             raise OutputError(f"{label}: is {_what_is(path)}; simulate writes only new or regular files; "
@@ -216,10 +237,16 @@ def write_file_atomically(path: str | os.PathLike[str], data: str | bytes, *, ov
     if not os.path.isdir(ancestor):
         raise OutputError(f"{label}: {ancestor} is {_what_is(ancestor)}, not a folder")
     payload = data.encode("utf-8") if isinstance(data, str) else bytes(data)
-    created = _make_parents(path.parent)
+    try:
+        created = _make_parents(path.parent)
+    except OSError as exc:
+        raise cannot_write(label, exc) from None
     tmp = None
     try:
-        fd, name = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)
+        try:
+            fd, name = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)
+        except OSError as exc:
+            raise cannot_write(label, exc) from None
         tmp = Path(name)
         with os.fdopen(fd, "wb") as fh:
             fh.write(payload)

@@ -138,6 +138,42 @@ def _what_is(path: str | os.PathLike[str]) -> str:
     return "a folder" if stat.S_ISDIR(mode) else "not a regular file or folder"
 
 
+def shown(path: str | os.PathLike[str], limit: int = 160) -> str:
+    """``path`` for a message: as given, or its start and end around "…" when longer than ``limit``."""
+    text = os.fspath(path)
+    return text if len(text) <= limit else f"{text[:limit // 2]}…{text[-limit // 4:]} ({len(text):,} characters)"
+
+
+#: What simulate adds to an output's name for its temporary folder beside it: ``.<name>.tmp-XXXXXXXX``.
+TEMP_NAME_EXTRA = len(".") + len(".tmp-") + 8
+
+
+def _limit(folder: Path, name: str, default: int) -> int:
+    try:
+        return os.pathconf(folder, name)
+    except (OSError, ValueError):
+        return default
+
+
+def name_problem(target: Path, extra: int = TEMP_NAME_EXTRA) -> str | None:
+    """Why the file system would refuse a name for ``target`` (or for the temporary ``extra`` bytes
+    longer one written beside it), else None: a part longer than NAME_MAX, a path longer than PATH_MAX."""
+    ancestor = target
+    while not os.path.isdir(ancestor) and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    name_max, path_max = _limit(ancestor, "PC_NAME_MAX", 255), _limit(ancestor, "PC_PATH_MAX", 4096)
+    for i, part in enumerate(target.parts[1:], 1):
+        size = len(os.fsencode(part)) + (extra if i == len(target.parts) - 1 else 0)
+        if size > name_max:
+            room = f" ({extra} of them for the temporary name beside it)" if i == len(target.parts) - 1 else ""
+            return (f"a name in it is too long: {shown(part, 60)} needs {size:,} bytes{room}; "
+                    f"the file system allows {name_max}")
+    size = len(os.fsencode(str(target))) + extra
+    if size > path_max:
+        return f"is too long: {size:,} bytes with the temporary name beside it; the file system allows {path_max:,}"
+    return None
+
+
 def check_output_target(
     path: str | os.PathLike[str],
     kind: str,
@@ -164,14 +200,18 @@ def check_output_target(
     folder holding one.
     """
     given = os.fspath(path)
-    label = f"{what} {given}" if what else given
+    label = f"{what} {shown(given)}" if what else shown(given)
     if not given.strip():
         raise OutputError(f"{what or 'output path'}: empty path; {_ADVICE}")
     target = Path(os.path.abspath(given))
-    real = Path(os.path.realpath(target))
 
     def refuse(reason: str, advice: str = _ADVICE) -> None:
         raise OutputError(f"{label}: {reason}; {advice}")
+
+    too_long = name_problem(target)
+    if too_long:
+        refuse(too_long, "choose a shorter path, e.g. --out outputs/NAME")
+    real = Path(os.path.realpath(target))
 
     places = _protected_places(protect)
     for place, name in places:
@@ -193,6 +233,9 @@ def check_output_target(
         ancestor = ancestor.parent
     if not os.path.isdir(ancestor):
         refuse(f"{ancestor} is {_what_is(ancestor)}, not a folder")
+    if not os.access(ancestor, os.W_OK | os.X_OK):  # read-only file system, or no permission (root has it)
+        refuse(f"cannot be written: {shown(ancestor)} is read-only or not writable for this user",
+               "choose a folder you can write to, e.g. --out outputs/NAME")
     if os.path.islink(target):
         refuse(f"is {_what_is(target)}", "simulate never writes through or replaces a link; give a new path")
     if not os.path.lexists(target):
@@ -208,9 +251,9 @@ def check_output_target(
         return target
     previous = previous_output_kind(target)
     if previous is None:
-        shown = ", ".join(entries[:3]) + (", …" if len(entries) > 3 else "")
+        listed = ", ".join(entries[:3]) + (", …" if len(entries) > 3 else "")
         refuse(f"is a folder simulate did not write ({len(entries)} entr{'y' if len(entries) == 1 else 'ies'}: "
-               f"{shown}; no manifest.json from simulate)",
+               f"{listed}; no manifest.json from simulate)",
                f"{_ADVICE} (--force never replaces a folder simulate did not write)")
     if previous == kind and kind not in PRECIOUS_KINDS:
         return target
