@@ -358,3 +358,24 @@ def test_ctrl_c_with_a_scheduler_prints_one_line_and_leaves_the_cluster_as_it_wa
     assert list(tmp_path.iterdir()) == []
     wait_until(lambda: not any(watcher.processing().values()), START, "the cluster dropped the tasks")
     assert len(watcher.scheduler_info()["workers"]) == 2  # the cluster is left as it was
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("jobs", [2, 1])
+def test_a_notebook_past_its_timeout_is_one_error_naming_it_and_its_cell(jobs, project, previous_findings):
+    """A cell still printing when the timeout closes the kernel's channels: no ZMQError or asyncio
+    traceback, one message naming notebook and cell, the previous findings kept."""
+    before = digest(previous_findings)
+    shutil.copy(FIXTURES / "endless.ipynb", project / "notebooks" / "endless.ipynb")
+    write_yaml(project / "params" / "endless.yaml", {"runs": [
+        {"name": run, "notebook": "notebooks/endless.ipynb"} for run in ("a", "b")], "timeout_seconds": 3})
+    done = subprocess.run([sys.executable, "-m", "simulate.cli", *findings(project, "endless", jobs)], cwd=project,
+                          capture_output=True, text=True, timeout=START)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr and "Task exception" not in done.stderr, done.stderr[-3000:]
+    message = done.stderr[done.stderr.index("simulate findings: error:"):]
+    assert message.startswith("simulate findings: error: notebooks/endless.ipynb (run 'a') timed out in cell 2 "
+                              "(0-based): `import time`\n    the cell ran longer than timeout_seconds: 3 "
+                              "(params/endless.yaml); raise it there or make the cell faster\n"), message
+    assert message.endswith("findings is left as it was\n"), message
+    assert digest(previous_findings) == before and leftovers(previous_findings) == []
