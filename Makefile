@@ -1,21 +1,50 @@
-# Every target creates .venv from pyproject.toml on first use.
+# Every target creates .venv on first use, installing the exact versions of requirements/lock.txt
+# (compiled from pyproject.toml, with hashes): the versions the committed findings were made with.
 PY      ?= python3
-VENV    := .venv
+VENV    ?= .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
+LOCK    := requirements/lock.txt
 # DISTRICT=data/x: run findings and the dashboard on that district folder (default: data/banan)
 DISTRICT ?=
+# make lock: the uv that compiles the lock (pinned, so the lock's format does not drift), in its own venv
+UV_VERSION ?= 0.13.10
+TOOLS   ?= .venv-tools
+# make lock LOCK_ARGS=--upgrade: newest versions of everything (default: keep the lock's pins, add what is new)
+LOCK_ARGS ?=
+# make test-latest: the newest versions pyproject.toml allows, in a venv of their own
+LATEST  ?= .venv-latest
 
-.PHONY: run test findings docs lab dashboard bench validate clean-venv
+.PHONY: run test findings docs lab dashboard bench validate clean-venv lock test-latest
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip check >/dev/null || { $(BIN)/python -m pip check; echo "$(LOCK) does not fit pyproject.toml: run make lock"; exit 1; }
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (simulate)" >/dev/null
 	@# a CJK font for the Chinese charts (apt-get as root on Debian/Ubuntu, else one line on how); never fails
 	-@$(BIN)/python -m simulate.views.dashboard.fonts || echo "warning: the CJK font check did not run; Chinese chart labels may fall back to English"
+	@# Chromium for the dashboard's browser test (apt-get as root on Debian, else one line on how); never fails
+	-@$(BIN)/python -m simulate.views.dashboard.chromium || echo "warning: the Chromium check did not run; make test may skip the browser test"
 	touch $(STAMP)
+
+## lock: recompile requirements/lock.txt from pyproject.toml (with hashes; keeps its pins, adds new packages)
+lock:
+	test -x $(TOOLS)/bin/uv || { $(PY) -m venv $(TOOLS) && $(TOOLS)/bin/python -m pip install --quiet uv==$(UV_VERSION); }
+	$(TOOLS)/bin/uv pip compile pyproject.toml --extra dev --generate-hashes --universal --python-version 3.11 \
+	  --no-config --custom-compile-command "make lock" --quiet \
+	  $(LOCK_ARGS) -o $(LOCK)
+
+## test-latest: the test suite against the newest versions pyproject.toml allows (not the lock), in $(LATEST)
+test-latest:
+	test -x $(LATEST)/bin/python || $(PY) -m venv $(LATEST)
+	$(LATEST)/bin/python -m pip install --quiet --upgrade pip
+	$(LATEST)/bin/python -m pip install --quiet --upgrade --upgrade-strategy eager -e '.[dev]'
+	$(LATEST)/bin/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (simulate, latest)" >/dev/null
+	$(LATEST)/bin/python -m pip list --format=freeze | grep -iE '^(numpy|pandas|scipy|matplotlib|dask|numba)=' || true
+	$(LATEST)/bin/python -m pytest $(PYTEST_ARGS)
 
 ## run: the main job — regenerate every table and figure under findings/
 run: $(STAMP)

@@ -1,6 +1,7 @@
 """The `simulate` command: help, run, validate, synthesize, compare, clean errors, and outputs that
 cannot destroy anything (every case runs inside tmp_path)."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -143,6 +144,7 @@ WRITERS = {  # every command that writes an output folder, with the cheapest arg
     "sweep": ["sweep", str(ROOT / "params" / "sweeps" / "example.yaml"), "--scheduler", "serial"],
     "optimize": ["optimize", "--budget", "1e6", "--maxiter", "1", "--draws", "0"],
     "findings": ["findings", "--config", str(ROOT / "params" / "findings.yaml")],
+    "sensitivity": ["sensitivity", "dropout_gap.poor.junior", "--morris-r", "2", "--sobol-n", "8"],
 }
 
 
@@ -180,6 +182,46 @@ def test_out_a_file_is_refused(command, tmp_path, monkeypatch, capsys):
     assert main([*WRITERS[command], "--out", "afile.txt", "--force"]) == 1
     assert "--out afile.txt: is an existing file (4 bytes)" in capsys.readouterr().err
     assert listing(tmp_path) == {"afile.txt": b"text"}
+
+
+@pytest.mark.parametrize("command", WRITERS)
+def test_out_with_a_5000_character_name_is_one_clear_error(command, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main([*WRITERS[command], "--out", "x" * 5000]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"simulate {command}: error: --out xxxxx") and err.count("\n") == 1, err[:500]
+    assert "(5,000 characters)" in err and "a name in it is too long" in err and len(err) < 600
+    assert listing(tmp_path) == {}
+
+
+def read_only(monkeypatch, folder: Path) -> None:
+    """``folder`` behaves as on a read-only file system (we run as root, for whom a chmod'd folder is
+    still writable): access() says no, and creating anything in it fails with EROFS."""
+    import errno
+
+    inside = lambda p: Path(os.path.abspath(os.fsdecode(p))).is_relative_to(folder)  # noqa: E731
+    real_access, real_open, real_mkdir = os.access, os.open, os.mkdir
+
+    def refuse(path):
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS), os.fsdecode(path))
+
+    monkeypatch.setattr(os, "access", lambda p, mode, **kw: False if inside(p) and mode & os.W_OK
+                        else real_access(p, mode, **kw))
+    monkeypatch.setattr(os, "open", lambda p, flags, *a, **kw: refuse(p) if inside(p) and flags & os.O_CREAT
+                        else real_open(p, flags, *a, **kw))
+    monkeypatch.setattr(os, "mkdir", lambda p, *a, **kw: refuse(p) if inside(p) else real_mkdir(p, *a, **kw))
+
+
+@pytest.mark.parametrize("command", WRITERS)
+def test_out_inside_a_read_only_folder_is_one_clear_error(command, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "ro").mkdir()
+    read_only(monkeypatch, tmp_path / "ro")
+    assert main([*WRITERS[command], "--out", "ro/new"]) == 1
+    assert capsys.readouterr().err == (f"simulate {command}: error: --out ro/new: cannot be written: {tmp_path}/ro "
+                                       "is read-only or not writable for this user; choose a folder you can write "
+                                       "to, e.g. --out outputs/NAME\n")
+    assert listing(tmp_path) == {"ro": b"<dir>"}
 
 
 def test_out_a_symlink_or_a_parent_of_the_current_folder_is_refused(tmp_path, monkeypatch, capsys):

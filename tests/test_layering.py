@@ -66,8 +66,35 @@ MODULES = {module_name(p): p for p in sorted(PKG.rglob("*.py"))}
 def test_the_package_lists_the_five_stages():
     listing = {p.name for p in PKG.iterdir() if not p.name.startswith(("_", "."))} - {"py.typed"}
     assert {"inputs", "model", "measures", "analysis", "views"} <= listing
-    assert listing - {"inputs", "model", "measures", "analysis", "views"} == {"cli.py", "provenance.py",
+    assert listing - {"inputs", "model", "measures", "analysis", "views"} == {"cli.py", "provenance",
                                                                               "randomness.py", "errors.py"}
+
+
+#: provenance's rooms, each importing only rooms before it (and ``simulate.errors``).
+PROVENANCE_ROOMS = ["hashes", "rule", "processes", "atomic", "records"]
+
+
+def test_provenance_is_split_by_concern_and_its_rooms_import_one_way():
+    rooms = {p.stem for p in (PKG / "provenance").glob("*.py")} - {"__init__"}
+    assert rooms == set(PROVENANCE_ROOMS)
+    for n, room in enumerate(PROVENANCE_ROOMS):
+        path = PKG / "provenance" / f"{room}.py"
+        assert len(path.read_text().splitlines()) <= 400, f"provenance/{room}.py is past ~400 lines"
+        allowed = {f"simulate.provenance.{r}" for r in PROVENANCE_ROOMS[:n]} | {"simulate.errors"}
+        assert imports_of(path) <= allowed, f"provenance.{room} imports {sorted(imports_of(path) - allowed)}"
+
+
+def test_every_public_name_of_provenance_is_importable_from_the_package():
+    from simulate import provenance
+
+    for room in PROVENANCE_ROOMS:
+        module = getattr(provenance, room)
+        public = {n for n, v in vars(module).items() if not n.startswith("_") and callable(v)
+                  and getattr(v, "__module__", None) == module.__name__}
+        public -= {"lock_beside", "unlock", "signals_deferred", "shown", "name_problem", "cannot_write"}  # plumbing
+        assert public <= set(provenance.__all__), f"provenance.{room}: {sorted(public - set(provenance.__all__))}"
+        for name in public:
+            assert getattr(provenance, name) is getattr(module, name)
 
 
 @pytest.mark.parametrize("module", sorted(MODULES))

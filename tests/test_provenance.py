@@ -95,6 +95,49 @@ def test_git_commit_reads_head_and_marks_dirty_tracked_files(tmp_path):
     assert git_commit(tmp_path) == commit + "+dirty"
 
 
+REPO = Path(__file__).resolve().parents[1]
+#: what an editable install, Python, Jupyter and pytest leave in a checkout (all git-ignored)
+JUNK = ("src/simulate.egg-info/PKG-INFO", "src/simulate/__pycache__/cli.cpython-311.pyc",
+        "notebooks/.ipynb_checkpoints/01-checkpoint.ipynb", "params/.pytest_cache/v")
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git not installed")
+def test_the_findings_inputs_hash_is_what_git_tracks_in_a_fresh_clone(tmp_path):
+    """A newcomer's clone and an editable install hash the same inputs as the machine that made the findings."""
+    from simulate.views.findings.report import inputs_fingerprint
+
+    if provenance.hashes._git_top(REPO) != REPO:
+        pytest.skip("the tests do not run from a git checkout")
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "--quiet", "--shared", str(REPO), str(clone)], check=True, capture_output=True)
+    before = inputs_fingerprint(clone)
+    for junk in (*JUNK, "data/dask-worker-space/global.lock"):  # the last: ignored by .gitignore alone
+        (clone / junk).parent.mkdir(parents=True, exist_ok=True)
+        (clone / junk).write_text("Metadata-Version: 2.4\nName: simulate\n")
+    assert subprocess.run(["git", "-C", str(clone), "status", "--porcelain"], capture_output=True, text=True,
+                          check=True).stdout == ""  # all of it is ignored, as in a fresh clone after `make`
+    assert inputs_fingerprint(clone) == before
+    tracked = provenance.tracked_files(clone, ["src"])
+    assert clone / "src/simulate/cli.py" in tracked and not any("egg-info" in str(p) for p in tracked)
+    (clone / "params/baseline.yaml").write_text((clone / "params/baseline.yaml").read_text() + "# edited\n")
+    assert inputs_fingerprint(clone)["inputs_sha256"] != before["inputs_sha256"]  # a tracked input counts
+
+
+def test_outside_git_the_inputs_are_the_files_minus_install_and_cache_leftovers(tmp_path):
+    for name in ("src/simulate/cli.py", "params/a.yaml", "params/sub/b.yml", "params/notes.txt"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(name)
+    clean = provenance.tracked_files(tmp_path, ["src", "params", "missing"])
+    assert [p.relative_to(tmp_path).as_posix() for p in clean] == [
+        "params/a.yaml", "params/notes.txt", "params/sub/b.yml", "src/simulate/cli.py"]
+    assert [p.name for p in provenance.tracked_files(tmp_path, ["params"], suffixes=(".yaml", ".yml"))] == [
+        "a.yaml", "b.yml"]
+    for junk in JUNK:
+        (tmp_path / junk).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / junk).write_text("junk")
+    assert provenance.tracked_files(tmp_path, ["src", "params", "notebooks"]) == clean
+
+
 def leftovers(parent: Path, name: str) -> list[str]:
     return [p.name for p in parent.iterdir() if p.name.startswith(f".{name}.")]
 
@@ -182,8 +225,8 @@ def test_a_parent_of_the_current_folder_the_repository_and_root_are_refused(tmp_
     # stand-ins for / and the repository: tests never point an output at real system paths
     fs_root, repo = tmp_path / "fsroot", tmp_path / "fsroot" / "home" / "repo"
     (repo / "src").mkdir(parents=True)
-    monkeypatch.setattr(provenance, "FILESYSTEM_ROOT", fs_root)
-    monkeypatch.setattr(provenance, "_repository_root", lambda: repo)
+    monkeypatch.setattr(provenance.rule, "FILESYSTEM_ROOT", fs_root)
+    monkeypatch.setattr(provenance.rule, "_repository_root", lambda: repo)
     monkeypatch.chdir(repo / "src")
     refused("..", match=r"^--out \.\.: is the simulate repository", force=True)
     (tmp_path / "elsewhere" / "work").mkdir(parents=True)
@@ -294,7 +337,7 @@ def test_stale_temporary_folders_are_removed_only_with_name_and_marker(tmp_path)
 
 def test_a_swap_killed_half_way_is_undone_by_the_next_run(tmp_path, monkeypatch):
     target = previous(tmp_path / "out", text="old")
-    monkeypatch.setattr(provenance, "_exchange", lambda a, b: False)  # the two-rename path
+    monkeypatch.setattr(provenance.atomic, "_exchange", lambda a, b: False)  # the two-rename path
     # what a kill -9 between the two renames leaves: the target moved aside, not yet replaced
     aside = tmp_path / ".out.old-killed"
     aside.mkdir()
@@ -349,3 +392,31 @@ def test_manifest_records_provenance():
     assert record["created_utc"].endswith("Z")
     with pytest.raises(ValueError, match="seeds"):
         manifest({}, "", "", extra={"seeds": {}})
+
+
+@pytest.mark.parametrize("err", ["EACCES", "EROFS", "ENAMETOOLONG"])
+def test_a_folder_the_system_refuses_to_write_is_one_output_error_naming_the_path(err, tmp_path, monkeypatch):
+    """Where access() says yes but the operating system still refuses (root on some file systems, a
+    folder made read-only meanwhile): one OutputError naming the path, nothing left behind."""
+    import errno
+
+    code = getattr(errno, err)
+    real_open, real_mkdir = os.open, os.mkdir
+    inside = lambda p: Path(os.fsdecode(p)).is_relative_to(tmp_path / "ro")  # noqa: E731
+
+    def refuse(path):
+        raise OSError(code, os.strerror(code), os.fsdecode(path))
+
+    (tmp_path / "ro").mkdir()
+    monkeypatch.setattr(os, "open", lambda p, flags, *a, **kw: refuse(p) if inside(p) and flags & os.O_CREAT
+                        else real_open(p, flags, *a, **kw))
+    monkeypatch.setattr(os, "mkdir", lambda p, *a, **kw: refuse(p) if inside(p) else real_mkdir(p, *a, **kw))
+    for target in (tmp_path / "ro" / "out", tmp_path / "ro" / "deeper" / "out"):
+        with pytest.raises(OutputError) as info:
+            with atomic_dir(target, "compare", what="--out") as tmp:
+                fill(tmp, "compare")
+        assert str(info.value).startswith(f"--out {target}: cannot be written ({os.strerror(code)}")
+        assert "choose a folder you can write to" in str(info.value)
+        with pytest.raises(OutputError, match=f"cannot be written \\({os.strerror(code)}"):
+            write_file_atomically(target.parent / "file.yaml", "x: 1\n")
+    assert list((tmp_path / "ro").iterdir()) == []

@@ -3,7 +3,7 @@
     simulate run SCENARIO [--years 7] [--seed 0] [--mode expected|stochastic] [--out DIR] [--versus OTHER]
     simulate validate [PATH ...]            check what PATH holds (default: every params and data file)
     simulate synthesize [--schools N] [--seed S] [--out DIR]
-    simulate compare A B C [--reference R] [--draws N] [--no-attribution] [--out DIR]
+    simulate compare A B C [--reference R] [--draws N] [--no-attribution] [--scheduler ADDRESS] [--out DIR]
     simulate findings | calibrate | sweep | optimize   (see --help of each)
 
 Errors in user input go to stderr with exit code 1 and no traceback. Output
@@ -210,7 +210,9 @@ def cmd_synthesize(args) -> int:
 
 
 def cmd_compare(args) -> int:
+    from .analysis.cluster import closing
     from .analysis.comparison import compare
+    from .analysis.sensitivity import connect
     from .inputs.load import load_district
 
     from .inputs.scenario import load_scenario
@@ -221,9 +223,11 @@ def cmd_compare(args) -> int:
     inputs = [district.source, *_scenario_inputs(load_scenario(n) for n in {*args.scenarios, args.reference})]
     if args.out:
         check_output_target(args.out, "compare", force=args.force, inputs=inputs, what="--out")
-    cmp = compare(district, args.scenarios, reference=args.reference, draws=args.draws,
-                  seed=args.seed, years=args.years, interval=args.interval, progress=True,
-                  attribution=not args.no_attribution)
+    client, owned = connect(args.scheduler)  # --scheduler: the draws as tasks on that Dask cluster
+    with closing(owned):  # after Ctrl-C: quietly
+        cmp = compare(district, args.scenarios, reference=args.reference, draws=args.draws,
+                      seed=args.seed, years=args.years, interval=args.interval, progress=True,
+                      attribution=not args.no_attribution, client=client)
     for name, (groups, exact) in cmp.attribution_plan().items():  # before the work, on stderr beside the bars
         if groups > 1:
             orders = cmp.attribution_settings["permutations"]
@@ -285,6 +289,7 @@ def cmd_district_import(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     from .inputs.limits import MAX_SEED, MAX_YEARS, draws_flag, int_flag, name_flag, path_flag, real_flag
+    from .analysis.sweep import _scheduler_flag as scheduler_flag
     from .inputs.scenario import scenario_flag
 
     years, seed = int_flag(1, MAX_YEARS), int_flag(0, MAX_SEED)  # every numeric flag bounded (inputs/limits.py)
@@ -343,6 +348,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-attribution", action="store_true",
                    help="skip the Shapley split of each scenario's difference among the lever groups it changes "
                         "(default: on; 2^groups expected-mode runs per scenario, sampled beyond 8 groups)")
+    p.add_argument("--scheduler", type=scheduler_flag,
+                   help="run the draws as tasks on the Dask scheduler at this address, e.g. tcp://host:8786 "
+                        "(default: this process; the numbers are identical)")
     p.add_argument("--out", help="write table.csv, attribution.csv, summary.md and manifest.json here; a new or "
                                  "empty folder, or a previous `simulate compare` output")
     p.add_argument("--force", action="store_true",
@@ -410,6 +418,10 @@ def main(argv: list[str] | None = None) -> int:
         try:
             from . import provenance
 
+            if "distributed" in sys.modules:  # the process is ending: Dask's logs may not print after the line
+                from .analysis.cluster import silence_dask_logs
+
+                silence_dask_logs()
             provenance.stop_child_processes(timeout=1.0)
             tqdm = sys.modules.get("tqdm.std")  # close progress bars now, or they redraw after the message
             for bar in list(getattr(getattr(tqdm, "tqdm", None), "_instances", ())):

@@ -246,7 +246,7 @@ def noise_share(evaluator: ModelEvaluator, sobol_outputs: np.ndarray, draws: int
 def connect(client):
     """(client, things to close afterwards) for ``client`` = None (this process) | "serial" (the same) |
     a scheduler address | a ``dask.distributed.Client`` (used as it is). An address is connected to
-    with :func:`simulate.analysis.sweep._client_for` (the code of ``simulate sweep --scheduler``); a
+    with :func:`simulate.analysis.cluster.client_for` (the code of ``simulate sweep --scheduler``); a
     scheduler that cannot be reached is one :class:`InputError` naming the address."""
     if client is None or client == "serial":
         return None, []
@@ -255,13 +255,13 @@ def connect(client):
             raise InputError(f"client: expected a dask.distributed.Client, a scheduler address or None, "
                              f"got {client!r:.80}")
         return client, []
-    from .sweep import _ADDRESS, _client_for
+    from .cluster import ADDRESS, client_for
 
-    if not _ADDRESS.fullmatch(client):
+    if not ADDRESS.fullmatch(client):
         raise InputError(f"scheduler: expected 'serial' or an address with a port (e.g. tcp://10.0.0.5:8786), "
                          f"got {client!r:.60}")
     try:
-        return _client_for(client)
+        return client_for(client)
     except (OSError, TimeoutError) as exc:
         raise InputError(f"scheduler {client}: cannot connect to a Dask scheduler there ({exc})") from None
 
@@ -370,16 +370,15 @@ def sensitivity(district: District | None, targets, *, factors: list[Factor] | N
     every other factor joins one group ``rest``, and Sobol' runs on the groups with every
     factor varying: N(g + 2) parameter sets for g groups.
     """
+    from .cluster import closing
+
     client, owned = connect(client)
-    try:
+    with closing(owned):  # after Ctrl-C: quietly (analysis.cluster)
         return _sensitivity(district, targets, factors=factors, base=base, ranges=ranges,
                             assumption_spread=assumption_spread, morris_r=morris_r, morris_levels=morris_levels,
                             sobol_n=sobol_n, keep_share=keep_share, max_factors=max_factors, years=years,
                             mode=mode, seed=seed, conf_level=conf_level, noise_draws=noise_draws, chunk=chunk,
                             progress=progress, verbose=verbose, client=client, groups=groups, cache_dir=cache_dir)
-    finally:
-        for thing in owned:
-            thing.close()
 
 
 def _sensitivity(district, targets, *, factors, base, ranges, assumption_spread, morris_r, morris_levels, sobol_n,

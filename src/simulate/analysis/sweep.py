@@ -45,7 +45,6 @@ import difflib
 import itertools
 import json
 import math
-import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -317,32 +316,6 @@ def summary_markdown(table: pd.DataFrame, grid: Grid, base: Scenario, tasks: int
     return "\n".join(lines) + "\n"
 
 
-def dask_setup(worker) -> None:
-    """Preload of the workers of the embedded LocalCluster: Ctrl-C in a terminal reaches every process
-    of the group, but only the sweep's own process handles it (it closes the cluster); a worker that
-    also did would print a KeyboardInterrupt traceback."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _client_for(client):
-    """(client, things to close afterwards) for ``client`` = None | "serial" | address | Client."""
-    if client == "serial":
-        return None, []
-    from dask.distributed import Client, LocalCluster
-
-    if client is None:  # workers leave Ctrl-C to this process, which closes the cluster (dask_setup below)
-        cluster = LocalCluster(processes=True, n_workers=2, threads_per_worker=1, dashboard_address=None,
-                               preload=[__name__])
-        c = Client(cluster)
-        return c, [c, cluster]
-    if isinstance(client, str):
-        c = Client(client)  # an existing cluster, used unchanged; only our connection is closed
-        return c, [c]
-    return client, []
-
-
 def sweep(district: District | None = None, grid: Grid | dict | str | Path = "example",
           draws: int | None = None, client=None, out: str | Path | None = None,
           progress: bool | None = None, force: bool = False, inputs=()) -> Sweep:
@@ -358,6 +331,7 @@ def sweep(district: District | None = None, grid: Grid | dict | str | Path = "ex
     from tqdm.auto import tqdm
 
     from ..provenance import atomic_dir, manifest, write_csv
+    from .cluster import client_for, closing
 
     if not isinstance(grid, Grid):
         grid = make_grid(grid) if isinstance(grid, dict) else load_grid(grid)
@@ -383,26 +357,25 @@ def sweep(district: District | None = None, grid: Grid | dict | str | Path = "ex
     show = progress if progress is not None else len(jobs) > 1
     records = []
     with atomic_dir(out, "sweep", force=force, inputs=inputs) as tmp:
-        c, owned = _client_for(client)
+        c, owned = client_for(client)
         bar = tqdm(total=len(jobs), desc="sweep", unit="task", disable=not show)
         try:
-            if c is None:
-                for job in jobs:
-                    records.append(run_task(district, base, grid, *job, str(tmp)))
-                    bar.update(1)
-            else:
-                from dask.distributed import as_completed
+            with closing(owned):  # after Ctrl-C: quietly (analysis.cluster)
+                if c is None:
+                    for job in jobs:
+                        records.append(run_task(district, base, grid, *job, str(tmp)))
+                        bar.update(1)
+                else:
+                    from dask.distributed import as_completed
 
-                [d_fut] = c.scatter([district], broadcast=True)
-                [b_fut] = c.scatter([base], broadcast=True)
-                futures = [c.submit(run_task, d_fut, b_fut, grid, *job, str(tmp), pure=False) for job in jobs]
-                for fut in as_completed(futures):
-                    records.append(fut.result())
-                    bar.update(1)
+                    [d_fut] = c.scatter([district], broadcast=True)
+                    [b_fut] = c.scatter([base], broadcast=True)
+                    futures = [c.submit(run_task, d_fut, b_fut, grid, *job, str(tmp), pure=False) for job in jobs]
+                    for fut in as_completed(futures):
+                        records.append(fut.result())
+                        bar.update(1)
         finally:
             bar.close()
-            for thing in owned:
-                thing.close()
         records.sort(key=lambda r: (r["point"], r["first_draw"]))
         table = summarise(tmp, list(grid.axes), len(grid.points))
         write_csv(table, tmp / "table.csv")
@@ -453,15 +426,14 @@ def rerun_point(district: District, manifest: dict | str | Path, point: int) -> 
 
 
 # ------------------------------------------------------------------ CLI
-_ADDRESS = re.compile(r"((tcp|tls|ucx|ws|wss|inproc)://)?[\w.\-\[\]:]+:\d{1,5}")
-
-
 def _scheduler_flag(text: str) -> str:
     """``--scheduler``: 'serial' or an address with a port (tcp://host:8786, host:8786); a typo such as
     'seril' would otherwise wait half a minute trying to connect to a host of that name."""
     import argparse
 
-    if text != "serial" and not _ADDRESS.fullmatch(text):
+    from .cluster import ADDRESS
+
+    if text != "serial" and not ADDRESS.fullmatch(text):
         raise argparse.ArgumentTypeError(f"expected 'serial' or a scheduler address with a port "
                                          f"(e.g. tcp://10.0.0.5:8786), got {text!r:.60}")
     return text

@@ -147,11 +147,11 @@ def find() -> Found:
 
 
 # ------------------------------------------------------------------ doing it
-def apt_install(run=subprocess.run) -> bool:
-    """``apt-get install fonts-noto-cjk``, quiet and non-interactive; True when it succeeded."""
+def apt_install(run=subprocess.run, package: str = PACKAGE) -> bool:
+    """``apt-get install fonts-noto-cjk`` (or ``package``), quiet and non-interactive; True when it succeeded."""
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     try:
-        for cmd in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "--no-install-recommends", PACKAGE]):
+        for cmd in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "--no-install-recommends", package]):
             if run(cmd, env=env, stdout=subprocess.DEVNULL, timeout=900).returncode != 0:
                 return False
     except (OSError, subprocess.SubprocessError):

@@ -44,6 +44,7 @@ from __future__ import annotations
 import argparse
 import ast
 import json
+import logging
 import math
 import multiprocessing
 import os
@@ -238,6 +239,34 @@ def ensure_kernel(name: str = KERNEL_NAME) -> None:
         )
 
 
+class _AfterTimeoutNoise(logging.Filter):
+    """Drops what nbclient and asyncio print after a cell's timeout, which the failure message says
+    better: "Timeout waiting for execute reply", and the traceback (ZMQError, AssertionError) of
+    nbclient's output poller, abandoned when the kernel's channels close ("Task exception was never
+    retrieved")."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        return not (text.startswith("Timeout waiting for execute reply")
+                    or (text.startswith("Task exception was never retrieved") and "nbclient" in text))
+
+
+@contextmanager
+def _quiet_after_timeout() -> Iterator[None]:
+    import gc
+
+    noise = _AfterTimeoutNoise()
+    loggers = [logging.getLogger(name) for name in ("asyncio", "papermill", "traitlets")]
+    for log in loggers:
+        log.addFilter(noise)
+    try:
+        yield
+    finally:
+        gc.collect()  # abandoned tasks report when collected: here, while the filter is on
+        for log in loggers:
+            log.removeFilter(noise)
+
+
 def _execute_one(job: dict[str, Any]) -> dict[str, Any]:
     """Run one notebook with papermill (in a worker process); errors come back as data."""
     import papermill
@@ -245,15 +274,17 @@ def _execute_one(job: dict[str, Any]) -> dict[str, Any]:
 
     start, error = time.perf_counter(), None
     try:
-        papermill.execute_notebook(
-            job["input"], job["output"], parameters=job["parameters"], kernel_name=KERNEL_NAME,
-            cwd=job["cwd"], execution_timeout=job["timeout"], progress_bar=False, log_output=False,
-            kernel_manager_class=_ipc_kernel_manager(),
-        )
+        with _quiet_after_timeout():
+            papermill.execute_notebook(
+                job["input"], job["output"], parameters=job["parameters"], kernel_name=KERNEL_NAME,
+                cwd=job["cwd"], execution_timeout=job["timeout"], progress_bar=False, log_output=False,
+                kernel_manager_class=_ipc_kernel_manager(),
+            )
     except PapermillExecutionError as exc:
         error = {"cell": exc.cell_index, "ename": exc.ename, "evalue": exc.evalue}
     except Exception as exc:  # timeout, dead kernel: the failing cell is the last one papermill started
-        error = {"cell": None, "ename": type(exc).__name__, "evalue": str(exc).strip().splitlines()[0][:300]}
+        error = {"cell": None, "ename": type(exc).__name__, "evalue": str(exc).strip().splitlines()[0][:300],
+                 "timeout": _is_timeout(exc)}
         try:
             import nbformat
 
@@ -293,11 +324,22 @@ def _ipc_kernel_manager() -> type:
     return IPCKernelManager
 
 
+def _is_timeout(exc: BaseException) -> bool:
+    """A cell ran past ``timeout_seconds`` (nbclient's CellTimeoutError, or a TimeoutError under it)."""
+    while exc is not None:
+        if type(exc).__name__ == "CellTimeoutError" or isinstance(exc, TimeoutError):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
 def _describe_failure(config: FindingsConfig, run: FindingsRun, error: dict[str, Any]) -> str:
-    """One message: notebook, run, cell index in the notebook as written (0-based), its first line."""
+    """One message: notebook, run, cell index in the notebook as written (0-based), its first line;
+    for a cell that ran past the timeout, that it timed out and where the limit is set."""
     import nbformat
 
-    where = f"{config.rel(run.notebook)} (run {run.name!r}) failed"
+    timed_out = error.get("timeout")
+    where = f"{config.rel(run.notebook)} (run {run.name!r}) {'timed out' if timed_out else 'failed'}"
     if error["cell"] is not None:
         cells = nbformat.read(config.resolve(run.notebook), as_version=4).cells
         tagged = [i for i, c in enumerate(cells) if "parameters" in c.metadata.get("tags", [])]
@@ -308,6 +350,9 @@ def _describe_failure(config: FindingsConfig, run: FindingsRun, error: dict[str,
         else:
             lines = [ln.strip() for ln in cells[cell].source.splitlines() if ln.strip()] if cell < len(cells) else []
             where += f" in cell {cell} (0-based)" + (f": `{lines[0]}`" if lines else "")
+    if timed_out:
+        return (f"{where}\n    the cell ran longer than timeout_seconds: {config.timeout_seconds} "
+                f"({config.rel(config.source)}); raise it there or make the cell faster")
     return f"{where}\n    {error['ename']}: {error['evalue']}"
 
 
@@ -389,7 +434,8 @@ def run_findings(
             for p in plans if p.run.name in results and results[p.run.name]["error"]
         ]
         if failures:
-            raise FindingsError("\n".join(failures))
+            kept = f"{os.fspath(given)} is left as it was" if os.path.lexists(out) else "nothing was written"
+            raise FindingsError("\n".join(failures) + f"\n{kept}")
         for plan in plans:
             name = plan.run.name
             _finish_run(config, plan, tmp / name, out / name)
@@ -402,11 +448,12 @@ def run_findings(
                 "tables": _files(tmp / name, "tables/**/*.csv"), "figures": _files(tmp / name, "figures/**/*.png"),
             }
         root = config.root
-        params_files = [p for ext in ("*.yaml", "*.yml") for p in (root / "params").rglob(ext) if p.is_file()]
+        params_files = provenance.tracked_files(root, ["params"], suffixes=(".yaml", ".yml"))
+        data_files = provenance.tracked_files(root, ["data"], suffixes=(".csv",))
         record = provenance.manifest(
             {n: seeds[n] for n in names if n in seeds},
             provenance.sha256_of_files(params_files, root / "params"),
-            provenance.sha256_of_files([p for p in (root / "data").rglob("*.csv") if p.is_file()], root / "data"),
+            provenance.sha256_of_files(data_files, root / "data"),
             extra={"config": config.rel(config.source), "timeout_seconds": config.timeout_seconds, **district_extra,
                    **inputs_fingerprint(root), "runs": {n: entries[n] for n in names if n in entries}},
             run_seconds=time.perf_counter() - start,

@@ -120,20 +120,16 @@ def _split_volatile(record: dict[str, Any]) -> tuple[dict[str, Any], dict[str, A
 
 def inputs_fingerprint(root: Path) -> dict[str, str]:
     """What the findings were computed from, stable when only findings/ changes: the sha256 of the
-    package, notebooks, parameters and data (``inputs_sha256``) and the last commit that changed
-    them (``inputs_commit``, ``+dirty`` when they differ from it; "unknown" outside git)."""
-    import hashlib
+    package, notebooks, parameters and data (``inputs_sha256``: the files git tracks there, by
+    :func:`simulate.provenance.tracked_files`, so that an editable install's ``*.egg-info`` or a cache
+    never counts) and the last commit that changed them (``inputs_commit``, ``+dirty`` when they
+    differ from it; "unknown" outside git)."""
     import subprocess
 
+    from simulate.provenance import sha256_of_files, tracked_files
+
     paths = ("src", "notebooks", "params", "data", "pyproject.toml")
-    digest = hashlib.sha256()
-    for top in paths:
-        base = root / top
-        files = [base] if base.is_file() else sorted(
-            p for p in base.rglob("*") if p.is_file() and "__pycache__" not in p.parts
-            and ".ipynb_checkpoints" not in p.parts and p.suffix not in (".pyc",)) if base.exists() else []
-        for f in files:
-            digest.update(f.relative_to(root).as_posix().encode() + b"\0" + f.read_bytes() + b"\0")
+    digest = sha256_of_files(tracked_files(root, paths), root)
     commit = "unknown"
     try:
         git = ["git", "-C", str(root)]
@@ -146,7 +142,7 @@ def inputs_fingerprint(root: Path) -> dict[str, str]:
             commit += "+dirty" if dirty.stdout.strip() else ""
     except (OSError, subprocess.SubprocessError):
         pass
-    return {"inputs_sha256": digest.hexdigest(), "inputs_commit": commit}
+    return {"inputs_sha256": digest, "inputs_commit": commit}
 
 
 def _read_headline(path: Path, where: str) -> list[dict[str, Any]]:
