@@ -112,6 +112,7 @@ def cmd_run(args) -> int:
         provenance.check_output_target(args.out, "run", force=args.force, inputs=inputs, what="--out")
     results = {n: run(district, s, years=args.years, seed=args.seed, mode=args.mode)
                for n, s in zip(names, scenarios)}
+    scaled = _scaling_report(district, dict(zip(names, scenarios)))
     last = results[names[0]].years[-1].year
     for year in sorted({results[names[0]].years[0].year, last}):
         print(f"\n{district.name}: {' vs '.join(names)} — {year} ({args.mode} mode)")
@@ -124,7 +125,8 @@ def cmd_run(args) -> int:
             record = provenance.manifest(
                 {"run": args.seed}, provenance.sha256_of_obj({n: s.params_hash for n, s in zip(names, scenarios)}),
                 district.data_hash, output_kind="run",
-                extra={"scenarios": names, "district": district.name, "mode": args.mode, "years": args.years})
+                extra={"scenarios": names, "district": district.name, "district_source": district.source,
+                       "mode": args.mode, "years": args.years, "scaled_quantities": scaled})
             (tmp / provenance.MANIFEST_FILE).write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n",
                                                         encoding="utf-8")
         print(f"\nwrote tidy tables (CSV + Parquet + manifest.json) to {args.out}/{{{','.join(names)}}}")
@@ -238,6 +240,20 @@ def cmd_compare(args) -> int:
         print(f"wrote table.csv, {'attribution.csv, ' if cmp.attribution is not None else ''}summary.md and "
               f"manifest.json to {args.out}")
     return 0
+
+
+def _scaling_report(district, scenarios: dict) -> dict:
+    """Print, per scenario, each quantity scaled to the district's size and each run as written (the
+    value used); return them for the manifest ({} on Banan)."""
+    from .inputs.scaling import scaled_lines, scaled_quantities
+
+    records = {n: scaled_quantities(s, district) for n, s in scenarios.items()}
+    lines = [line for n, r in records.items() for line in scaled_lines(n, r, district.name)]
+    if lines:
+        print(f"\nquantities this run uses on district {district.name!r} (Banan's package scales with the "
+              "district's size; numbers written for the district run as written):")
+        print("\n".join("  " + line for line in lines))
+    return {n: r for n, r in records.items() if r}
 
 
 def _calibration_note(command: str, district) -> None:
