@@ -151,8 +151,11 @@ def test_missing_columns_in_both_tables_in_one_error(tmp_path):
     with pytest.raises(DistrictError) as err:
         import_files(tmp_path / "s.csv", tmp_path / "p.csv")
     msg = str(err.value)
-    assert "s.csv row 1: missing columns" in msg and "城乡分类" in msg
-    assert "p.csv row 1: missing columns" in msg and "建档立卡学生数" in msg
+    assert "s.csv row 1: 缺少列" in msg and "城乡分类" in msg  # Chinese headers: Chinese messages
+    assert "p.csv row 1: 缺少列" in msg and "建档立卡学生数" in msg
+    (tmp_path / "s.csv").write_text("school_code,name\n1,a\n", encoding="utf-8")
+    with pytest.raises(DistrictError, match=r"s.csv row 1: missing columns .*'urban_rural'"):
+        import_files(tmp_path / "s.csv")
 
 
 def test_cli_imports_writes_notes_and_follows_the_output_rule(tmp_path, capsys):

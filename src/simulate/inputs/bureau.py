@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,8 +56,10 @@ import pandas as pd
 
 from .district import GRADES, GROUP_FLAGS, LEVEL_GRADES, N_GROUPS, District, DistrictError, group_flags
 from .ipf import default_seed, fit_groups, margin_masks, round_groups
+from .bureau_tables import codes_with_problems, frame, header_unit, norm_header, total_rows, unit_factor
+from .bureau_text import language, say, unit_name
 from .load import district_from_frames
-from .validation import _read_csv, _Report
+from .validation import _Report
 
 __all__ = ["SCHOOL_HEADERS", "PUPIL_HEADERS", "DEFAULT_FACILITY_INDEX", "FACILITY_STANDARDS", "BALANCE_FILE",
            "load_balance_indicators",
@@ -98,7 +101,8 @@ SCHOOL_HEADERS: dict[str, tuple[bool, tuple[str, ...]]] = {
     "multimedia_rooms": (False, ("multimedia_rooms", "网络多媒体教室数")),
     "teacher_quality": (False, ("teacher_quality", "教师质量")),
     "facility_index": (False, ("facility_index", "设施达标指数")),
-    "feeder_school_code": (False, ("feeder_school_code", "对口初中学校标识码")),
+    "feeder_school_code": (False, ("feeder_school_code", "对口初中学校标识码", "对口初中", "对口初中学校代码",
+                                   "对口学校标识码")),
     "longitude": (False, ("longitude", "经度")),
     "latitude": (False, ("latitude", "纬度")),
 }
@@ -111,6 +115,15 @@ PUPIL_HEADERS: dict[str, tuple[bool, tuple[str, ...]]] = {
     "migrant": (True, ("migrant", "随迁子女数")),
     "poor_left_behind": (False, ("poor_left_behind", "建档立卡留守儿童数")),
     "out_of_school": (False, ("out_of_school", "失学辍学人数")),
+}
+# what each numeric column measures: the units its header may carry (simulate.inputs.bureau_tables.UNITS)
+COLUMN_KIND: dict[str, str] = {
+    **{f"grade_{g}": "count" for g in range(1, GRADES + 1)},
+    **dict.fromkeys(("classes", "boarders", "teachers", "senior_teachers", "teachers_above_degree", "key_teachers",
+                     "pe_art_teachers", "multimedia_rooms", "poor", "left_behind", "disabled", "migrant",
+                     "poor_left_behind", "out_of_school"), "count"),
+    "building_area": "area", "sports_area": "area", "equipment_value": "money",
+    "longitude": "degree", "latitude": "degree", "teacher_quality": "none", "facility_index": "none",
 }
 _LOCATION = {"城区": "urban", "镇区": "town", "乡村": "rural", "urban": "urban", "town": "town", "rural": "rural"}
 _LEVEL = {"小学": "primary", "初级中学": "junior", "初中": "junior", "九年一贯制学校": "nine_year",
@@ -139,132 +152,236 @@ class ImportResult:
 
 
 # ----------------------------------------------------------------------------- reading
-def read_table(path: str | Path, report: _Report) -> pd.DataFrame | None:
-    """A CSV (UTF-8, checked like district files) or .xlsx/.xls table (first sheet) as text cells."""
-    path = Path(path)
-    label = str(path)
-    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
-        if not path.is_file():
-            report.add(label, f"{label}: file not found")
-            return None
-        try:
-            df = pd.read_excel(path, dtype=str, keep_default_na=False, na_filter=False)
-        except Exception as exc:  # openpyxl raises many kinds for a bad workbook
-            report.add(label, f"{label}: not a readable Excel workbook ({exc})")
-            return None
-        df.columns = [str(c).strip() for c in df.columns]
-        return df.map(lambda v: "" if v is None else str(v).strip())
-    df, _ = _read_csv(path, label, report)
-    return df
+def _lookup(spec: dict) -> dict[str, str]:
+    return {norm_header(a): canon for canon, (_, aliases) in spec.items() for a in aliases}
 
 
-def _norm(h: str) -> str:
-    h = h.replace("（", "(").replace("）", ")").replace("、", "").replace(" ", "").lower()
-    return re.sub(r"\(.*?\)$", "", h)  # a trailing unit in brackets: 体育运动场馆面积(平方米)
+def read_table(path: str | Path, report: _Report, spec: dict | None = None,
+               notes: list | None = None) -> pd.DataFrame | None:
+    """A CSV (UTF-8 or GB18030/GBK) or .xlsx/.xls table (first sheet) as text cells, under its header row
+    (found among the first rows by the names of ``spec``; see :mod:`simulate.inputs.bureau_tables`)."""
+    return frame(Path(path), str(path), report, notes if notes is not None else [],
+                 _lookup(spec) if spec else {})
 
 
-def _map_headers(df: pd.DataFrame, spec: dict, label: str, rep: _Report) -> dict[str, str]:
-    """canonical name -> the header as given; reports missing required and doubly mapped columns."""
-    lookup = {_norm(a): canon for canon, (_, aliases) in spec.items() for a in aliases}
-    found: dict[str, str] = {}
-    for col in df.columns:
-        canon = lookup.get(_norm(col))
-        if canon is None:
-            continue
-        if canon in found:
-            rep.add(label, f"{label} row 1: columns '{found[canon]}' and '{col}' both give {canon}", 1)
-        else:
+class _Table:
+    """One bureau table being read: its cells, the columns found (canonical name → header), the
+    language of its headers, each column's unit factor, and the notes and problems it gives."""
+
+    def __init__(self, df: pd.DataFrame, spec: dict, label: str, rep: _Report, notes: list[str]):
+        self.label, self.rep, self.notes, self.spec = label, rep, notes, spec
+        rows = df.attrs.get("rows")
+        self.rows = np.asarray(rows, dtype=np.int64) if rows is not None else np.arange(len(df)) + 2
+        self.factors: dict[str, float] = {}
+        self.cols = self._map_headers(df)
+        self.lang = language(list(self.cols.values()) or list(df.columns))
+        if df.attrs.get("encoding"):
+            notes.append(say(self.lang, "n_encoding", label=label))
+        if df.attrs.get("title_rows"):
+            notes.append(say(self.lang, "n_title", label=label, rows=", ".join(map(str, df.attrs["title_rows"]))))
+        totals = total_rows(df, self.cols) if self.cols else np.zeros(0, dtype=np.int64)
+        if len(totals):
+            notes.append(say(self.lang, "n_totals", label=label, rows=", ".join(str(self.rows[p]) for p in totals)))
+            keep = np.setdiff1d(np.arange(len(df)), totals)
+            df = df.iloc[keep].reset_index(drop=True)
+            self.rows = self.rows[keep]
+        self.df = df
+        rep.row_maps[label] = self.rows
+        self.blanks: dict[str, tuple[np.ndarray, str]] = {}  # canon -> (positions, default said)
+
+    def ok(self) -> bool:
+        return not any(self.spec[c][0] and c not in self.cols for c in self.spec)
+
+    def row(self, p: int) -> int:
+        return int(self.rows[p])
+
+    def head(self, canon: str) -> str:
+        """The header the user wrote for ``canon`` (else the alias of the table's language)."""
+        if canon in self.cols:
+            return self.cols[canon]
+        aliases = self.spec[canon][1]
+        return aliases[1] if self.lang == "zh" and len(aliases) > 1 else aliases[0]
+
+    def _map_headers(self, df: pd.DataFrame) -> dict[str, str]:
+        lookup = _lookup(self.spec)
+        found: dict[str, str] = {}
+        lang = language(df.columns)
+        for col in df.columns:
+            canon = lookup.get(norm_header(col))
+            if canon is None:
+                continue
+            if canon in found:
+                self.rep.add(self.label, f"{self.label} row {df.attrs.get('header_row', 1)}: "
+                             + say(lang, "both_give", a=found[canon], b=col), df.attrs.get("header_row", 1))
+                continue
             found[canon] = col
-    missing = [c for c, (req, al) in spec.items() if req and c not in found]
-    if missing:
-        rep.add(label, f"{label} row 1: missing column{'s' * (len(missing) > 1)} "
-                       + ", ".join(f"'{c}' ({spec[c][1][1]})" for c in missing), 1)
-    return found
+            self._unit(canon, col, lang, df.attrs.get("header_row", 1))
+        missing = [c for c, (req, al) in self.spec.items() if req and c not in found]
+        if missing:
+            names = ", ".join(f"'{self.spec[c][1][1 if lang == 'zh' else 0]}'" for c in missing)
+            self.rep.add(self.label, f"{self.label} row {df.attrs.get('header_row', 1)}: "
+                         + say(lang, "missing_cols", s="s" * (len(missing) > 1), names=names),
+                         df.attrs.get("header_row", 1))
+        return found
+
+    def _unit(self, canon: str, col: str, lang: str, header_row: int) -> None:
+        kind = COLUMN_KIND.get(canon, "text")
+        unit = header_unit(col)
+        if kind == "text" or unit is None:
+            return
+        known = unit_factor(unit)
+        if known is None:
+            self.notes.append(say(lang, "n_unit_ignored", label=self.label, col=col, unit=unit,
+                                  to=unit_name(kind, lang)))
+        elif known[0] != kind:
+            self.rep.add(self.label, f"{self.label} row {header_row}, column '{col}': "
+                         + say(lang, "unit_wrong", unit=unit, takes=unit_name(kind, lang)), header_row)
+        elif known[1] != 1.0:
+            self.factors[canon] = known[1]
+            self.notes.append(say(lang, "n_unit", label=self.label, col=col, unit=unit, to=unit_name(kind, lang),
+                                  factor=known[1]))
+
+    def text(self, canon: str) -> pd.Series:
+        if canon not in self.cols:
+            return pd.Series([""] * len(self.df), dtype=object)
+        return self.df[self.cols[canon]].astype(str).str.strip()
+
+    def report(self, canon: str, positions, describe) -> None:
+        self.rep.rows(self.label, self.head(canon), np.asarray(positions), describe)
+
+    def numeric(self, canon, *, integer=True, lo=0.0, default=None, required=False, blank=None,
+                default_said=None):
+        """Column ``canon`` as float array in the model's unit (a header unit converted). An empty cell is
+        an error when ``required`` or where ``blank`` (bool array) is true; elsewhere it takes ``default``
+        (NaN when None) and is listed in the notes (``default_said`` words it)."""
+        n = len(self.df)
+        if canon not in self.cols:
+            return np.full(n, np.nan if default is None else default)
+        raw = self.text(canon).map(lambda v: unicodedata.normalize("NFKC", v).strip())
+        empty = (raw == "").to_numpy()
+        must = np.ones(n, bool) if required else (np.zeros(n, bool) if blank is None else np.asarray(blank))
+        if required:
+            self.report(canon, np.nonzero(empty)[0], lambda p: say(self.lang, "empty_required"))
+        elif blank is not None:
+            pass  # the caller words the error (e.g. a taught grade)
+        val = pd.to_numeric(raw.str.replace(",", "", regex=False), errors="coerce").to_numpy(dtype=np.float64,
+                                                                                             copy=True)
+        bad = ~empty & (~np.isfinite(val) | (val < lo if lo is not None else False)
+                        | ((val != np.round(val)) if integer else False))
+        what = say(self.lang, "whole" if integer else "a_number")
+        self.report(canon, np.nonzero(bad)[0], lambda p: say(self.lang, "number", what=what, got=raw.iloc[p],
+                                                             lo=f" ≥ {lo:g}" if lo is not None else ""))
+        val = val * self.factors.get(canon, 1.0)
+        defaulted = empty & ~must
+        if defaulted.any() and not required:
+            said = default_said if default_said is not None else (
+                f"{default:g}" if default is not None else ("无数据" if self.lang == "zh" else "no value"))
+            self.blanks[canon] = (np.nonzero(defaulted)[0], said)
+        val[empty | bad] = np.nan if default is None else default
+        if default is None:
+            val[bad] = 0.0
+        return val
+
+    def blank_notes(self) -> None:
+        for canon, (pos, said) in self.blanks.items():
+            shown = ", ".join(str(self.row(p)) for p in pos[:20]) + (" …" if len(pos) > 20 else "")
+            self.notes.append(say(self.lang, "n_blank", label=self.label, col=self.head(canon), n=len(pos),
+                                  rows=shown, default=said))
+
+    def codes(self, canon: str) -> pd.Series:
+        """The column's school codes, normalised (``.0``, full-width digits); scientific notation reported."""
+        raw = self.text(canon)
+        codes = codes_with_problems(raw, self.label, self.head(canon), self.rep, self.rows, self.lang)
+        changed = int(((codes != raw) & (raw != "")).sum())
+        if changed and not codes.map(lambda v: bool(re.fullmatch(r"[+-]?\d+(\.\d+)?[eE][+]?\d+", v))).any():
+            self.notes.append(say(self.lang, "n_codes", label=self.label, col=self.head(canon), n=changed))
+        return codes
 
 
-def _numeric(df, cols, canon, label, rep, *, integer=True, lo=0.0, default=None, required=False):
-    """Column ``canon`` as float array (NaN = empty and no default); bad (and, if required, empty) cells reported."""
-    if canon not in cols:
-        return np.full(len(df), np.nan if default is None else default)
-    raw = df[cols[canon]].astype(str).str.strip()
-    if required:
-        rep.rows(label, cols[canon], np.nonzero((raw == "").to_numpy())[0], lambda p: "empty cell")
-    val = pd.to_numeric(raw.str.replace(",", "", regex=False), errors="coerce").to_numpy(dtype=np.float64, copy=True)
-    empty = (raw == "").to_numpy()
-    bad = ~empty & (~np.isfinite(val) | (val < lo if lo is not None else False)
-                    | ((val != np.round(val)) if integer else False))
-    what = "a whole number" if integer else "a number"
-    rep.rows(label, cols[canon], np.nonzero(bad)[0],
-             lambda p: f"expected {what}{f' ≥ {lo:g}' if lo is not None else ''}, got '{raw.iloc[p]}'")
-    val[empty | bad] = np.nan if default is None else default
-    if default is None:
-        val[bad] = 0.0
-    return val
+def _level_word(level: str, lang: str) -> str:
+    zh = {"primary": "小学", "junior": "初级中学", "nine_year": "九年一贯制学校"}
+    return zh.get(level, level) if lang == "zh" else level
 
 
 # ----------------------------------------------------------------------------- schools
 def _schools(df, label, rep, notes):
-    cols = _map_headers(df, SCHOOL_HEADERS, label, rep)
-    if any(SCHOOL_HEADERS[c][0] and c not in cols for c in SCHOOL_HEADERS):
+    t = _Table(df, SCHOOL_HEADERS, label, rep, notes)
+    if not t.ok():
         return None, None, None
-    ignored = [c for c in df.columns if c not in cols.values()]
+    cols, lang = t.cols, t.lang
+    ignored = [c for c in t.df.columns if c not in cols.values() and str(c).strip()]
     if ignored:
-        notes.append(f"{label}: columns not used: {', '.join(ignored)}")
-    n = len(df)
-    text = {c: df[cols[c]].astype(str).str.strip() if c in cols else pd.Series([""] * n) for c in SCHOOL_HEADERS}
-    code = text["school_code"]
-    rep.rows(label, cols["school_code"], np.nonzero((code == "").to_numpy())[0], lambda p: "empty school code")
+        notes.append(say(lang, "n_unused", label=label, cols=", ".join(ignored)))
+    n = len(t.df)
+    text = {c: t.text(c) for c in SCHOOL_HEADERS}
+    code = t.codes("school_code")
+    t.report("school_code", np.nonzero((code == "").to_numpy())[0], lambda p: say(lang, "empty_code"))
     dup = code.duplicated(keep=False) & (code != "")
-    rep.rows(label, cols["school_code"], np.nonzero(dup.to_numpy())[0],
-             lambda p: f"school code '{code.iloc[p]}' appears more than once")
-    for c in ("name", "town"):
-        rep.rows(label, cols[c], np.nonzero((text[c] == "").to_numpy())[0], lambda p: "empty cell")
-    ur = text["urban_rural"]
+    t.report("school_code", np.nonzero(dup.to_numpy())[0], lambda p: say(lang, "dup_code", code=code.iloc[p]))
+    for c in ("name", "town", "urban_rural", "level"):
+        t.report(c, np.nonzero((text[c] == "").to_numpy())[0], lambda p: say(lang, "empty_required"))
+    ur = text["urban_rural"].map(lambda v: unicodedata.normalize("NFKC", v))
     loc = ur.map(lambda v: _LOCATION.get(v.lower() if v.isascii() else v)
                  or ({"11": "urban", "12": "town", "21": "rural", "22": "rural"}.get(v[:2]) if
                      re.fullmatch(r"\d{3}", v) else None))
-    rep.rows(label, cols["urban_rural"], np.nonzero(loc.isna().to_numpy())[0],
-             lambda p: f"expected 城区, 镇区 or 乡村 (urban, town, rural) or a code 111–220, got '{ur.iloc[p]}'")
+    t.report("urban_rural", np.nonzero((loc.isna() & (ur != "")).to_numpy())[0],
+             lambda p: say(lang, "location", got=ur.iloc[p]))
     mtn = text["mountain"].map(lambda v: _YES.get(v.lower()))
     if "mountain" in cols:
-        rep.rows(label, cols["mountain"], np.nonzero(mtn.isna().to_numpy())[0],
-                 lambda p: f"expected 1/0 (是/否), got '{text['mountain'].iloc[p]}'")
+        t.report("mountain", np.nonzero(mtn.isna().to_numpy())[0],
+                 lambda p: say(lang, "yesno", got=text["mountain"].iloc[p]))
+        blank_m = np.nonzero((text["mountain"] == "").to_numpy())[0]
+        if len(blank_m):
+            t.blanks["mountain"] = (blank_m, "否 (0)" if lang == "zh" else "0 (not mountain)")
     location = np.where(mtn.fillna(0).to_numpy() == 1, "mountain", loc.fillna("rural").to_numpy())
     lv = text["level"].map(lambda v: _LEVEL.get(v.lower() if v.isascii() else v))
-    rep.rows(label, cols["level"], np.nonzero(lv.isna().to_numpy())[0],
-             lambda p: f"expected 小学, 初级中学 or 九年一贯制学校 (primary, junior, nine_year), got "
-                       f"'{text['level'].iloc[p]}'")
+    t.report("level", np.nonzero((lv.isna() & (text["level"] != "")).to_numpy())[0],
+             lambda p: say(lang, "level", got=text["level"].iloc[p]))
     level = lv.fillna("nine_year").to_numpy()
-    grades = np.column_stack([_numeric(df, cols, f"grade_{g}", label, rep, default=0.0)
-                              for g in range(1, GRADES + 1)])
-    for g in range(GRADES):
-        lo, hi = (np.array([LEVEL_GRADES[v][i] for v in level]) for i in (0, 1))
-        wrong = (grades[:, g] > 0) & ((g + 1 < lo) | (g + 1 > hi))
-        col = cols.get(f"grade_{g + 1}", f"grade_{g + 1}")
-        rep.rows(label, col, np.nonzero(wrong)[0], lambda p: f"pupils in grade {g + 1}, which a "
-                 f"{level[p]} school does not teach")
+    lo_g, hi_g = (np.array([LEVEL_GRADES[v][i] for v in level]) for i in (0, 1))
+    grades = np.zeros((n, GRADES))
+    for g in range(1, GRADES + 1):
+        taught = (g >= lo_g) & (g <= hi_g)
+        grades[:, g - 1] = t.numeric(f"grade_{g}", default=0.0, blank=taught)
+        if f"grade_{g}" in cols:
+            empty_taught = np.nonzero((t.text(f"grade_{g}") == "").to_numpy() & taught)[0]
+            t.report(f"grade_{g}", empty_taught,
+                     lambda p: say(lang, "empty_taught", level=_level_word(level[p], lang), grade=g))
+        t.blanks.pop(f"grade_{g}", None)  # a blank grade the school does not teach is 0: nothing to say
+        wrong = (grades[:, g - 1] > 0) & ~taught
+        t.report(f"grade_{g}", np.nonzero(wrong)[0],
+                 lambda p: say(lang, "grade_not_taught", grade=g, level=_level_word(level[p], lang)))
     pupils = grades.sum(axis=1)
-    teachers = _numeric(df, cols, "teachers", label, rep, required=True)
-    rep.rows(label, cols["teachers"], np.nonzero(teachers < 1)[0], lambda p: "expected at least 1 teacher")
-    _numeric(df, cols, "classes", label, rep, required=True)
-    boarders = _numeric(df, cols, "boarders", label, rep, default=0.0)
-    rep.rows(label, cols["boarders"], np.nonzero(boarders > pupils)[0],
-             lambda p: f"{boarders[p]:g} boarders but {pupils[p]:g} pupils")
-    senior = _numeric(df, cols, "senior_teachers", label, rep, default=0.0)
-    rep.rows(label, cols.get("senior_teachers", ""), np.nonzero(senior > teachers)[0],
-             lambda p: f"{senior[p]:g} senior teachers but {teachers[p]:g} teachers")
+    teachers = t.numeric("teachers", required=True)
+    t.report("teachers", np.nonzero(teachers < 1)[0], lambda p: say(lang, "teachers_min"))
+    t.numeric("classes", required=True)
+    boarders = t.numeric("boarders", required=True)
+    t.report("boarders", np.nonzero(boarders > pupils)[0],
+             lambda p: say(lang, "boarders_gt", a=boarders[p], b=pupils[p]))
+    boarders = np.nan_to_num(boarders)
+    senior = t.numeric("senior_teachers", default=0.0)
+    t.report("senior_teachers", np.nonzero(senior > teachers)[0],
+             lambda p: say(lang, "senior_gt", a=senior[p], b=teachers[p]))
     if "senior_teachers" not in cols:
-        notes.append("senior_teachers: not given; 0 for every school")
+        notes.append("senior_teachers: not given; 0 for every school" if lang == "en" else
+                     "中级及以上职称教师数：未提供，各校按 0 计")
     for c in ("teachers_above_degree", "key_teachers", "pe_art_teachers"):
-        _numeric(df, cols, c, label, rep)
-    quality = _numeric(df, cols, "teacher_quality", label, rep, integer=False, lo=None, default=0.0)
+        t.numeric(c)
+    quality = t.numeric("teacher_quality", integer=False, lo=None, default=0.0,
+                        default_said="0 (the district's mean teacher)" if lang == "en" else "0（全县教师平均水平）")
     if "teacher_quality" not in cols:
-        notes.append("teacher_quality: not given; 0 (the district's mean teacher) for every school")
-    facility = _facility(df, cols, label, rep, notes, grades, level, location)
+        notes.append("teacher_quality: not given; 0 (the district's mean teacher) for every school" if lang == "en"
+                     else "教师质量：未提供，各校按 0（全县教师平均水平）计")
+    facility = _facility(t, grades, level)
     given = [c for c in BALANCE_COLUMNS if c in cols]
-    indicators = pd.DataFrame({"school_id": code, **{
-        c: _numeric(df, cols, c, label, _Report(label), integer=False) for c in given}}) if given else None
-    feeder = _feeders(df, cols, text, label, rep, notes, level, grades, code)
+    indicators = None
+    if given:
+        quiet = _Table.__new__(_Table)  # the same columns read again without reporting twice
+        quiet.__dict__.update(t.__dict__, rep=_Report(label), blanks={})
+        indicators = pd.DataFrame({"school_id": code, **{
+            c: quiet.numeric(c, integer=False) for c in given}})
+    feeder = _feeders(t, code, level, grades)
+    t.blank_notes()
     share = np.divide(boarders, pupils, out=np.zeros(n), where=pupils > 0)
     schools = pd.DataFrame({
         "school_id": code, "name": text["name"], "name_en": text["name_en"], "town": text["town"],
@@ -274,21 +391,27 @@ def _schools(df, label, rep, notes):
         "senior_teachers": np.nan_to_num(senior).astype(np.int64),
         "teacher_quality": quality, "facility_index": facility, "feeder_school_id": feeder,
     })
+    schools.attrs["lang"] = lang
+    schools.attrs["rows"] = t.rows
+    schools.attrs["coords"] = (t.numeric("longitude", integer=False, lo=None),
+                               t.numeric("latitude", integer=False, lo=None))
     return schools, grades, indicators
 
 
-def _facility(df, cols, label, rep, notes, grades, level, location):
-    n = len(df)
-    given = _numeric(df, cols, "facility_index", label, rep, integer=False)
-    if "facility_index" in cols:
-        rep.rows(label, cols["facility_index"], np.nonzero(given > 1)[0], lambda p: "expected 0 to 1")
+def _facility(t: _Table, grades, level):
+    n, lang = len(t.df), t.lang
+    given = t.numeric("facility_index", integer=False,
+                      default_said="the 2017 standard's facility columns, else 0.75" if lang == "en" else
+                      "按 2017 年标准的设施指标计算，无则 0.75")
+    t.report("facility_index", np.nonzero(given > 1)[0], lambda p: say(lang, "facility_range"))
     pupils = grades.sum(axis=1)
     junior_share = np.divide(grades[:, 6:].sum(axis=1), pupils, out=np.zeros(n), where=pupils > 0)
     ratios = []
     for c, (prim, jun) in FACILITY_STANDARDS.items():
-        if c not in cols:
+        if c not in t.cols:
             continue
-        v = _numeric(df, cols, c, label, rep, integer=c == "multimedia_rooms")
+        v = t.numeric(c, integer=c == "multimedia_rooms",
+                      default_said="left out of that school's facility index" if lang == "en" else "该校设施指数不计此项")
         std = prim * (1 - junior_share) + jun * junior_share
         ratios.append(np.minimum(np.divide(v, pupils * std, out=np.full(n, np.nan), where=pupils > 0), 1.0))
     computed = np.full(n, np.nan)
@@ -299,53 +422,99 @@ def _facility(df, cols, label, rep, notes, grades, level, location):
     out = np.where(np.isfinite(given), np.minimum(given, 1.0), computed)
     used_standard = ~np.isfinite(given) & np.isfinite(computed)
     if used_standard.any():
-        notes.append(f"facility_index: from the 2017 standard's facility indicators for {used_standard.sum()} "
-                     "schools")
+        t.notes.append(f"facility_index: from the 2017 standard's facility indicators for {used_standard.sum()} "
+                       "schools" if lang == "en" else
+                       f"设施达标指数：{used_standard.sum()} 所学校按 2017 年标准的设施指标计算")
     default = ~np.isfinite(out)
     if default.any():
-        notes.append(f"facility_index: no data for {default.sum()} schools; {DEFAULT_FACILITY_INDEX} (assumption)")
+        t.notes.append(f"facility_index: no data for {default.sum()} schools; {DEFAULT_FACILITY_INDEX} (assumption)"
+                       if lang == "en" else
+                       f"设施达标指数：{default.sum()} 所学校无数据，按 {DEFAULT_FACILITY_INDEX}（假设）计")
     return np.round(np.where(default, DEFAULT_FACILITY_INDEX, out), 6)
 
 
-def _feeders(df, cols, text, label, rep, notes, level, grades, code):
-    n = len(df)
+FEEDER_GAP = 0.25  # a junior school whose implied grade-7 intake differs from its grade 7 by more is warned of
+
+
+def _feeders(t: _Table, code: pd.Series, level, grades):
+    """Each primary's junior or nine-year school: the 对口初中 column, else the nearest of its town (by
+    coordinates), else the one of its town with the most junior pupils, else of the district. The notes
+    list every assignment with its rule and warn of junior schools whose implied intake is far off."""
+    n, lang = len(t.df), t.lang
     feeder = np.array([""] * n, dtype=object)
+    rule = np.array([""] * n, dtype=object)
     secondary = np.isin(level, ("junior", "nine_year"))
     codes = code.to_numpy(dtype=object)
-    given = text["feeder_school_code"].to_numpy(dtype=object)
+    given = t.codes("feeder_school_code").to_numpy(dtype=object) if "feeder_school_code" in t.cols \
+        else np.array([""] * n, dtype=object)
     sec_codes = set(codes[secondary])
     for p in np.nonzero((given != "") & (level == "primary"))[0]:
         if given[p] not in sec_codes:
-            rep.add(label, f"{label} row {p + 2}, column '{cols['feeder_school_code']}': '{given[p]}' is not a "
-                           "junior or nine-year school of this table", p + 2)
-        feeder[p] = given[p]
-    lon = _numeric(df, cols, "longitude", label, rep, integer=False, lo=None)
-    lat = _numeric(df, cols, "latitude", label, rep, integer=False, lo=None)
+            t.report("feeder_school_code", [p], lambda q: say(lang, "feeder_unknown", code=given[q]))
+        feeder[p], rule[p] = given[p], ("given (对口初中 column)" if lang == "en" else "对口初中列给定")
+    lon = t.numeric("longitude", integer=False, lo=None)
+    lat = t.numeric("latitude", integer=False, lo=None)
+    t.blanks.pop("longitude", None), t.blanks.pop("latitude", None)
     junior_pupils = grades[:, 6:].sum(axis=1)
-    town = text["town"].to_numpy(dtype=object)
-    auto = 0
+    town = t.text("town").to_numpy(dtype=object)
     for p in np.nonzero((level == "primary") & (feeder == ""))[0]:
         cand = np.nonzero(secondary & (town == town[p]))[0]
+        where = "of its town" if lang == "en" else "本乡镇"
         if not len(cand):
             cand = np.nonzero(secondary)[0]
+            where = "of the district (none in its town)" if lang == "en" else "全县（本乡镇没有）"
         if not len(cand):
-            rep.add(label, f"{label} row {p + 2}, column '{cols['level']}': a primary school, but the table has "
-                           "no junior or nine-year school for its pupils to enter after grade 6", p + 2)
+            t.report("level", [p], lambda q: say(lang, "feeder_none"))
             continue
         if np.isfinite(lon[p]) and np.isfinite(lat[p]) and np.isfinite(lon[cand]).all() and np.isfinite(lat[cand]).all():
             dx = (lon[cand] - lon[p]) * math.cos(math.radians(lat[p]))
             best = cand[np.argmin(dx ** 2 + (lat[cand] - lat[p]) ** 2)]
+            how = f"nearest {where} by coordinates" if lang == "en" else f"{where}距离最近"
         else:
             best = cand[np.argmax(junior_pupils[cand])]
-        feeder[p] = codes[best]
-        auto += 1
-    if auto:
-        notes.append(f"feeder_school_id: {auto} primary schools feed the nearest junior or nine-year school of "
-                     "their town (by coordinates where given, else the one with the most junior pupils)")
+            how = f"the one {where} with the most junior pupils" if lang == "en" else f"{where}初中学生最多的学校"
+        feeder[p], rule[p] = codes[best], how
+    primaries = np.nonzero(level == "primary")[0]
+    names = t.text("name").to_numpy(dtype=object)
+    if len(primaries):
+        auto = int(sum(1 for p in primaries if feeder[p] and given[p] == ""))
+        head = (f"feeder_school_id: {len(primaries)} primary schools ({auto} by the default rule; a "
+                f"'对口初中学校标识码' column gives them explicitly):" if lang == "en" else
+                f"对口初中：{len(primaries)} 所小学（{auto} 所按默认规则；可用“对口初中学校标识码”列直接给定）：")
+        row_of = {c: i for i, c in enumerate(codes)}
+        lines = [f"  - {codes[p]} {names[p]} → {feeder[p]} {names[row_of[feeder[p]]] if feeder[p] in row_of else ''}"
+                 f" ({rule[p]})" for p in primaries if feeder[p]]
+        t.notes.append(head + "\n" + "\n".join(lines))
+    # implied grade-7 intake of each junior/nine-year school against its grade 7
+    row_of = {c: i for i, c in enumerate(codes)}
+    intake = np.zeros(n)
+    for p in primaries:
+        if feeder[p] in row_of:
+            intake[row_of[feeder[p]]] += grades[p, 5]
+    intake += np.where(level == "nine_year", grades[:, 5], 0.0)
+    for s in np.nonzero(secondary)[0]:
+        g7 = grades[s, 6]
+        if max(g7, intake[s]) > 0 and abs(intake[s] - g7) > FEEDER_GAP * max(g7, 1.0):
+            t.notes.append(
+                f"WARNING feeder: {codes[s]} {names[s]} has {g7:g} pupils in grade 7, but the grade-6 pupils "
+                f"of the schools feeding it (its own included) number {intake[s]:g} ({intake[s] / max(g7, 1):.0%}): "
+                "its enrolment will drift that way; check the feeder assignments above and give the "
+                "'对口初中学校标识码' column" if lang == "en" else
+                f"警告 对口：{codes[s]} {names[s]} 现有七年级 {g7:g} 人，但对口小学（含本校）六年级共 {intake[s]:g} 人"
+                f"（{intake[s] / max(g7, 1):.0%}）：该校学生数将随之变化；请核对上列对口关系，并在"
+                "“对口初中学校标识码”列中给定")
     return feeder
 
 
 # ----------------------------------------------------------------------------- pupils
+def _grade_number(v: str):
+    v = unicodedata.normalize("NFKC", v).strip()
+    if re.fullmatch(r"\d+(\.0+)?", v):
+        return int(float(v))
+    m = re.fullmatch(r"([一二三四五六七八九])(年级)?", v)
+    return _GRADE_ZH.index(m.group(1)) + 1 if m else None
+
+
 def _pupils(df, label, rep, notes, schools, grades, seed):
     """Per (school, grade) margins → (enrolled, out_of_school) arrays (S, GRADES, 16)."""
     S = len(schools)
@@ -355,22 +524,24 @@ def _pupils(df, label, rep, notes, schools, grades, seed):
     oos = np.zeros((S, GRADES))
     joint = False
     if df is not None:
-        cols = _map_headers(df, PUPIL_HEADERS, label, rep)
-        if any(PUPIL_HEADERS[c][0] and c not in cols for c in PUPIL_HEADERS):
+        t = _Table(df, PUPIL_HEADERS, label, rep, notes)
+        if not t.ok():
             return None
+        cols, lang = t.cols, t.lang
         joint = "poor_left_behind" in cols
         row_of = {c: i for i, c in enumerate(schools["school_id"])}
-        code = df[cols["school_code"]].astype(str).str.strip()
+        code = t.codes("school_code")
         s_idx = code.map(row_of)
-        rep.rows(label, cols["school_code"], np.nonzero(s_idx.isna().to_numpy())[0],
-                 lambda p: f"school code '{code.iloc[p]}' is not in the schools table")
-        graw = df[cols["grade"]].astype(str).str.strip()
-        gnum = graw.map(lambda v: int(v) if v.isdigit() else (_GRADE_ZH.index(v[0]) + 1 if v[:1] in _GRADE_ZH
-                                                                    and v[1:] in ("", "年级") else None))
+        t.report("school_code", np.nonzero((s_idx.isna() & (code != "")).to_numpy())[0],
+                 lambda p: say(lang, "code_unknown", code=code.iloc[p]))
+        t.report("school_code", np.nonzero((code == "").to_numpy())[0], lambda p: say(lang, "empty_required"))
+        graw = t.text("grade")
+        gnum = graw.map(_grade_number)
         bad_g = gnum.isna() | ~gnum.fillna(0).between(1, GRADES)
-        rep.rows(label, cols["grade"], np.nonzero(bad_g.to_numpy())[0],
-                 lambda p: f"expected a grade 1–9 (一年级…九年级), got '{graw.iloc[p]}'")
-        vals = {c: _numeric(df, cols, c, label, rep, default=0.0)
+        t.report("grade", np.nonzero((bad_g & (graw != "")).to_numpy())[0],
+                 lambda p: say(lang, "grade_bad", got=graw.iloc[p]))
+        t.report("grade", np.nonzero((graw == "").to_numpy())[0], lambda p: say(lang, "empty_required"))
+        vals = {c: t.numeric(c, required=PUPIL_HEADERS[c][0], default=0.0)
                 for c in ("poor", "left_behind", "disabled", "migrant", "poor_left_behind", "out_of_school")}
         ok = ~(s_idx.isna() | bad_g).to_numpy()
         si = s_idx.fillna(0).to_numpy(dtype=np.int64)
@@ -379,8 +550,8 @@ def _pupils(df, label, rep, notes, schools, grades, seed):
         for p in np.nonzero(ok)[0]:
             key = (si[p], gi[p])
             if key in seen:
-                rep.add(label, f"{label} row {p + 2}, column '{cols['grade']}': school '{code.iloc[p]}' grade "
-                               f"{gi[p] + 1} also in row {seen[key] + 2}", p + 2)
+                rep.add(label, f"{label} row {t.row(p)}, column '{t.head('grade')}': "
+                        + say(lang, "grade_dup", code=code.iloc[p], grade=gi[p] + 1, other=t.row(seen[key])), t.row(p))
                 continue
             seen[key] = p
             N = grades[si[p], gi[p]]
@@ -393,11 +564,28 @@ def _pupils(df, label, rep, notes, schools, grades, seed):
                 problems.append(f"poor_left_behind {m[4]:g} outside {max(0.0, m[0] + m[1] - N):g}–"
                                 f"{min(m[0], m[1]):g} (from poor, left_behind and pupils)")
             for msg in problems:
-                rep.add(label, f"{label} row {p + 2}, column '{cols['grade']}': grade {gi[p] + 1}: {msg}", p + 2)
+                rep.add(label, f"{label} row {t.row(p)}, column '{t.head('grade')}': grade {gi[p] + 1}: {msg}",
+                        t.row(p))
             margins[si[p], gi[p]] = m
             oos[si[p], gi[p]] = vals["out_of_school"][p]
+        pupils_of = grades.sum(axis=1)
+        listed = {s for s, _ in seen}
+        srows = schools.attrs.get("rows")
+        for s in range(S):
+            if s not in listed and pupils_of[s] > 0 and not (s_idx == s).any():
+                rep.add(label, f"{label}: " + say(lang, "school_missing", code=schools["school_id"].iloc[s],
+                                                  name=schools["name"].iloc[s], pupils=pupils_of[s]),
+                        int(srows[s]) if srows is not None else 0)
+        missing = [(s, g) for s in listed for g in range(GRADES) if grades[s, g] > 0 and (s, g) not in seen]
+        if missing:
+            shown = ", ".join(f"{schools['school_id'].iloc[s]} {g + 1}" for s, g in missing[:20])
+            notes.append(f"{label}: {len(missing)} (school, grade) with pupils but no row: their pupils have no "
+                         f"flags (not poor, left-behind, disabled or migrant): {shown}" if lang == "en" else
+                         f"{label}：{len(missing)} 个（学校，年级）有学生但无行，这些学生按无标记计：{shown}")
+        t.blank_notes()
         if "out_of_school" not in cols:
-            notes.append("out_of_school: not given; the ledger starts empty (0 in every cell)")
+            notes.append("out_of_school: not given; the ledger starts empty (0 in every cell)" if lang == "en" else
+                         "失学辍学人数：未提供，台账从 0 开始")
     else:
         notes.append("no pupils table: every pupil in the group with no flags (not poor, left-behind, "
                      "disabled or migrant); out_of_school 0")
@@ -454,7 +642,7 @@ def import_tables(name: str, schools: pd.DataFrame, pupils: pd.DataFrame | None 
     if s is not None and not rep:
         cells = _pupils(pupils, pupils_label, rep, notes, s, grades, seed)
     elif pupils is not None:  # still check the pupils table's headers, so one error lists both
-        _map_headers(pupils, PUPIL_HEADERS, pupils_label, rep)
+        _Table(pupils, PUPIL_HEADERS, pupils_label, rep, [])
     if rep or cells is None:
         raise rep.error(f"{name}: import")
     district = district_from_frames(name, s, _enrolment_frame(s, *cells), source=f"import of {schools_label}")
@@ -502,8 +690,8 @@ def import_files(schools_path: str | Path, pupils_path: str | Path | None = None
     labels = [str(schools_path), *([str(pupils_path)] if pupils_path else []),
               *([str(seed_path)] if seed_path else [])]
     rep = _Report(*labels)
-    schools = read_table(schools_path, rep)
-    pupils = read_table(pupils_path, rep) if pupils_path else None
+    schools = read_table(schools_path, rep, SCHOOL_HEADERS)
+    pupils = read_table(pupils_path, rep, PUPIL_HEADERS) if pupils_path else None
     seed = read_seed(seed_path, rep) if seed_path else None
     if rep and schools is None:
         raise rep.error("import")

@@ -119,6 +119,12 @@ class _Report:
     def __init__(self, *labels: str) -> None:
         self.entries: list[tuple[str, int, str]] = []
         self.counts: dict[str, int] = dict.fromkeys(labels, 0)
+        self.row_maps: dict[str, np.ndarray] = {}  # label -> file row of each table row (default p + 2)
+
+    def row_of(self, label: str, p: int) -> int:
+        """The file row of table row ``p`` (header = row 1 unless the table says otherwise)."""
+        rows = self.row_maps.get(label)
+        return int(rows[p]) if rows is not None else int(p) + 2
 
     def __bool__(self) -> bool:
         return bool(self.entries)
@@ -130,7 +136,8 @@ class _Report:
     def rows(self, label: str, column: str, positions: np.ndarray, describe: Callable[[int], str]) -> None:
         positions = np.asarray(positions)
         for p in positions[:_MAX_SHOWN]:
-            self.add(label, f"{label} row {int(p) + 2}, column '{column}': {describe(int(p))}", int(p) + 2)
+            row = self.row_of(label, int(p))
+            self.add(label, f"{label} row {row}, column '{column}': {describe(int(p))}", row)
         if len(positions) > _MAX_SHOWN:
             self.add(label, f"{label}, column '{column}': ... and {len(positions) - _MAX_SHOWN} "
                             "more rows with the same problem", self._LAST, len(positions) - _MAX_SHOWN)
