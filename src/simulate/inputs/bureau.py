@@ -54,7 +54,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .district import GRADES, GROUP_FLAGS, LEVEL_GRADES, N_GROUPS, District, DistrictError, group_flags
+from .district import GRADES, GROUP_FLAGS, LEVEL_GRADES, N_GROUPS, TEACHING_POINTS, District, DistrictError, group_flags
 from .ipf import default_seed, fit_groups, margin_masks, round_groups
 from .bureau_tables import codes_with_problems, frame, header_unit, norm_header, total_rows, unit_factor
 from .bureau_text import language, say, unit_name
@@ -101,6 +101,8 @@ SCHOOL_HEADERS: dict[str, tuple[bool, tuple[str, ...]]] = {
     "multimedia_rooms": (False, ("multimedia_rooms", "网络多媒体教室数")),
     "teacher_quality": (False, ("teacher_quality", "教师质量")),
     "facility_index": (False, ("facility_index", "设施达标指数")),
+    "top_grade": (False, ("top_grade", "最高年级", "开设最高年级")),
+    "central_school_code": (False, ("central_school_code", "中心校学校标识码", "对口小学学校标识码", "对口中心小学学校标识码")),
     "feeder_school_code": (False, ("feeder_school_code", "对口初中学校标识码", "对口初中", "对口初中学校代码",
                                    "对口学校标识码")),
     "longitude": (False, ("longitude", "经度")),
@@ -126,7 +128,8 @@ COLUMN_KIND: dict[str, str] = {
     "longitude": "degree", "latitude": "degree", "teacher_quality": "none", "facility_index": "none",
 }
 _LOCATION = {"城区": "urban", "镇区": "town", "乡村": "rural", "urban": "urban", "town": "town", "rural": "rural"}
-_LEVEL = {"小学": "primary", "初级中学": "junior", "初中": "junior", "九年一贯制学校": "nine_year",
+_LEVEL = {"教学点": "teaching_point", "小学教学点": "teaching_point", "teachingpoint": "teaching_point",
+          "teaching_point": "teaching_point", "小学": "primary", "初级中学": "junior", "初中": "junior", "九年一贯制学校": "nine_year",
           "九年一贯制": "nine_year", "primary": "primary", "junior": "junior", "nine_year": "nine_year"}
 _YES = {"1": 1, "0": 0, "是": 1, "否": 0, "yes": 1, "no": 0, "": 0}
 
@@ -173,12 +176,14 @@ class _Table:
         rows = df.attrs.get("rows")
         self.rows = np.asarray(rows, dtype=np.int64) if rows is not None else np.arange(len(df)) + 2
         self.factors: dict[str, float] = {}
+        first = len(notes)
         self.cols = self._map_headers(df)
         self.lang = language(list(self.cols.values()) or list(df.columns))
-        if df.attrs.get("encoding"):
-            notes.append(say(self.lang, "n_encoding", label=label))
         if df.attrs.get("title_rows"):
-            notes.append(say(self.lang, "n_title", label=label, rows=", ".join(map(str, df.attrs["title_rows"]))))
+            notes.insert(first, say(self.lang, "n_title", label=label,
+                                    rows=", ".join(map(str, df.attrs["title_rows"]))))
+        if df.attrs.get("encoding"):
+            notes.insert(first, say(self.lang, "n_encoding", label=label))
         totals = total_rows(df, self.cols) if self.cols else np.zeros(0, dtype=np.int64)
         if len(totals):
             notes.append(say(self.lang, "n_totals", label=label, rows=", ".join(str(self.rows[p]) for p in totals)))
@@ -292,14 +297,15 @@ class _Table:
         """The column's school codes, normalised (``.0``, full-width digits); scientific notation reported."""
         raw = self.text(canon)
         codes = codes_with_problems(raw, self.label, self.head(canon), self.rep, self.rows, self.lang)
+        self.sci = codes.map(lambda v: bool(re.fullmatch(r"[+-]?\d+(\.\d+)?[eE][+]?\d+", v))).to_numpy()
         changed = int(((codes != raw) & (raw != "")).sum())
-        if changed and not codes.map(lambda v: bool(re.fullmatch(r"[+-]?\d+(\.\d+)?[eE][+]?\d+", v))).any():
+        if changed and not self.sci.any():
             self.notes.append(say(self.lang, "n_codes", label=self.label, col=self.head(canon), n=changed))
         return codes
 
 
 def _level_word(level: str, lang: str) -> str:
-    zh = {"primary": "小学", "junior": "初级中学", "nine_year": "九年一贯制学校"}
+    zh = {"primary": "小学", "junior": "初级中学", "nine_year": "九年一贯制学校", "teaching_point": "教学点"}
     return zh.get(level, level) if lang == "zh" else level
 
 
@@ -316,7 +322,7 @@ def _schools(df, label, rep, notes):
     text = {c: t.text(c) for c in SCHOOL_HEADERS}
     code = t.codes("school_code")
     t.report("school_code", np.nonzero((code == "").to_numpy())[0], lambda p: say(lang, "empty_code"))
-    dup = code.duplicated(keep=False) & (code != "")
+    dup = code.duplicated(keep=False) & (code != "") & ~t.sci  # scientific notation: reported once above
     t.report("school_code", np.nonzero(dup.to_numpy())[0], lambda p: say(lang, "dup_code", code=code.iloc[p]))
     for c in ("name", "town", "urban_rural", "level"):
         t.report(c, np.nonzero((text[c] == "").to_numpy())[0], lambda p: say(lang, "empty_required"))
@@ -338,19 +344,22 @@ def _schools(df, label, rep, notes):
     t.report("level", np.nonzero((lv.isna() & (text["level"] != "")).to_numpy())[0],
              lambda p: say(lang, "level", got=text["level"].iloc[p]))
     level = lv.fillna("nine_year").to_numpy()
-    lo_g, hi_g = (np.array([LEVEL_GRADES[v][i] for v in level]) for i in (0, 1))
+    point = level == "teaching_point"
+    span = {**LEVEL_GRADES, "teaching_point": (1, max(TEACHING_POINTS.values()))}
+    lo_g, hi_g = (np.array([span[v][i] for v in level]) for i in (0, 1))
     grades = np.zeros((n, GRADES))
     for g in range(1, GRADES + 1):
         taught = (g >= lo_g) & (g <= hi_g)
-        grades[:, g - 1] = t.numeric(f"grade_{g}", default=0.0, blank=taught)
+        grades[:, g - 1] = t.numeric(f"grade_{g}", default=0.0, blank=taught & ~point)
         if f"grade_{g}" in cols:
-            empty_taught = np.nonzero((t.text(f"grade_{g}") == "").to_numpy() & taught)[0]
+            empty_taught = np.nonzero((t.text(f"grade_{g}") == "").to_numpy() & taught & ~point)[0]
             t.report(f"grade_{g}", empty_taught,
                      lambda p: say(lang, "empty_taught", level=_level_word(level[p], lang), grade=g))
         t.blanks.pop(f"grade_{g}", None)  # a blank grade the school does not teach is 0: nothing to say
         wrong = (grades[:, g - 1] > 0) & ~taught
         t.report(f"grade_{g}", np.nonzero(wrong)[0],
                  lambda p: say(lang, "grade_not_taught", grade=g, level=_level_word(level[p], lang)))
+    level = _teaching_points(t, level, grades, code)
     pupils = grades.sum(axis=1)
     teachers = t.numeric("teachers", required=True)
     t.report("teachers", np.nonzero(teachers < 1)[0], lambda p: say(lang, "teachers_min"))
@@ -381,6 +390,7 @@ def _schools(df, label, rep, notes):
         indicators = pd.DataFrame({"school_id": code, **{
             c: quiet.numeric(c, integer=False) for c in given}})
     feeder = _feeders(t, code, level, grades)
+    feeder = _central_schools(t, code, level, grades, feeder)
     t.blank_notes()
     share = np.divide(boarders, pupils, out=np.zeros(n), where=pupils > 0)
     schools = pd.DataFrame({
@@ -431,6 +441,86 @@ def _facility(t: _Table, grades, level):
                        if lang == "en" else
                        f"设施达标指数：{default.sum()} 所学校无数据，按 {DEFAULT_FACILITY_INDEX}（假设）计")
     return np.round(np.where(default, DEFAULT_FACILITY_INDEX, out), 6)
+
+
+def _teaching_points(t: _Table, level, grades, code):
+    """A teaching point (教学点) teaches grades 1–k: k from the 最高年级 column, else its highest grade with
+    pupils (at least 2); its level becomes ``teaching_point_k``."""
+    point = np.nonzero(level == "teaching_point")[0]
+    if not len(point):
+        return level
+    level = level.astype(object).copy()
+    top = t.numeric("top_grade", default=np.nan)
+    kmax = max(TEACHING_POINTS.values())
+    from_data = []
+    for p in point:
+        with_pupils = np.nonzero(grades[p] > 0)[0]
+        k = int(top[p]) if np.isfinite(top[p]) else max(2, int(with_pupils.max()) + 1 if len(with_pupils) else 2)
+        if not np.isfinite(top[p]):
+            from_data.append(p)
+        if not 2 <= k <= kmax or (len(with_pupils) and with_pupils.max() + 1 > k):
+            t.report("top_grade" if np.isfinite(top[p]) else "level", [p], lambda q: (
+                f"a teaching point teaches grades 1–2 … 1–{kmax}; this one has pupils up to grade "
+                f"{with_pupils.max() + 1 if len(with_pupils) else 0} (top grade {k})" if t.lang == "en" else
+                f"教学点开设 1–2 至 1–{kmax} 年级；该校有学生至{with_pupils.max() + 1 if len(with_pupils) else 0}年级"))
+            k = min(max(k, 2), kmax)
+        level[p] = f"teaching_point_{k}"
+    t.blanks.pop("top_grade", None)
+    shown = ", ".join(f"{code.iloc[p]} 1–{level[p].rsplit('_', 1)[1]}" for p in point)
+    t.notes.append(
+        f"teaching points (教学点): {len(point)} keep their grades ({shown}); "
+        + (f"{len(from_data)} from their highest grade with pupils (a '最高年级' column gives it)"
+           if from_data else "grades from the 最高年级 column") if t.lang == "en" else
+        f"教学点：{len(point)} 个保持其年级（{shown}）；"
+        + (f"{len(from_data)} 个按有学生的最高年级确定（可用“最高年级”列给定）" if from_data else "年级按“最高年级”列"))
+    return level
+
+
+def _central_schools(t: _Table, code, level, grades, feeder):
+    """Each teaching point's feeder: the primary (or nine-year) school its leavers enter — the
+    中心校学校标识码 column, else its town's primary whose name holds 中心 (the central primary), else the
+    town's primary or nine-year school with the most pupils in the grade they enter, else the district's."""
+    points = np.nonzero(pd.Series(level).astype(str).str.startswith("teaching_point_").to_numpy())[0]
+    if not len(points):
+        return feeder
+    lang, codes = t.lang, code.to_numpy(dtype=object)
+    names, town = t.text("name").to_numpy(dtype=object), t.text("town").to_numpy(dtype=object)
+    given = t.codes("central_school_code").to_numpy(dtype=object) if "central_school_code" in t.cols \
+        else np.array([""] * len(codes), dtype=object)
+    target = np.isin(level, ("primary", "nine_year"))
+    ok_codes = set(codes[target])
+    lines = []
+    for p in points:
+        k = TEACHING_POINTS[level[p]]
+        if given[p]:
+            if given[p] not in ok_codes:
+                t.report("central_school_code", [p], lambda q: say(lang, "central_unknown", code=given[q]))
+                continue
+            feeder[p] = given[p]
+            how = "given (中心校学校标识码 column)" if lang == "en" else "中心校列给定"
+        else:
+            cand = np.nonzero(target & (town == town[p]))[0]
+            where = "of its town" if lang == "en" else "本乡镇"
+            if not len(cand):
+                cand, where = np.nonzero(target)[0], ("of the district" if lang == "en" else "全县")
+            if not len(cand):
+                t.report("level", [p], lambda q: "a teaching point, but the table has no primary school for its "
+                         "leavers to enter" if lang == "en" else "本表没有可供该教学点学生升入的小学")
+                continue
+            central = [c for c in cand if "中心" in str(names[c])]
+            if central and where in ("of its town", "本乡镇"):
+                best = central[0]
+                how = f"the central primary (中心) {where}" if lang == "en" else f"{where}中心小学"
+            else:
+                best = cand[np.argmax(grades[cand, k])]
+                how = (f"the primary {where} with the most grade-{k + 1} pupils" if lang == "en" else
+                       f"{where}{k + 1}年级学生最多的小学")
+            feeder[p] = codes[best]
+        row_of = {c: i for i, c in enumerate(codes)}
+        lines.append(f"  - {codes[p]} {names[p]} (1–{k}) → {feeder[p]} {names[row_of[feeder[p]]]} ({how})")
+    t.notes.append(("teaching points: where their leavers go on (grade k + 1 of):" if lang == "en" else
+                    "教学点毕业生升入：") + "\n" + "\n".join(lines))
+    return feeder
 
 
 FEEDER_GAP = 0.25  # a junior school whose implied grade-7 intake differs from its grade 7 by more is warned of
@@ -532,7 +622,7 @@ def _pupils(df, label, rep, notes, schools, grades, seed):
         row_of = {c: i for i, c in enumerate(schools["school_id"])}
         code = t.codes("school_code")
         s_idx = code.map(row_of)
-        t.report("school_code", np.nonzero((s_idx.isna() & (code != "")).to_numpy())[0],
+        t.report("school_code", np.nonzero((s_idx.isna() & (code != "")).to_numpy() & ~t.sci)[0],
                  lambda p: say(lang, "code_unknown", code=code.iloc[p]))
         t.report("school_code", np.nonzero((code == "").to_numpy())[0], lambda p: say(lang, "empty_required"))
         graw = t.text("grade")
