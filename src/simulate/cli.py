@@ -113,6 +113,9 @@ def cmd_run(args) -> int:
     results = {n: run(district, s, years=args.years, seed=args.seed, mode=args.mode)
                for n, s in zip(names, scenarios)}
     scaled = _scaling_report(district, dict(zip(names, scenarios)))
+    unspent = [r.capital_note() for r in results.values()]
+    for note in filter(None, unspent):
+        print(f"\nnote: {note}")
     last = results[names[0]].years[-1].year
     for year in sorted({results[names[0]].years[0].year, last}):
         print(f"\n{district.name}: {' vs '.join(names)} — {year} ({args.mode} mode)")
@@ -126,7 +129,9 @@ def cmd_run(args) -> int:
                 {"run": args.seed}, provenance.sha256_of_obj({n: s.params_hash for n, s in zip(names, scenarios)}),
                 district.data_hash, output_kind="run",
                 extra={"scenarios": names, "district": district.name, "district_source": district.source,
-                       "mode": args.mode, "years": args.years, "scaled_quantities": scaled})
+                       "mode": args.mode, "years": args.years, "scaled_quantities": scaled,
+                       "capital_unspent": {n: r.capital_use[r.capital_use["unspent_yuan"] > 0].to_dict("records")
+                                           for n, r in results.items()}})
             (tmp / provenance.MANIFEST_FILE).write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n",
                                                         encoding="utf-8")
         print(f"\nwrote tidy tables (CSV + Parquet + manifest.json) to {args.out}/{{{','.join(names)}}}")
@@ -291,12 +296,28 @@ def cmd_district_import(args) -> int:
     inputs = [p for p in (args.schools, args.pupils, args.seed_table) if p]
     check_output_target(args.out, "district", force=args.force, inputs=inputs, what="--out")
     result = import_files(args.schools, args.pupils, seed_path=args.seed_table, name=args.name or Path(args.out).name)
-    result.district.to_dir(args.out, force=args.force, extra_files=result.extra_files())
+    check, images = _district_check(result)
+    result.district.to_dir(args.out, force=args.force, extra_files=result.extra_files(check, images))
     d = result.district
     print(f"imported {d.n_schools} schools ({int(d.enrolled.sum()):,} pupils) to {args.out}")
     for note in result.notes:
         print(f"  {note}")
+    flagged = check.count("\n- ")
+    print(f"  district check: {flagged} school{'s' * (flagged != 1)} flagged (see import_notes.md)")
     return 0
+
+
+def _district_check(result) -> tuple[str, dict[str, bytes]]:
+    """The district check's section of import_notes.md, and the map of the schools when coordinates are given."""
+    from .analysis.district_check import check_markdown, district_check
+
+    table = district_check(result.district, result.defaults)
+    images = {}
+    if result.locations is not None and result.locations[["longitude", "latitude"]].notna().all(axis=1).any():
+        from .views.district_map import school_map
+
+        images["school_map.png"] = school_map(result.locations, result.district.schools)
+    return check_markdown(table, result.lang, "school_map.png" if images else None), images
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -567,7 +567,20 @@ def _summary(cmp: Comparison) -> str:
         lines += ["", CE_NA_RULE, ""]
         lines += _attribution_block(cmp, s)
     lines += _scaled_block(cmp)
+    lines += _capital_block(cmp)
     return "\n".join(lines)
+
+
+def _capital_block(cmp: Comparison) -> list[str]:
+    """Capital a scenario's budget holds that the district cannot spend (expected mode, central values)."""
+    from .result import run
+
+    if not cmp._inputs:
+        return []
+    district, loaded = cmp._inputs
+    notes = [run(district, s, years=len(cmp.years)).capital_note() for s in loaded.values()]
+    notes = [n for n in notes if n]
+    return ["", "## Capital not spent", "", *(f"- {n}" for n in notes)] if notes else []
 
 
 def _scaled_block(cmp: Comparison) -> list[str]:

@@ -73,6 +73,7 @@ FACILITY_STANDARDS = {
 }
 _GRADE_ZH = "一二三四五六七八九"
 BALANCE_FILE = "balance_indicators.csv"  # the 2017 indicators per school, read by load_balance_indicators
+LOCATIONS_FILE = "school_locations.csv"  # school_id, longitude, latitude: for the district check's map
 BALANCE_COLUMNS = ("teachers_above_degree", "key_teachers", "pe_art_teachers", "building_area", "sports_area",
                    "equipment_value", "multimedia_rooms")
 
@@ -141,13 +142,21 @@ class ImportResult:
     district: District
     notes: list[str] = field(default_factory=list)
     indicators: pd.DataFrame | None = None  # the 2017 balance indicators given, per school (BALANCE_FILE)
+    defaults: dict[str, list[str]] = field(default_factory=dict)  # school id -> inputs that took a default
+    locations: pd.DataFrame | None = None  # school_id, longitude, latitude (when the table gives them)
+    lang: str = "en"  # of the schools table's headers: the notes' language
 
-    def notes_markdown(self) -> str:
-        return "# Import notes\n\n" + "".join(f"- {n}\n" for n in self.notes)
+    def notes_markdown(self, check: str = "") -> str:
+        title = "# 导入说明" if self.lang == "zh" else "# Import notes"
+        return title + "\n\n" + "".join(f"- {n}\n" for n in self.notes) + check
 
-    def extra_files(self) -> dict[str, bytes]:
-        """Files written beside schools.csv and enrolment.csv: the notes, and the balance indicators."""
-        files = {"import_notes.md": self.notes_markdown().encode("utf-8")}
+    def extra_files(self, check: str = "", images: dict[str, bytes] | None = None) -> dict[str, bytes]:
+        """Files written beside schools.csv and enrolment.csv: the notes (with the district check
+        ``check`` when given), the balance indicators, the school locations and ``images``."""
+        files = {"import_notes.md": self.notes_markdown(check).encode("utf-8"), **(images or {})}
+        if self.locations is not None:
+            text = self.locations.to_csv(index=False, lineterminator="\n", float_format="%.10g")
+            files[LOCATIONS_FILE] = text.encode("utf-8")
         if self.indicators is not None:
             text = self.indicators.to_csv(index=False, lineterminator="\n", float_format="%.10g")
             files[BALANCE_FILE] = text.encode("utf-8")
@@ -392,6 +401,13 @@ def _schools(df, label, rep, notes):
     feeder = _feeders(t, code, level, grades)
     feeder = _central_schools(t, code, level, grades, feeder)
     t.blank_notes()
+    defaults: dict[str, list[str]] = {}
+    for canon, (pos, _) in t.blanks.items():
+        for q in pos:
+            defaults.setdefault(code.iloc[q], []).append(t.head(canon))
+    for q in np.nonzero(facility_defaulted(facility, t))[0]:
+        defaults.setdefault(code.iloc[q], []).append(
+            f"facility index {DEFAULT_FACILITY_INDEX}" if lang == "en" else f"设施指数 {DEFAULT_FACILITY_INDEX}")
     share = np.divide(boarders, pupils, out=np.zeros(n), where=pupils > 0)
     schools = pd.DataFrame({
         "school_id": code, "name": text["name"], "name_en": text["name_en"], "town": text["town"],
@@ -403,9 +419,18 @@ def _schools(df, label, rep, notes):
     })
     schools.attrs["lang"] = lang
     schools.attrs["rows"] = t.rows
-    schools.attrs["coords"] = (t.numeric("longitude", integer=False, lo=None),
-                               t.numeric("latitude", integer=False, lo=None))
+    schools.attrs["defaults"] = defaults
+    if "longitude" in cols and "latitude" in cols:
+        quiet = _Table.__new__(_Table)
+        quiet.__dict__.update(t.__dict__, rep=_Report(label), blanks={})
+        schools.attrs["locations"] = pd.DataFrame({"school_id": code, "longitude": quiet.numeric(
+            "longitude", integer=False, lo=None), "latitude": quiet.numeric("latitude", integer=False, lo=None)})
     return schools, grades, indicators
+
+
+def facility_defaulted(facility, t: _Table) -> np.ndarray:
+    """Schools whose facility index is the default for want of data (set by :func:`_facility`)."""
+    return getattr(t, "facility_default", np.zeros(len(facility), bool))
 
 
 def _facility(t: _Table, grades, level):
@@ -436,6 +461,7 @@ def _facility(t: _Table, grades, level):
                        "schools" if lang == "en" else
                        f"设施达标指数：{used_standard.sum()} 所学校按 2017 年标准的设施指标计算")
     default = ~np.isfinite(out)
+    t.facility_default = default
     if default.any():
         t.notes.append(f"facility_index: no data for {default.sum()} schools; {DEFAULT_FACILITY_INDEX} (assumption)"
                        if lang == "en" else
@@ -735,8 +761,11 @@ def import_tables(name: str, schools: pd.DataFrame, pupils: pd.DataFrame | None 
         _Table(pupils, PUPIL_HEADERS, pupils_label, rep, [])
     if rep or cells is None:
         raise rep.error(f"{name}: import")
+    found = dict(s.attrs)
+    s.attrs.clear()  # (pandas carries attrs into derived frames; the district needs none of them)
     district = district_from_frames(name, s, _enrolment_frame(s, *cells), source=f"import of {schools_label}")
-    return ImportResult(district, notes, indicators)
+    return ImportResult(district, notes, indicators, defaults=found.get("defaults", {}),
+                        locations=found.get("locations"), lang=found.get("lang", "en"))
 
 
 def load_balance_indicators(folder: str | Path) -> pd.DataFrame | None:

@@ -362,7 +362,7 @@ def _written_for(doc: dict, path: Path, parent: Scenario) -> str | None:
     lying in a district folder (or in a folder directly inside one, e.g. ``data/my_county/scenarios/``)
     is written for that district; a scenario extending one written for a district is written for it too.
     """
-    from .load import default_data_dir, is_district_folder
+    from .folders import default_data_dir, is_district_folder
 
     named = doc.get("district")
     found = None
