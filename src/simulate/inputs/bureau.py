@@ -54,7 +54,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .district import GRADES, GROUP_FLAGS, LEVEL_GRADES, N_GROUPS, TEACHING_POINTS, District, DistrictError, group_flags
+from .district import GRADES, GROUP_FLAGS, LEVEL_GRADES, MAX_TEACHERS, N_GROUPS, TEACHING_POINTS, District, DistrictError, group_flags
 from .ipf import default_seed, fit_groups, margin_masks, round_groups
 from .bureau_tables import codes_with_problems, frame, header_unit, norm_header, total_rows, unit_factor
 from .bureau_text import language, say, unit_name
@@ -385,8 +385,18 @@ def _schools(df, label, rep, notes):
                      "中级及以上职称教师数：未提供，各校按 0 计")
     for c in ("teachers_above_degree", "key_teachers", "pe_art_teachers"):
         t.numeric(c)
+    for c in ("teachers", "senior_teachers", "boarders", *(f"grade_{g}" for g in range(1, GRADES + 1))):
+        if c in cols:
+            big = t.numeric(c, default=0.0) if c != "teachers" else teachers
+            t.report(c, np.nonzero(np.nan_to_num(big) > MAX_TEACHERS * (10 if c != "teachers" and
+                                                                        c != "senior_teachers" else 1))[0],
+                     lambda p: (f"implausibly large ({big[p]:,.0f}): a typo or a unit error?" if lang == "en" else
+                                f"数值过大（{big[p]:,.0f}）：是否输入错误或单位有误？"))
     quality = t.numeric("teacher_quality", integer=False, lo=None, default=0.0,
                         default_said="0 (the district's mean teacher)" if lang == "en" else "0（全县教师平均水平）")
+    t.report("teacher_quality", np.nonzero(np.abs(quality) > 5)[0],
+             lambda p: f"expected −5 to 5 (SD units), got {quality[p]:g}" if lang == "en" else
+             f"应在 −5 到 5 之间（标准差单位），实际为 {quality[p]:g}")
     if "teacher_quality" not in cols:
         notes.append("teacher_quality: not given; 0 (the district's mean teacher) for every school" if lang == "en"
                      else "教师质量：未提供，各校按 0（全县教师平均水平）计")
@@ -639,6 +649,7 @@ def _pupils(df, label, rep, notes, schools, grades, seed):
     margins = np.zeros((S, GRADES, 5))  # poor, left_behind, disabled, migrant, poor_left_behind
     oos = np.zeros((S, GRADES))
     joint = False
+    lang = schools.attrs.get("lang", "en")
     if df is not None:
         t = _Table(df, PUPIL_HEADERS, label, rep, notes)
         if not t.ok():
@@ -672,16 +683,21 @@ def _pupils(df, label, rep, notes, schools, grades, seed):
             seen[key] = p
             N = grades[si[p], gi[p]]
             m = [vals[c][p] for c in ("poor", "left_behind", "disabled", "migrant", "poor_left_behind")]
-            problems = [f"{c} {v:g} > {N:g} pupils in the schools table" for c, v in
+            zh = lang == "zh"
+            problems = [(f"{t.head(c)} {v:g} 人，多于学校表中该年级学生 {N:g} 人" if zh else
+                         f"{c} {v:g} > {N:g} pupils in the schools table") for c, v in
                         zip(GROUP_FLAGS, m[:4]) if v > N]
             if m[1] + m[3] > N:
-                problems.append(f"left_behind + migrant = {m[1] + m[3]:g} > {N:g} pupils (a child is not both)")
+                problems.append(f"留守儿童与随迁子女共 {m[1] + m[3]:g} 人，多于学生 {N:g} 人（一个孩子不会两者都是）" if zh
+                                else f"left_behind + migrant = {m[1] + m[3]:g} > {N:g} pupils (a child is not both)")
             if joint and not (max(0.0, m[0] + m[1] - N) <= m[4] <= min(m[0], m[1])):
-                problems.append(f"poor_left_behind {m[4]:g} outside {max(0.0, m[0] + m[1] - N):g}–"
-                                f"{min(m[0], m[1]):g} (from poor, left_behind and pupils)")
+                lo_j, hi_j = max(0.0, m[0] + m[1] - N), min(m[0], m[1])
+                problems.append(f"建档立卡留守儿童数 {m[4]:g} 不在 {lo_j:g}–{hi_j:g} 之间（由建档立卡、留守和学生数推出）" if zh
+                                else f"poor_left_behind {m[4]:g} outside {lo_j:g}–{hi_j:g} (from poor, left_behind "
+                                     "and pupils)")
             for msg in problems:
-                rep.add(label, f"{label} row {t.row(p)}, column '{t.head('grade')}': grade {gi[p] + 1}: {msg}",
-                        t.row(p))
+                where = f"{gi[p] + 1}年级" if zh else f"grade {gi[p] + 1}"
+                rep.add(label, f"{label} row {t.row(p)}, column '{t.head('grade')}': {where}: {msg}", t.row(p))
             margins[si[p], gi[p]] = m
             oos[si[p], gi[p]] = vals["out_of_school"][p]
         pupils_of = grades.sum(axis=1)
@@ -704,7 +720,8 @@ def _pupils(df, label, rep, notes, schools, grades, seed):
                          "失学辍学人数：未提供，台账从 0 开始")
     else:
         notes.append("no pupils table: every pupil in the group with no flags (not poor, left-behind, "
-                     "disabled or migrant); out_of_school 0")
+                     "disabled or migrant); out_of_school 0" if lang == "en" else
+                     "无学生表：所有学生按无标记计（非建档立卡、留守、残疾、随迁），失学辍学 0")
     if rep:
         return None
     masks = margin_masks((("poor", "left_behind"),) if joint else ())
@@ -716,7 +733,8 @@ def _pupils(df, label, rep, notes, schools, grades, seed):
     enrolled.reshape(-1, N_GROUPS)[live] = counts
     if (~exact).any():
         notes.append(f"{(~exact).sum()} (school, grade) cells: margins not all exact after rounding "
-                     "(plain largest remainder; totals exact)")
+                     "(plain largest remainder; totals exact)" if lang == "en" else
+                     f"{(~exact).sum()} 个（学校，年级）取整后各标记人数未能全部精确（总数精确）")
     # out of school: split as the enrolled are (equal shares in a cell without pupils)
     share = np.divide(x, total[:, None], out=np.full_like(x, 1.0 / N_GROUPS), where=total[:, None] > 0)
     o_tot = oos.reshape(-1)[live]
@@ -727,10 +745,12 @@ def _pupils(df, label, rep, notes, schools, grades, seed):
         o_counts[c, np.argsort(-(ox[c] - o_counts[c]), kind="stable")[:k]] += 1
     out.reshape(-1, N_GROUPS)[live] = o_counts
     if seed is not None:
-        notes.append("groups: IPF from the seed table given")
-    else:
+        notes.append("groups: IPF from the seed table given" if lang == "en" else "分组：按给定的种子表做 IPF")
+    elif lang == "en":
         notes.append("groups: IPF to the flag counts from independence (left-behind ∧ migrant impossible)"
                      + ("; poor ∧ left-behind counts respected" if joint else ""))
+    else:
+        notes.append("分组：由各标记人数按独立假设做 IPF（留守与随迁不可兼有）" + ("；保留建档立卡留守儿童数" if joint else ""))
     return enrolled, out
 
 
