@@ -94,9 +94,12 @@ def check_markdown(check: pd.DataFrame, lang: str = "en", map_file: str | None =
     head = (f"## 全县核查：基线方案下各校 {YEARS} 年的变化" if zh else
             f"## District check: each school under the baseline, {YEARS} years on")
     intro = (f"学生或教师变化超过 {CHANGE:.0%}、获得超过 {CONCENTRATION:.0%} 基建资金、或有输入取了默认值的学校被标出。"
+             "基线为按本县规模缩放的巴南 2019 年政策；本县有 calibration.yaml 之前，用按巴南校准的截距。"
              if zh else
              f"Flagged: a school whose pupils or teachers change by more than {CHANGE:.0%}, which receives more "
-             f"than {CONCENTRATION:.0%} of the capital, or one of whose inputs took a default.")
+             f"than {CONCENTRATION:.0%} of the capital, or one of whose inputs took a default. The baseline is "
+             "Banan's 2019 package at the district's size, with the intercepts calibrated to Banan until the "
+             "district has its own calibration.yaml.")
     lines = ["", head, "", intro, ""]
     if flagged.empty:
         lines.append("没有学校被标出。" if zh else "No school is flagged.")
