@@ -68,6 +68,8 @@ def test_teaching_points_keep_their_grades_and_their_leavers_go_on(tmp_path):
     x[0, row["5001020005"], 3, 0] = 6.0  # grade 4 of the teaching point
     moved = cells.dense(cells.move_up(cells.cells(x)))
     assert moved[0, row["5001020001"], 4, 0] == 6.0 and moved[0, row["5001020005"]].sum() == 0
+    from simulate.model.engine import cells_of  # the dense layout moves them the same way
+    np.testing.assert_array_equal(cells_of(d).move_up(x), moved)
 
 
 def test_codes_in_scientific_notation_are_one_error_saying_how_to_keep_them(tmp_path):

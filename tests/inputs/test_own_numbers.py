@@ -17,7 +17,7 @@ import pytest
 import simulate as sim
 from simulate.cli import main
 from simulate.inputs.load import load_district
-from simulate.inputs.scaling import for_district, scale_factors, scaled_quantities
+from simulate.inputs.scaling import ScaleWarning, for_district, scale_factors, scaled_quantities
 from simulate.inputs.scenario import ScenarioError, load_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -93,3 +93,31 @@ def test_run_prints_and_records_the_values_used(tmp_path, capsys):
 
 def test_banan_records_nothing_scaled():
     assert scaled_quantities(load_scenario("more_rotation"), load_district()) == []
+
+
+def test_compare_summary_and_manifest_name_the_district_and_the_values_used(tmp_path):
+    from simulate.analysis.comparison import compare
+
+    own = load_scenario(_write(tmp_path / "own.yaml", "district: example_county\n"))
+    d = load_district(EXAMPLE)
+    cmp = compare(d, [own], reference="baseline", draws=2, years=2, attribution=False, progress=False)
+    text = cmp.summary()
+    assert "## Quantities used on district 'example_county'" in text
+    assert "own: teachers.support.count = 2 used, as written (not scaled)" in text
+    assert "baseline: teachers.support.count = 2 used (20 written for Banan" in text
+    cmp.to_dir(tmp_path / "cmp")
+    record = json.loads((tmp_path / "cmp" / "manifest.json").read_text(encoding="utf-8"))
+    assert record["district"] == "example_county"
+    assert {r["path"]: r["used"] for r in record["scaled_quantities"]["own"]}["budget.capital.yuan_per_year"] == 2e6
+
+
+def test_capital_the_district_cannot_spend_is_said(tmp_path):
+    big = _write(tmp_path / "big.yaml", "district: example_county\n")
+    big.write_text(big.read_text(encoding="utf-8").replace("2000000", "50000000"), encoding="utf-8")
+    with pytest.warns(ScaleWarning, match="above the district's whole facility need"):
+        r = sim.run(load_district(EXAMPLE), load_scenario(big), years=3)
+    use = r.capital_use
+    assert (use["budget_yuan"] == 5e7).all() and (use["spent_yuan"] + use["unspent_yuan"] == 5e7).all()
+    assert use["unspent_yuan"].iloc[-1] > 0
+    assert r.capital_note().startswith("own: capital the district cannot spend")
+    assert sim.run(load_district(EXAMPLE), "baseline", years=3).capital_note() == ""
