@@ -154,8 +154,10 @@ def _validation_plan(path: str, params_dir: Path) -> list[tuple[str, Path | str]
         return [("scenario", "baseline" if p.resolve() == (params_dir / "baseline.yaml").resolve() else p)]
     if not p.is_dir():
         raise ValueError(f"{path}: not a file or folder")
-    if is_district_folder(p):
-        return [("district", p)]
+    if is_district_folder(p):  # the district, and the scenarios written for it (in it or in its scenarios/)
+        own = [f for d in (p, p / "scenarios") for f in sorted([*d.glob("*.yaml"), *d.glob("*.yml")])
+               if f.is_file() and f.name not in ("calibration.yaml", "targets.yaml")]
+        return [("district", p), *(("scenario", f) for f in own)]
     plan: list[tuple[str, Path | str]] = []
     if p.resolve() == params_dir.resolve():  # the parameter folder: baseline and its scenarios
         plan.append(("scenario", "baseline"))

@@ -63,8 +63,9 @@ def test_a_file_inside_the_district_folder_is_written_for_it(tmp_path):
     assert own.written_for == str(county.resolve())
     d = load_district(county)
     assert for_district(own, d, warn=False).value("teachers.support.count") == 2
-    child = load_scenario(_write(tmp_path / "child.yaml").with_name("child.yaml"))  # elsewhere: Banan-relative
+    child = load_scenario(_write(tmp_path / "child.yaml"))  # elsewhere: Banan-relative
     assert child.written_for is None
+    assert main(["validate", str(county)]) == 0  # the district and the scenarios written for it
 
 
 def test_written_for_one_district_refused_on_another(tmp_path):
