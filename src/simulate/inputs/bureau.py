@@ -56,8 +56,9 @@ import pandas as pd
 
 from .district import GRADES, GROUP_FLAGS, LEVEL_GRADES, MAX_TEACHERS, N_GROUPS, TEACHING_POINTS, District, DistrictError, group_flags
 from .ipf import default_seed, fit_groups, margin_masks, round_groups
-from .bureau_tables import codes_with_problems, frame, header_unit, norm_header, total_rows, unit_factor
-from .bureau_text import language, say, unit_name
+from .bureau_feeders import FEEDER_GAP, central_schools, feeders, teaching_points
+from .bureau_tables import COLUMN_KIND, Table, read_table
+from .bureau_text import say
 from .load import district_from_frames
 from .validation import _Report
 
@@ -119,15 +120,6 @@ PUPIL_HEADERS: dict[str, tuple[bool, tuple[str, ...]]] = {
     "poor_left_behind": (False, ("poor_left_behind", "建档立卡留守儿童数")),
     "out_of_school": (False, ("out_of_school", "失学辍学人数")),
 }
-# what each numeric column measures: the units its header may carry (simulate.inputs.bureau_tables.UNITS)
-COLUMN_KIND: dict[str, str] = {
-    **{f"grade_{g}": "count" for g in range(1, GRADES + 1)},
-    **dict.fromkeys(("classes", "boarders", "teachers", "senior_teachers", "teachers_above_degree", "key_teachers",
-                     "pe_art_teachers", "multimedia_rooms", "poor", "left_behind", "disabled", "migrant",
-                     "poor_left_behind", "out_of_school"), "count"),
-    "building_area": "area", "sports_area": "area", "equipment_value": "money",
-    "longitude": "degree", "latitude": "degree", "teacher_quality": "none", "facility_index": "none",
-}
 _LOCATION = {"城区": "urban", "镇区": "town", "乡村": "rural", "urban": "urban", "town": "town", "rural": "rural"}
 _LEVEL = {"教学点": "teaching_point", "小学教学点": "teaching_point", "teachingpoint": "teaching_point",
           "teaching_point": "teaching_point", "小学": "primary", "初级中学": "junior", "初中": "junior", "九年一贯制学校": "nine_year",
@@ -164,155 +156,6 @@ class ImportResult:
 
 
 # ----------------------------------------------------------------------------- reading
-def _lookup(spec: dict) -> dict[str, str]:
-    return {norm_header(a): canon for canon, (_, aliases) in spec.items() for a in aliases}
-
-
-def read_table(path: str | Path, report: _Report, spec: dict | None = None,
-               notes: list | None = None) -> pd.DataFrame | None:
-    """A CSV (UTF-8 or GB18030/GBK) or .xlsx/.xls table (first sheet) as text cells, under its header row
-    (found among the first rows by the names of ``spec``; see :mod:`simulate.inputs.bureau_tables`)."""
-    return frame(Path(path), str(path), report, notes if notes is not None else [],
-                 _lookup(spec) if spec else {})
-
-
-class _Table:
-    """One bureau table being read: its cells, the columns found (canonical name → header), the
-    language of its headers, each column's unit factor, and the notes and problems it gives."""
-
-    def __init__(self, df: pd.DataFrame, spec: dict, label: str, rep: _Report, notes: list[str]):
-        self.label, self.rep, self.notes, self.spec = label, rep, notes, spec
-        rows = df.attrs.get("rows")
-        self.rows = np.asarray(rows, dtype=np.int64) if rows is not None else np.arange(len(df)) + 2
-        self.factors: dict[str, float] = {}
-        first = len(notes)
-        self.cols = self._map_headers(df)
-        self.lang = language(list(self.cols.values()) or list(df.columns))
-        if df.attrs.get("title_rows"):
-            notes.insert(first, say(self.lang, "n_title", label=label,
-                                    rows=", ".join(map(str, df.attrs["title_rows"]))))
-        if df.attrs.get("encoding"):
-            notes.insert(first, say(self.lang, "n_encoding", label=label))
-        totals = total_rows(df, self.cols) if self.cols else np.zeros(0, dtype=np.int64)
-        if len(totals):
-            notes.append(say(self.lang, "n_totals", label=label, rows=", ".join(str(self.rows[p]) for p in totals)))
-            keep = np.setdiff1d(np.arange(len(df)), totals)
-            df = df.iloc[keep].reset_index(drop=True)
-            self.rows = self.rows[keep]
-        self.df = df
-        rep.row_maps[label] = self.rows
-        self.blanks: dict[str, tuple[np.ndarray, str]] = {}  # canon -> (positions, default said)
-
-    def ok(self) -> bool:
-        return not any(self.spec[c][0] and c not in self.cols for c in self.spec)
-
-    def row(self, p: int) -> int:
-        return int(self.rows[p])
-
-    def head(self, canon: str) -> str:
-        """The header the user wrote for ``canon`` (else the alias of the table's language)."""
-        if canon in self.cols:
-            return self.cols[canon]
-        aliases = self.spec[canon][1]
-        return aliases[1] if self.lang == "zh" and len(aliases) > 1 else aliases[0]
-
-    def _map_headers(self, df: pd.DataFrame) -> dict[str, str]:
-        lookup = _lookup(self.spec)
-        found: dict[str, str] = {}
-        lang = language(df.columns)
-        for col in df.columns:
-            canon = lookup.get(norm_header(col))
-            if canon is None:
-                continue
-            if canon in found:
-                self.rep.add(self.label, f"{self.label} row {df.attrs.get('header_row', 1)}: "
-                             + say(lang, "both_give", a=found[canon], b=col), df.attrs.get("header_row", 1))
-                continue
-            found[canon] = col
-            self._unit(canon, col, lang, df.attrs.get("header_row", 1))
-        missing = [c for c, (req, al) in self.spec.items() if req and c not in found]
-        if missing:
-            names = ", ".join(f"'{self.spec[c][1][1 if lang == 'zh' else 0]}'" for c in missing)
-            self.rep.add(self.label, f"{self.label} row {df.attrs.get('header_row', 1)}: "
-                         + say(lang, "missing_cols", s="s" * (len(missing) > 1), names=names),
-                         df.attrs.get("header_row", 1))
-        return found
-
-    def _unit(self, canon: str, col: str, lang: str, header_row: int) -> None:
-        kind = COLUMN_KIND.get(canon, "text")
-        unit = header_unit(col)
-        if kind == "text" or unit is None:
-            return
-        known = unit_factor(unit)
-        if known is None:
-            self.notes.append(say(lang, "n_unit_ignored", label=self.label, col=col, unit=unit,
-                                  to=unit_name(kind, lang)))
-        elif known[0] != kind:
-            self.rep.add(self.label, f"{self.label} row {header_row}, column '{col}': "
-                         + say(lang, "unit_wrong", unit=unit, takes=unit_name(kind, lang)), header_row)
-        elif known[1] != 1.0:
-            self.factors[canon] = known[1]
-            self.notes.append(say(lang, "n_unit", label=self.label, col=col, unit=unit, to=unit_name(kind, lang),
-                                  factor=known[1]))
-
-    def text(self, canon: str) -> pd.Series:
-        if canon not in self.cols:
-            return pd.Series([""] * len(self.df), dtype=object)
-        return self.df[self.cols[canon]].astype(str).str.strip()
-
-    def report(self, canon: str, positions, describe) -> None:
-        self.rep.rows(self.label, self.head(canon), np.asarray(positions), describe)
-
-    def numeric(self, canon, *, integer=True, lo=0.0, default=None, required=False, blank=None,
-                default_said=None):
-        """Column ``canon`` as float array in the model's unit (a header unit converted). An empty cell is
-        an error when ``required`` or where ``blank`` (bool array) is true; elsewhere it takes ``default``
-        (NaN when None) and is listed in the notes (``default_said`` words it)."""
-        n = len(self.df)
-        if canon not in self.cols:
-            return np.full(n, np.nan if default is None else default)
-        raw = self.text(canon).map(lambda v: unicodedata.normalize("NFKC", v).strip())
-        empty = (raw == "").to_numpy()
-        must = np.ones(n, bool) if required else (np.zeros(n, bool) if blank is None else np.asarray(blank))
-        if required:
-            self.report(canon, np.nonzero(empty)[0], lambda p: say(self.lang, "empty_required"))
-        elif blank is not None:
-            pass  # the caller words the error (e.g. a taught grade)
-        val = pd.to_numeric(raw.str.replace(",", "", regex=False), errors="coerce").to_numpy(dtype=np.float64,
-                                                                                             copy=True)
-        bad = ~empty & (~np.isfinite(val) | (val < lo if lo is not None else False)
-                        | ((val != np.round(val)) if integer else False))
-        what = say(self.lang, "whole" if integer else "a_number")
-        self.report(canon, np.nonzero(bad)[0], lambda p: say(self.lang, "number", what=what, got=raw.iloc[p],
-                                                             lo=f" ≥ {lo:g}" if lo is not None else ""))
-        val = val * self.factors.get(canon, 1.0)
-        defaulted = empty & ~must
-        if defaulted.any() and not required:
-            said = default_said if default_said is not None else (
-                f"{default:g}" if default is not None else ("无数据" if self.lang == "zh" else "no value"))
-            self.blanks[canon] = (np.nonzero(defaulted)[0], said)
-        val[empty | bad] = np.nan if default is None else default
-        if default is None:
-            val[bad] = 0.0
-        return val
-
-    def blank_notes(self) -> None:
-        for canon, (pos, said) in self.blanks.items():
-            shown = ", ".join(str(self.row(p)) for p in pos[:20]) + (" …" if len(pos) > 20 else "")
-            self.notes.append(say(self.lang, "n_blank", label=self.label, col=self.head(canon), n=len(pos),
-                                  rows=shown, default=said))
-
-    def codes(self, canon: str) -> pd.Series:
-        """The column's school codes, normalised (``.0``, full-width digits); scientific notation reported."""
-        raw = self.text(canon)
-        codes = codes_with_problems(raw, self.label, self.head(canon), self.rep, self.rows, self.lang)
-        self.sci = codes.map(lambda v: bool(re.fullmatch(r"[+-]?\d+(\.\d+)?[eE][+]?\d+", v))).to_numpy()
-        changed = int(((codes != raw) & (raw != "")).sum())
-        if changed and not self.sci.any():
-            self.notes.append(say(self.lang, "n_codes", label=self.label, col=self.head(canon), n=changed))
-        return codes
-
-
 def _level_word(level: str, lang: str) -> str:
     zh = {"primary": "小学", "junior": "初级中学", "nine_year": "九年一贯制学校", "teaching_point": "教学点"}
     return zh.get(level, level) if lang == "zh" else level
@@ -320,7 +163,7 @@ def _level_word(level: str, lang: str) -> str:
 
 # ----------------------------------------------------------------------------- schools
 def _schools(df, label, rep, notes):
-    t = _Table(df, SCHOOL_HEADERS, label, rep, notes)
+    t = Table(df, SCHOOL_HEADERS, label, rep, notes)
     if not t.ok():
         return None, None, None
     cols, lang = t.cols, t.lang
@@ -368,7 +211,7 @@ def _schools(df, label, rep, notes):
         wrong = (grades[:, g - 1] > 0) & ~taught
         t.report(f"grade_{g}", np.nonzero(wrong)[0],
                  lambda p: say(lang, "grade_not_taught", grade=g, level=_level_word(level[p], lang)))
-    level = _teaching_points(t, level, grades, code)
+    level = teaching_points(t, level, grades, code)
     pupils = grades.sum(axis=1)
     teachers = t.numeric("teachers", required=True)
     t.report("teachers", np.nonzero(teachers < 1)[0], lambda p: say(lang, "teachers_min"))
@@ -404,12 +247,12 @@ def _schools(df, label, rep, notes):
     given = [c for c in BALANCE_COLUMNS if c in cols]
     indicators = None
     if given:
-        quiet = _Table.__new__(_Table)  # the same columns read again without reporting twice
+        quiet = Table.__new__(Table)  # the same columns read again without reporting twice
         quiet.__dict__.update(t.__dict__, rep=_Report(label), blanks={})
         indicators = pd.DataFrame({"school_id": code, **{
             c: quiet.numeric(c, integer=False) for c in given}})
-    feeder = _feeders(t, code, level, grades)
-    feeder = _central_schools(t, code, level, grades, feeder)
+    feeder = feeders(t, code, level, grades)
+    feeder = central_schools(t, code, level, grades, feeder)
     t.blank_notes()
     defaults: dict[str, list[str]] = {}
     for canon, (pos, _) in t.blanks.items():
@@ -431,19 +274,19 @@ def _schools(df, label, rep, notes):
     schools.attrs["rows"] = t.rows
     schools.attrs["defaults"] = defaults
     if "longitude" in cols and "latitude" in cols:
-        quiet = _Table.__new__(_Table)
+        quiet = Table.__new__(Table)
         quiet.__dict__.update(t.__dict__, rep=_Report(label), blanks={})
         schools.attrs["locations"] = pd.DataFrame({"school_id": code, "longitude": quiet.numeric(
             "longitude", integer=False, lo=None), "latitude": quiet.numeric("latitude", integer=False, lo=None)})
     return schools, grades, indicators
 
 
-def facility_defaulted(facility, t: _Table) -> np.ndarray:
+def facility_defaulted(facility, t: Table) -> np.ndarray:
     """Schools whose facility index is the default for want of data (set by :func:`_facility`)."""
     return getattr(t, "facility_default", np.zeros(len(facility), bool))
 
 
-def _facility(t: _Table, grades, level):
+def _facility(t: Table, grades, level):
     n, lang = len(t.df), t.lang
     given = t.numeric("facility_index", integer=False,
                       default_said="the 2017 standard's facility columns, else 0.75" if lang == "en" else
@@ -479,159 +322,6 @@ def _facility(t: _Table, grades, level):
     return np.round(np.where(default, DEFAULT_FACILITY_INDEX, out), 6)
 
 
-def _teaching_points(t: _Table, level, grades, code):
-    """A teaching point (教学点) teaches grades 1–k: k from the 最高年级 column, else its highest grade with
-    pupils (at least 2); its level becomes ``teaching_point_k``."""
-    point = np.nonzero(level == "teaching_point")[0]
-    if not len(point):
-        return level
-    level = level.astype(object).copy()
-    top = t.numeric("top_grade", default=np.nan)
-    kmax = max(TEACHING_POINTS.values())
-    from_data = []
-    for p in point:
-        with_pupils = np.nonzero(grades[p] > 0)[0]
-        k = int(top[p]) if np.isfinite(top[p]) else max(2, int(with_pupils.max()) + 1 if len(with_pupils) else 2)
-        if not np.isfinite(top[p]):
-            from_data.append(p)
-        if not 2 <= k <= kmax or (len(with_pupils) and with_pupils.max() + 1 > k):
-            t.report("top_grade" if np.isfinite(top[p]) else "level", [p], lambda q: (
-                f"a teaching point teaches grades 1–2 … 1–{kmax}; this one has pupils up to grade "
-                f"{with_pupils.max() + 1 if len(with_pupils) else 0} (top grade {k})" if t.lang == "en" else
-                f"教学点开设 1–2 至 1–{kmax} 年级；该校有学生至{with_pupils.max() + 1 if len(with_pupils) else 0}年级"))
-            k = min(max(k, 2), kmax)
-        level[p] = f"teaching_point_{k}"
-    t.blanks.pop("top_grade", None)
-    shown = ", ".join(f"{code.iloc[p]} 1–{level[p].rsplit('_', 1)[1]}" for p in point)
-    t.notes.append(
-        f"teaching points (教学点): {len(point)} keep their grades ({shown}); "
-        + (f"{len(from_data)} from their highest grade with pupils (a '最高年级' column gives it)"
-           if from_data else "grades from the 最高年级 column") if t.lang == "en" else
-        f"教学点：{len(point)} 个保持其年级（{shown}）；"
-        + (f"{len(from_data)} 个按有学生的最高年级确定（可用“最高年级”列给定）" if from_data else "年级按“最高年级”列"))
-    return level
-
-
-def _central_schools(t: _Table, code, level, grades, feeder):
-    """Each teaching point's feeder: the primary (or nine-year) school its leavers enter — the
-    中心校学校标识码 column, else its town's primary whose name holds 中心 (the central primary), else the
-    town's primary or nine-year school with the most pupils in the grade they enter, else the district's."""
-    points = np.nonzero(pd.Series(level).astype(str).str.startswith("teaching_point_").to_numpy())[0]
-    if not len(points):
-        return feeder
-    lang, codes = t.lang, code.to_numpy(dtype=object)
-    names, town = t.text("name").to_numpy(dtype=object), t.text("town").to_numpy(dtype=object)
-    given = t.codes("central_school_code").to_numpy(dtype=object) if "central_school_code" in t.cols \
-        else np.array([""] * len(codes), dtype=object)
-    target = np.isin(level, ("primary", "nine_year"))
-    ok_codes = set(codes[target])
-    lines = []
-    for p in points:
-        k = TEACHING_POINTS[level[p]]
-        if given[p]:
-            if given[p] not in ok_codes:
-                t.report("central_school_code", [p], lambda q: say(lang, "central_unknown", code=given[q]))
-                continue
-            feeder[p] = given[p]
-            how = "given (中心校学校标识码 column)" if lang == "en" else "中心校列给定"
-        else:
-            cand = np.nonzero(target & (town == town[p]))[0]
-            where = "of its town" if lang == "en" else "本乡镇"
-            if not len(cand):
-                cand, where = np.nonzero(target)[0], ("of the district" if lang == "en" else "全县")
-            if not len(cand):
-                t.report("level", [p], lambda q: "a teaching point, but the table has no primary school for its "
-                         "leavers to enter" if lang == "en" else "本表没有可供该教学点学生升入的小学")
-                continue
-            central = [c for c in cand if "中心" in str(names[c])]
-            if central and where in ("of its town", "本乡镇"):
-                best = central[0]
-                how = f"the central primary (中心) {where}" if lang == "en" else f"{where}中心小学"
-            else:
-                best = cand[np.argmax(grades[cand, k])]
-                how = (f"the primary {where} with the most grade-{k + 1} pupils" if lang == "en" else
-                       f"{where}{k + 1}年级学生最多的小学")
-            feeder[p] = codes[best]
-        row_of = {c: i for i, c in enumerate(codes)}
-        lines.append(f"  - {codes[p]} {names[p]} (1–{k}) → {feeder[p]} {names[row_of[feeder[p]]]} ({how})")
-    t.notes.append(("teaching points: where their leavers go on (grade k + 1 of):" if lang == "en" else
-                    "教学点毕业生升入：") + "\n" + "\n".join(lines))
-    return feeder
-
-
-FEEDER_GAP = 0.25  # a junior school whose implied grade-7 intake differs from its grade 7 by more is warned of
-
-
-def _feeders(t: _Table, code: pd.Series, level, grades):
-    """Each primary's junior or nine-year school: the 对口初中 column, else the nearest of its town (by
-    coordinates), else the one of its town with the most junior pupils, else of the district. The notes
-    list every assignment with its rule and warn of junior schools whose implied intake is far off."""
-    n, lang = len(t.df), t.lang
-    feeder = np.array([""] * n, dtype=object)
-    rule = np.array([""] * n, dtype=object)
-    secondary = np.isin(level, ("junior", "nine_year"))
-    codes = code.to_numpy(dtype=object)
-    given = t.codes("feeder_school_code").to_numpy(dtype=object) if "feeder_school_code" in t.cols \
-        else np.array([""] * n, dtype=object)
-    sec_codes = set(codes[secondary])
-    for p in np.nonzero((given != "") & (level == "primary"))[0]:
-        if given[p] not in sec_codes:
-            t.report("feeder_school_code", [p], lambda q: say(lang, "feeder_unknown", code=given[q]))
-        feeder[p], rule[p] = given[p], ("given (对口初中 column)" if lang == "en" else "对口初中列给定")
-    lon = t.numeric("longitude", integer=False, lo=None)
-    lat = t.numeric("latitude", integer=False, lo=None)
-    t.blanks.pop("longitude", None), t.blanks.pop("latitude", None)
-    junior_pupils = grades[:, 6:].sum(axis=1)
-    town = t.text("town").to_numpy(dtype=object)
-    for p in np.nonzero((level == "primary") & (feeder == ""))[0]:
-        cand = np.nonzero(secondary & (town == town[p]))[0]
-        where = "of its town" if lang == "en" else "本乡镇"
-        if not len(cand):
-            cand = np.nonzero(secondary)[0]
-            where = "of the district (none in its town)" if lang == "en" else "全县（本乡镇没有）"
-        if not len(cand):
-            t.report("level", [p], lambda q: say(lang, "feeder_none"))
-            continue
-        if np.isfinite(lon[p]) and np.isfinite(lat[p]) and np.isfinite(lon[cand]).all() and np.isfinite(lat[cand]).all():
-            dx = (lon[cand] - lon[p]) * math.cos(math.radians(lat[p]))
-            best = cand[np.argmin(dx ** 2 + (lat[cand] - lat[p]) ** 2)]
-            how = f"nearest {where} by coordinates" if lang == "en" else f"{where}距离最近"
-        else:
-            best = cand[np.argmax(junior_pupils[cand])]
-            how = f"the one {where} with the most junior pupils" if lang == "en" else f"{where}初中学生最多的学校"
-        feeder[p], rule[p] = codes[best], how
-    primaries = np.nonzero(level == "primary")[0]
-    names = t.text("name").to_numpy(dtype=object)
-    if len(primaries):
-        auto = int(sum(1 for p in primaries if feeder[p] and given[p] == ""))
-        head = (f"feeder_school_id: {len(primaries)} primary schools ({auto} by the default rule; a "
-                f"'对口初中学校标识码' column gives them explicitly):" if lang == "en" else
-                f"对口初中：{len(primaries)} 所小学（{auto} 所按默认规则；可用“对口初中学校标识码”列直接给定）：")
-        row_of = {c: i for i, c in enumerate(codes)}
-        lines = [f"  - {codes[p]} {names[p]} → {feeder[p]} {names[row_of[feeder[p]]] if feeder[p] in row_of else ''}"
-                 f" ({rule[p]})" for p in primaries if feeder[p]]
-        t.notes.append(head + "\n" + "\n".join(lines))
-    # implied grade-7 intake of each junior/nine-year school against its grade 7
-    row_of = {c: i for i, c in enumerate(codes)}
-    intake = np.zeros(n)
-    for p in primaries:
-        if feeder[p] in row_of:
-            intake[row_of[feeder[p]]] += grades[p, 5]
-    intake += np.where(level == "nine_year", grades[:, 5], 0.0)
-    for s in np.nonzero(secondary)[0]:
-        g7 = grades[s, 6]
-        if max(g7, intake[s]) > 0 and abs(intake[s] - g7) > FEEDER_GAP * max(g7, 1.0):
-            t.notes.append(
-                f"WARNING feeder: {codes[s]} {names[s]} has {g7:g} pupils in grade 7, but the grade-6 pupils "
-                f"of the schools feeding it (its own included) number {intake[s]:g} ({intake[s] / max(g7, 1):.0%}): "
-                "its enrolment will drift that way; check the feeder assignments above and give the "
-                "'对口初中学校标识码' column" if lang == "en" else
-                f"警告 对口：{codes[s]} {names[s]} 现有七年级 {g7:g} 人，但对口小学（含本校）六年级共 {intake[s]:g} 人"
-                f"（{intake[s] / max(g7, 1):.0%}）：该校学生数将随之变化；请核对上列对口关系，并在"
-                "“对口初中学校标识码”列中给定")
-    return feeder
-
-
 # ----------------------------------------------------------------------------- pupils
 def _grade_number(v: str):
     v = unicodedata.normalize("NFKC", v).strip()
@@ -651,7 +341,7 @@ def _pupils(df, label, rep, notes, schools, grades, seed):
     joint = False
     lang = schools.attrs.get("lang", "en")
     if df is not None:
-        t = _Table(df, PUPIL_HEADERS, label, rep, notes)
+        t = Table(df, PUPIL_HEADERS, label, rep, notes)
         if not t.ok():
             return None
         cols, lang = t.cols, t.lang
@@ -778,7 +468,7 @@ def import_tables(name: str, schools: pd.DataFrame, pupils: pd.DataFrame | None 
     if s is not None and not rep:
         cells = _pupils(pupils, pupils_label, rep, notes, s, grades, seed)
     elif pupils is not None:  # still check the pupils table's headers, so one error lists both
-        _Table(pupils, PUPIL_HEADERS, pupils_label, rep, [])
+        Table(pupils, PUPIL_HEADERS, pupils_label, rep, [])
     if rep or cells is None:
         raise rep.error(f"{name}: import")
     found = dict(s.attrs)

@@ -20,6 +20,9 @@ What :mod:`simulate.inputs.bureau` reads first, before any column is interpreted
   count) and the notes say so. A unit of another kind than the column's (say
   ``专任教师数(万元)``), or any unit on a column that takes none, is refused.
   A bracket that is not a unit (``学校名称(全称)``) is left alone.
+* **Columns.** :class:`Table` maps a table's headers to the columns of a spec
+  (:mod:`simulate.inputs.bureau`), converts units, reads numbers and notes the
+  blank cells that took a default.
 * **School codes.** ``2152240001.0`` (a number read as float) and full-width
   digits (２１５…) are the code ``2152240001``; codes in scientific notation
   (``2.15224E+09``: Excel displays a long number so and a CSV saves it that
@@ -41,10 +44,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .bureau_text import language, say
+from .bureau_text import language, say, unit_name
+from .district import GRADES
+from .validation import _Report
 
-__all__ = ["HEADER_SEARCH", "UNITS", "read_rows", "header_index", "norm_header", "header_unit", "unit_factor",
-           "total_rows", "norm_code", "codes_with_problems"]
+__all__ = ["HEADER_SEARCH", "UNITS", "COLUMN_KIND", "read_rows", "header_index", "norm_header", "header_unit",
+           "unit_factor", "total_rows", "norm_code", "codes_with_problems", "read_table", "Table"]
 
 HEADER_SEARCH = 10  # rows searched for the header row
 TOTAL_WORDS = re.compile(r"(合计|小计|总计|共计|总数|^total$|^subtotal$|^grand ?total$|^sum$)", re.IGNORECASE)
@@ -252,6 +257,161 @@ def codes_with_problems(series: pd.Series, label: str, column: str, report, rows
     return codes
 
 
-def table_language(cols: dict[str, str]) -> str:
-    """'zh' when most recognised headers are Chinese, else 'en'."""
-    return language(list(cols.values()))
+# what each numeric column of the bureau's tables measures: the units its header may carry (UNITS)
+COLUMN_KIND: dict[str, str] = {
+    **{f"grade_{g}": "count" for g in range(1, GRADES + 1)},
+    **dict.fromkeys(("classes", "boarders", "teachers", "senior_teachers", "teachers_above_degree", "key_teachers",
+                     "pe_art_teachers", "multimedia_rooms", "poor", "left_behind", "disabled", "migrant",
+                     "poor_left_behind", "out_of_school"), "count"),
+    "building_area": "area", "sports_area": "area", "equipment_value": "money",
+    "longitude": "degree", "latitude": "degree", "teacher_quality": "none", "facility_index": "none",
+}
+
+
+def _lookup(spec: dict) -> dict[str, str]:
+    return {norm_header(a): canon for canon, (_, aliases) in spec.items() for a in aliases}
+
+
+def read_table(path: str | Path, report: _Report, spec: dict | None = None,
+               notes: list | None = None) -> pd.DataFrame | None:
+    """A CSV (UTF-8 or GB18030/GBK) or .xlsx/.xls table (first sheet) as text cells, under its header row
+    (found among the first rows by the names of ``spec``; see :mod:`simulate.inputs.bureau_tables`)."""
+    return frame(Path(path), str(path), report, notes if notes is not None else [],
+                 _lookup(spec) if spec else {})
+
+
+class Table:
+    """One bureau table being read: its cells, the columns found (canonical name → header), the
+    language of its headers, each column's unit factor, and the notes and problems it gives."""
+
+    def __init__(self, df: pd.DataFrame, spec: dict, label: str, rep: _Report, notes: list[str]):
+        self.label, self.rep, self.notes, self.spec = label, rep, notes, spec
+        rows = df.attrs.get("rows")
+        self.rows = np.asarray(rows, dtype=np.int64) if rows is not None else np.arange(len(df)) + 2
+        self.factors: dict[str, float] = {}
+        first = len(notes)
+        self.cols = self._map_headers(df)
+        self.lang = language(list(self.cols.values()) or list(df.columns))
+        if df.attrs.get("title_rows"):
+            notes.insert(first, say(self.lang, "n_title", label=label,
+                                    rows=", ".join(map(str, df.attrs["title_rows"]))))
+        if df.attrs.get("encoding"):
+            notes.insert(first, say(self.lang, "n_encoding", label=label))
+        totals = total_rows(df, self.cols) if self.cols else np.zeros(0, dtype=np.int64)
+        if len(totals):
+            notes.append(say(self.lang, "n_totals", label=label, rows=", ".join(str(self.rows[p]) for p in totals)))
+            keep = np.setdiff1d(np.arange(len(df)), totals)
+            df = df.iloc[keep].reset_index(drop=True)
+            self.rows = self.rows[keep]
+        self.df = df
+        rep.row_maps[label] = self.rows
+        self.blanks: dict[str, tuple[np.ndarray, str]] = {}  # canon -> (positions, default said)
+
+    def ok(self) -> bool:
+        return not any(self.spec[c][0] and c not in self.cols for c in self.spec)
+
+    def row(self, p: int) -> int:
+        return int(self.rows[p])
+
+    def head(self, canon: str) -> str:
+        """The header the user wrote for ``canon`` (else the alias of the table's language)."""
+        if canon in self.cols:
+            return self.cols[canon]
+        aliases = self.spec[canon][1]
+        return aliases[1] if self.lang == "zh" and len(aliases) > 1 else aliases[0]
+
+    def _map_headers(self, df: pd.DataFrame) -> dict[str, str]:
+        lookup = _lookup(self.spec)
+        found: dict[str, str] = {}
+        lang = language(df.columns)
+        for col in df.columns:
+            canon = lookup.get(norm_header(col))
+            if canon is None:
+                continue
+            if canon in found:
+                self.rep.add(self.label, f"{self.label} row {df.attrs.get('header_row', 1)}: "
+                             + say(lang, "both_give", a=found[canon], b=col), df.attrs.get("header_row", 1))
+                continue
+            found[canon] = col
+            self._unit(canon, col, lang, df.attrs.get("header_row", 1))
+        missing = [c for c, (req, al) in self.spec.items() if req and c not in found]
+        if missing:
+            names = ", ".join(f"'{self.spec[c][1][1 if lang == 'zh' else 0]}'" for c in missing)
+            self.rep.add(self.label, f"{self.label} row {df.attrs.get('header_row', 1)}: "
+                         + say(lang, "missing_cols", s="s" * (len(missing) > 1), names=names),
+                         df.attrs.get("header_row", 1))
+        return found
+
+    def _unit(self, canon: str, col: str, lang: str, header_row: int) -> None:
+        kind = COLUMN_KIND.get(canon, "text")
+        unit = header_unit(col)
+        if kind == "text" or unit is None:
+            return
+        known = unit_factor(unit)
+        if known is None:
+            self.notes.append(say(lang, "n_unit_ignored", label=self.label, col=col, unit=unit,
+                                  to=unit_name(kind, lang)))
+        elif known[0] != kind:
+            self.rep.add(self.label, f"{self.label} row {header_row}, column '{col}': "
+                         + say(lang, "unit_wrong", unit=unit, takes=unit_name(kind, lang)), header_row)
+        elif known[1] != 1.0:
+            self.factors[canon] = known[1]
+            self.notes.append(say(lang, "n_unit", label=self.label, col=col, unit=unit, to=unit_name(kind, lang),
+                                  factor=known[1]))
+
+    def text(self, canon: str) -> pd.Series:
+        if canon not in self.cols:
+            return pd.Series([""] * len(self.df), dtype=object)
+        return self.df[self.cols[canon]].astype(str).str.strip()
+
+    def report(self, canon: str, positions, describe) -> None:
+        self.rep.rows(self.label, self.head(canon), np.asarray(positions), describe)
+
+    def numeric(self, canon, *, integer=True, lo=0.0, default=None, required=False, blank=None,
+                default_said=None):
+        """Column ``canon`` as float array in the model's unit (a header unit converted). An empty cell is
+        an error when ``required`` or where ``blank`` (bool array) is true; elsewhere it takes ``default``
+        (NaN when None) and is listed in the notes (``default_said`` words it)."""
+        n = len(self.df)
+        if canon not in self.cols:
+            return np.full(n, np.nan if default is None else default)
+        raw = self.text(canon).map(lambda v: unicodedata.normalize("NFKC", v).strip())
+        empty = (raw == "").to_numpy()
+        must = np.ones(n, bool) if required else (np.zeros(n, bool) if blank is None else np.asarray(blank))
+        if required:
+            self.report(canon, np.nonzero(empty)[0], lambda p: say(self.lang, "empty_required"))
+        elif blank is not None:
+            pass  # the caller words the error (e.g. a taught grade)
+        val = pd.to_numeric(raw.str.replace(",", "", regex=False), errors="coerce").to_numpy(dtype=np.float64,
+                                                                                             copy=True)
+        bad = ~empty & (~np.isfinite(val) | (val < lo if lo is not None else False)
+                        | ((val != np.round(val)) if integer else False))
+        what = say(self.lang, "whole" if integer else "a_number")
+        self.report(canon, np.nonzero(bad)[0], lambda p: say(self.lang, "number", what=what, got=raw.iloc[p],
+                                                             lo=f" ≥ {lo:g}" if lo is not None else ""))
+        val = val * self.factors.get(canon, 1.0)
+        defaulted = empty & ~must
+        if defaulted.any() and not required:
+            said = default_said if default_said is not None else (
+                f"{default:g}" if default is not None else ("无数据" if self.lang == "zh" else "no value"))
+            self.blanks[canon] = (np.nonzero(defaulted)[0], said)
+        val[empty | bad] = np.nan if default is None else default
+        if default is None:
+            val[bad] = 0.0
+        return val
+
+    def blank_notes(self) -> None:
+        for canon, (pos, said) in self.blanks.items():
+            shown = ", ".join(str(self.row(p)) for p in pos[:20]) + (" …" if len(pos) > 20 else "")
+            self.notes.append(say(self.lang, "n_blank", label=self.label, col=self.head(canon), n=len(pos),
+                                  rows=shown, default=said))
+
+    def codes(self, canon: str) -> pd.Series:
+        """The column's school codes, normalised (``.0``, full-width digits); scientific notation reported."""
+        raw = self.text(canon)
+        codes = codes_with_problems(raw, self.label, self.head(canon), self.rep, self.rows, self.lang)
+        self.sci = codes.map(lambda v: bool(re.fullmatch(r"[+-]?\d+(\.\d+)?[eE][+]?\d+", v))).to_numpy()
+        changed = int(((codes != raw) & (raw != "")).sum())
+        if changed and not self.sci.any():
+            self.notes.append(say(self.lang, "n_codes", label=self.label, col=self.head(canon), n=changed))
+        return codes
