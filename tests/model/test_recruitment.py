@@ -38,3 +38,14 @@ def test_halving_every_schools_teachers_leaves_a_shortage_for_years(tmp_path):
     assert first < 0.72 * full.iloc[0]  # year 1: half the stock plus at most 20% of the posts (715 hires before)
     assert cut.iloc[1] < 0.9 * full.iloc[1] and cut.iloc[-1] > cut.iloc[1] > cut.iloc[0]  # filled over years, not at once
     assert cap == 0.2  # the value the bounds above are written for
+    assert teachers.MIN_HIRES_PER_YEAR == 2.0
+
+
+def test_the_cap_does_not_bind_on_banan(monkeypatch):
+    banan = load_district()
+    capped = sim.run(banan, "baseline", years=7)
+    turnover = teachers.turnover
+    monkeypatch.setattr(teachers, "turnover", lambda *a: turnover(*a[:6]))  # without max_hires
+    free = sim.run(banan, "baseline", years=7)
+    for table in ("schools", "costs", "indicators"):
+        assert getattr(capped, table).equals(getattr(free, table)), table

@@ -318,7 +318,8 @@ def move_teachers(state: State, cells: Cells, p, money: Money) -> Staff:
     capacity = cells.kept("recruitment", (t,), (),
                           lambda: teachers.by_location(t.recruitment_capacity, cells.location_code, 2))
     stock, quality, leavers, hires = teachers.turnover(state.teachers, state.quality, need, rate, fill,
-                                                       state.hire_quality, capacity * need)
+                                                       state.hire_quality,
+                                                       np.maximum(capacity * need, teachers.MIN_HIRES_PER_YEAR))
     novice = teachers.novice_after_turnover(state.novice, state.teachers, leavers, hires, t.new_teacher_quality_sd,
                                             t.novice_gap_closes_per_year)
     own = quality + novice  # the stock's effective quality before support, cover and training

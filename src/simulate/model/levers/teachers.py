@@ -16,8 +16,8 @@ What is modelled, with sources in ``params/baseline.yaml`` (``teachers.*``):
   below the norm (``staffing.steady_state_stock``), where the synthetic
   district starts. Hires in a year are capped by the county's recruitment
   capacity (``recruitment_capacity``: a share of the school's posts, 编制, which
-  follow the staffing norm), so a shortage in the data is filled over years,
-  not at once;
+  follow the staffing norm, and never fewer than ``MIN_HIRES_PER_YEAR``), so a
+  shortage in the data is filled over years, not at once;
 - support teachers (支教), who leave urban sending schools for a year and join
   receiving rural/mountain schools — capacity and quality move both ways;
 - post-rotation teachers (顶岗): a cover takes a rural post while its holder
@@ -46,6 +46,9 @@ from ...inputs import staffing
 from .common import LOCATIONS, by_location, in_locations, location_members, per_draw, per_location
 
 URBAN = LOCATIONS.index("urban")
+# assumption: whatever its size, a school can receive this many hires in a year (a county recruits for the
+# whole district; a three-teacher village school that needs one more gets a whole teacher, not a share)
+MIN_HIRES_PER_YEAR = 2.0
 RURAL_OR_MOUNTAIN = tuple(LOCATIONS.index(loc) for loc in staffing.RURAL_SERVICE_LOCATIONS)
 
 
