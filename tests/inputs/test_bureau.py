@@ -175,3 +175,14 @@ def test_cli_imports_writes_notes_and_follows_the_output_rule(tmp_path, capsys):
     # a second import over the district needs --force (a district is an input)
     assert main(["district", "import", str(TEMPLATES / "bureau_schools.csv"), "--out", str(out)]) == 1
     assert main(["district", "import", str(TEMPLATES / "bureau_schools.csv"), "--out", str(out), "--force"]) == 0
+
+
+def test_committed_example_county_notes_are_what_the_import_writes():
+    from simulate.cli import _district_check
+
+    result = _imported()
+    check, images = _district_check(result)
+    assert images == {}  # the templates give no coordinates
+    committed = (ROOT / "data" / "example_county" / "import_notes.md").read_text(encoding="utf-8")
+    assert committed == result.notes_markdown(check)
+    assert "## District check" in committed and "No school is flagged." in committed
