@@ -112,6 +112,10 @@ def cmd_run(args) -> int:
         provenance.check_output_target(args.out, "run", force=args.force, inputs=inputs, what="--out")
     results = {n: run(district, s, years=args.years, seed=args.seed, mode=args.mode)
                for n, s in zip(names, scenarios)}
+    scaled = _scaling_report(district, dict(zip(names, scenarios)))
+    unspent = [r.capital_note() for r in results.values()]
+    for note in filter(None, unspent):
+        print(f"\nnote: {note}")
     last = results[names[0]].years[-1].year
     for year in sorted({results[names[0]].years[0].year, last}):
         print(f"\n{district.name}: {' vs '.join(names)} — {year} ({args.mode} mode)")
@@ -124,7 +128,10 @@ def cmd_run(args) -> int:
             record = provenance.manifest(
                 {"run": args.seed}, provenance.sha256_of_obj({n: s.params_hash for n, s in zip(names, scenarios)}),
                 district.data_hash, output_kind="run",
-                extra={"scenarios": names, "district": district.name, "mode": args.mode, "years": args.years})
+                extra={"scenarios": names, "district": district.name, "district_source": district.source,
+                       "mode": args.mode, "years": args.years, "scaled_quantities": scaled,
+                       "capital_unspent": {n: r.capital_use[r.capital_use["unspent_yuan"] > 0].to_dict("records")
+                                           for n, r in results.items()}})
             (tmp / provenance.MANIFEST_FILE).write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n",
                                                         encoding="utf-8")
         print(f"\nwrote tidy tables (CSV + Parquet + manifest.json) to {args.out}/{{{','.join(names)}}}")
@@ -147,8 +154,10 @@ def _validation_plan(path: str, params_dir: Path) -> list[tuple[str, Path | str]
         return [("scenario", "baseline" if p.resolve() == (params_dir / "baseline.yaml").resolve() else p)]
     if not p.is_dir():
         raise ValueError(f"{path}: not a file or folder")
-    if is_district_folder(p):
-        return [("district", p)]
+    if is_district_folder(p):  # the district, and the scenarios written for it (in it or in its scenarios/)
+        own = [f for d in (p, p / "scenarios") for f in sorted([*d.glob("*.yaml"), *d.glob("*.yml")])
+               if f.is_file() and f.name not in ("calibration.yaml", "targets.yaml")]
+        return [("district", p), *(("scenario", f) for f in own)]
     plan: list[tuple[str, Path | str]] = []
     if p.resolve() == params_dir.resolve():  # the parameter folder: baseline and its scenarios
         plan.append(("scenario", "baseline"))
@@ -244,6 +253,20 @@ def cmd_compare(args) -> int:
     return 0
 
 
+def _scaling_report(district, scenarios: dict) -> dict:
+    """Print, per scenario, each quantity scaled to the district's size and each run as written (the
+    value used); return them for the manifest ({} on Banan)."""
+    from .inputs.scaling import scaled_lines, scaled_quantities
+
+    records = {n: scaled_quantities(s, district) for n, s in scenarios.items()}
+    lines = [line for n, r in records.items() for line in scaled_lines(n, r, district.name)]
+    if lines:
+        print(f"\nquantities this run uses on district {district.name!r} (Banan's package scales with the "
+              "district's size; numbers written for the district run as written):")
+        print("\n".join("  " + line for line in lines))
+    return {n: r for n, r in records.items() if r}
+
+
 def _calibration_note(command: str, district) -> None:
     """Once per command, on stderr: which intercepts the district's runs use (nothing for Banan)."""
     from .inputs.overlay import calibration_note
@@ -279,12 +302,28 @@ def cmd_district_import(args) -> int:
     inputs = [p for p in (args.schools, args.pupils, args.seed_table) if p]
     check_output_target(args.out, "district", force=args.force, inputs=inputs, what="--out")
     result = import_files(args.schools, args.pupils, seed_path=args.seed_table, name=args.name or Path(args.out).name)
-    result.district.to_dir(args.out, force=args.force, extra_files=result.extra_files())
+    check, images = _district_check(result)
+    result.district.to_dir(args.out, force=args.force, extra_files=result.extra_files(check, images))
     d = result.district
     print(f"imported {d.n_schools} schools ({int(d.enrolled.sum()):,} pupils) to {args.out}")
     for note in result.notes:
         print(f"  {note}")
+    flagged = check.count("\n- ")
+    print(f"  district check: {flagged} school{'s' * (flagged != 1)} flagged (see import_notes.md)")
     return 0
+
+
+def _district_check(result) -> tuple[str, dict[str, bytes]]:
+    """The district check's section of import_notes.md, and the map of the schools when coordinates are given."""
+    from .analysis.district_check import check_markdown, district_check
+
+    table = district_check(result.district, result.defaults)
+    images = {}
+    if result.locations is not None and result.locations[["longitude", "latitude"]].notna().all(axis=1).any():
+        from .views.district_map import school_map
+
+        images["school_map.png"] = school_map(result.locations, result.district.schools)
+    return check_markdown(table, result.lang, "school_map.png" if images else None), images
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -151,8 +151,11 @@ def test_missing_columns_in_both_tables_in_one_error(tmp_path):
     with pytest.raises(DistrictError) as err:
         import_files(tmp_path / "s.csv", tmp_path / "p.csv")
     msg = str(err.value)
-    assert "s.csv row 1: missing columns" in msg and "城乡分类" in msg
-    assert "p.csv row 1: missing columns" in msg and "建档立卡学生数" in msg
+    assert "s.csv row 1: 缺少列" in msg and "城乡分类" in msg  # Chinese headers: Chinese messages
+    assert "p.csv row 1: 缺少列" in msg and "建档立卡学生数" in msg
+    (tmp_path / "s.csv").write_text("school_code,name\n1,a\n", encoding="utf-8")
+    with pytest.raises(DistrictError, match=r"s.csv row 1: missing columns .*'urban_rural'"):
+        import_files(tmp_path / "s.csv")
 
 
 def test_cli_imports_writes_notes_and_follows_the_output_rule(tmp_path, capsys):
@@ -172,3 +175,14 @@ def test_cli_imports_writes_notes_and_follows_the_output_rule(tmp_path, capsys):
     # a second import over the district needs --force (a district is an input)
     assert main(["district", "import", str(TEMPLATES / "bureau_schools.csv"), "--out", str(out)]) == 1
     assert main(["district", "import", str(TEMPLATES / "bureau_schools.csv"), "--out", str(out), "--force"]) == 0
+
+
+def test_committed_example_county_notes_are_what_the_import_writes():
+    from simulate.cli import _district_check
+
+    result = _imported()
+    check, images = _district_check(result)
+    assert images == {}  # the templates give no coordinates
+    committed = (ROOT / "data" / "example_county" / "import_notes.md").read_text(encoding="utf-8")
+    assert committed == result.notes_markdown(check)
+    assert "## District check" in committed and "No school is flagged." in committed

@@ -42,7 +42,8 @@ def test_group_index_is_the_bit_pattern_of_the_flags():
         assert k == sum(int(flags[k, j]) << j for j in range(4))
     assert flags[1].tolist() == [True, False, False, False]      # poor
     assert flags[10].tolist() == [False, True, False, True]      # left-behind + migrant
-    assert GRADES == 9 and LEVELS == ("primary", "junior", "nine_year")
+    assert GRADES == 9 and LEVELS[:3] == ("primary", "junior", "nine_year")
+    assert LEVELS[3:] == tuple(f"teaching_point_{k}" for k in (2, 3, 4, 5))  # 教学点, grades 1–k
     assert LOCATIONS == ("urban", "town", "rural", "mountain")
 
 

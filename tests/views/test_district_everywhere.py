@@ -62,5 +62,10 @@ def test_notebook_01_shows_another_district_and_its_calibration_fit(tmp_path):
     tables = {p.name for p in (out / "tables").glob("*.csv")}
     assert "baseline_vs_published" + ".csv" not in tables  # the Banan report is compared only for Banan
     assert {"district_by_location_level.csv", "calibration_fit.csv"} <= tables  # the district's own targets.yaml
+    assert "district_check.csv" in tables and "validation.csv" not in tables  # never Banan's validation score
     text = (tmp_path / "01.ipynb").read_text(encoding="utf-8")
-    assert "is not Banan" in text
+    assert "is not Banan" in text and "What can be said of the model's validity on example_county" in text
+    assert "disabled_enrolment not identified by the fitted parameters" in text
+    headline = json.loads((out / "headline.json").read_text(encoding="utf-8"))
+    assert {"label": "pupils enrolled, 2019", "value": 7418, "unit": "pupils"} in headline  # as imported
+    assert not any("independent published figures" in h["label"] for h in headline)

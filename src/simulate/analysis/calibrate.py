@@ -67,6 +67,8 @@ TARGET_KEYS = {"scenario", "indicator", "year", "value", "tolerance", "source"}
 TOP_KEYS = {"district", "description", "parameters", "targets"}
 EXTRA_INDICATORS = ("learning.urban_reference",)
 STALE_TOLERANCE = 2e-4  # committed values are written to 4 decimals: two units in the last place
+IDENTIFY_STEP = 2.0      # each fitted intercept moved by this much (log-odds, SD) to see whether a target moves
+IDENTIFY_SHARE = 1.0     # a target that no such step moves by its tolerance is not identified
 
 
 class CalibrationError(SimulateError, ValueError):
@@ -105,7 +107,7 @@ class CalibrationReport:
     @property
     def identification(self) -> str:
         """How many targets identify how many parameters, in words."""
-        n, k = len(self.table), len(self.parameters)
+        n, k = int(self._identified().sum()), len(self.parameters)
         kind = ("exactly identified: the fit reproduces every target, so meeting them tests nothing"
                 if n == k else "over-identified: the targets can disagree, so the fit can miss some"
                 if n > k else "under-identified: several parameter values fit equally well")
@@ -118,10 +120,20 @@ class CalibrationReport:
 
     @property
     def all_met(self) -> bool:
-        return bool(self.table["met"].all())
+        """Every target the parameters can move is met (one they cannot is reported, not fitted)."""
+        return bool((self.table["met"] | ~self._identified()).all())
 
     def unmet(self) -> list[str]:
-        return list(self.table.loc[~self.table["met"], "target"])
+        return list(self.table.loc[~self.table["met"] & self._identified(), "target"])
+
+    def not_identified(self) -> list[str]:
+        """Targets none of the fitted parameters can move (:data:`IDENTIFY_STEP`): not identified by them."""
+        return list(self.table.loc[~self._identified(), "target"])
+
+    def _identified(self) -> pd.Series:
+        if "identified" in self.table:
+            return self.table["identified"].astype(bool)
+        return pd.Series(True, index=self.table.index)
 
     def __getattr__(self, name):
         if name.startswith("_") or name in ("table", "parameters", "start", "message"):
@@ -144,6 +156,9 @@ class CalibrationReport:
             flag = "  STALE" if path in self.stale else ""
             lines.append(f"  optimum {path} = {v:.4f} (committed {self.start[path]:.4f}){flag}")
         lines.append(self.identification)
+        for t in self.not_identified():
+            lines.append(f"  {t}: not identified by these parameters (moving each by ±{IDENTIFY_STEP} moves it by less "
+                         f"than {IDENTIFY_SHARE:g} × its tolerance): reported, not fitted, and it does not block --write")
         if self.message:
             lines.append(self.message)
         return "\n".join(lines)
@@ -284,7 +299,25 @@ def _rebase(scenario: Scenario, base: Scenario) -> Scenario:
                                                                       pin=True)
 
 
-def _report(targets, fitted, params, x, x0, message="") -> CalibrationReport:
+def _identified(model: "_Model", x: np.ndarray, base, tlist: list[Target]) -> np.ndarray:
+    """(target,) bool: some fitted parameter moved by ±IDENTIFY_STEP (within its schema bounds) moves
+    the target by at least IDENTIFY_SHARE × its tolerance (expected mode, from ``x``)."""
+    from ..inputs.schema import field_bounds
+
+    tol = np.array([t.tolerance for t in tlist])
+    moved = np.zeros(len(tlist))
+    at = model.evaluate(x, base)
+    for j in range(len(x)):
+        for sign in (-1.0, 1.0):
+            y = np.array(x, dtype=float)
+            lo, hi = field_bounds(model.params[j])
+            y[j] = np.clip(y[j] + sign * IDENTIFY_STEP, -np.inf if lo is None else lo, np.inf if hi is None else hi)
+            with np.errstate(invalid="ignore"):
+                moved = np.fmax(moved, np.abs(model.evaluate(y, base) - at))
+    return moved >= IDENTIFY_SHARE * tol
+
+
+def _report(targets, fitted, params, x, x0, message="", identified=None) -> CalibrationReport:
     table = pd.DataFrame({
         "target": [t.id for t in targets], "scenario": [t.scenario for t in targets],
         "indicator": [t.indicator for t in targets], "year": [t.year for t in targets],
@@ -293,12 +326,14 @@ def _report(targets, fitted, params, x, x0, message="") -> CalibrationReport:
         "tolerance": [t.tolerance for t in targets],
     })
     table["met"] = (table["error"].abs() <= table["tolerance"]) & np.isfinite(table["fitted_value"])
+    if identified is not None and not np.all(identified):
+        table["identified"] = np.asarray(identified, dtype=bool)
     return CalibrationReport(table=table, parameters=dict(zip(params, map(float, x))),
                              start=dict(zip(params, map(float, x0))), message=message)
 
 
 def _unmet_error(report: CalibrationReport, what: str) -> CalibrationError:
-    rows = report.table[~report.table["met"]]
+    rows = report.table[~report.table["met"] & report._identified()]
     lines = [f"{what}: {len(rows)} target(s) not met:"]
     lines += [f"  {r.target} ({r.scenario} {r.indicator} {r.year}): fitted {r.fitted_value:.4f}, "
               f"target {r.target_value:.4f} ± {r.tolerance:.4f}" for r in rows.itertuples()]
@@ -321,9 +356,9 @@ def check(district: District | None = None, targets: str | Path = DEFAULT_TARGET
     model = _Model(district, tlist, params)
     base = committed_base(district) if base is None else base
     x0 = np.array([float(base.value(p)) for p in params])
-    report = _report(tlist, model.evaluate(x0, base), params, x0, x0)
+    report = _report(tlist, model.evaluate(x0, base), params, x0, x0, identified=_identified(model, x0, base, tlist))
     if refit:
-        x = _fit(model, tlist, params, x0, base)
+        x = _fit(model, tlist, params, x0, base, report._identified().to_numpy())
         report.optimum = dict(zip(params, map(float, x)))
         if report.stale:
             report.message = (f"stale: the committed values are not the optimum for these data and targets "
@@ -338,8 +373,10 @@ def committed_base(district: District) -> Scenario:
     return base if overlay is None else overlay.apply(base)
 
 
-def _fit(model: "_Model", tlist: list[Target], params: list[str], x0: np.ndarray, base) -> np.ndarray:
-    """Least squares on the tolerance-scaled residuals from ``x0``, rounded to the written precision."""
+def _fit(model: "_Model", tlist: list[Target], params: list[str], x0: np.ndarray, base,
+         identified: np.ndarray | None = None) -> np.ndarray:
+    """Least squares on the tolerance-scaled residuals from ``x0``, rounded to the written precision
+    (targets not ``identified`` left out: no parameter moves them)."""
     from scipy.optimize import least_squares
 
     from ..inputs.schema import field_bounds
@@ -349,8 +386,10 @@ def _fit(model: "_Model", tlist: list[Target], params: list[str], x0: np.ndarray
     goal = np.array([t.value for t in tlist])
     tol = np.array([t.tolerance for t in tlist])
 
+    keep = np.ones(len(tlist), bool) if identified is None else np.asarray(identified, bool)
+
     def residuals(x):
-        r = (model.evaluate(x, base) - goal) / tol
+        r = ((model.evaluate(x, base) - goal) / tol)[keep]
         return np.where(np.isfinite(r), r, 1e6)
 
     fit = least_squares(residuals, np.clip(x0, bounds[0] + 1e-9, bounds[1] - 1e-9), bounds=bounds,
@@ -366,8 +405,10 @@ def calibrate(district: District | None = None, targets: str | Path = DEFAULT_TA
     model = _Model(district, tlist, params)
     base = load_scenario("baseline")
     x0 = np.array([float(base.value(p)) for p in params])
-    x = _fit(model, tlist, params, x0, base)
-    report = _report(tlist, model.evaluate(x, base), params, x, x0, message="least_squares fit")
+    identified = _identified(model, x0, base, tlist)
+    x = _fit(model, tlist, params, x0, base, identified)
+    report = _report(tlist, model.evaluate(x, base), params, x, x0, message="least_squares fit",
+                     identified=identified)
     if not report.all_met:
         raise _unmet_error(report, "calibration failed")
     if write:
@@ -410,7 +451,8 @@ def overlay_text(district: District, targets: str | Path, report: CalibrationRep
     for r in report.table.itertuples():
         lines.append(f"  {r.target}: {{scenario: {r.scenario}, indicator: {r.indicator}, year: {r.year}, "
                      f"target: {_num(r.target_value)}, fitted: {_num(r.fitted_value)}, error: {_num(r.error)}, "
-                     f"tolerance: {_num(r.tolerance)}, met: {'true' if r.met else 'false'}}}")
+                     f"tolerance: {_num(r.tolerance)}, met: {'true' if r.met else 'false'}"
+                     + (", identified: false" if not getattr(r, "identified", True) else "") + "}")
     text = "\n".join(lines) + "\n"
     yaml.safe_load(text)  # valid YAML
     return text

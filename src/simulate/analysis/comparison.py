@@ -170,6 +170,17 @@ class Comparison:
             return ""
         return "\n".join(_attribution_block(self, scenario)).strip()
 
+    def scaled_quantities(self) -> dict[str, list[dict]]:
+        """{scenario: :func:`simulate.inputs.scaling.scaled_quantities`}: each quantity Banan's package
+        scales, with the value this comparison used on its district (empty scenarios left out; {} on Banan)."""
+        from ..inputs.scaling import scaled_quantities
+
+        if not self._inputs:
+            return {}
+        district, loaded = self._inputs
+        out = {n: scaled_quantities(s, district) for n, s in loaded.items()}
+        return {n: r for n, r in out.items() if r}
+
     def summary(self) -> str:
         """A short human-readable summary of the headline differences (and what drives them)."""
         return _summary(self)
@@ -190,9 +201,11 @@ class Comparison:
             (tmp / "summary.md").write_text(self.summary() + "\n", encoding="utf-8")
             meta = manifest(seeds={"compare": self.seed}, params_hash=self.params_hash, data_hash=self.data_hash,
                             output_kind="compare",
-                            extra={"scenarios": self.scenarios, "reference": self.reference, "draws": self.draws,
+                            extra={"district": self._inputs[0].name if self._inputs else None,
+                                   "scenarios": self.scenarios, "reference": self.reference, "draws": self.draws,
                                    "interval": self.interval, "chunk": getattr(self, "chunk", DEFAULT_CHUNK),
-                                   "attribution": self.attribution_settings or False})
+                                   "attribution": self.attribution_settings or False,
+                                   "scaled_quantities": self.scaled_quantities()})
             (tmp / "manifest.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
         return path
 
@@ -619,4 +632,32 @@ def _summary(cmp: Comparison) -> str:
                          f"{fmt_value(e['hi'], unit, True)}) | {cost} |")
         lines += ["", CE_NA_RULE, ""]
         lines += _attribution_block(cmp, s)
+    lines += _scaled_block(cmp)
+    lines += _capital_block(cmp)
     return "\n".join(lines)
+
+
+def _capital_block(cmp: Comparison) -> list[str]:
+    """Capital a scenario's budget holds that the district cannot spend (expected mode, central values)."""
+    from .result import run
+
+    if not cmp._inputs:
+        return []
+    district, loaded = cmp._inputs
+    notes = [run(district, s, years=len(cmp.years)).capital_note() for s in loaded.values()]
+    notes = [n for n in notes if n]
+    return ["", "## Capital not spent", "", *(f"- {n}" for n in notes)] if notes else []
+
+
+def _scaled_block(cmp: Comparison) -> list[str]:
+    """The summary's list of quantities scaled to the district's size (or run as written), as used."""
+    from ..inputs.scaling import scaled_lines
+
+    records = cmp.scaled_quantities()
+    if not records:
+        return []
+    name = cmp._inputs[0].name
+    return ["", f"## Quantities used on district {name!r}", "",
+            "Banan's package scales with the district's size (`scale_with` in params/baseline.yaml); numbers "
+            "a scenario writes for the district (`district:` in the file) run as written.", "",
+            *(f"- {line}" for n, r in records.items() for line in scaled_lines(n, r, name))]

@@ -112,6 +112,28 @@ class Result:
                              for y in self.years for lever, v in y.costs.items()])
 
     @cached_property
+    def capital_use(self) -> pd.DataFrame:
+        """Per year: the capital lever's budget, what the weak schools' facility need let it spend, and the
+        rest (first draw; yuan). Capital beyond every weak school's need to the full standard is not spent."""
+        rows = []
+        for y in self.years:
+            budget = float(np.asarray(y.counts["capital_budget_yuan"]).reshape(-1)[0])
+            spent = float(y.costs["capital"][0].sum())
+            rows.append({"year": y.year, "budget_yuan": budget, "spent_yuan": spent,
+                         "unspent_yuan": max(budget - spent, 0.0)})
+        return pd.DataFrame(rows)
+
+    def capital_note(self) -> str:
+        """One line when some of the capital budget could not be spent (else ""): which years, how much."""
+        use = self.capital_use
+        short = use[(use["unspent_yuan"] > 1.0) & (use["unspent_yuan"] > 0.005 * use["budget_yuan"])]
+        if short.empty:
+            return ""
+        years = ", ".join(f"{int(r.year)}: {r.unspent_yuan:,.0f} of {r.budget_yuan:,.0f}" for r in short.itertuples())
+        return (f"{self.scenario.name}: capital the district cannot spend (every weak school's facility need is "
+                f"met; yuan unspent of the budget) — {years}. The costs count only what is spent.")
+
+    @cached_property
     def indicators(self) -> pd.DataFrame:
         from ..measures.indicators import indicators
 

@@ -47,16 +47,20 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .district import GRADES, GROUP_FLAGS, LEVEL_GRADES, N_GROUPS, District, DistrictError, group_flags
+from .district import GRADES, GROUP_FLAGS, LEVEL_GRADES, MAX_TEACHERS, N_GROUPS, TEACHING_POINTS, District, DistrictError, group_flags
 from .ipf import default_seed, fit_groups, margin_masks, round_groups
+from .bureau_feeders import FEEDER_GAP, central_schools, feeders, teaching_points
+from .bureau_tables import COLUMN_KIND, Table, read_table
+from .bureau_text import say
 from .load import district_from_frames
-from .validation import _read_csv, _Report
+from .validation import _Report
 
 __all__ = ["SCHOOL_HEADERS", "PUPIL_HEADERS", "DEFAULT_FACILITY_INDEX", "FACILITY_STANDARDS", "BALANCE_FILE",
            "load_balance_indicators",
@@ -70,6 +74,7 @@ FACILITY_STANDARDS = {
 }
 _GRADE_ZH = "一二三四五六七八九"
 BALANCE_FILE = "balance_indicators.csv"  # the 2017 indicators per school, read by load_balance_indicators
+LOCATIONS_FILE = "school_locations.csv"  # school_id, longitude, latitude: for the district check's map
 BALANCE_COLUMNS = ("teachers_above_degree", "key_teachers", "pe_art_teachers", "building_area", "sports_area",
                    "equipment_value", "multimedia_rooms")
 
@@ -98,7 +103,10 @@ SCHOOL_HEADERS: dict[str, tuple[bool, tuple[str, ...]]] = {
     "multimedia_rooms": (False, ("multimedia_rooms", "网络多媒体教室数")),
     "teacher_quality": (False, ("teacher_quality", "教师质量")),
     "facility_index": (False, ("facility_index", "设施达标指数")),
-    "feeder_school_code": (False, ("feeder_school_code", "对口初中学校标识码")),
+    "top_grade": (False, ("top_grade", "最高年级", "开设最高年级")),
+    "central_school_code": (False, ("central_school_code", "中心校学校标识码", "对口小学学校标识码", "对口中心小学学校标识码")),
+    "feeder_school_code": (False, ("feeder_school_code", "对口初中学校标识码", "对口初中", "对口初中学校代码",
+                                   "对口学校标识码")),
     "longitude": (False, ("longitude", "经度")),
     "latitude": (False, ("latitude", "纬度")),
 }
@@ -113,7 +121,8 @@ PUPIL_HEADERS: dict[str, tuple[bool, tuple[str, ...]]] = {
     "out_of_school": (False, ("out_of_school", "失学辍学人数")),
 }
 _LOCATION = {"城区": "urban", "镇区": "town", "乡村": "rural", "urban": "urban", "town": "town", "rural": "rural"}
-_LEVEL = {"小学": "primary", "初级中学": "junior", "初中": "junior", "九年一贯制学校": "nine_year",
+_LEVEL = {"教学点": "teaching_point", "小学教学点": "teaching_point", "teachingpoint": "teaching_point",
+          "teaching_point": "teaching_point", "小学": "primary", "初级中学": "junior", "初中": "junior", "九年一贯制学校": "nine_year",
           "九年一贯制": "nine_year", "primary": "primary", "junior": "junior", "nine_year": "nine_year"}
 _YES = {"1": 1, "0": 0, "是": 1, "否": 0, "yes": 1, "no": 0, "": 0}
 
@@ -125,13 +134,21 @@ class ImportResult:
     district: District
     notes: list[str] = field(default_factory=list)
     indicators: pd.DataFrame | None = None  # the 2017 balance indicators given, per school (BALANCE_FILE)
+    defaults: dict[str, list[str]] = field(default_factory=dict)  # school id -> inputs that took a default
+    locations: pd.DataFrame | None = None  # school_id, longitude, latitude (when the table gives them)
+    lang: str = "en"  # of the schools table's headers: the notes' language
 
-    def notes_markdown(self) -> str:
-        return "# Import notes\n\n" + "".join(f"- {n}\n" for n in self.notes)
+    def notes_markdown(self, check: str = "") -> str:
+        title = "# 导入说明" if self.lang == "zh" else "# Import notes"
+        return title + "\n\n" + "".join(f"- {n}\n" for n in self.notes) + check
 
-    def extra_files(self) -> dict[str, bytes]:
-        """Files written beside schools.csv and enrolment.csv: the notes, and the balance indicators."""
-        files = {"import_notes.md": self.notes_markdown().encode("utf-8")}
+    def extra_files(self, check: str = "", images: dict[str, bytes] | None = None) -> dict[str, bytes]:
+        """Files written beside schools.csv and enrolment.csv: the notes (with the district check
+        ``check`` when given), the balance indicators, the school locations and ``images``."""
+        files = {"import_notes.md": self.notes_markdown(check).encode("utf-8"), **(images or {})}
+        if self.locations is not None:
+            text = self.locations.to_csv(index=False, lineterminator="\n", float_format="%.10g")
+            files[LOCATIONS_FILE] = text.encode("utf-8")
         if self.indicators is not None:
             text = self.indicators.to_csv(index=False, lineterminator="\n", float_format="%.10g")
             files[BALANCE_FILE] = text.encode("utf-8")
@@ -139,132 +156,111 @@ class ImportResult:
 
 
 # ----------------------------------------------------------------------------- reading
-def read_table(path: str | Path, report: _Report) -> pd.DataFrame | None:
-    """A CSV (UTF-8, checked like district files) or .xlsx/.xls table (first sheet) as text cells."""
-    path = Path(path)
-    label = str(path)
-    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
-        if not path.is_file():
-            report.add(label, f"{label}: file not found")
-            return None
-        try:
-            df = pd.read_excel(path, dtype=str, keep_default_na=False, na_filter=False)
-        except Exception as exc:  # openpyxl raises many kinds for a bad workbook
-            report.add(label, f"{label}: not a readable Excel workbook ({exc})")
-            return None
-        df.columns = [str(c).strip() for c in df.columns]
-        return df.map(lambda v: "" if v is None else str(v).strip())
-    df, _ = _read_csv(path, label, report)
-    return df
-
-
-def _norm(h: str) -> str:
-    h = h.replace("（", "(").replace("）", ")").replace("、", "").replace(" ", "").lower()
-    return re.sub(r"\(.*?\)$", "", h)  # a trailing unit in brackets: 体育运动场馆面积(平方米)
-
-
-def _map_headers(df: pd.DataFrame, spec: dict, label: str, rep: _Report) -> dict[str, str]:
-    """canonical name -> the header as given; reports missing required and doubly mapped columns."""
-    lookup = {_norm(a): canon for canon, (_, aliases) in spec.items() for a in aliases}
-    found: dict[str, str] = {}
-    for col in df.columns:
-        canon = lookup.get(_norm(col))
-        if canon is None:
-            continue
-        if canon in found:
-            rep.add(label, f"{label} row 1: columns '{found[canon]}' and '{col}' both give {canon}", 1)
-        else:
-            found[canon] = col
-    missing = [c for c, (req, al) in spec.items() if req and c not in found]
-    if missing:
-        rep.add(label, f"{label} row 1: missing column{'s' * (len(missing) > 1)} "
-                       + ", ".join(f"'{c}' ({spec[c][1][1]})" for c in missing), 1)
-    return found
-
-
-def _numeric(df, cols, canon, label, rep, *, integer=True, lo=0.0, default=None, required=False):
-    """Column ``canon`` as float array (NaN = empty and no default); bad (and, if required, empty) cells reported."""
-    if canon not in cols:
-        return np.full(len(df), np.nan if default is None else default)
-    raw = df[cols[canon]].astype(str).str.strip()
-    if required:
-        rep.rows(label, cols[canon], np.nonzero((raw == "").to_numpy())[0], lambda p: "empty cell")
-    val = pd.to_numeric(raw.str.replace(",", "", regex=False), errors="coerce").to_numpy(dtype=np.float64, copy=True)
-    empty = (raw == "").to_numpy()
-    bad = ~empty & (~np.isfinite(val) | (val < lo if lo is not None else False)
-                    | ((val != np.round(val)) if integer else False))
-    what = "a whole number" if integer else "a number"
-    rep.rows(label, cols[canon], np.nonzero(bad)[0],
-             lambda p: f"expected {what}{f' ≥ {lo:g}' if lo is not None else ''}, got '{raw.iloc[p]}'")
-    val[empty | bad] = np.nan if default is None else default
-    if default is None:
-        val[bad] = 0.0
-    return val
+def _level_word(level: str, lang: str) -> str:
+    zh = {"primary": "小学", "junior": "初级中学", "nine_year": "九年一贯制学校", "teaching_point": "教学点"}
+    return zh.get(level, level) if lang == "zh" else level
 
 
 # ----------------------------------------------------------------------------- schools
 def _schools(df, label, rep, notes):
-    cols = _map_headers(df, SCHOOL_HEADERS, label, rep)
-    if any(SCHOOL_HEADERS[c][0] and c not in cols for c in SCHOOL_HEADERS):
+    t = Table(df, SCHOOL_HEADERS, label, rep, notes)
+    if not t.ok():
         return None, None, None
-    ignored = [c for c in df.columns if c not in cols.values()]
+    cols, lang = t.cols, t.lang
+    ignored = [c for c in t.df.columns if c not in cols.values() and str(c).strip()]
     if ignored:
-        notes.append(f"{label}: columns not used: {', '.join(ignored)}")
-    n = len(df)
-    text = {c: df[cols[c]].astype(str).str.strip() if c in cols else pd.Series([""] * n) for c in SCHOOL_HEADERS}
-    code = text["school_code"]
-    rep.rows(label, cols["school_code"], np.nonzero((code == "").to_numpy())[0], lambda p: "empty school code")
-    dup = code.duplicated(keep=False) & (code != "")
-    rep.rows(label, cols["school_code"], np.nonzero(dup.to_numpy())[0],
-             lambda p: f"school code '{code.iloc[p]}' appears more than once")
-    for c in ("name", "town"):
-        rep.rows(label, cols[c], np.nonzero((text[c] == "").to_numpy())[0], lambda p: "empty cell")
-    ur = text["urban_rural"]
+        notes.append(say(lang, "n_unused", label=label, cols=", ".join(ignored)))
+    n = len(t.df)
+    text = {c: t.text(c) for c in SCHOOL_HEADERS}
+    code = t.codes("school_code")
+    t.report("school_code", np.nonzero((code == "").to_numpy())[0], lambda p: say(lang, "empty_code"))
+    dup = code.duplicated(keep=False) & (code != "") & ~t.sci  # scientific notation: reported once above
+    t.report("school_code", np.nonzero(dup.to_numpy())[0], lambda p: say(lang, "dup_code", code=code.iloc[p]))
+    for c in ("name", "town", "urban_rural", "level"):
+        t.report(c, np.nonzero((text[c] == "").to_numpy())[0], lambda p: say(lang, "empty_required"))
+    ur = text["urban_rural"].map(lambda v: unicodedata.normalize("NFKC", v))
     loc = ur.map(lambda v: _LOCATION.get(v.lower() if v.isascii() else v)
                  or ({"11": "urban", "12": "town", "21": "rural", "22": "rural"}.get(v[:2]) if
                      re.fullmatch(r"\d{3}", v) else None))
-    rep.rows(label, cols["urban_rural"], np.nonzero(loc.isna().to_numpy())[0],
-             lambda p: f"expected 城区, 镇区 or 乡村 (urban, town, rural) or a code 111–220, got '{ur.iloc[p]}'")
+    t.report("urban_rural", np.nonzero((loc.isna() & (ur != "")).to_numpy())[0],
+             lambda p: say(lang, "location", got=ur.iloc[p]))
     mtn = text["mountain"].map(lambda v: _YES.get(v.lower()))
     if "mountain" in cols:
-        rep.rows(label, cols["mountain"], np.nonzero(mtn.isna().to_numpy())[0],
-                 lambda p: f"expected 1/0 (是/否), got '{text['mountain'].iloc[p]}'")
+        t.report("mountain", np.nonzero(mtn.isna().to_numpy())[0],
+                 lambda p: say(lang, "yesno", got=text["mountain"].iloc[p]))
+        blank_m = np.nonzero((text["mountain"] == "").to_numpy())[0]
+        if len(blank_m):
+            t.blanks["mountain"] = (blank_m, "否 (0)" if lang == "zh" else "0 (not mountain)")
     location = np.where(mtn.fillna(0).to_numpy() == 1, "mountain", loc.fillna("rural").to_numpy())
     lv = text["level"].map(lambda v: _LEVEL.get(v.lower() if v.isascii() else v))
-    rep.rows(label, cols["level"], np.nonzero(lv.isna().to_numpy())[0],
-             lambda p: f"expected 小学, 初级中学 or 九年一贯制学校 (primary, junior, nine_year), got "
-                       f"'{text['level'].iloc[p]}'")
+    t.report("level", np.nonzero((lv.isna() & (text["level"] != "")).to_numpy())[0],
+             lambda p: say(lang, "level", got=text["level"].iloc[p]))
     level = lv.fillna("nine_year").to_numpy()
-    grades = np.column_stack([_numeric(df, cols, f"grade_{g}", label, rep, default=0.0)
-                              for g in range(1, GRADES + 1)])
-    for g in range(GRADES):
-        lo, hi = (np.array([LEVEL_GRADES[v][i] for v in level]) for i in (0, 1))
-        wrong = (grades[:, g] > 0) & ((g + 1 < lo) | (g + 1 > hi))
-        col = cols.get(f"grade_{g + 1}", f"grade_{g + 1}")
-        rep.rows(label, col, np.nonzero(wrong)[0], lambda p: f"pupils in grade {g + 1}, which a "
-                 f"{level[p]} school does not teach")
+    point = level == "teaching_point"
+    span = {**LEVEL_GRADES, "teaching_point": (1, max(TEACHING_POINTS.values()))}
+    lo_g, hi_g = (np.array([span[v][i] for v in level]) for i in (0, 1))
+    grades = np.zeros((n, GRADES))
+    for g in range(1, GRADES + 1):
+        taught = (g >= lo_g) & (g <= hi_g)
+        grades[:, g - 1] = t.numeric(f"grade_{g}", default=0.0, blank=taught & ~point)
+        if f"grade_{g}" in cols:
+            empty_taught = np.nonzero((t.text(f"grade_{g}") == "").to_numpy() & taught & ~point)[0]
+            t.report(f"grade_{g}", empty_taught,
+                     lambda p: say(lang, "empty_taught", level=_level_word(level[p], lang), grade=g))
+        t.blanks.pop(f"grade_{g}", None)  # a blank grade the school does not teach is 0: nothing to say
+        wrong = (grades[:, g - 1] > 0) & ~taught
+        t.report(f"grade_{g}", np.nonzero(wrong)[0],
+                 lambda p: say(lang, "grade_not_taught", grade=g, level=_level_word(level[p], lang)))
+    level = teaching_points(t, level, grades, code)
     pupils = grades.sum(axis=1)
-    teachers = _numeric(df, cols, "teachers", label, rep, required=True)
-    rep.rows(label, cols["teachers"], np.nonzero(teachers < 1)[0], lambda p: "expected at least 1 teacher")
-    _numeric(df, cols, "classes", label, rep, required=True)
-    boarders = _numeric(df, cols, "boarders", label, rep, default=0.0)
-    rep.rows(label, cols["boarders"], np.nonzero(boarders > pupils)[0],
-             lambda p: f"{boarders[p]:g} boarders but {pupils[p]:g} pupils")
-    senior = _numeric(df, cols, "senior_teachers", label, rep, default=0.0)
-    rep.rows(label, cols.get("senior_teachers", ""), np.nonzero(senior > teachers)[0],
-             lambda p: f"{senior[p]:g} senior teachers but {teachers[p]:g} teachers")
+    teachers = t.numeric("teachers", required=True)
+    t.report("teachers", np.nonzero(teachers < 1)[0], lambda p: say(lang, "teachers_min"))
+    t.numeric("classes", required=True)
+    boarders = t.numeric("boarders", required=True)
+    t.report("boarders", np.nonzero(boarders > pupils)[0],
+             lambda p: say(lang, "boarders_gt", a=boarders[p], b=pupils[p]))
+    boarders = np.nan_to_num(boarders)
+    senior = t.numeric("senior_teachers", default=0.0)
+    t.report("senior_teachers", np.nonzero(senior > teachers)[0],
+             lambda p: say(lang, "senior_gt", a=senior[p], b=teachers[p]))
     if "senior_teachers" not in cols:
-        notes.append("senior_teachers: not given; 0 for every school")
+        notes.append("senior_teachers: not given; 0 for every school" if lang == "en" else
+                     "中级及以上职称教师数：未提供，各校按 0 计")
     for c in ("teachers_above_degree", "key_teachers", "pe_art_teachers"):
-        _numeric(df, cols, c, label, rep)
-    quality = _numeric(df, cols, "teacher_quality", label, rep, integer=False, lo=None, default=0.0)
+        t.numeric(c)
+    for c in ("teachers", "senior_teachers", "boarders", *(f"grade_{g}" for g in range(1, GRADES + 1))):
+        if c in cols:
+            big = t.numeric(c, default=0.0) if c != "teachers" else teachers
+            t.report(c, np.nonzero(np.nan_to_num(big) > MAX_TEACHERS * (10 if c != "teachers" and
+                                                                        c != "senior_teachers" else 1))[0],
+                     lambda p: (f"implausibly large ({big[p]:,.0f}): a typo or a unit error?" if lang == "en" else
+                                f"数值过大（{big[p]:,.0f}）：是否输入错误或单位有误？"))
+    quality = t.numeric("teacher_quality", integer=False, lo=None, default=0.0,
+                        default_said="0 (the district's mean teacher)" if lang == "en" else "0（全县教师平均水平）")
+    t.report("teacher_quality", np.nonzero(np.abs(quality) > 5)[0],
+             lambda p: f"expected −5 to 5 (SD units), got {quality[p]:g}" if lang == "en" else
+             f"应在 −5 到 5 之间（标准差单位），实际为 {quality[p]:g}")
     if "teacher_quality" not in cols:
-        notes.append("teacher_quality: not given; 0 (the district's mean teacher) for every school")
-    facility = _facility(df, cols, label, rep, notes, grades, level, location)
+        notes.append("teacher_quality: not given; 0 (the district's mean teacher) for every school" if lang == "en"
+                     else "教师质量：未提供，各校按 0（全县教师平均水平）计")
+    facility = _facility(t, grades, level)
     given = [c for c in BALANCE_COLUMNS if c in cols]
-    indicators = pd.DataFrame({"school_id": code, **{
-        c: _numeric(df, cols, c, label, _Report(label), integer=False) for c in given}}) if given else None
-    feeder = _feeders(df, cols, text, label, rep, notes, level, grades, code)
+    indicators = None
+    if given:
+        quiet = Table.__new__(Table)  # the same columns read again without reporting twice
+        quiet.__dict__.update(t.__dict__, rep=_Report(label), blanks={})
+        indicators = pd.DataFrame({"school_id": code, **{
+            c: quiet.numeric(c, integer=False) for c in given}})
+    feeder = feeders(t, code, level, grades)
+    feeder = central_schools(t, code, level, grades, feeder)
+    t.blank_notes()
+    defaults: dict[str, list[str]] = {}
+    for canon, (pos, _) in t.blanks.items():
+        for q in pos:
+            defaults.setdefault(code.iloc[q], []).append(t.head(canon))
+    for q in np.nonzero(facility_defaulted(facility, t))[0]:
+        defaults.setdefault(code.iloc[q], []).append(
+            f"facility index {DEFAULT_FACILITY_INDEX}" if lang == "en" else f"设施指数 {DEFAULT_FACILITY_INDEX}")
     share = np.divide(boarders, pupils, out=np.zeros(n), where=pupils > 0)
     schools = pd.DataFrame({
         "school_id": code, "name": text["name"], "name_en": text["name_en"], "town": text["town"],
@@ -274,21 +270,36 @@ def _schools(df, label, rep, notes):
         "senior_teachers": np.nan_to_num(senior).astype(np.int64),
         "teacher_quality": quality, "facility_index": facility, "feeder_school_id": feeder,
     })
+    schools.attrs["lang"] = lang
+    schools.attrs["rows"] = t.rows
+    schools.attrs["defaults"] = defaults
+    if "longitude" in cols and "latitude" in cols:
+        quiet = Table.__new__(Table)
+        quiet.__dict__.update(t.__dict__, rep=_Report(label), blanks={})
+        schools.attrs["locations"] = pd.DataFrame({"school_id": code, "longitude": quiet.numeric(
+            "longitude", integer=False, lo=None), "latitude": quiet.numeric("latitude", integer=False, lo=None)})
     return schools, grades, indicators
 
 
-def _facility(df, cols, label, rep, notes, grades, level, location):
-    n = len(df)
-    given = _numeric(df, cols, "facility_index", label, rep, integer=False)
-    if "facility_index" in cols:
-        rep.rows(label, cols["facility_index"], np.nonzero(given > 1)[0], lambda p: "expected 0 to 1")
+def facility_defaulted(facility, t: Table) -> np.ndarray:
+    """Schools whose facility index is the default for want of data (set by :func:`_facility`)."""
+    return getattr(t, "facility_default", np.zeros(len(facility), bool))
+
+
+def _facility(t: Table, grades, level):
+    n, lang = len(t.df), t.lang
+    given = t.numeric("facility_index", integer=False,
+                      default_said="the 2017 standard's facility columns, else 0.75" if lang == "en" else
+                      "按 2017 年标准的设施指标计算，无则 0.75")
+    t.report("facility_index", np.nonzero(given > 1)[0], lambda p: say(lang, "facility_range"))
     pupils = grades.sum(axis=1)
     junior_share = np.divide(grades[:, 6:].sum(axis=1), pupils, out=np.zeros(n), where=pupils > 0)
     ratios = []
     for c, (prim, jun) in FACILITY_STANDARDS.items():
-        if c not in cols:
+        if c not in t.cols:
             continue
-        v = _numeric(df, cols, c, label, rep, integer=c == "multimedia_rooms")
+        v = t.numeric(c, integer=c == "multimedia_rooms",
+                      default_said="left out of that school's facility index" if lang == "en" else "该校设施指数不计此项")
         std = prim * (1 - junior_share) + jun * junior_share
         ratios.append(np.minimum(np.divide(v, pupils * std, out=np.full(n, np.nan), where=pupils > 0), 1.0))
     computed = np.full(n, np.nan)
@@ -299,53 +310,27 @@ def _facility(df, cols, label, rep, notes, grades, level, location):
     out = np.where(np.isfinite(given), np.minimum(given, 1.0), computed)
     used_standard = ~np.isfinite(given) & np.isfinite(computed)
     if used_standard.any():
-        notes.append(f"facility_index: from the 2017 standard's facility indicators for {used_standard.sum()} "
-                     "schools")
+        t.notes.append(f"facility_index: from the 2017 standard's facility indicators for {used_standard.sum()} "
+                       "schools" if lang == "en" else
+                       f"设施达标指数：{used_standard.sum()} 所学校按 2017 年标准的设施指标计算")
     default = ~np.isfinite(out)
+    t.facility_default = default
     if default.any():
-        notes.append(f"facility_index: no data for {default.sum()} schools; {DEFAULT_FACILITY_INDEX} (assumption)")
+        t.notes.append(f"facility_index: no data for {default.sum()} schools; {DEFAULT_FACILITY_INDEX} (assumption)"
+                       if lang == "en" else
+                       f"设施达标指数：{default.sum()} 所学校无数据，按 {DEFAULT_FACILITY_INDEX}（假设）计")
     return np.round(np.where(default, DEFAULT_FACILITY_INDEX, out), 6)
 
 
-def _feeders(df, cols, text, label, rep, notes, level, grades, code):
-    n = len(df)
-    feeder = np.array([""] * n, dtype=object)
-    secondary = np.isin(level, ("junior", "nine_year"))
-    codes = code.to_numpy(dtype=object)
-    given = text["feeder_school_code"].to_numpy(dtype=object)
-    sec_codes = set(codes[secondary])
-    for p in np.nonzero((given != "") & (level == "primary"))[0]:
-        if given[p] not in sec_codes:
-            rep.add(label, f"{label} row {p + 2}, column '{cols['feeder_school_code']}': '{given[p]}' is not a "
-                           "junior or nine-year school of this table", p + 2)
-        feeder[p] = given[p]
-    lon = _numeric(df, cols, "longitude", label, rep, integer=False, lo=None)
-    lat = _numeric(df, cols, "latitude", label, rep, integer=False, lo=None)
-    junior_pupils = grades[:, 6:].sum(axis=1)
-    town = text["town"].to_numpy(dtype=object)
-    auto = 0
-    for p in np.nonzero((level == "primary") & (feeder == ""))[0]:
-        cand = np.nonzero(secondary & (town == town[p]))[0]
-        if not len(cand):
-            cand = np.nonzero(secondary)[0]
-        if not len(cand):
-            rep.add(label, f"{label} row {p + 2}, column '{cols['level']}': a primary school, but the table has "
-                           "no junior or nine-year school for its pupils to enter after grade 6", p + 2)
-            continue
-        if np.isfinite(lon[p]) and np.isfinite(lat[p]) and np.isfinite(lon[cand]).all() and np.isfinite(lat[cand]).all():
-            dx = (lon[cand] - lon[p]) * math.cos(math.radians(lat[p]))
-            best = cand[np.argmin(dx ** 2 + (lat[cand] - lat[p]) ** 2)]
-        else:
-            best = cand[np.argmax(junior_pupils[cand])]
-        feeder[p] = codes[best]
-        auto += 1
-    if auto:
-        notes.append(f"feeder_school_id: {auto} primary schools feed the nearest junior or nine-year school of "
-                     "their town (by coordinates where given, else the one with the most junior pupils)")
-    return feeder
-
-
 # ----------------------------------------------------------------------------- pupils
+def _grade_number(v: str):
+    v = unicodedata.normalize("NFKC", v).strip()
+    if re.fullmatch(r"\d+(\.0+)?", v):
+        return int(float(v))
+    m = re.fullmatch(r"([一二三四五六七八九])(年级)?", v)
+    return _GRADE_ZH.index(m.group(1)) + 1 if m else None
+
+
 def _pupils(df, label, rep, notes, schools, grades, seed):
     """Per (school, grade) margins → (enrolled, out_of_school) arrays (S, GRADES, 16)."""
     S = len(schools)
@@ -354,23 +339,26 @@ def _pupils(df, label, rep, notes, schools, grades, seed):
     margins = np.zeros((S, GRADES, 5))  # poor, left_behind, disabled, migrant, poor_left_behind
     oos = np.zeros((S, GRADES))
     joint = False
+    lang = schools.attrs.get("lang", "en")
     if df is not None:
-        cols = _map_headers(df, PUPIL_HEADERS, label, rep)
-        if any(PUPIL_HEADERS[c][0] and c not in cols for c in PUPIL_HEADERS):
+        t = Table(df, PUPIL_HEADERS, label, rep, notes)
+        if not t.ok():
             return None
+        cols, lang = t.cols, t.lang
         joint = "poor_left_behind" in cols
         row_of = {c: i for i, c in enumerate(schools["school_id"])}
-        code = df[cols["school_code"]].astype(str).str.strip()
+        code = t.codes("school_code")
         s_idx = code.map(row_of)
-        rep.rows(label, cols["school_code"], np.nonzero(s_idx.isna().to_numpy())[0],
-                 lambda p: f"school code '{code.iloc[p]}' is not in the schools table")
-        graw = df[cols["grade"]].astype(str).str.strip()
-        gnum = graw.map(lambda v: int(v) if v.isdigit() else (_GRADE_ZH.index(v[0]) + 1 if v[:1] in _GRADE_ZH
-                                                                    and v[1:] in ("", "年级") else None))
+        t.report("school_code", np.nonzero((s_idx.isna() & (code != "")).to_numpy() & ~t.sci)[0],
+                 lambda p: say(lang, "code_unknown", code=code.iloc[p]))
+        t.report("school_code", np.nonzero((code == "").to_numpy())[0], lambda p: say(lang, "empty_required"))
+        graw = t.text("grade")
+        gnum = graw.map(_grade_number)
         bad_g = gnum.isna() | ~gnum.fillna(0).between(1, GRADES)
-        rep.rows(label, cols["grade"], np.nonzero(bad_g.to_numpy())[0],
-                 lambda p: f"expected a grade 1–9 (一年级…九年级), got '{graw.iloc[p]}'")
-        vals = {c: _numeric(df, cols, c, label, rep, default=0.0)
+        t.report("grade", np.nonzero((bad_g & (graw != "")).to_numpy())[0],
+                 lambda p: say(lang, "grade_bad", got=graw.iloc[p]))
+        t.report("grade", np.nonzero((graw == "").to_numpy())[0], lambda p: say(lang, "empty_required"))
+        vals = {c: t.numeric(c, required=PUPIL_HEADERS[c][0], default=0.0)
                 for c in ("poor", "left_behind", "disabled", "migrant", "poor_left_behind", "out_of_school")}
         ok = ~(s_idx.isna() | bad_g).to_numpy()
         si = s_idx.fillna(0).to_numpy(dtype=np.int64)
@@ -379,28 +367,51 @@ def _pupils(df, label, rep, notes, schools, grades, seed):
         for p in np.nonzero(ok)[0]:
             key = (si[p], gi[p])
             if key in seen:
-                rep.add(label, f"{label} row {p + 2}, column '{cols['grade']}': school '{code.iloc[p]}' grade "
-                               f"{gi[p] + 1} also in row {seen[key] + 2}", p + 2)
+                rep.add(label, f"{label} row {t.row(p)}, column '{t.head('grade')}': "
+                        + say(lang, "grade_dup", code=code.iloc[p], grade=gi[p] + 1, other=t.row(seen[key])), t.row(p))
                 continue
             seen[key] = p
             N = grades[si[p], gi[p]]
             m = [vals[c][p] for c in ("poor", "left_behind", "disabled", "migrant", "poor_left_behind")]
-            problems = [f"{c} {v:g} > {N:g} pupils in the schools table" for c, v in
+            zh = lang == "zh"
+            problems = [(f"{t.head(c)} {v:g} 人，多于学校表中该年级学生 {N:g} 人" if zh else
+                         f"{c} {v:g} > {N:g} pupils in the schools table") for c, v in
                         zip(GROUP_FLAGS, m[:4]) if v > N]
             if m[1] + m[3] > N:
-                problems.append(f"left_behind + migrant = {m[1] + m[3]:g} > {N:g} pupils (a child is not both)")
+                problems.append(f"留守儿童与随迁子女共 {m[1] + m[3]:g} 人，多于学生 {N:g} 人（一个孩子不会两者都是）" if zh
+                                else f"left_behind + migrant = {m[1] + m[3]:g} > {N:g} pupils (a child is not both)")
             if joint and not (max(0.0, m[0] + m[1] - N) <= m[4] <= min(m[0], m[1])):
-                problems.append(f"poor_left_behind {m[4]:g} outside {max(0.0, m[0] + m[1] - N):g}–"
-                                f"{min(m[0], m[1]):g} (from poor, left_behind and pupils)")
+                lo_j, hi_j = max(0.0, m[0] + m[1] - N), min(m[0], m[1])
+                problems.append(f"建档立卡留守儿童数 {m[4]:g} 不在 {lo_j:g}–{hi_j:g} 之间（由建档立卡、留守和学生数推出）" if zh
+                                else f"poor_left_behind {m[4]:g} outside {lo_j:g}–{hi_j:g} (from poor, left_behind "
+                                     "and pupils)")
             for msg in problems:
-                rep.add(label, f"{label} row {p + 2}, column '{cols['grade']}': grade {gi[p] + 1}: {msg}", p + 2)
+                where = f"{gi[p] + 1}年级" if zh else f"grade {gi[p] + 1}"
+                rep.add(label, f"{label} row {t.row(p)}, column '{t.head('grade')}': {where}: {msg}", t.row(p))
             margins[si[p], gi[p]] = m
             oos[si[p], gi[p]] = vals["out_of_school"][p]
+        pupils_of = grades.sum(axis=1)
+        listed = {s for s, _ in seen}
+        srows = schools.attrs.get("rows")
+        for s in range(S):
+            if s not in listed and pupils_of[s] > 0 and not (s_idx == s).any():
+                rep.add(label, f"{label}: " + say(lang, "school_missing", code=schools["school_id"].iloc[s],
+                                                  name=schools["name"].iloc[s], pupils=pupils_of[s]),
+                        int(srows[s]) if srows is not None else 0)
+        missing = [(s, g) for s in listed for g in range(GRADES) if grades[s, g] > 0 and (s, g) not in seen]
+        if missing:
+            shown = ", ".join(f"{schools['school_id'].iloc[s]} {g + 1}" for s, g in missing[:20])
+            notes.append(f"{label}: {len(missing)} (school, grade) with pupils but no row: their pupils have no "
+                         f"flags (not poor, left-behind, disabled or migrant): {shown}" if lang == "en" else
+                         f"{label}：{len(missing)} 个（学校，年级）有学生但无行，这些学生按无标记计：{shown}")
+        t.blank_notes()
         if "out_of_school" not in cols:
-            notes.append("out_of_school: not given; the ledger starts empty (0 in every cell)")
+            notes.append("out_of_school: not given; the ledger starts empty (0 in every cell)" if lang == "en" else
+                         "失学辍学人数：未提供，台账从 0 开始")
     else:
         notes.append("no pupils table: every pupil in the group with no flags (not poor, left-behind, "
-                     "disabled or migrant); out_of_school 0")
+                     "disabled or migrant); out_of_school 0" if lang == "en" else
+                     "无学生表：所有学生按无标记计（非建档立卡、留守、残疾、随迁），失学辍学 0")
     if rep:
         return None
     masks = margin_masks((("poor", "left_behind"),) if joint else ())
@@ -412,7 +423,8 @@ def _pupils(df, label, rep, notes, schools, grades, seed):
     enrolled.reshape(-1, N_GROUPS)[live] = counts
     if (~exact).any():
         notes.append(f"{(~exact).sum()} (school, grade) cells: margins not all exact after rounding "
-                     "(plain largest remainder; totals exact)")
+                     "(plain largest remainder; totals exact)" if lang == "en" else
+                     f"{(~exact).sum()} 个（学校，年级）取整后各标记人数未能全部精确（总数精确）")
     # out of school: split as the enrolled are (equal shares in a cell without pupils)
     share = np.divide(x, total[:, None], out=np.full_like(x, 1.0 / N_GROUPS), where=total[:, None] > 0)
     o_tot = oos.reshape(-1)[live]
@@ -423,10 +435,12 @@ def _pupils(df, label, rep, notes, schools, grades, seed):
         o_counts[c, np.argsort(-(ox[c] - o_counts[c]), kind="stable")[:k]] += 1
     out.reshape(-1, N_GROUPS)[live] = o_counts
     if seed is not None:
-        notes.append("groups: IPF from the seed table given")
-    else:
+        notes.append("groups: IPF from the seed table given" if lang == "en" else "分组：按给定的种子表做 IPF")
+    elif lang == "en":
         notes.append("groups: IPF to the flag counts from independence (left-behind ∧ migrant impossible)"
                      + ("; poor ∧ left-behind counts respected" if joint else ""))
+    else:
+        notes.append("分组：由各标记人数按独立假设做 IPF（留守与随迁不可兼有）" + ("；保留建档立卡留守儿童数" if joint else ""))
     return enrolled, out
 
 
@@ -454,11 +468,14 @@ def import_tables(name: str, schools: pd.DataFrame, pupils: pd.DataFrame | None 
     if s is not None and not rep:
         cells = _pupils(pupils, pupils_label, rep, notes, s, grades, seed)
     elif pupils is not None:  # still check the pupils table's headers, so one error lists both
-        _map_headers(pupils, PUPIL_HEADERS, pupils_label, rep)
+        Table(pupils, PUPIL_HEADERS, pupils_label, rep, [])
     if rep or cells is None:
         raise rep.error(f"{name}: import")
+    found = dict(s.attrs)
+    s.attrs.clear()  # (pandas carries attrs into derived frames; the district needs none of them)
     district = district_from_frames(name, s, _enrolment_frame(s, *cells), source=f"import of {schools_label}")
-    return ImportResult(district, notes, indicators)
+    return ImportResult(district, notes, indicators, defaults=found.get("defaults", {}),
+                        locations=found.get("locations"), lang=found.get("lang", "en"))
 
 
 def load_balance_indicators(folder: str | Path) -> pd.DataFrame | None:
@@ -502,8 +519,8 @@ def import_files(schools_path: str | Path, pupils_path: str | Path | None = None
     labels = [str(schools_path), *([str(pupils_path)] if pupils_path else []),
               *([str(seed_path)] if seed_path else [])]
     rep = _Report(*labels)
-    schools = read_table(schools_path, rep)
-    pupils = read_table(pupils_path, rep) if pupils_path else None
+    schools = read_table(schools_path, rep, SCHOOL_HEADERS)
+    pupils = read_table(pupils_path, rep, PUPIL_HEADERS) if pupils_path else None
     seed = read_seed(seed_path, rep) if seed_path else None
     if rep and schools is None:
         raise rep.error("import")

@@ -40,7 +40,7 @@ import pandas as pd
 from ..errors import SimulateError
 
 __all__ = [
-    "GRADES", "GROUP_FLAGS", "N_GROUPS", "LEVELS", "LOCATIONS", "LEVEL_GRADES",
+    "GRADES", "GROUP_FLAGS", "N_GROUPS", "LEVELS", "LOCATIONS", "LEVEL_GRADES", "TEACHING_POINTS",
     "SCHOOL_COLUMNS", "ENROLMENT_COLUMNS", "group_flags", "District",
     "DistrictError",
 ]
@@ -48,9 +48,13 @@ __all__ = [
 GRADES = 9  # grade index 0..8 = grades 1..9; primary 1-6, junior secondary 7-9
 GROUP_FLAGS = ("poor", "left_behind", "disabled", "migrant")
 N_GROUPS = 16
-LEVELS = ("primary", "junior", "nine_year")
+#: a teaching point (教学点) teaching grades 1–k; its grade-k leavers move on to its feeder school (the
+#: town's central primary), as a primary's grade-6 leavers move to their junior school
+TEACHING_POINTS = {f"teaching_point_{k}": k for k in (2, 3, 4, 5)}
+LEVELS = ("primary", "junior", "nine_year", *TEACHING_POINTS)
 LOCATIONS = ("urban", "town", "rural", "mountain")
-LEVEL_GRADES = {"primary": (1, 6), "junior": (7, 9), "nine_year": (1, 9)}  # first, last grade
+LEVEL_GRADES = {"primary": (1, 6), "junior": (7, 9), "nine_year": (1, 9),  # first, last grade
+                **{name: (1, k) for name, k in TEACHING_POINTS.items()}}
 
 SCHOOLS_FILE = "schools.csv"
 ENROLMENT_FILE = "enrolment.csv"
@@ -96,6 +100,7 @@ def group_flags() -> np.ndarray:
     return ((np.arange(N_GROUPS)[:, None] >> np.arange(len(GROUP_FLAGS))) & 1).astype(bool)
 
 
+_FED_CODES = [LEVELS.index(lv) for lv in ("primary", *TEACHING_POINTS)]  # levels whose leavers go on to a feeder
 _LEVEL_OFFERS = np.array(
     [[LEVEL_GRADES[lv][0] <= g + 1 <= LEVEL_GRADES[lv][1] for g in range(GRADES)] for lv in LEVELS]
 )
@@ -176,11 +181,19 @@ class District:
 
     @cached_property
     def feeder_index(self) -> np.ndarray:
-        """int64 (S,): row of the school a primary's grade-6 completers enter; -1 for others."""
+        """int64 (S,): row of the school a primary's grade-6 completers (a teaching point's last-grade
+        completers) enter; -1 for others."""
         ids = pd.Index(self.schools["school_id"].astype(str))
         idx = ids.get_indexer(self.schools["feeder_school_id"].astype(str)).astype(np.int64)
-        idx[self.level_code != LEVELS.index("primary")] = -1
+        idx[~np.isin(self.level_code, _FED_CODES)] = -1
         return _readonly(idx)
+
+    @cached_property
+    def leave_grade(self) -> np.ndarray:
+        """int64 (S,): grade index whose completers move to the feeder school (5 for a primary, k − 1 for a
+        teaching point of grades 1–k), -1 for schools without a feeder."""
+        last = np.array([LEVEL_GRADES[lv][1] - 1 for lv in LEVELS], dtype=np.int64)[self.level_code]
+        return _readonly(np.where(self.feeder_index >= 0, last, -1).astype(np.int64))
 
     @cached_property
     def teachers(self) -> np.ndarray:

@@ -7,7 +7,12 @@ parameter tree with ``scale_with: pupils | schools | teachers`` is multiplied,
 in every year of its ``by_year`` schedule, by the district's size on that
 measure over the reference size ``district_reference.*`` (Banan's, in
 ``params/baseline.yaml``); whole-number leaves (counts) are rounded half up.
-``scale_with: none`` (or no ``scale_with``) keeps a quantity absolute. So
+``scale_with: none`` (or no ``scale_with``) keeps a quantity absolute. A
+scenario written for a district (``district:`` key, or a file inside the
+district's folder; :mod:`simulate.inputs.scenario`) has its own changes set
+``scale_with: none``: a number a person writes for a district runs as written.
+:func:`scaled_quantities` lists, for a run, every quantity scaled (written and
+used value) and every one run as written; runs print and record it. So
 ``baseline`` on another district means "Banan's 2019 policy at this district's
 size", and a scenario written for Banan ("three times as many support
 teachers") keeps its meaning; a planner who means an absolute number writes
@@ -32,7 +37,8 @@ import warnings
 
 import numpy as np
 
-__all__ = ["ScaleWarning", "district_size", "scale_factors", "for_district", "scale_problems"]
+__all__ = ["ScaleWarning", "district_size", "scale_factors", "for_district", "scale_problems",
+           "scaled_quantities", "scaled_lines"]
 
 MAX_TRAINING_PER_TEACHER = 5.0  # person-times per teacher per year beyond which training is out of scale
 
@@ -126,4 +132,57 @@ def scale_problems(scenario, district) -> list[str]:
         if peak(path) > need:
             out.append(f"{path} = {peak(path):,.0f} yuan a year: above the district's whole facility need "
                        f"({need:,.0f} yuan to bring every school to the full standard; district {district.name!r})")
+    return out
+
+
+def scaled_quantities(scenario, district) -> list[dict]:
+    """Every quantity of ``scenario`` that Banan's package scales, as this run on ``district`` uses it.
+
+    One dict per leaf whose baseline leaf has ``scale_with`` pupils/schools/teachers: ``path``,
+    ``measure``, ``how`` ("scaled": Banan-relative, multiplied by ``factor``; "as written": the
+    scenario gives it an absolute value), ``written`` and ``used`` (start-year values; ``by_year``
+    schedules in ``written_by_year``/``used_by_year`` when present) and ``changed`` (whether the
+    scenario itself, rather than the baseline, set it). Empty on a district of the reference size.
+    """
+    factors = scale_factors(scenario, district)
+    if all(f == 1.0 for f in factors.values()):
+        return []
+    base = scenario.status_quo
+    out = []
+    for path, leaf in scenario.leaves.items():
+        measure = base.leaves.get(path, {}).get("scale_with")
+        if measure not in factors:
+            continue
+        own = leaf.get("scale_with")
+        scaled = own in factors
+        f = factors[own] if scaled else 1.0
+        rec = {"path": path, "measure": own if scaled else measure, "how": "scaled" if scaled else "as written",
+               "written": leaf["value"], "used": _scaled(leaf["value"], f) if scaled else leaf["value"],
+               "factor": round(f, 6), "changed": scenario is not base and path in scenario.changed_paths(base)}
+        if leaf.get("by_year"):
+            rec["written_by_year"] = {int(y): v for y, v in leaf["by_year"].items()}
+            rec["used_by_year"] = {int(y): (_scaled(v, f) if scaled else v) for y, v in leaf["by_year"].items()}
+        out.append(rec)
+    return out
+
+
+def _num(v) -> str:
+    return f"{v:,}" if isinstance(v, int) else f"{v:,.4g}" if abs(v) < 1000 else f"{v:,.0f}"
+
+
+def scaled_lines(name: str, records: list[dict], district_name: str) -> list[str]:
+    """Human-readable lines for :func:`scaled_quantities` (what ``simulate run``/``compare`` print)."""
+    out = []
+    for r in records:
+        if r["how"] == "scaled":
+            line = (f"{name}: {r['path']} = {_num(r['used'])} used ({_num(r['written'])} written for Banan "
+                    f"× {r['factor']:.4g}, the district's {r['measure']} over Banan's)")
+            if r["changed"]:
+                line += (f"; to run the scenario's number as written, put `district: {district_name}` in the "
+                         "scenario file (or keep the file in the district's folder)")
+        else:
+            line = f"{name}: {r['path']} = {_num(r['used'])} used, as written (not scaled)"
+        if "used_by_year" in r:
+            line += "; by year " + ", ".join(f"{y}: {_num(v)}" for y, v in sorted(r["used_by_year"].items()))
+        out.append(line)
     return out

@@ -52,7 +52,9 @@ from .yamlfile import read_mapping
 LEAF_KEYS = {"value", "unit", "source", "description", "uncertainty", "by_year", "scale_with", "fixed"}
 #: ``scale_with``: what an absolute quantity grows with on a district of another size (inputs/scaling.py)
 SCALE_WITH = ("pupils", "schools", "teachers", "none")
-SCENARIO_KEYS = {"name", "title", "description", "extends", "changes"}
+SCENARIO_KEYS = {"name", "title", "description", "extends", "changes", "district"}
+#: scale_with measures that make a leaf grow with the district (every other value is absolute)
+SCALED = ("pupils", "schools", "teachers")
 DISTRIBUTIONS = {"normal": {"sd"}, "uniform": {"low", "high"}, "triangular": {"low", "mode", "high"}}
 SCHEMA_PATHS = leaf_paths()
 # A scenario *name* (``simulate run NAME``, ``--versus``, ``--reference``, ``extends: NAME``) is looked up
@@ -118,6 +120,9 @@ class Scenario:
         parent = f", extends {self.extends!r}" if self.extends else ""
         title = self.title if len(self.title) <= 60 else self.title[:57] + "…"
         return f"<Scenario {self.name!r}: {title!r}{parent}, {n} change{'s' if n != 1 else ''}>"
+    #: the district folder (resolved path) the scenario's numbers are written for: its changes run as
+    #: written there (``district:`` key, or a file inside a district folder); None = written for Banan
+    written_for: str | None = field(default=None, repr=False)
 
     @property
     def status_quo(self) -> "Scenario":
@@ -159,6 +164,7 @@ class Scenario:
     def check_district(self, district) -> None:
         """ScenarioError naming the file and key of every school id (``named_schools``, in any
         year) that is not a school of ``district``; run before anything is simulated."""
+        self.check_written_for(district)
         named = {p: [leaf["value"], *(leaf.get("by_year") or {}).values()] for p, leaf in self.leaves.items()
                  if p.endswith(".named_schools")}
         if not any(v for lists in named.values() for v in lists):
@@ -176,6 +182,21 @@ class Scenario:
                               + (f" (did you mean {hint[0]!r}?)" if hint else ""))
         if errors:
             raise ScenarioError("\n".join(errors))
+
+    def check_written_for(self, district) -> None:
+        """ScenarioError when the scenario is written for one district (``district:``) and run on another:
+        its numbers were meant as written for that district, so neither scaling nor running them as
+        written elsewhere would be what its author wrote."""
+        if self.written_for is None:
+            return
+        source = Path(str(district.source))
+        here = str(source.resolve()) if source.is_dir() else str(district.source)
+        if here != self.written_for:
+            raise ScenarioError(
+                f"{self.source}: district: the scenario is written for the district in {self.written_for} "
+                f"(its numbers run as written there), but this run is on district {district.name!r} "
+                f"({district.source}); run it with --district {self.written_for}, or write a copy for "
+                f"{district.name!r}")
 
     def with_changes(self, changes: dict[str, Any], name: str | None = None,
                      title: str | None = None, description: str | None = None, *,
@@ -221,6 +242,7 @@ class Scenario:
             parent_baseline=self.status_quo,
             changes=dict(changes),
             file="<in memory>",
+            written_for=self.written_for,
         )
         same = [p for p in changes if _leaf_core(scenario.leaves[p]) == _leaf_core(self.leaves[p])]
         for p in same:
@@ -520,10 +542,44 @@ def _load(name_or_path: str, chain: tuple[str, ...], what: str = "scenario") -> 
     if extends.endswith((".yaml", ".yml")) and not Path(extends).is_absolute():
         extends = str(path.parent / extends)  # a path is relative to the file that names it
     parent = _load(extends, chain=(*chain, key), what=f"{path}: extends")
+    written_for = _written_for(doc, path, parent)
     built = _build(name=doc["name"], title=doc["title"], description=doc["description"],
                    extends=doc["extends"], parent_leaves=parent.leaves, parent_origins=parent.origins,
-                   parent_baseline=parent.status_quo, changes=changes, file=str(path))
+                   parent_baseline=parent.status_quo, changes=changes, file=str(path), written_for=written_for)
     return dataclasses.replace(built, pinned=frozenset(map(str, changes)))  # the file's changes, kept on save
+
+
+def _written_for(doc: dict, path: Path, parent: Scenario) -> str | None:
+    """The district folder a scenario file's numbers are written for (resolved path), or None (Banan's).
+
+    ``district: NAME_OR_PATH`` (a folder under data/, or a path relative to the file) names it; a file
+    lying in a district folder (or in a folder directly inside one, e.g. ``data/my_county/scenarios/``)
+    is written for that district; a scenario extending one written for a district is written for it too.
+    """
+    from .folders import default_data_dir, is_district_folder
+
+    named = doc.get("district")
+    found = None
+    if named is not None:
+        if not isinstance(named, str) or not named.strip():
+            raise ScenarioError(f"{path}: district: expected a district folder (a name under data/ or a path), "
+                                f"got {_short(named)}")
+        candidates = [path.parent / named, Path(named), default_data_dir() / named]
+        folder = next((c for c in candidates if c.is_dir() and is_district_folder(c)), None)
+        if folder is None:
+            raise ScenarioError(f"{path}: district: {named!r} is not a district folder (a folder with schools.csv "
+                                f"and enrolment.csv, named under {default_data_dir()} or as a path)")
+        found = str(folder.resolve())
+    else:
+        for folder in (path.parent, path.parent.parent):
+            if is_district_folder(folder):
+                found = str(folder.resolve())
+                break
+    inherited = parent.written_for
+    if found and inherited and found != inherited:
+        raise ScenarioError(f"{path}: district: written for {found}, but it extends {parent.source}, written "
+                            f"for {inherited}")
+    return found or inherited
 
 
 def _meta_problems(doc: dict, path: Path) -> list[str]:
@@ -670,7 +726,7 @@ def _normalise_uncertainty(leaf: dict, where: str, path: str | None = None) -> s
 
 
 def _build(*, name, title, description, extends, parent_leaves, parent_origins, changes, file,
-           parent_baseline=None) -> Scenario:
+           parent_baseline=None, written_for=None) -> Scenario:
     leaves = copy.deepcopy(parent_leaves)
     origins = dict(parent_origins)
     errors = []
@@ -709,12 +765,16 @@ def _build(*, name, title, description, extends, parent_leaves, parent_origins, 
         leaves[path]["source"] = change["source"] if isinstance(change, dict) and isinstance(change.get("source"), str) \
             else (f"scenario {name}: changed from {_short(parent_leaves[path].get('value'), 40)} "
                   f"(was: {parent_leaves[path].get('source', '')})")
+        if written_for and leaves[path].get("scale_with") in SCALED and not (
+                isinstance(change, dict) and "scale_with" in change):
+            leaves[path]["scale_with"] = "none"  # a number written for this district runs as written
+            leaves[path]["source"] += f" (written for the district in {written_for}: runs as written)"
         origins[path] = where
     if errors:
         raise ScenarioError("\n".join(errors))
     scenario = Scenario(name=name, title=title, description=description, extends=extends,
                         changes=dict(changes), leaves=leaves, source=file, origins=origins,
-                        baseline=parent_baseline)
+                        baseline=parent_baseline, written_for=written_for)
     _validate(scenario)
     return scenario
 

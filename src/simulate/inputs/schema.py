@@ -199,6 +199,7 @@ class Teachers(_Strict):
     attrition_subsidy_semi_elasticity_per_1000_yuan: Annotated[float, Field(ge=0.0, le=5.0)]
     staffing_norm: StaffingNorm
     vacancy_fill_rate: RatesByLocation
+    recruitment_capacity: RatesByLocation
     rural_service_rule: RuralServiceRule
     new_teacher_quality_sd: Annotated[float, Field(ge=-3.0, le=3.0)]
     novice_gap_closes_per_year: Share

@@ -28,7 +28,7 @@ import pandas as pd
 
 from .district import (
     _LEVEL_OFFERS, CAPS, ENROLMENT_COLUMNS, GRADES, GROUP_FLAGS, LEVEL_GRADES, LEVELS, N_GROUPS,
-    SCHOOL_COLUMNS, District, DistrictError, _canonical_bytes, _hash,
+    SCHOOL_COLUMNS, TEACHING_POINTS, District, DistrictError, _canonical_bytes, _hash,
 )
 
 _ID_PATTERN = r"[\w.\-]+"  # letters (any script), digits, '_', '.', '-': never needs CSV quoting
@@ -119,6 +119,12 @@ class _Report:
     def __init__(self, *labels: str) -> None:
         self.entries: list[tuple[str, int, str]] = []
         self.counts: dict[str, int] = dict.fromkeys(labels, 0)
+        self.row_maps: dict[str, np.ndarray] = {}  # label -> file row of each table row (default p + 2)
+
+    def row_of(self, label: str, p: int) -> int:
+        """The file row of table row ``p`` (header = row 1 unless the table says otherwise)."""
+        rows = self.row_maps.get(label)
+        return int(rows[p]) if rows is not None else int(p) + 2
 
     def __bool__(self) -> bool:
         return bool(self.entries)
@@ -130,7 +136,8 @@ class _Report:
     def rows(self, label: str, column: str, positions: np.ndarray, describe: Callable[[int], str]) -> None:
         positions = np.asarray(positions)
         for p in positions[:_MAX_SHOWN]:
-            self.add(label, f"{label} row {int(p) + 2}, column '{column}': {describe(int(p))}", int(p) + 2)
+            row = self.row_of(label, int(p))
+            self.add(label, f"{label} row {row}, column '{column}': {describe(int(p))}", row)
         if len(positions) > _MAX_SHOWN:
             self.add(label, f"{label}, column '{column}': ... and {len(positions) - _MAX_SHOWN} "
                             "more rows with the same problem", self._LAST, len(positions) - _MAX_SHOWN)
@@ -314,18 +321,29 @@ def _check_schools(t: dict | None, label: str, rep: _Report) -> None:
         feed, lev, ids = feed.series, lev.values, t["school_id"][0].series
         code = pd.Index(LEVELS).get_indexer(lev)
         feeder_row = _row_of(ids, feed)
+        points = [LEVELS.index(p) for p in TEACHING_POINTS]
+        is_point = okl & np.isin(code, points)
         is_primary = okl & (code == primary)
         has = okf & (feed != "").to_numpy()
         rep.rows(label, "feeder_school_id", np.flatnonzero(is_primary & okf & ~has),
                  lambda p: f"primary school '{ids[p]}' has no feeder school (the cell is empty)")
-        rep.rows(label, "feeder_school_id", np.flatnonzero(is_primary & has & (feeder_row < 0)),
+        rep.rows(label, "feeder_school_id", np.flatnonzero(is_point & okf & ~has),
+                 lambda p: f"teaching point '{ids[p]}' has no feeder school (the central primary its leavers "
+                           "enter; the cell is empty)")
+        rep.rows(label, "feeder_school_id", np.flatnonzero((is_primary | is_point) & has & (feeder_row < 0)),
                  lambda p: f"'{feed[p]}' is not a school in {Path(label).name}")
-        target_primary = has & (feeder_row >= 0) & (code[np.maximum(feeder_row, 0)] == primary)
+        target = code[np.maximum(feeder_row, 0)]
+        target_primary = has & (feeder_row >= 0) & np.isin(target, [primary, *points])
         rep.rows(label, "feeder_school_id", np.flatnonzero(is_primary & target_primary),
                  lambda p: f"'{feed[p]}' is a primary school; a feeder must be a junior or nine_year school")
-        rep.rows(label, "feeder_school_id", np.flatnonzero(okl & (code != primary) & has),
-                 lambda p: f"must be empty for a {lev[p]} school (only primary schools have a feeder), "
-                           f"got '{feed[p]}'")
+        last = np.array([LEVEL_GRADES[lv][1] for lv in LEVELS])
+        bad_point = has & (feeder_row >= 0) & is_point & ~np.isin(target, [primary, LEVELS.index("nine_year")])
+        rep.rows(label, "feeder_school_id", np.flatnonzero(bad_point),
+                 lambda p: f"'{feed[p]}' is not a primary or nine_year school; a teaching point's leavers "
+                           f"(grade {last[code[p]]}) enter a primary school's grade {last[code[p]] + 1}")
+        rep.rows(label, "feeder_school_id", np.flatnonzero(okl & (code != primary) & ~is_point & has),
+                 lambda p: f"must be empty for a {lev[p]} school (only primary schools and teaching points have "
+                           f"a feeder), got '{feed[p]}'")
 
 
 def _row_of(ids: pd.Series, wanted) -> np.ndarray:

@@ -319,8 +319,11 @@ def move_teachers(state: State, cells: Cells, p, money: Money) -> Staff:
     rate = cells.kept("attrition", (t,), (money.subsidy_per_teacher,),
                       lambda: teachers.attrition_rate(cells.location_code, money.subsidy_per_teacher, t))
     fill = cells.kept("vacancy fill", (t,), (), lambda: teachers.vacancy_fill_rate(cells.location_code, t))
+    capacity = cells.kept("recruitment", (t,), (),
+                          lambda: teachers.by_location(t.recruitment_capacity, cells.location_code, 2))
     stock, quality, leavers, hires = teachers.turnover(state.teachers, state.quality, need, rate, fill,
-                                                       state.hire_quality)
+                                                       state.hire_quality,
+                                                       np.maximum(capacity * need, teachers.MIN_HIRES_PER_YEAR))
     novice = teachers.novice_after_turnover(state.novice, state.teachers, leavers, hires, t.new_teacher_quality_sd,
                                             t.novice_gap_closes_per_year)
     own = quality + novice  # the stock's effective quality before support, cover and training

@@ -66,6 +66,7 @@ class Cells(progression.DenseMoves):
     school_ids: np.ndarray        # (school,) str
     entrants: np.ndarray          # (school, group): grade-1 cohort of the first year
     maintained_facility: np.ndarray  # (school,) facility index routine maintenance keeps (the data's, at the start)
+    points: tuple = None          # teaching points: (school, feeder, last grade index) (progression.move_up)
 
     # ---------------------------------------------------------------- the layout's interface
     ndim = 4            # dimensions of a cell array: (draw, school, grade, group)
@@ -168,7 +169,9 @@ def _constants(district: District) -> dict:
         location_code=loc,
         offers_grade=offers,
         stays=offers[:, 1:] & offers[:, :-1],
-        feeder=progression.feeder_matrix(district.feeder_index),
+        feeder=progression.feeder_matrix(_primary_feeders(district)),
+        points=progression.teaching_point_moves(district.feeder_index, district.leave_grade,
+                                                district.leave_grade == PRIMARY_GRADES - 1),
         junior_grade=junior[None, None, :, None],
         grade_in_stage=np.where(junior, grade - PRIMARY_GRADES, grade).astype(float)[None, None, :, None],
         flags=flags,
@@ -184,13 +187,19 @@ def _constants(district: District) -> dict:
     )
 
 
+def _primary_feeders(district: District) -> np.ndarray:
+    """feeder_index of the schools whose grade-6 leavers move (primaries); -1 elsewhere (teaching points
+    move their leavers at their own last grade: ``Cells.points``)."""
+    return np.where(district.leave_grade == PRIMARY_GRADES - 1, district.feeder_index, -1)
+
+
 # ------------------------------------------------------------------ the live layout
-def live_set(district: District, stays, feeder) -> np.ndarray:
+def live_set(district: District, stays, feeder, points=None) -> np.ndarray:
     """(school, grade, group) bool: the cells that can ever hold children (see the module docstring)."""
     live = (district.enrolled > 0) | (district.out_of_school > 0)
     live[:, 0, :] |= district.enrolled[:, 0, :] > 0
     while True:
-        reached = progression.move_up(live[None].astype(float), stays, feeder, PRIMARY_GRADES - 1)[0] > 0
+        reached = progression.move_up(live[None].astype(float), stays, feeder, PRIMARY_GRADES - 1, points)[0] > 0
         grown = live | reached
         if (grown == live).all():
             return live
@@ -401,7 +410,7 @@ def _live_cells(district: District) -> LiveCells:
     const = _constants(district)
     n_school, n_grade = district.offers_grade.shape
     n_group = const["flags"].shape[0]
-    live = live_set(district, const["stays"], const["feeder"])
+    live = live_set(district, const["stays"], const["feeder"], const["points"])
     index = np.flatnonzero(live.ravel())
     school, grade, group = np.unravel_index(index, live.shape)
     position = np.full(live.size, -1, np.intp)
@@ -413,10 +422,11 @@ def _live_cells(district: District) -> LiveCells:
     # up a grade within a school (every live source; its destination is live by closure)
     src = np.flatnonzero((grade < n_grade - 1) & const["stays"][school, np.minimum(grade, n_grade - 2)])
     stay_dest, stay_src = pos(school[src], grade[src] + 1, group[src]), src
-    # grade-6 leavers of primaries to their feeder junior school
-    fi = district.feeder_index
-    leaving = np.flatnonzero((grade == PRIMARY_GRADES - 1) & (fi[school] >= 0))
-    dest = pos(fi[school[leaving]], PRIMARY_GRADES, group[leaving])
+    # grade-6 leavers of primaries to their feeder junior school; a teaching point's last-grade leavers
+    # to its feeder primary
+    fi, lg = district.feeder_index, district.leave_grade
+    leaving = np.flatnonzero((grade == lg[school]) & (fi[school] >= 0))
+    dest = pos(fi[school[leaving]], grade[leaving] + 1, group[leaving])
     o = np.argsort(dest, kind="stable")
     feed_starts, feed_dest = _segments(dest[o])
     sk_key = school * n_group + group

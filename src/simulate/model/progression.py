@@ -88,9 +88,12 @@ def feeder_matrix(feeder_index: np.ndarray) -> sp.csr_matrix:
     return sp.csr_matrix((np.ones(src.size), (feeder_index[src], src)), shape=(n, n))
 
 
-def move_up(x, stays, feeder: sp.csr_matrix, feeder_grade: int) -> np.ndarray:
+def move_up(x, stays, feeder: sp.csr_matrix, feeder_grade: int, points=None) -> np.ndarray:
     """Shift every cohort one grade up; grade ``feeder_grade`` of primary schools
-    moves to grade ``feeder_grade + 1`` of the feeder school. Grade 9 leaves."""
+    moves to grade ``feeder_grade + 1`` of the feeder school. Grade 9 leaves.
+
+    ``points``: (source schools, feeder schools, grade index) of teaching points (教学点, grades 1–k):
+    their grade-k leavers move to grade k + 1 of their feeder (the central primary)."""
     out = np.empty_like(x)
     out[:, :, 0, :] = 0.0
     # the mask materialised over groups: numpy then runs long inner loops (2× faster than broadcasting it)
@@ -101,7 +104,17 @@ def move_up(x, stays, feeder: sp.csr_matrix, feeder_grade: int) -> np.ndarray:
         d, s, k = leavers.shape
         moved = feeder @ leavers.transpose(1, 0, 2).reshape(s, d * k)
         out[:, :, feeder_grade + 1, :] += np.asarray(moved).reshape(s, d, k).transpose(1, 0, 2)
+    if points is not None and len(points[0]):
+        src, dest, grade = points
+        np.add.at(out, (slice(None), dest, grade + 1), x[:, src, grade, :])
     return out
+
+
+def teaching_point_moves(feeder_index: np.ndarray, leave_grade: np.ndarray, fed_by_matrix: np.ndarray):
+    """(source schools, feeder schools, grade index) of the schools whose leavers move at another grade
+    than the feeder matrix's (teaching points); ``fed_by_matrix``: (S,) bool, moved by the matrix."""
+    src = np.flatnonzero((feeder_index >= 0) & ~fed_by_matrix)
+    return src, feeder_index[src], leave_grade[src]
 
 
 class DenseMoves:
@@ -110,7 +123,7 @@ class DenseMoves:
     ``feeder_grade`` attributes; the dense layout (``simulate.model.layout.Cells``) is one."""
 
     def move_up(self, x):
-        return move_up(x, self.stays, self.feeder, self.feeder_grade)
+        return move_up(x, self.stays, self.feeder, self.feeder_grade, getattr(self, "points", None))
 
     def last_grade(self, x) -> np.ndarray:
         """(draw, school, group): the grade-9 cells (a copy)."""

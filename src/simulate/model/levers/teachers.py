@@ -14,7 +14,10 @@ What is modelled, with sources in ``params/baseline.yaml`` (``teachers.*``):
   rural-service rule (new hires teach first in rural schools) raises that share
   for rural and mountain schools. With a fill rate below one the stock settles
   below the norm (``staffing.steady_state_stock``), where the synthetic
-  district starts;
+  district starts. Hires in a year are capped by the county's recruitment
+  capacity (``recruitment_capacity``: a share of the school's posts, 编制, which
+  follow the staffing norm, and never fewer than ``MIN_HIRES_PER_YEAR``), so a
+  shortage in the data is filled over years, not at once;
 - support teachers (支教), who leave urban sending schools for a year and join
   receiving rural/mountain schools — capacity and quality move both ways;
 - post-rotation teachers (顶岗): a cover takes a rural post while its holder
@@ -43,6 +46,9 @@ from ...inputs import staffing
 from .common import LOCATIONS, by_location, in_locations, location_members, per_draw, per_location
 
 URBAN = LOCATIONS.index("urban")
+# assumption: whatever its size, a school can receive this many hires in a year (a county recruits for the
+# whole district; a three-teacher village school that needs one more gets a whole teacher, not a share)
+MIN_HIRES_PER_YEAR = 2.0
 RURAL_OR_MOUNTAIN = tuple(LOCATIONS.index(loc) for loc in staffing.RURAL_SERVICE_LOCATIONS)
 
 
@@ -73,11 +79,13 @@ def vacancy_fill_rate(location_code, t) -> np.ndarray:
                               in_locations(location_code, staffing.RURAL_SERVICE_LOCATIONS)[None, :])
 
 
-def turnover(teachers, quality, need, rate, fill, new_quality):
+def turnover(teachers, quality, need, rate, fill, new_quality, max_hires=None):
     """A year of leaving and hiring: (teachers, quality, leavers, hires).
 
     Leavers are of average quality; hires fill ``fill`` of the gap to the norm
-    and arrive at ``new_quality`` (a number, one per draw, or (draw, school)).
+    and arrive at ``new_quality`` (a number, one per draw, or (draw, school)); at most ``max_hires``
+    a year (the county's recruitment capacity, ``teachers.recruitment_capacity`` × the school's posts, its
+    staffing norm), so a shortage in the data persists as far as hiring cannot fill it.
     The engine passes the stock's *base* quality and the school's hire quality
     (what a hire becomes with experience, ``State.hire_quality``); the novice
     deficit is carried separately (:func:`novice_after_turnover`).
@@ -85,6 +93,8 @@ def turnover(teachers, quality, need, rate, fill, new_quality):
     leavers = teachers * rate
     remaining = teachers - leavers
     hires = np.maximum(need - remaining, 0.0) * fill
+    if max_hires is not None:
+        hires = np.minimum(hires, max_hires)
     total = remaining + hires
     hired = new_quality if np.ndim(new_quality) == 2 else per_draw(new_quality, 2)  # (draw, school) or per draw
     q_new = np.divide(quality * remaining + hired * hires, total,

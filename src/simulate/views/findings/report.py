@@ -216,6 +216,11 @@ def _write_index(tmp: Path, record: dict[str, Any], names: list[str]) -> None:
     lines = ["# Findings", "",
              f"Regenerated from `{record['config']}` with the inputs (src/, notebooks/, params/, data/) of commit "
              f"`{commit}`. Run times and the time of the run are in `{LAST_RUN}` (not committed).", ""]
+    district = record.get("district")
+    if isinstance(district, dict):  # simulate findings --district DIR: every notebook ran on that district
+        lines += [f"**District: {district.get('name')}** (`{district.get('path')}`, data sha256 "
+                  f"`{str(district.get('data_hash', ''))[:12]}…`): every notebook ran on this district's data, "
+                  "with its own calibration when its folder has one.", ""]
     for name in (n for n in names if n in record["runs"]):
         entry, seed = record["runs"][name], record["seeds"].get(name)
         about = [f"Notebook `{entry.get('notebook', '?')}`"]
