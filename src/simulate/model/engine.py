@@ -255,12 +255,14 @@ def initial_state(district: District, cells: Cells, p, draws: int, status_quo=No
     # level of grades 2–9 (learning_model.first_year_extra), grade 1 itself starts at the entry level
     extra = learning_model.first_year_extra(staff0.ptr, sq.learning)[:, :, None, None]
     learning0 = learning_model.steady_state_on_cells(cells, learning_model.entry_level(cells, sq.learning) + extra,
-                                                     gain, district.enrolled)
+                                                     gain, district.enrolled, everywhere=True)
     learning0 = np.broadcast_to(learning0, cells.cell_shape(draws)).copy()
     cells.add_to_first_grade(learning0, -np.broadcast_to(extra[:, :, 0, 0], (draws, cells.shape[0])))
-    learning0 *= cells.cells(district.enrolled[None]) > 0
     start = replace(start, learning=learning0)
-    return replace(start, **_steady_out_of_school(district, cells, sq, start, money, draws, rng))
+    out = _steady_out_of_school(district, cells, sq, start, money, draws, rng)
+    # cells with pupils, or with out-of-school children who return to their cohort's level, keep it
+    out["learning"] = out["learning"] * ((cells.cells(district.enrolled[None]) > 0) | (out["ledger"] > 0))
+    return replace(start, **out)
 
 
 def _steady_out_of_school(district: District, cells: Cells, sq, start: State, money: Money, draws: int,
@@ -268,10 +270,16 @@ def _steady_out_of_school(district: District, cells: Cells, sq, start: State, mo
     """The ledger, the returners and the learning deficits at the status quo's steady state
     (``steady_ledger``); a district whose data record out-of-school children (its own ledger, 台账) keeps
     them, with the steady state's mean deficit per child and its returners."""
-    controls = apply_dropout_controls(start, cells, sq, money)
     entrants = np.broadcast_to(cells.entrants[None], (draws,) + cells.entrants.shape)
-    s = steady_ledger(cells, start.enrolled, controls.hazard, controls.return_rate,
-                      entrants * controls.not_attending[:, :, 0, :], sq.dropout.reenrolment)
+    enrolled = start.enrolled > 0
+    learning = start.learning
+    for _ in range(2):  # the second pass with the hazard at the learning the returners' deficit leaves
+        controls = apply_dropout_controls(replace(start, learning=learning), cells, sq, money)
+        s = steady_ledger(cells, start.enrolled, controls.hazard, controls.return_rate,
+                          entrants * controls.not_attending[:, :, 0, :], sq.dropout.reenrolment)
+        # the enrolled carry the returners' deficit; a cell without pupils keeps its cohort's level, to
+        # which returners come back with their own deficit (the ledger's)
+        learning = start.learning - s.learning_deficit * enrolled
     ledger, loss = s.ledger, s.ledger_loss
     if district.out_of_school.any():  # the data's ledger is the number that runs
         recorded = np.broadcast_to(cells.cells(district.out_of_school[None]), ledger.shape).copy()
@@ -281,7 +289,7 @@ def _steady_out_of_school(district: District, cells: Cells, sq, start: State, mo
         whole = progression.whole_children(ledger, "stochastic", rng)
         loss = whole * np.divide(loss, ledger, out=np.zeros_like(loss), where=ledger > 0)
         ledger = whole
-    return dict(ledger=ledger, ledger_loss=loss, returners=s.returners, learning=start.learning - s.learning_deficit)
+    return dict(ledger=ledger, ledger_loss=loss, returners=s.returners, learning=learning)
 
 
 def same_groups(old, new):

@@ -156,13 +156,14 @@ def steady_state(entry, gain, enrolled, stays, feeder, feeder_grade: int) -> np.
     return np.concatenate([own[:, :, :j], junior], axis=2)
 
 
-def steady_state_on_cells(cells, entry, gain, enrolled) -> np.ndarray:
+def steady_state_on_cells(cells, entry, gain, enrolled, everywhere: bool = False) -> np.ndarray:
     """:func:`steady_state` on the cell arrays of the layout ``cells``, for a gain that does not vary by
     grade (``gain`` and ``entry`` (draw|1, school, 1, group), as :func:`growth` and :func:`entry_level`
     give; ``enrolled`` (school, grade, group), the district's). The same numbers, without a dense
     (draw, school, grade, group) array: grade g of a school's own pupils is entry + g·gain, and the
     first junior grade's arrivals bring the feeders' grade-6 level (entry + 6·gain, weighted by the
-    pupils moving) and gain at their junior school from there."""
+    pupils moving) and gain at their junior school from there. Cells without pupils get 0, or with
+    ``everywhere`` the level their cohort would have (children out of school return to it)."""
     j = cells.junior_grade.reshape(-1).argmax()          # first junior grade
     entry, gain = np.asarray(entry, dtype=float), np.asarray(gain, dtype=float)
     d = max(entry.shape[0], gain.shape[0])
@@ -179,7 +180,8 @@ def steady_state_on_cells(cells, entry, gain, enrolled) -> np.ndarray:
     gain_at = cells.at(gain)
     primary = cells.at(entry) + gain_at * grades_here
     junior = cells.at(arrival[:, :, None, :]) + gain_at * grades_junior
-    return np.where(in_primary, primary, junior) * (cells.cells(enrolled[None]) > 0)
+    level = np.where(in_primary, primary, junior)
+    return level if everywhere else level * (cells.cells(enrolled[None]) > 0)
 
 
 def _grades_on_cells(cells, j: int) -> tuple:
