@@ -160,11 +160,11 @@ def test_a_first_year_of_the_baseline_keeps_every_cells_learning(district):
     arrival[:, :, engine.PRIMARY_GRADES] = True
     assert diff[live & ~arrival].max() < 1e-9
     # the first junior grade: by pupils, it keeps its level; a cell that moves by more than 0.005 SD holds
-    # less than one pupil after the year (a feeder group with no pupils sends its returners, who come back
+    # fewer than two pupils after the year (a feeder group with no pupils sends its returners, who come back
     # at their cohort's level less their time out, into a cell of one to three pupils)
     w = after.enrolled[live & arrival]
     assert (diff[live & arrival] * w).sum() / w.sum() < 0.001
-    assert (w[diff[live & arrival] > 0.005] < 1.0).all()
+    assert (w[diff[live & arrival] > 0.005] < 2.0).all()
 
 
 def test_every_scenario_starts_from_the_status_quo(district):
