@@ -175,6 +175,36 @@ class Progressed:
 
 def initial_state(district: District, cells: Cells, p, draws: int, status_quo=None,
                   rng: np.random.Generator | None = None) -> State:
+    """The district at the start of the first year, in the steady state of the status-quo policy
+    (:func:`_steady_start`). Computed once and copied to every draw when no parameter varies by draw."""
+    sq = p if status_quo is None else status_quo
+    n = draws if _by_draw(p) or _by_draw(sq) else 1
+    start = _steady_start(district, cells, p, n, status_quo)
+    if n < draws:
+        start = State(**{k: _to_draws(v, draws) for k, v in vars(start).items() if k != "out"},
+                      out=progression.OutOfSchool(**{k: _to_draws(v, draws) for k, v in vars(start.out).items()}))
+    if rng is not None and not district.out_of_school.any():  # whole children, the steady state as their mean
+        whole = progression.whole_children(start.ledger, "stochastic", rng)
+        loss = whole * np.divide(start.ledger_loss, start.ledger, out=np.zeros_like(whole), where=start.ledger > 0)
+        start = replace(start, ledger=whole, ledger_loss=loss)
+    return start
+
+
+def _by_draw(tree) -> bool:
+    """Whether any leaf of a resolved parameter tree holds one value per draw (an array)."""
+    if isinstance(tree, SimpleNamespace):
+        return any(_by_draw(v) for v in vars(tree).values())
+    return isinstance(tree, np.ndarray) and tree.ndim > 0 and tree.dtype.kind == "f"
+
+
+def _to_draws(x, draws: int):
+    """An array of one draw (leading axis 1) as ``draws`` copies; anything else as it is."""
+    if isinstance(x, np.ndarray) and x.ndim and x.shape[0] == 1:
+        return np.broadcast_to(x, (draws,) + x.shape[1:]).copy()
+    return x
+
+
+def _steady_start(district: District, cells: Cells, p, draws: int, status_quo=None) -> State:
     """The district at the start of the first year, in the steady state of the status-quo policy.
 
     ``status_quo`` (resolved parameters; ``p`` when None) is the policy in
@@ -259,14 +289,13 @@ def initial_state(district: District, cells: Cells, p, draws: int, status_quo=No
     learning0 = np.broadcast_to(learning0, cells.cell_shape(draws)).copy()
     cells.add_to_first_grade(learning0, -np.broadcast_to(extra[:, :, 0, 0], (draws, cells.shape[0])))
     start = replace(start, learning=learning0)
-    out = _steady_out_of_school(district, cells, sq, start, money, draws, rng)
+    out = _steady_out_of_school(district, cells, sq, start, money, draws)
     # cells with pupils, or with out-of-school children who return to their cohort's level, keep it
     out["learning"] = out["learning"] * ((cells.cells(district.enrolled[None]) > 0) | (out["ledger"] > 0))
     return replace(start, **out)
 
 
-def _steady_out_of_school(district: District, cells: Cells, sq, start: State, money: Money, draws: int,
-                          rng: np.random.Generator | None) -> dict:
+def _steady_out_of_school(district: District, cells: Cells, sq, start: State, money: Money, draws: int) -> dict:
     """The ledger, the returners and the learning deficits at the status quo's steady state
     (``steady_ledger``); a district whose data record out-of-school children (its own ledger, 台账) keeps
     them, with the steady state's mean deficit per child and its returners."""
@@ -285,10 +314,6 @@ def _steady_out_of_school(district: District, cells: Cells, sq, start: State, mo
         recorded = np.broadcast_to(cells.cells(district.out_of_school[None]), ledger.shape).copy()
         loss = recorded * np.divide(loss, ledger, out=np.zeros_like(loss), where=ledger > 0)
         ledger = recorded
-    elif rng is not None:  # whole children in stochastic mode, the steady state as their mean
-        whole = progression.whole_children(ledger, "stochastic", rng)
-        loss = whole * np.divide(loss, ledger, out=np.zeros_like(loss), where=ledger > 0)
-        ledger = whole
     return dict(ledger=ledger, ledger_loss=loss, returners=s.returners, learning=learning)
 
 

@@ -118,6 +118,9 @@ def readmit_and_drop(enrolled, ledger, hazard, return_rate, mode, rng_returns, r
     deficit) are expectations given them, as in :func:`tally_out_of_school`.
     """
     returns = draw(ledger, return_rate, mode, rng_returns)
+    if np.ndim(enrolled) == 2:  # live cell arrays: the same lines in two compiled passes around the draw
+        return _readmit_live(enrolled, ledger, hazard, returns, mode, rng_dropouts, returners, ledger_loss,
+                             relative_hazard, loss_per_year)
     at_risk = enrolled + returns
     back = returners + returns
     share_back = np.divide(back, at_risk, out=np.zeros_like(back), where=at_risk > 0)
@@ -135,6 +138,25 @@ def readmit_and_drop(enrolled, ledger, hazard, return_rate, mode, rng_returns, r
     return Readmitted(enrolled=survivors, ledger=ledger - returns + dropouts, at_risk=at_risk,
                       returns=returns, dropouts=dropouts, returners=returners_end, ledger_loss=ledger_loss_end,
                       learning_shift=shift)
+
+
+def _readmit_live(enrolled, ledger, hazard, returns, mode, rng_dropouts, returners, ledger_loss, relative_hazard,
+                  loss_per_year) -> Readmitted:
+    """:func:`readmit_and_drop` after the returns, on live cell arrays (``kernels.readmit_mix`` and
+    ``kernels.readmit_after``; the numpy lines there are the definition)."""
+    from . import kernels
+
+    c = np.ascontiguousarray
+    per = lambda x: np.atleast_1d(np.asarray(x, dtype=float)).reshape(-1)  # noqa: E731
+    hazard = np.atleast_2d(np.asarray(hazard, dtype=float))
+    at_risk, mixed, split = kernels.readmit_mix(c(enrolled, dtype=float), c(returns, dtype=float),
+                                                c(returners, dtype=float), c(hazard), per(relative_hazard))
+    dropouts = draw(at_risk, mixed, mode, rng_dropouts)
+    survivors, ledger_end, returners_end, loss_end, shift = kernels.readmit_after(
+        c(ledger, dtype=float), c(returns, dtype=float), c(dropouts, dtype=float), at_risk, c(returners, dtype=float),
+        split, c(ledger_loss, dtype=float), per(loss_per_year))
+    return Readmitted(enrolled=survivors, ledger=ledger_end, at_risk=at_risk, returns=returns, dropouts=dropouts,
+                      returners=returners_end, ledger_loss=loss_end, learning_shift=shift)
 
 
 def feeder_matrix(feeder_index: np.ndarray) -> sp.csr_matrix:

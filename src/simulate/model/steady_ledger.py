@@ -63,6 +63,8 @@ def steady_ledger(cells, enrolled, hazard, return_rate, not_attending_entrants, 
     """
     zeros = np.zeros(np.broadcast_shapes(enrolled.shape, np.shape(hazard)))
     enrolled = enrolled + zeros
+    if cells.live:  # the passes below in one compiled call (kernels.steady_ledger)
+        return _on_live_cells(cells, enrolled, hazard, return_rate, not_attending_entrants, reenrolment)
     ledger, returners, loss, deficit = zeros.copy(), zeros.copy(), zeros.copy(), zeros.copy()
     rh = per_draw(reenrolment.returner_relative_hazard, 1)
     lam = per_draw(reenrolment.learning_loss_sd_per_year_out, 1)
@@ -80,3 +82,21 @@ def steady_ledger(cells, enrolled, hazard, return_rate, not_attending_entrants, 
     cells.set_first_grade(ledger, not_attending_entrants)
     return SteadyLedger(ledger=ledger, returners=np.minimum(returners, enrolled), ledger_loss=loss,
                         learning_deficit=deficit)
+
+
+def _on_live_cells(cells, enrolled, hazard, return_rate, not_attending_entrants, reenrolment) -> SteadyLedger:
+    """:func:`steady_ledger` on the live layout through ``kernels.steady_ledger`` (the loop above is the
+    definition; ``tests/model/test_kernels.py`` checks one against the other)."""
+    from . import kernels
+
+    first_ledger = np.zeros(enrolled.shape)
+    cells.set_first_grade(first_ledger, not_attending_entrants)
+    first = np.zeros(cells.n_cells, bool)
+    first[cells.first] = True
+    per = lambda x: np.atleast_1d(np.asarray(x, dtype=float)).reshape(-1)  # noqa: E731
+    c = np.ascontiguousarray
+    ledger, returners, loss, deficit = kernels.steady_ledger(
+        c(enrolled, dtype=float), c(np.atleast_2d(hazard), dtype=float), c(np.atleast_2d(return_rate), dtype=float),
+        first_ledger, first, per(per_draw(reenrolment.returner_relative_hazard, 1)),
+        per(per_draw(reenrolment.learning_loss_sd_per_year_out, 1)), *cells.moves, cells.shape[1] + 2)
+    return SteadyLedger(ledger=ledger, returners=returners, ledger_loss=loss, learning_deficit=deficit)
