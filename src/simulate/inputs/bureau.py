@@ -397,7 +397,7 @@ def _pupils(df, label, rep, notes, schools, grades, seed):
             margins[si[p], gi[p]] = m
             oos[si[p], gi[p]] = vals["out_of_school"][p]
         if "out_of_school" not in cols:
-            notes.append("out_of_school: not given; the ledger starts empty (0 in every cell)")
+            notes.append("out_of_school: not given (0 in every cell); runs start the ledger at the status quo's steady state")
     else:
         notes.append("no pupils table: every pupil in the group with no flags (not poor, left-behind, "
                      "disabled or migrant); out_of_school 0")

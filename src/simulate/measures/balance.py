@@ -51,9 +51,9 @@ school needs both), facility index ≥ 0.7 (the weak-school line of
 from memory — unconfirmed; senior teachers are our proxy)).
 
 *Outcome gaps* not in :mod:`simulate.model.outcomes`: ``consolidation_gap.
-{urban_rural,poor,left_behind}.{nine_year,junior}`` — synthetic-cohort consolidation
-(the share of a cohort completing all grades at this year's grade-specific
-dropout rates) of the advantaged minus the disadvantaged group, in
+{urban_rural,poor,left_behind}.{nine_year,junior}`` — the official consolidation
+rate's synthetic cohort (grade-to-grade continuation this year, returners
+counted: ``simulate.model.outcomes.consolidation``) of the advantaged minus the disadvantaged group, in
 percentage points (positive = inequality); rural = rural + mountain schools
 vs urban schools, as for the dropout gaps.
 """

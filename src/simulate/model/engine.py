@@ -211,9 +211,9 @@ def _steady_start(district: District, cells: Cells, p, draws: int, status_quo=No
     force when the data were observed — ``simulate`` passes the baseline tree
     the scenario extends, so every scenario of a comparison starts from the
     same state and differs only from the first simulated year. The learning
-    coefficients (``learning.*``) are the scenario's own (a scenario or a
-    calibration that changes them describes a different world, whose past
-    differed too).
+    coefficients (``learning.*``) and the dropout hazard (``dropout.hazard.*``)
+    are the scenario's own (a scenario or a calibration that changes them
+    describes a different world, whose past differed too).
 
     Pupils, teachers, their quality and facilities are the data's (the
     synthesiser staffs schools at the stock the status quo's hiring keeps,
@@ -255,7 +255,8 @@ def _steady_start(district: District, cells: Cells, p, draws: int, status_quo=No
     def on_cells(x):  # a (school, grade, group) array of the district on every draw's cells
         return np.broadcast_to(cells.cells(np.asarray(x)[None]), cells.cell_shape(draws)).copy()
 
-    sq = p if status_quo is None else replace_group(status_quo, learning=p.learning)
+    sq = p if status_quo is None else replace_group(
+        status_quo, learning=p.learning, dropout=replace_group(status_quo.dropout, hazard=p.dropout.hazard))
     teachers0 = per_school(district.teachers)
     observed = per_school(district.teacher_quality)
     start = State(
