@@ -149,7 +149,8 @@ def _cell_frame(district: District, scenario: Scenario, years: int, seed: int, m
     cells = engine.cells_of(district)
     start = scenario.start_year
     state = engine.initial_state(district, cells, scenario.resolve(start, None), 1,
-                                 status_quo=scenario.status_quo.resolve(start, None))
+                                 status_quo=scenario.status_quo.resolve(start, None),
+                                 rng=stream(seed, "ledger start", start, 0) if mode == "stochastic" else None)
     n_school, n_grade, n_group = district.enrolled.shape
     school_idx, grade_idx, group_idx = (a.ravel() for a in np.indices((n_school, n_grade, n_group)))
     flags = cells.flags[group_idx]

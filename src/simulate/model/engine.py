@@ -184,7 +184,8 @@ def initial_state(district: District, cells: Cells, p, draws: int, status_quo=No
         start = State(**{k: _to_draws(v, draws) for k, v in vars(start).items() if k != "out"},
                       out=progression.OutOfSchool(**{k: _to_draws(v, draws) for k, v in vars(start.out).items()}))
     if rng is not None and not district.out_of_school.any():  # whole children, the steady state as their mean
-        whole = progression.whole_children(start.ledger, "stochastic", rng)
+        # drawn over every (school, grade, group) cell, live or not, so the stream is the layout's in neither
+        whole = cells.cells(progression.whole_children(cells.dense(start.ledger), "stochastic", rng))
         loss = whole * np.divide(start.ledger_loss, start.ledger, out=np.zeros_like(whole), where=start.ledger > 0)
         start = replace(start, ledger=whole, ledger_loss=loss)
     return start
