@@ -256,8 +256,9 @@ def _steady_start(district: District, cells: Cells, p, draws: int, status_quo=No
     def on_cells(x):  # a (school, grade, group) array of the district on every draw's cells
         return np.broadcast_to(cells.cells(np.asarray(x)[None]), cells.cell_shape(draws)).copy()
 
-    sq = p if status_quo is None else replace_group(
-        status_quo, learning=p.learning, dropout=replace_group(status_quo.dropout, hazard=p.dropout.hazard))
+    sq = p if status_quo is None else replace_group(status_quo, learning=p.learning, dropout=(
+        status_quo.dropout if same_groups(status_quo.dropout.hazard, p.dropout.hazard) is status_quo.dropout.hazard
+        else replace_group(status_quo.dropout, hazard=p.dropout.hazard)))  # the same objects: terms kept once
     teachers0 = per_school(district.teachers)
     observed = per_school(district.teacher_quality)
     start = State(
