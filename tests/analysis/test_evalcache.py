@@ -20,7 +20,7 @@ def small(tmp_path_factory):
 
 
 def test_a_cached_evaluation_is_the_models_and_is_keyed_by_its_inputs(small, tmp_path):
-    factors = factors_from("baseline", only=["dropout.monitoring.return_rate_full_coverage",
+    factors = factors_from("baseline", only=["dropout.reenrolment.return_rate_per_case",
                                              "dropout.pairing.hazard_log_odds"])
     ev = ModelEvaluator(small, [Target("dropouts", cumulative=True)], factors, years=2, chunk=4)
     u = np.array([[0.1, 0.2], [0.8, 0.5]])

@@ -101,7 +101,7 @@ def test_a_grouped_study_varies_every_factor_and_counts_its_runs(small):
 
 
 def test_a_ratio_target_is_the_extra_cost_per_unit_avoided_from_the_same_runs(small):
-    factors = factors_from("baseline", only=["dropout.monitoring.return_rate_full_coverage"])
+    factors = factors_from("baseline", only=["dropout.reenrolment.return_rate_per_case"])
     kept = "child_years_out_of_school.cumulative.total"
     targets = [Target("cost.total", "intensive_control", "baseline", cumulative=True),
                Target(kept, "intensive_control", "baseline"),

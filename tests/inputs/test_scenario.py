@@ -32,7 +32,8 @@ def test_sources_name_report_study_rule_or_assumption():
     doc = load_scenario("baseline")
     allowed = ("Banan report", "assumption", "calibrated", "Mo et al", "Yi et al", "Lu et al", "World Bank",
                "Rivkin", "Krueger", "Zhang", "Wang et al", "Behrman", "国发", "中央编办", "MoE", "Chongqing",
-               "Banan district", "used only with", "State Council", "GB 50099")
+               "Banan district", "used only with", "State Council", "GB 50099", "Veenman", "Loyalka", "Duflo",
+               "Berliner", "Hill, Bloom")
     for path, leaf in doc.leaves.items():
         assert any(a in leaf["source"] for a in allowed), f"{path}: source {leaf['source']!r} names no source"
     assert "Banan district education commission report, 2020" in text

@@ -126,10 +126,13 @@ def test_consolidation_gaps_match_a_direct_computation(result):
     poor = group_flags()[:, 0]
 
     def consolidation(school, group, grades):
+        """The official ratio's synthetic cohort: Π over grades of (start − dropouts + returns) / start."""
         d = f.dropouts[0][school][:, :, group].sum(axis=(0, 2))
         a = f.at_risk[0][school][:, :, group].sum(axis=(0, 2))
-        r = np.where(a > 0, d / np.where(a > 0, a, 1), 0.0)
-        return np.prod(1 - r[grades])
+        back = f.returns[0][school][:, :, group].sum(axis=(0, 2))
+        start = a - back
+        c = np.where(start > 0, (a - d) / np.where(start > 0, start, 1), 1.0)
+        return np.prod(c[grades])
 
     every = np.ones(len(loc), bool)
     got = result.indicators[result.indicators.year == y.year].set_index("indicator")["value"]

@@ -165,3 +165,46 @@ def test_ctrl_c_inside_a_kernel_arrives_as_a_keyboard_interrupt(monkeypatch):
     monkeypatch.setattr(kernels.school_sums, "compiled", broken)
     with pytest.raises(SystemError, match="something else"):
         kernels.school_sums()
+
+
+@pytest.mark.parametrize("per_draw", [False, True])
+def test_the_compiled_readmission_is_the_numpy_readmission(layouts, per_draw):
+    """progression.readmit_and_drop on live cells (kernels.readmit_mix / readmit_after around the draw) and
+    on dense cells (numpy), expected mode, with scalar and per-draw relative hazard and learning loss."""
+    _, dense, live = layouts
+    enrolled, returners, ledger, loss = (random_dense(live, seed=s)[0] for s in (20, 21, 22, 23))
+    returners = np.minimum(returners, enrolled)
+    rng = np.random.default_rng(24)
+    hazard = live.dense(live.cells(rng.random((3,) + live.shape) * 0.3))
+    rate = live.dense(live.cells(rng.random((3,) + live.shape)))
+    rh, lam = (np.array([1.5, 3.0, 6.0]), np.array([0.1, 0.3, 0.6])) if per_draw else (3.0, 0.3)
+    want = progression.readmit_and_drop(enrolled, ledger, hazard, rate, "expected", None, None, returners, loss, rh,
+                                        lam if not per_draw else lam.reshape(-1, 1, 1, 1))
+    c = live.cells
+    got = progression.readmit_and_drop(c(enrolled), c(ledger), c(hazard), c(rate), "expected", None, None,
+                                       c(returners), c(loss), rh, lam)
+    for field in ("enrolled", "ledger", "at_risk", "returns", "dropouts", "returners", "ledger_loss",
+                  "learning_shift"):
+        np.testing.assert_allclose(getattr(got, field), c(getattr(want, field)), rtol=1e-12, atol=1e-12,
+                                   err_msg=field)
+    assert np.ptp(got.learning_shift) > 0 and np.ptp(got.returners) > 0
+
+
+def test_the_compiled_steady_ledger_is_the_numpy_steady_ledger(layouts):
+    from simulate.model.steady_ledger import steady_ledger
+
+    district, dense, live = layouts
+    scenario = sim.load_scenario("baseline")
+    p = scenario.resolve(scenario.start_year, scenario.sample(3, 4))
+    rng = np.random.default_rng(30)
+    enrolled = np.broadcast_to(district.enrolled[None], (3,) + live.shape).astype(float)
+    hazard = live.dense(live.cells(rng.random((3,) + live.shape) * 0.2))
+    rate = live.dense(live.cells(rng.random((3,) + live.shape) * 0.8))
+    entrants = rng.random((3, live.shape[0], live.shape[2])) * (district.enrolled[None, :, 0, :] > 0)  # as the engine's
+    want = steady_ledger(dense, enrolled, hazard, rate, entrants, p.dropout.reenrolment)
+    c = live.cells
+    got = steady_ledger(live, c(enrolled), c(hazard), c(rate), entrants, p.dropout.reenrolment)
+    for field in ("ledger", "returners", "ledger_loss", "learning_deficit"):
+        np.testing.assert_allclose(getattr(got, field), c(getattr(want, field)), rtol=1e-10, atol=1e-10,
+                                   err_msg=field)
+    assert got.ledger.sum() > 0 and got.learning_deficit.max() > 0

@@ -7,7 +7,7 @@ import pytest
 import scipy.sparse as sp
 from scipy.special import expit
 
-from simulate.model.levers import budget, dropout, teachers
+from simulate.model.levers import budget, dropout, reenrolment, teachers
 from simulate.model.levers.common import by_group, by_location, per_draw
 from simulate.model import progression
 
@@ -326,11 +326,52 @@ def test_hazard_never_rises_with_aid_and_its_fall_is_bounded():
     assert logit(0.133) - logit(everyone) <= AID.max_log_odds + 1e-12
 
 
-def test_return_rate_grows_with_monitoring():
+def _reenrolment(coverage=1.0, monitoring=0.5, f0=0.4, per_case=0.7, background=0.1, home=(0.5, 0.0)):
+    return NS(monitoring=NS(coverage=monitoring),
+              reenrolment=NS(coverage=coverage, found_share_without_monitoring=f0, return_rate_per_case=per_case,
+                             background_return_rate=background, yuan_per_case=2000.0, returner_relative_hazard=3.0,
+                             learning_loss_sd_per_year_out=0.3),
+              home_teaching=NS(cannot_attend_share=home[0], coverage=home[1]))
+
+
+def test_return_rate_is_casework_on_the_cases_found():
+    """found = f0 + (1 − f0)·monitoring = 0.4 + 0.6·0.5 = 0.7; rate = b + found·coverage·(r − b) = 0.1 + 0.7·0.6;
+    disabled children who cannot attend (half) return only with home teaching (none here)."""
     disabled = np.array([False, True])[None, None, None, :]
-    d = NS(monitoring=NS(coverage=0.5, background_return_rate=0.1, return_rate_full_coverage=0.7),
-           home_teaching=NS(cannot_attend_share=0.5, coverage=0.0))
-    np.testing.assert_allclose(dropout.return_rate(disabled, d).ravel(), [0.4, 0.4 * 0.5])
+    rate = 0.1 + 0.7 * (0.7 - 0.1)
+    np.testing.assert_allclose(reenrolment.return_rate(disabled, _reenrolment()).ravel(), [rate, rate * 0.5])
+    # monitoring finds cases but brings no one back by itself: without casework only the background rate
+    off = _reenrolment(coverage=0.0, monitoring=1.0)
+    np.testing.assert_allclose(reenrolment.return_rate(disabled, off).ravel(), [0.1, 0.05])
+    # more casework, or (with casework) more monitoring, raises the rate
+    rate = np.array([[reenrolment.return_rate(disabled, _reenrolment(coverage=c, monitoring=m))[..., 0].item()
+                      for m in (0.0, 0.5, 1.0)] for c in (0.0, 0.5, 1.0)])  # (coverage, monitoring)
+    assert (np.diff(rate, axis=0) > 0).all()
+    assert (np.diff(rate[1:], axis=1) > 0).all() and (np.diff(rate[0]) == 0).all()
+
+
+def test_casework_costs_every_case_worked():
+    ledger = np.array([[10.0, 0.0, 4.0]])  # (draw, school) children out of school at the start of the year
+    d = _reenrolment(coverage=0.5, monitoring=0.5)  # found 0.7, worked 0.35
+    np.testing.assert_allclose(reenrolment.cases(ledger, d), [[3.5, 0.0, 1.4]])
+    np.testing.assert_allclose(reenrolment.cost(ledger, d), [[7000.0, 0.0, 2800.0]])
+
+
+def test_returners_leave_at_a_higher_hazard_and_rejoin_behind():
+    """One cell, expected mode: 100 enrolled (10 of them returners from before), 20 out of school with 0.5 SD
+    of deficit each; half return. Hazard 0.1, returners 3× (0.3)."""
+    cell = lambda x: np.array([[x]])
+    y = progression.readmit_and_drop(cell(100.0), cell(20.0), cell(0.1), cell(0.5), "expected", None, None,
+                                     cell(10.0), cell(10.0), 3.0, 0.3)
+    assert y.returns.item() == pytest.approx(10.0)
+    # 90 at 0.1 and 20 returners at 0.3: 9 + 6 dropouts, 6 of them returners
+    assert y.dropouts.item() == pytest.approx(15.0)
+    assert y.returners.item() == pytest.approx(20.0 - 6.0)
+    # the returners bring their 0.5 SD each: the mean of 110 pupils falls by 5 / 110
+    assert y.learning_shift.item() == pytest.approx(-5.0 / 110.0)
+    # the ledger keeps 10 children (5 SD) for a whole year and gains 15 dropouts at half a year: + 0.3·(10 + 7.5)
+    assert y.ledger.item() == pytest.approx(25.0)
+    assert y.ledger_loss.item() == pytest.approx(5.0 + 0.3 * 17.5)
 
 
 # ------------------------------------------------------------------ progression

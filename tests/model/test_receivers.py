@@ -35,8 +35,10 @@ CHANGES = {
     "dropout.hazard.learning_log_odds_per_sd": 0.0,
     "dropout.hazard.facility_log_odds_per_index_point": 0.0,
     "dropout.hazard.boarding_log_odds": 0.0,
-    "dropout.monitoring.background_return_rate": 0.0,
-    "dropout.monitoring.return_rate_full_coverage": {"value": 0.0, "uncertainty": None},
+    "dropout.reenrolment.background_return_rate": {"value": 0.0, "uncertainty": None},
+    "dropout.reenrolment.coverage": 0.0,
+    # the baseline's returners (its steady state) would leave at 3× the hazard: not a receiver question
+    "dropout.reenrolment.returner_relative_hazard": {"value": 1.0, "uncertainty": None},
     "dropout.monitoring.coverage": 0.6,
     "dropout.pairing.coverage": 0.5,
     "budget.student_aid.registered_poor.coverage": 0.9,

@@ -159,7 +159,12 @@ def test_a_first_year_of_the_baseline_keeps_every_cells_learning(district):
     arrival = np.zeros(live.shape, bool)
     arrival[:, :, engine.PRIMARY_GRADES] = True
     assert diff[live & ~arrival].max() < 1e-9
-    assert diff[live & arrival].max() < 0.005
+    # the first junior grade: by pupils, it keeps its level; a cell that moves by more than 0.005 SD holds
+    # fewer than two pupils after the year (a feeder group with no pupils sends its returners, who come back
+    # at their cohort's level less their time out, into a cell of one to three pupils)
+    w = after.enrolled[live & arrival]
+    assert (diff[live & arrival] * w).sum() / w.sum() < 0.001
+    assert (w[diff[live & arrival] > 0.005] < 2.0).all()
 
 
 def test_every_scenario_starts_from_the_status_quo(district):
@@ -216,12 +221,22 @@ def test_baseline_learning_is_flat_for_seven_years(district, runs, name):
     year and the out-of-school ledger, empty in the data, fills (urban–rural +0.012, poor +0.015 without
     capital). Only the world without capital shows that no resource drifts; both stay within ±0.02.
     What is left is about teachers moving with pupils and post-rotation holders returning better
-    (both small)."""
+    (both small).
+
+    Since 2026-12 the ledger starts full (its steady state) and returners come back behind their
+    classmates (``dropout.reenrolment.learning_loss_sd_per_year_out``): the start carries the steady state
+    of their deficits for the data's pupils, but the data's grade profile is not the flows' steady state
+    (left-behind pupils enrolled rise 4% in 7 years), so the deficits are spread over more pupils as the
+    cohorts move and the left-behind gap narrows by about 0.03 SD in 7 years (with no learning loss:
+    0.004). That gap is held to ±0.035; the others to ±0.02. A synthesiser that emits the flows' own grade
+    profile (issue 19) would remove it."""
     ind = runs[name].indicators
     gaps = ind[ind["indicator"].str.startswith("learning_gap")].pivot(index="indicator", columns="year", values="value")
     assert len(gaps) == 3 and gaps.shape[1] == YEARS
     moved = gaps.sub(gaps[gaps.columns.min()], axis=0).abs().max(axis=1)
-    assert (moved < 0.02).all(), gaps.round(3)
+    limit = pd.Series(0.02, index=moved.index)
+    limit["learning_gap.left_behind"] = 0.035
+    assert (moved < limit).all(), gaps.round(3)
     scenario = sim.load_scenario("baseline") if name == "baseline" else own_status_quo(NO_CAPITAL)
     levels = urban_reference(district, scenario)
     assert np.abs(levels - levels[0]).max() < 0.02, np.round(levels, 3)

@@ -81,10 +81,13 @@ def test_input_check_paired_left_behind_children_and_training(first_year):
 
 
 def test_input_check_all_disabled_children_enrolled_at_the_start(first_year):
-    """Input check: set from the report. The rate is measured at the start of the first year, before
-    anyone can leave, and the data's out-of-school ledger starts empty (data/banan/enrolment.csv:
-    out_of_school = 0 everywhere, set from "100% enrolment"): it is 100% by construction."""
-    assert first_year.indicator("disabled_enrolment_rate") == pytest.approx(1.0, abs=0.005)
+    """Input check, partly: home teaching for every disabled child who cannot attend is set from the
+    report's "100% enrolment" (dropout.home_teaching.coverage = 1). Since 2026-12 the out-of-school ledger
+    starts at the 2019 policy's steady state instead of empty (data/banan/enrolment.csv records no child
+    out of school), so disabled children who left school and have not yet come back are out at the start:
+    the rate is 99.2%, within 1 pp of the report's claim, not 100% by construction."""
+    assert first_year.indicator("disabled_enrolment_rate") == pytest.approx(1.0, abs=0.01)
+    assert first_year.indicator("disabled_enrolment_rate") < 1.0
 
 
 def test_input_check_no_policy_poor_rural_junior_dropout_is_the_calibration_target():

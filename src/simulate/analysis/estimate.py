@@ -56,7 +56,7 @@ import numpy as np
 import pandas as pd
 
 from ..model import engine
-from ..model.levers import dropout
+from ..model.levers import dropout, reenrolment
 from ..inputs.district import GROUP_FLAGS, District
 from ..model.levers.common import LOCATIONS
 from ..randomness import stream
@@ -136,6 +136,12 @@ def _cell_frame(district: District, scenario: Scenario, years: int, seed: int, m
     reads the hazard the year step uses (``apply_dropout_controls``) as
     ``hazard``, with the receiver shares and offsets it mixes over and the
     hazard of each receiver class (``hazard_a{aid}m{monitored}p{paired}``).
+    ``returner_share`` is the share of the cell's pupils at risk who came back
+    from the out-of-school ledger (this year or before) and
+    ``hazard_with_returners`` the cell's dropout probability with their higher
+    hazard (``dropout.reenrolment.returner_relative_hazard``), which the engine's
+    dropouts follow. The microdata draw pupils at ``hazard`` (their receiver
+    class's): returners' extra risk is not a covariate of the fit.
     """
     from ..inputs.scaling import for_district
 
@@ -143,7 +149,8 @@ def _cell_frame(district: District, scenario: Scenario, years: int, seed: int, m
     cells = engine.cells_of(district)
     start = scenario.start_year
     state = engine.initial_state(district, cells, scenario.resolve(start, None), 1,
-                                 status_quo=scenario.status_quo.resolve(start, None))
+                                 status_quo=scenario.status_quo.resolve(start, None),
+                                 rng=stream(seed, "ledger start", start, 0) if mode == "stochastic" else None)
     n_school, n_grade, n_group = district.enrolled.shape
     school_idx, grade_idx, group_idx = (a.ravel() for a in np.indices((n_school, n_grade, n_group)))
     flags = cells.flags[group_idx]
@@ -154,7 +161,13 @@ def _cell_frame(district: District, scenario: Scenario, years: int, seed: int, m
         money = engine.allocate_budget(state, cells, p)
         controls = engine.apply_dropout_controls(state, cells, p, money)
         learning_start = state.learning
+        returners_start = np.zeros_like(state.ledger) if state.returners is None else state.returners
         state, year = engine.year_step(state, cells, p, start + t, t, mode, seed, 0)
+        at_risk = year.flows.at_risk
+        back = np.divide(returners_start + year.flows.returns, at_risk, out=np.zeros_like(at_risk),
+                         where=at_risk > 0)
+        with_returners = controls.hazard + (reenrolment.returner_hazard(controls.hazard, p.dropout)
+                                            - controls.hazard) * back
         d = p.dropout
         full = (1, n_school, n_grade, n_group)
         def cell(x):
@@ -189,6 +202,8 @@ def _cell_frame(district: District, scenario: Scenario, years: int, seed: int, m
             "pairing_share": cell(shares[2]),
             "logistic_hazard": ~flags[:, 2] | (home_gap == 0.0),
             "hazard": cell(controls.hazard),
+            "returner_share": cell(back),
+            "hazard_with_returners": cell(with_returners),
             **by_class,
             "at_risk": cell(year.flows.at_risk),
         })

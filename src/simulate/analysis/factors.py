@@ -143,8 +143,12 @@ def label(path: str) -> str:
         return f"effect of {words[-2]} on dropout"
     if parts[-2:] == ["aid_effect", "log_odds_per_log_yuan"]:
         return "effect of student aid on dropout"
-    if last == "return_rate_full_coverage":
-        return "share of out-of-school children brought back under full monitoring"
+    if last == "return_rate_per_case":
+        return "share of re-enrolment cases brought back within a year"
+    if last == "returner_relative_hazard":
+        return "extra risk of returners leaving again"
+    if last == "learning_loss_sd_per_year_out":
+        return "learning lost per year out of school"
     if parts[-2] == "attrition_rate":
         return f"teacher attrition in {words[-1]} schools"
     if last == "targeting_error":

@@ -2,7 +2,7 @@
 
 ``optimize(district, budget, objective)`` searches the levers a planner controls
 (aid per registered-poor pupil, other-needy aid coverage, capital for weak
-schools, support and post-rotation teachers, monitoring, pairing and
+schools, support and post-rotation teachers, monitoring, re-enrolment casework, pairing and
 home-teaching coverage) within their ranges, in ``expected`` mode, for the mix
 that minimises a declared equity objective subject to the extra budget; then
 confirms the winner against the base and every hand-written scenario of no
@@ -75,6 +75,7 @@ DEFAULT_LEVERS = (
     Lever("teachers.support.count", 0, 300, integer=True),
     Lever("teachers.post_rotation.count", 0, 300, integer=True),
     Lever("dropout.monitoring.coverage", 0.0, 1.0),
+    Lever("dropout.reenrolment.coverage", 0.0, 1.0),
     Lever("dropout.pairing.coverage", 0.0, 1.0),
     Lever("dropout.home_teaching.coverage", 0.0, 1.0),
 )

@@ -79,7 +79,8 @@ BANAN_2019: dict[str, dict[str, Any]] = {
         "set_from": ("dropout.pairing.coverage", "data/banan/enrolment.csv:left_behind")},  # 2,251 pupils
     "disabled children aged 6-14 enrolled": {
         "value": 1.0, "unit": "share", "indicator": "disabled_enrolment_rate",
-        # measured at the start of the first year, before anyone can leave, on a ledger that starts empty
+        # measured at the start of the first year, before anyone can leave; the ledger starts at the 2019
+        # policy's steady state (the data record no child out of school), so it is just under 1
         "set_from": ("data/banan/enrolment.csv:out_of_school",)},
 }
 

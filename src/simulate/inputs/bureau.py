@@ -406,8 +406,8 @@ def _pupils(df, label, rep, notes, schools, grades, seed):
                          f"{label}：{len(missing)} 个（学校，年级）有学生但无行，这些学生按无标记计：{shown}")
         t.blank_notes()
         if "out_of_school" not in cols:
-            notes.append("out_of_school: not given; the ledger starts empty (0 in every cell)" if lang == "en" else
-                         "失学辍学人数：未提供，台账从 0 开始")
+            notes.append("out_of_school: not given (0 in every cell); runs start the ledger at the status quo's steady state"
+                         if lang == "en" else "失学辍学人数：未提供（各格为 0）；运行时台账从现行政策的稳态开始")
     else:
         notes.append("no pupils table: every pupil in the group with no flags (not poor, left-behind, "
                      "disabled or migrant); out_of_school 0" if lang == "en" else

@@ -190,7 +190,7 @@ class Training(_Strict):
     person_times_per_year: Annotated[int, Field(ge=0, le=1_000_000)]
     share_by_location: SharesByLocation
     yuan_per_person_time: Yuan
-    quality_gain_sd_per_person_time: Annotated[float, Field(ge=0.0, le=1.0)]
+    quality_gain_sd_per_person_time: Annotated[float, Field(ge=-1.0, le=1.0)]
     decay_per_year: Share
 
 
@@ -239,11 +239,25 @@ class AidEffect(_Strict):
 
 
 class Monitoring(_Strict):
+    """Grid monitoring (网格化): early warning that lowers the hazard of the monitored pupils, and finding
+    out-of-school children for re-enrolment casework (``Reenrolment.found_share_without_monitoring``)."""
+
     coverage: Share
     hazard_log_odds: Annotated[float, Field(ge=-5.0, le=0.0)]
-    return_rate_full_coverage: Share
-    background_return_rate: Share
     yuan_per_pupil_covered: Yuan
+
+
+class Reenrolment(_Strict):
+    """Re-enrolment casework (控辍保学 劝返: finding, visiting, persuading, placing;
+    ``model/levers/reenrolment.py``)."""
+
+    coverage: Share
+    found_share_without_monitoring: Share
+    return_rate_per_case: Share
+    background_return_rate: Share
+    yuan_per_case: Yuan
+    returner_relative_hazard: Annotated[float, Field(ge=1.0, le=20.0)]
+    learning_loss_sd_per_year_out: Annotated[float, Field(ge=0.0, le=2.0)]
 
 
 class Pairing(_Strict):
@@ -263,6 +277,7 @@ class Dropout(_Strict):
     hazard: Hazard
     aid_effect: AidEffect
     monitoring: Monitoring
+    reenrolment: Reenrolment
     pairing: Pairing
     home_teaching: HomeTeaching
 
@@ -272,6 +287,8 @@ class Learning(_Strict):
     growth_intercept_sd: SdPerYear
     teacher_quality_sd_per_sd: Annotated[float, Field(ge=0.0, le=1.0)]
     ptr_sd_per_pupil: Annotated[float, Field(ge=-0.1, le=0.0)]
+    ptr_first_year_sd_per_pupil: Annotated[float, Field(ge=-0.1, le=0.0)]
+    multigrade_relief_sd_per_year: Annotated[float, Field(ge=-1.0, le=1.0)]
     ptr_reference_pupils: Annotated[float, Field(gt=0.0, le=60.0)]
     facility_sd_per_index_point: Annotated[float, Field(ge=0.0, le=1.0)]
     spending_sd_per_1000_yuan: Annotated[float, Field(ge=0.0, le=1.0)]

@@ -51,9 +51,9 @@ school needs both), facility index ≥ 0.7 (the weak-school line of
 from memory — unconfirmed; senior teachers are our proxy)).
 
 *Outcome gaps* not in :mod:`simulate.model.outcomes`: ``consolidation_gap.
-{urban_rural,poor,left_behind}.{nine_year,junior}`` — synthetic-cohort consolidation
-(the share of a cohort completing all grades at this year's grade-specific
-dropout rates) of the advantaged minus the disadvantaged group, in
+{urban_rural,poor,left_behind}.{nine_year,junior}`` — the official consolidation
+rate's synthetic cohort (grade-to-grade continuation this year, returners
+counted: ``simulate.model.outcomes.consolidation``) of the advantaged minus the disadvantaged group, in
 percentage points (positive = inequality); rural = rural + mountain schools
 vs urban schools, as for the dropout gaps.
 """
@@ -68,6 +68,7 @@ from scipy.special import ndtr
 from . import equity
 from ..inputs.district import District, group_flags
 from ..model.levers.common import LOCATIONS
+from ..model.outcomes import consolidation
 
 STAGE_GRADES = {"primary": slice(0, 6), "junior": slice(6, 9)}
 RESOURCES = ("spending_per_pupil", "ptr", "teacher_quality", "facility_index")
@@ -245,7 +246,9 @@ def weighted_cv(x: np.ndarray, w: np.ndarray) -> np.ndarray:
 
 
 def consolidation_gaps(year, ctx: Context) -> dict[str, np.ndarray]:
-    """Consolidation of advantaged minus disadvantaged pupils, percentage points, (draw,)."""
+    """Consolidation of advantaged minus disadvantaged pupils, percentage points, (draw,): the official
+    consolidation rate's synthetic cohort (``simulate.model.outcomes.consolidation``: continuation by grade,
+    returners counted) on each side."""
     flags = np.stack([~ctx.poor, ctx.poor, ~ctx.left_behind, ctx.left_behind], axis=1).astype(float)  # (group, 4)
     where = np.stack([ctx.urban_only, ctx.rural], axis=1).astype(float)  # (school, 2)
     cells = getattr(year, "cells", None)  # the engine's Year: sums over its (live) cell arrays
@@ -258,13 +261,13 @@ def consolidation_gaps(year, ctx: Context) -> dict[str, np.ndarray]:
         return (np.einsum("dsg,sj->dgj", cells.by_school_grade(x), where),
                 cells.by_school_set(x, everyone)[:, 0] @ flags)
 
-    (dl, dg), (al, ag) = rates(f.dropouts), rates(f.at_risk)
+    (dl, dg), (al, ag), (rl, rg) = rates(f.dropouts), rates(f.at_risk), rates(f.returns)
     out = {}
-    for label, d_, a_ in (("urban_rural", dl, al), ("poor", dg[..., :2], ag[..., :2]),
-                          ("left_behind", dg[..., 2:], ag[..., 2:])):
-        r = np.nan_to_num(_div(d_, a_), nan=0.0)  # (draw, grade, [advantaged, disadvantaged])
+    for label, d_, a_, r_ in (("urban_rural", dl, al, rl), ("poor", dg[..., :2], ag[..., :2], rg[..., :2]),
+                              ("left_behind", dg[..., 2:], ag[..., 2:], rg[..., 2:])):
+        r = consolidation(a_ - r_, a_ - d_)  # (draw, grade, [advantaged, disadvantaged]): continuation
         for span, g in (("nine_year", slice(0, 9)), ("junior", STAGE_GRADES["junior"])):
-            c = np.prod(1.0 - r[:, g], axis=1)
+            c = np.prod(r[:, g], axis=1)
             out[f"consolidation_gap.{label}.{span}"] = 100.0 * (c[:, 0] - c[:, 1])
     return out
 

@@ -26,7 +26,8 @@ from . import progression
 from ..inputs.district import District
 from ..inputs.scaling import for_district
 from .layout import PRIMARY_GRADES, Cells, LiveCells, cells_of, live_cells_of  # noqa: F401 (re-exported)
-from .levers import budget, dropout, teachers
+from .levers import budget, dropout, reenrolment, teachers
+from .steady_ledger import steady_ledger
 from .levers.common import per_draw
 from ..randomness import stream
 
@@ -45,6 +46,9 @@ class State:
     boost: np.ndarray      # (draw, school) quality from recent training (decays)
     facility: np.ndarray   # (draw, school) facility index, 0..1
     out: progression.OutOfSchool  # time out of school since the first year (leavers, child-years)
+    returners: np.ndarray = None   # returners enrolled (cells): they leave again at a higher hazard
+    ledger_loss: np.ndarray = None  # summed learning deficit of the ledger's children (SD × children, cells)
+    ptr: np.ndarray = None         # (draw, school) last year's pupils per working teacher
 
 
 @dataclass(frozen=True, eq=False)
@@ -155,6 +159,7 @@ class Controls:
     hazard: np.ndarray         # (draw, cell) probability of leaving this year
     return_rate: np.ndarray    # share of out-of-school children found and re-enrolled (on the cells)
     costs: dict[str, np.ndarray]  # yuan by control lever, (draw, school)
+    cases: np.ndarray          # (draw, school) re-enrolment cases worked
     paired: np.ndarray         # (draw, school) left-behind children paired
     home_taught: np.ndarray    # (draw, school) disabled children taught at home
     not_attending: np.ndarray  # (draw, school, 1, group) share of entrants who cannot attend and are not taught
@@ -172,16 +177,48 @@ class Progressed:
     entered: np.ndarray     # (draw, school, group) new grade-1 pupils
 
 
-def initial_state(district: District, cells: Cells, p, draws: int, status_quo=None) -> State:
+def initial_state(district: District, cells: Cells, p, draws: int, status_quo=None,
+                  rng: np.random.Generator | None = None) -> State:
+    """The district at the start of the first year, in the steady state of the status-quo policy
+    (:func:`_steady_start`). Computed once and copied to every draw when no parameter varies by draw."""
+    sq = p if status_quo is None else status_quo
+    n = draws if _by_draw(p) or _by_draw(sq) else 1
+    start = _steady_start(district, cells, p, n, status_quo)
+    if n < draws:
+        start = State(**{k: _to_draws(v, draws) for k, v in vars(start).items() if k != "out"},
+                      out=progression.OutOfSchool(**{k: _to_draws(v, draws) for k, v in vars(start.out).items()}))
+    if rng is not None and not district.out_of_school.any():  # whole children, the steady state as their mean
+        # drawn over every (school, grade, group) cell, live or not, so the stream is the layout's in neither
+        whole = cells.cells(progression.whole_children(cells.dense(start.ledger), "stochastic", rng))
+        loss = whole * np.divide(start.ledger_loss, start.ledger, out=np.zeros_like(whole), where=start.ledger > 0)
+        start = replace(start, ledger=whole, ledger_loss=loss)
+    return start
+
+
+def _by_draw(tree) -> bool:
+    """Whether any leaf of a resolved parameter tree holds one value per draw (an array)."""
+    if isinstance(tree, SimpleNamespace):
+        return any(_by_draw(v) for v in vars(tree).values())
+    return isinstance(tree, np.ndarray) and tree.ndim > 0 and tree.dtype.kind == "f"
+
+
+def _to_draws(x, draws: int):
+    """An array of one draw (leading axis 1) as ``draws`` copies; anything else as it is."""
+    if isinstance(x, np.ndarray) and x.ndim and x.shape[0] == 1:
+        return np.broadcast_to(x, (draws,) + x.shape[1:]).copy()
+    return x
+
+
+def _steady_start(district: District, cells: Cells, p, draws: int, status_quo=None) -> State:
     """The district at the start of the first year, in the steady state of the status-quo policy.
 
     ``status_quo`` (resolved parameters; ``p`` when None) is the policy in
     force when the data were observed — ``simulate`` passes the baseline tree
     the scenario extends, so every scenario of a comparison starts from the
     same state and differs only from the first simulated year. The learning
-    coefficients (``learning.*``) are the scenario's own (a scenario or a
-    calibration that changes them describes a different world, whose past
-    differed too).
+    coefficients (``learning.*``) and the dropout hazard (``dropout.hazard.*``)
+    are the scenario's own (a scenario or a calibration that changes them
+    describes a different world, whose past differed too).
 
     Pupils, teachers, their quality and facilities are the data's (the
     synthesiser staffs schools at the stock the status quo's hiring keeps,
@@ -204,6 +241,14 @@ def initial_state(district: District, cells: Cells, p, draws: int, status_quo=No
       the year step (``allocate_budget → move_teachers → learn``) gives at
       the starting resources under the status quo (``learning.steady_state``;
       junior pupils bring their feeder primaries' learning).
+    - the out-of-school ledger, the returners enrolled and the learning
+      deficits of both are the status quo's steady state (``steady_ledger``)
+      unless the data record a ledger (any ``out_of_school`` > 0: the
+      district's own 台账 is the number that runs); with ``rng`` (stochastic
+      mode) the ledger is whole children, drawn with the steady state as
+      their mean (``progression.whole_children``);
+    - the first-year class-size gain of grade 1 (``learning.first_year_extra``)
+      is part of every later grade's level.
     Learning stays relative to urban pupils with no disadvantage flag: their
     gain at the starting resources is what the calibrated growth intercept
     pins to zero (``data/<district>/targets.yaml``: learning.urban_reference),
@@ -215,7 +260,9 @@ def initial_state(district: District, cells: Cells, p, draws: int, status_quo=No
     def on_cells(x):  # a (school, grade, group) array of the district on every draw's cells
         return np.broadcast_to(cells.cells(np.asarray(x)[None]), cells.cell_shape(draws)).copy()
 
-    sq = p if status_quo is None else replace_group(status_quo, learning=p.learning)
+    sq = p if status_quo is None else replace_group(status_quo, learning=p.learning, dropout=(
+        status_quo.dropout if same_groups(status_quo.dropout.hazard, p.dropout.hazard) is status_quo.dropout.hazard
+        else replace_group(status_quo.dropout, hazard=p.dropout.hazard)))  # the same objects: terms kept once
     teachers0 = per_school(district.teachers)
     observed = per_school(district.teacher_quality)
     start = State(
@@ -238,10 +285,43 @@ def initial_state(district: District, cells: Cells, p, draws: int, status_quo=No
         sq.teachers.new_teacher_quality_sd, sq.teachers.novice_gap_closes_per_year), observed.shape).copy()
     base0 = observed - novice0
     start = replace(start, quality=base0, novice=novice0, hire_quality=base0)
-    gain = learning_gain(start, cells, sq, money, move_teachers(start, cells, sq, money))  # (draw, school, 1, group)
-    learning0 = learning_model.steady_state_on_cells(cells, learning_model.entry_level(cells, sq.learning), gain,
-                                                     district.enrolled)
-    return replace(start, learning=np.broadcast_to(learning0, cells.cell_shape(draws)).copy())
+    staff0 = move_teachers(start, cells, sq, money)
+    start = replace(start, ptr=staff0.ptr)
+    gain = learning_gain(start, cells, sq, money, staff0)  # (draw, school, 1, group)
+    # grade-1 pupils' first-year class-size gain is a level every later grade keeps: fold it into the entry
+    # level of grades 2–9 (learning_model.first_year_extra), grade 1 itself starts at the entry level
+    extra = learning_model.first_year_extra(staff0.ptr, sq.learning)[:, :, None, None]
+    learning0 = learning_model.steady_state_on_cells(cells, learning_model.entry_level(cells, sq.learning) + extra,
+                                                     gain, district.enrolled, everywhere=True)
+    learning0 = np.broadcast_to(learning0, cells.cell_shape(draws)).copy()
+    cells.add_to_first_grade(learning0, -np.broadcast_to(extra[:, :, 0, 0], (draws, cells.shape[0])))
+    start = replace(start, learning=learning0)
+    out = _steady_out_of_school(district, cells, sq, start, money, draws)
+    # cells with pupils, or with out-of-school children who return to their cohort's level, keep it
+    out["learning"] = out["learning"] * ((cells.cells(district.enrolled[None]) > 0) | (out["ledger"] > 0))
+    return replace(start, **out)
+
+
+def _steady_out_of_school(district: District, cells: Cells, sq, start: State, money: Money, draws: int) -> dict:
+    """The ledger, the returners and the learning deficits at the status quo's steady state
+    (``steady_ledger``); a district whose data record out-of-school children (its own ledger, 台账) keeps
+    them, with the steady state's mean deficit per child and its returners."""
+    entrants = np.broadcast_to(cells.entrants[None], (draws,) + cells.entrants.shape)
+    enrolled = start.enrolled > 0
+    learning = start.learning
+    for _ in range(2):  # the second pass with the hazard at the learning the returners' deficit leaves
+        controls = apply_dropout_controls(replace(start, learning=learning), cells, sq, money)
+        s = steady_ledger(cells, start.enrolled, controls.hazard, controls.return_rate,
+                          entrants * controls.not_attending[:, :, 0, :], sq.dropout.reenrolment)
+        # the enrolled carry the returners' deficit; a cell without pupils keeps its cohort's level, to
+        # which returners come back with their own deficit (the ledger's)
+        learning = start.learning - s.learning_deficit * enrolled
+    ledger, loss = s.ledger, s.ledger_loss
+    if district.out_of_school.any():  # the data's ledger is the number that runs
+        recorded = np.broadcast_to(cells.cells(district.out_of_school[None]), ledger.shape).copy()
+        loss = recorded * np.divide(loss, ledger, out=np.zeros_like(loss), where=ledger > 0)
+        ledger = recorded
+    return dict(ledger=ledger, ledger_loss=loss, returners=s.returners, learning=learning)
 
 
 def same_groups(old, new):
@@ -285,7 +365,8 @@ def year_step(state: State, cells: Cells, p, year: int, t: int, mode: str,
             for k in ("returns", "dropouts", "entrants", "entry")}
     new_state, outcome = progress(state, cells, p, controls, grown, mode, rngs, t)
     return replace(new_state, teachers=staff.stock, quality=staff.stock_quality, novice=staff.novice,
-                   boost=staff.boost, facility=money.facility), _year(year, cells, outcome, money, staff, controls)
+                   boost=staff.boost, facility=money.facility, ptr=staff.ptr), _year(year, cells, outcome, money,
+                                                                                      staff, controls)
 
 
 def allocate_budget(state: State, cells: Cells, p) -> Money:
@@ -371,11 +452,14 @@ def apply_dropout_controls(state: State, cells: Cells, p, money: Money) -> Contr
     left_behind = by_group[..., cells.left_behind.reshape(-1)].sum(axis=-1)
     disabled = by_group[..., cells.disabled.reshape(-1)].sum(axis=-1)
     home = d.home_teaching
+    ledger_by_school = cells.by_school_group(state.ledger).sum(axis=-1)  # (draw, school) catchment ledger
     return Controls(
         hazard=dropout.hazard(cells, state.learning, money.facility, cells.boarding_share, money.aid_share,
                               money.aid_yuan, d),
-        return_rate=cells.at(cells.kept("return rate", (d,), (), lambda: dropout.return_rate(cells.disabled, d))),
-        costs=dropout.control_costs(money.pupils, left_behind, disabled, d),
+        return_rate=cells.at(cells.kept("return rate", (d,), (), lambda: reenrolment.return_rate(cells.disabled, d))),
+        costs={**dropout.control_costs(money.pupils, left_behind, disabled, d),
+               "reenrolment": reenrolment.cost(ledger_by_school, d)},
+        cases=reenrolment.cases(ledger_by_school, d),
         paired=dropout.paired_children(left_behind, d.pairing),
         home_taught=disabled * per_draw(home.cannot_attend_share, 2) * per_draw(home.coverage, 2),
         not_attending=cells.disabled * (per_draw(home.cannot_attend_share, 4) * (1.0 - per_draw(home.coverage, 4))),
@@ -383,24 +467,38 @@ def apply_dropout_controls(state: State, cells: Cells, p, money: Money) -> Contr
 
 
 def learn(state: State, cells: Cells, p, money: Money, staff: Staff) -> np.ndarray:
-    """Learning after the year's growth, on the cells."""
-    return state.learning + cells.at(learning_gain(state, cells, p, money, staff))
+    """Learning after the year's growth, on the cells (grade 1: with its first-year class-size gain)."""
+    grown = state.learning + cells.at(learning_gain(state, cells, p, money, staff))
+    ptr_before = staff.ptr if state.ptr is None else state.ptr
+    cells.add_to_first_grade(grown, np.broadcast_to(learning_model.first_year_extra(ptr_before, p.learning),
+                                                    staff.ptr.shape))
+    return grown
 
 
 def learning_gain(state: State, cells: Cells, p, money: Money, staff: Staff) -> np.ndarray:
     """The year's learning gain, (draw|1, school, 1, group): it does not vary by grade."""
     grant_per_pupil = np.divide(money.grant, money.pupils, out=np.zeros_like(money.grant), where=money.pupils > 0)
+    norm = p.teachers.staffing_norm
+    village = cells.kept("village schools", (norm,), (), lambda: teachers.in_locations(
+        cells.location_code, norm.village_locations)[None, :])
+    multigrade = learning_model.multigrade_share(money.pupils_by_grade, staff.working, village,
+                                                 norm.class_size_pupils, norm.village_teachers_per_class)
     school_part = learning_model.school_value_added(staff.quality, staff.ptr, money.facility, grant_per_pupil,
-                                                    cells.boarding_share, p.learning)
+                                                    cells.boarding_share, p.learning, ptr_before=state.ptr,
+                                                    multigrade=multigrade)
     return learning_model.growth(school_part, cells, money.aid_share, money.aid_yuan, p.dropout.aid_effect,
                                  p.dropout.pairing, p.learning)
 
 
 def progress(state: State, cells: Cells, p, controls: Controls, grown: np.ndarray, mode: str, rngs: dict,
              t: int) -> tuple[State, Progressed]:
-    enrolled, ledger, at_risk, returns, dropouts = progression.returns_and_dropouts(
-        state.enrolled, state.ledger, controls.hazard, controls.return_rate, mode,
-        rngs["returns"], rngs["dropouts"])
+    r = p.dropout.reenrolment
+    y = progression.readmit_and_drop(
+        state.enrolled, state.ledger, controls.hazard, controls.return_rate, mode, rngs["returns"],
+        rngs["dropouts"], _or_zeros(state.returners, state.ledger), _or_zeros(state.ledger_loss, state.ledger),
+        per_draw(r.returner_relative_hazard, 1), per_draw(r.learning_loss_sd_per_year_out, 1))
+    enrolled, ledger, at_risk, returns, dropouts = y.enrolled, y.ledger, y.at_risk, y.returns, y.dropouts
+    grown = grown + y.learning_shift  # returners rejoin behind their classmates
     moved, ledger_next, learning_next, graduates, aged_out = progression.advance(
         enrolled, ledger, None, cells, learning=grown)
     out, never_returned, child_years = progression.tally_out_of_school(
@@ -419,9 +517,14 @@ def progress(state: State, cells: Cells, p, controls: Controls, grown: np.ndarra
                               graduates=graduates, aged_out=aged_out)
     new_state = State(enrolled=enrolled_next, ledger=ledger_next, learning=learning_next,
                       teachers=state.teachers, quality=state.quality, novice=state.novice,
-                      hire_quality=state.hire_quality, boost=state.boost, facility=state.facility, out=out)
+                      hire_quality=state.hire_quality, boost=state.boost, facility=state.facility, out=out,
+                      returners=cells.move_up(y.returners), ledger_loss=cells.move_up(y.ledger_loss), ptr=state.ptr)
     return new_state, Progressed(flows=flows, learning=grown, ledger_end=ledger, entered=entered,
                                  child_years=child_years, never_returned=never_returned)
+
+
+def _or_zeros(x, like):
+    return np.zeros_like(like) if x is None else x
 
 
 def _year(year: int, cells: Cells, outcome: Progressed, money: Money, staff: Staff, controls: Controls) -> Year:
@@ -438,6 +541,7 @@ def _year(year: int, cells: Cells, outcome: Progressed, money: Money, staff: Sta
         "recurrent_yuan": money.grant + money.salaries + money.subsidy, "capital_yuan": money.capital,
         "aid_yuan": money.aid_poor + money.aid_other, "poor_aided": money.poor_aided,
         "other_aided": money.other_aided, "paired": controls.paired, "home_taught": controls.home_taught,
+        "reenrolment_cases": controls.cases,
     }
     counts = {"capital_budget_yuan": money.capital_budget}
     return Year(year=year, cells=cells, cell_flows=outcome.flows, cell_learning=outcome.learning,
@@ -481,7 +585,8 @@ def simulate(district: District, scenario, years: int = 7, seed: int = 0, mode: 
     change_years = {int(y) for leaf in scenario.leaves.values() for y in (leaf.get("by_year") or {})}
     status_quo = scenario.status_quo
     state = initial_state(district, cells, p, draws,
-                          status_quo=p if status_quo is scenario else status_quo.resolve(start, offsets))
+                          status_quo=p if status_quo is scenario else status_quo.resolve(start, offsets),
+                          rng=stream(seed, "ledger start", start, first_draw) if mode == "stochastic" else None)
     for t in range(years):
         if t and start + t in change_years:
             p = same_groups(p, scenario.resolve(start + t, offsets))

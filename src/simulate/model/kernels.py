@@ -207,3 +207,134 @@ def binomial_inputs(n, p):  # pragma: no cover - compiled
             q = p[pi, c if p.shape[1] > 1 else 0]
             probs[i, c] = 0.0 if q < 0.0 else (1.0 if q > 1.0 else q)
     return counts, probs
+
+
+@compiled
+def readmit_mix(enrolled, returns, returners, hazard, relative_hazard):  # pragma: no cover - compiled
+    """The first half of ``progression.readmit_and_drop`` in one pass: (at risk, mixture hazard, the
+    returners' share of a dropout). At risk A = enrolled + returns; returners enrolled B = returners +
+    returns; h_B = min(1, relative hazard · h); mixture h + (h_B − h)·B/A; share h_B·(B/A) / mixture.
+    ``relative_hazard`` (draw|1,)."""
+    n_draws, n_cells = enrolled.shape
+    at_risk = np.empty((n_draws, n_cells))
+    mixed = np.empty((n_draws, n_cells))
+    split = np.empty((n_draws, n_cells))
+    for i in range(n_draws):
+        rh = relative_hazard[i if relative_hazard.shape[0] > 1 else 0]
+        hi = i if hazard.shape[0] > 1 else 0
+        for c in range(n_cells):
+            a = enrolled[i, c] + returns[i, c]
+            share = (returners[i, c] + returns[i, c]) / a if a > 0 else 0.0
+            h = hazard[hi, c]
+            hb = min(1.0, rh * h)
+            m = h + (hb - h) * share
+            at_risk[i, c] = a
+            mixed[i, c] = m
+            split[i, c] = hb * share / m if m > 0 else 0.0
+    return at_risk, mixed, split
+
+
+@compiled
+def readmit_after(ledger, returns, dropouts, at_risk, returners, split, ledger_loss,
+                  loss_per_year):  # pragma: no cover - compiled
+    """The second half of ``progression.readmit_and_drop`` in one pass: (survivors, ledger at the year's
+    end, returners among the survivors, the ledger's learning deficit at the year's end, the shift of the
+    cell's mean learning). ``loss_per_year`` (draw|1,)."""
+    n_draws, n_cells = ledger.shape
+    survivors = np.empty((n_draws, n_cells))
+    ledger_end = np.empty((n_draws, n_cells))
+    returners_end = np.empty((n_draws, n_cells))
+    loss_end = np.empty((n_draws, n_cells))
+    shift = np.empty((n_draws, n_cells))
+    for i in range(n_draws):
+        lam = loss_per_year[i if loss_per_year.shape[0] > 1 else 0]
+        for c in range(n_cells):
+            r = returns[i, c]
+            d = dropouts[i, c]
+            led = ledger[i, c]
+            a = at_risk[i, c]
+            s = a - d
+            back = returners[i, c] + r
+            kept = back - d * split[i, c]
+            returners_end[i, c] = 0.0 if kept < 0.0 else (s if kept > s else kept)
+            loss_back = ledger_loss[i, c] * r / led if led > 0 else 0.0
+            loss_end[i, c] = ledger_loss[i, c] - loss_back + lam * (led - r + 0.5 * d)
+            shift[i, c] = -loss_back / a if a > 0 else 0.0
+            survivors[i, c] = s
+            ledger_end[i, c] = led - r + d
+    return survivors, ledger_end, returners_end, loss_end, shift
+
+
+@compiled
+def steady_ledger(enrolled, hazard, return_rate, first_ledger, first, relative_hazard, loss_per_year, indptr,
+                  sources, passes):  # pragma: no cover - compiled
+    """``steady_ledger.steady_ledger`` on the live cells: ``passes`` passes of one year's expected flows
+    with the enrolment held at the data's, each moved up a grade (CSR rows ``indptr``, ``sources`` as in
+    :func:`move_up`), the grade-1 cells (``first`` (cell,) bool) set to ``first_ledger`` before each pass
+    and at the end. Returns (ledger, returners, ledger deficit, enrolled pupils' mean deficit)."""
+    n_draws, n_cells = enrolled.shape
+    ledger = np.zeros((n_draws, n_cells))
+    returners = np.zeros((n_draws, n_cells))
+    loss = np.zeros((n_draws, n_cells))
+    deficit = np.zeros((n_draws, n_cells))
+    led_end = np.empty((n_draws, n_cells))
+    ret_end = np.empty((n_draws, n_cells))
+    loss_end = np.empty((n_draws, n_cells))
+    carried = np.empty((n_draws, n_cells))
+    surv = np.empty((n_draws, n_cells))
+    for _ in range(passes + 1):
+        for i in range(n_draws):
+            fi = i if first_ledger.shape[0] > 1 else 0
+            for c in range(n_cells):
+                if first[c]:
+                    ledger[i, c] = first_ledger[fi, c]
+        if _ == passes:
+            break
+        for i in range(n_draws):
+            rh = relative_hazard[i if relative_hazard.shape[0] > 1 else 0]
+            lam = loss_per_year[i if loss_per_year.shape[0] > 1 else 0]
+            hi = i if hazard.shape[0] > 1 else 0
+            ri = i if return_rate.shape[0] > 1 else 0
+            for c in range(n_cells):
+                e = enrolled[i, c]
+                led = ledger[i, c]
+                r = led * return_rate[ri, c]
+                a = e + r
+                share = (returners[i, c] + r) / a if a > 0 else 0.0
+                h = hazard[hi, c]
+                hb = min(1.0, rh * h)
+                m = h + (hb - h) * share
+                d = a * m
+                split = hb * share / m if m > 0 else 0.0
+                s = a - d
+                kept = returners[i, c] + r - d * split
+                ret_end[i, c] = 0.0 if kept < 0.0 else (s if kept > s else kept)
+                loss_back = loss[i, c] * r / led if led > 0 else 0.0
+                loss_end[i, c] = loss[i, c] - loss_back + lam * (led - r + 0.5 * d)
+                shift = -loss_back / a if a > 0 else 0.0
+                led_end[i, c] = led - r + d
+                carried[i, c] = ((deficit[i, c] if e > 0 else 0.0) - shift) * s
+                surv[i, c] = s
+        for i in range(n_draws):
+            for c in range(n_cells):
+                sl = 0.0
+                sr = 0.0
+                sloss = 0.0
+                scar = 0.0
+                ssurv = 0.0
+                for j in range(indptr[c], indptr[c + 1]):
+                    k = sources[j]
+                    sl += led_end[i, k]
+                    sr += ret_end[i, k]
+                    sloss += loss_end[i, k]
+                    scar += carried[i, k]
+                    ssurv += surv[i, k]
+                ledger[i, c] = sl
+                returners[i, c] = sr
+                loss[i, c] = sloss
+                deficit[i, c] = scar / ssurv if ssurv > 0 else 0.0
+    for i in range(n_draws):
+        for c in range(n_cells):
+            if returners[i, c] > enrolled[i, c]:
+                returners[i, c] = enrolled[i, c]
+    return ledger, returners, loss, deficit

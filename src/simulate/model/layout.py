@@ -134,6 +134,10 @@ class Cells(progression.DenseMoves):
         """(draw, school, group): the grade-1 cells."""
         return x[:, :, 0, :]
 
+    def add_to_first_grade(self, x, by_school) -> None:
+        """``x`` += a (draw|1, school) array in the grade-1 cells, in place."""
+        x[:, :, 0, :] += np.asarray(by_school, dtype=float)[:, :, None]
+
     @cached_property
     def disabled_cells(self) -> list:
         """Index tuples selecting the disabled groups' cells (runs of groups as slices: views, no gather)."""
@@ -388,6 +392,10 @@ class LiveCells(Cells):
         if v.shape[1:] != (self.shape[0], self.shape[2]):  # a term by school or by group only
             v = np.broadcast_to(v, (v.shape[0], self.shape[0], self.shape[2]))
         x[:, self.first] = v.reshape(v.shape[0], -1)[:, self.first_sk]
+
+    def add_to_first_grade(self, x, by_school) -> None:
+        v = np.asarray(by_school, dtype=float)
+        x[:, self.first] += v[:, self.school[self.first]]
 
     def first_grade(self, x) -> np.ndarray:
         s, _, k = self.shape

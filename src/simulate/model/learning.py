@@ -3,7 +3,9 @@
 Learning is the mean achievement of a cell in SD units, relative to urban
 non-poor pupils. Each year a cell gains
 
-    intercept + b_tq·teacher quality + b_ptr·(PTR − reference) + b_fac·facility
+    intercept + b_tq·teacher quality + b_ptr·(PTR − reference)
+    + (b_first − b_ptr)·(PTR − last year's PTR)          (a first year in a changed class size)
+    − relief·multigrade share + b_fac·facility
     + b_spend·(non-salary yuan per pupil / 1000) + b_board·boarding share
     + Σ group effects + location effect
     + aid share · b_aid · ln(1 + yuan per receiver / trial yuan)/ln 2
@@ -16,6 +18,21 @@ never the gain at the average dose. The aid gain is b_aid for a receiver of
 the dropout trial's dose (``dropout.aid_effect.trial_yuan``), with
 diminishing returns in yuan (an assumption: the log form is not bounded,
 but grows slowly — 2.8 × b_aid at six times the trial's dose).
+
+and grade-1 pupils (their first year in a class of this size) gain
+(b_first − b_ptr)·(last year's PTR − reference) more (:func:`first_year_extra`),
+so that their class-size effect is b_first·(PTR − reference) in a steady state.
+
+**Class size** (Krueger 1999, Project STAR): the gain from a smaller class is
+large in a pupil's first year in it (b_first: +4 percentile points) and small
+in each later year (b_ptr: +1). A pupil's first year in a class of a given
+size is grade 1 for the cohorts that enter, and the year of the change for
+pupils already in school when the pupil–teacher ratio changes: the change term
+gives them the first-year jump on the change. **Multigrade classes**: in
+village schools (``teachers.staffing_norm.village_locations``) with fewer
+class teachers than classes, grades are combined; the share of classes
+combined is ``multigrade_share``; relief from it (``multigrade_relief_sd_per_year``)
+is centred on Veenman's (1995, 1996) null.
 
 Sources (``params/baseline.yaml``, ``learning.*``): teacher quality from
 Rivkin, Hanushek & Kain (2005); class size from Krueger (1999); left-behind
@@ -37,16 +54,51 @@ from . import progression
 from .levers.common import by_group, by_location, per_draw
 
 
-def school_value_added(quality, ptr, facility, grant_per_pupil, boarding_share, l) -> np.ndarray:
-    """The school's part of a year's growth, shape (draw, school)."""
+def school_value_added(quality, ptr, facility, grant_per_pupil, boarding_share, l, ptr_before=None,
+                       multigrade=0.0) -> np.ndarray:
+    """The school's part of a year's growth, shape (draw, school).
+
+    ``ptr_before``: last year's pupil–teacher ratio (None: as this year's, no change);
+    ``multigrade``: share of the school's classes combined with another grade (:func:`multigrade_share`).
+    """
+    change = 0.0 if ptr_before is None else ptr - ptr_before
     return (
         per_draw(l.growth_intercept_sd, 2)
         + per_draw(l.teacher_quality_sd_per_sd, 2) * quality
         + per_draw(l.ptr_sd_per_pupil, 2) * (ptr - per_draw(l.ptr_reference_pupils, 2))
+        + (per_draw(l.ptr_first_year_sd_per_pupil, 2) - per_draw(l.ptr_sd_per_pupil, 2)) * change
+        - per_draw(l.multigrade_relief_sd_per_year, 2) * multigrade
         + per_draw(l.facility_sd_per_index_point, 2) * facility
         + per_draw(l.spending_sd_per_1000_yuan, 2) * grant_per_pupil / 1000.0
         + per_draw(l.boarding_sd_per_year, 2) * boarding_share
     )
+
+
+def first_year_extra(ptr_before, l) -> np.ndarray:
+    """Extra gain of grade-1 pupils, (draw|1, school): (b_first − b_ptr)·(last year's PTR − reference)."""
+    return (per_draw(l.ptr_first_year_sd_per_pupil, 2) - per_draw(l.ptr_sd_per_pupil, 2)) * (
+        ptr_before - per_draw(l.ptr_reference_pupils, 2))
+
+
+def multigrade_share(pupils_by_grade, working, village, class_size, teachers_per_class) -> np.ndarray:
+    """Share of a village school's primary classes combined with another grade, (draw, school), 0..1.
+
+    Classes = ⌈pupils / class size⌉ per primary grade (``inputs.staffing``); the
+    primary grades' share of the working teachers (by pupils), at
+    ``teachers_per_class`` teachers a class, can take that many classes; the
+    rest are combined: 1 − classes taught / classes, at least 0. Schools
+    outside the village locations (``village`` False) form full classes: 0.
+    """
+    from ..inputs.staffing import PRIMARY_GRADES, classes_per_grade
+
+    primary = pupils_by_grade[..., :PRIMARY_GRADES]
+    classes = classes_per_grade(primary, per_draw(class_size, 3)).sum(axis=-1)
+    pupils = pupils_by_grade.sum(axis=-1)
+    primary_teachers = working * np.divide(primary.sum(axis=-1), pupils, out=np.zeros_like(working),
+                                           where=pupils > 0)
+    taught = primary_teachers / per_draw(teachers_per_class, 2)
+    short = 1.0 - np.divide(taught, classes, out=np.ones_like(taught), where=classes > 0)
+    return np.where(village, np.clip(short, 0.0, 1.0), 0.0)
 
 
 def pupil_gaps_per_year(cells, l) -> np.ndarray:
@@ -104,13 +156,14 @@ def steady_state(entry, gain, enrolled, stays, feeder, feeder_grade: int) -> np.
     return np.concatenate([own[:, :, :j], junior], axis=2)
 
 
-def steady_state_on_cells(cells, entry, gain, enrolled) -> np.ndarray:
+def steady_state_on_cells(cells, entry, gain, enrolled, everywhere: bool = False) -> np.ndarray:
     """:func:`steady_state` on the cell arrays of the layout ``cells``, for a gain that does not vary by
     grade (``gain`` and ``entry`` (draw|1, school, 1, group), as :func:`growth` and :func:`entry_level`
     give; ``enrolled`` (school, grade, group), the district's). The same numbers, without a dense
     (draw, school, grade, group) array: grade g of a school's own pupils is entry + g·gain, and the
     first junior grade's arrivals bring the feeders' grade-6 level (entry + 6·gain, weighted by the
-    pupils moving) and gain at their junior school from there."""
+    pupils moving) and gain at their junior school from there. Cells without pupils get 0, or with
+    ``everywhere`` the level their cohort would have (children out of school return to it)."""
     j = cells.junior_grade.reshape(-1).argmax()          # first junior grade
     entry, gain = np.asarray(entry, dtype=float), np.asarray(gain, dtype=float)
     d = max(entry.shape[0], gain.shape[0])
@@ -127,7 +180,8 @@ def steady_state_on_cells(cells, entry, gain, enrolled) -> np.ndarray:
     gain_at = cells.at(gain)
     primary = cells.at(entry) + gain_at * grades_here
     junior = cells.at(arrival[:, :, None, :]) + gain_at * grades_junior
-    return np.where(in_primary, primary, junior) * (cells.cells(enrolled[None]) > 0)
+    level = np.where(in_primary, primary, junior)
+    return level if everywhere else level * (cells.cells(enrolled[None]) > 0)
 
 
 def _grades_on_cells(cells, j: int) -> tuple:

@@ -11,9 +11,21 @@ Definitions chosen here (also in docs/model/outputs.md):
   schools sit between and are in neither side). Dropout gaps are
   disadvantaged − advantaged in percentage points; learning gaps are
   advantaged − disadvantaged in SD: a positive gap is inequality either way.
-- *consolidation rate* (巩固率): a synthetic-cohort measure, the share of a
-  cohort that would complete grades 1–9 (or 7–9) at this year's grade-specific
-  dropout rates.
+- *consolidation rate* (巩固率, ``consolidation_rate.nine_year`` / ``.junior``):
+  the official figure is a cohort ratio — the pupils in the final grade of
+  junior secondary (graduating) in year t over the pupils who entered grade 1
+  nine years earlier (grade 7 three years earlier for ``.junior``) — in which
+  returners, and pupils who arrive from elsewhere, count. A run of a few years
+  cannot follow one cohort for nine, so the model computes it for a
+  *synthetic cohort* of this year's grade-to-grade continuation: the product
+  over grades of (pupils who finish grade g this year, returners included) ÷
+  (pupils enrolled in grade g at the start of the year, before the returns),
+  :func:`consolidation`. With stable flows it equals the official ratio; a
+  grade whose returns exceed its dropouts continues at more than 1.
+- *dropout survival* (``dropout_survival.nine_year`` / ``.junior``; the
+  model's consolidation rate before 2026-12): the share of a cohort that would
+  complete grades 1–9 (or 7–9) at this year's grade-specific dropout rates,
+  with no returns — a synthetic period cohort of dropout events.
 - *disabled enrolment rate*: disabled children enrolled ÷ disabled children of
   school age (enrolled + out of school), at the start of the year after returns.
 - *per-pupil spending*: recurrent yuan (base grant + teacher salaries + rural
@@ -137,8 +149,12 @@ def year_indicators(y, cells) -> dict[str, np.ndarray]:
         out[f"dropout_rate.{stage}.poor_rural"] = rate(stage, "rural", "poor")
     by_grade = safe_ratio(dropouts.by_grade(), at_risk.by_grade())  # (draw, grade)
     by_grade = np.nan_to_num(by_grade, nan=0.0)
-    out["consolidation_rate.nine_year"] = np.prod(1.0 - by_grade, axis=1)
-    out["consolidation_rate.junior"] = np.prod(1.0 - by_grade[:, JUNIOR], axis=1)
+    out["dropout_survival.nine_year"] = np.prod(1.0 - by_grade, axis=1)
+    out["dropout_survival.junior"] = np.prod(1.0 - by_grade[:, JUNIOR], axis=1)
+    returns_by_grade = y.cells.by_school_grade(f.returns).sum(axis=1)   # (draw, grade)
+    continuing = consolidation(at_risk.by_grade() - returns_by_grade, at_risk.by_grade() - dropouts.by_grade())
+    out["consolidation_rate.nine_year"] = np.prod(continuing, axis=1)
+    out["consolidation_rate.junior"] = np.prod(continuing[:, JUNIOR], axis=1)
 
     out["learning.mean"] = mean_learning()
     out["learning_gap.urban_rural"] = mean_learning("urban") - mean_learning("rural")
@@ -187,7 +203,17 @@ def year_indicators(y, cells) -> dict[str, np.ndarray]:
     out["count.training_person_times"] = s["training_person_times"].sum(axis=1)
     out["count.paired_left_behind"] = s["paired"].sum(axis=1)
     out["count.home_taught"] = s["home_taught"].sum(axis=1)
+    out["count.reenrolment_cases"] = s["reenrolment_cases"].sum(axis=1)
     return out
+
+
+def consolidation(start, finished) -> np.ndarray:
+    """Grade-to-grade continuation of the official consolidation rate's synthetic cohort, elementwise:
+    pupils who finish a grade this year (start − dropouts + returns) ÷ pupils enrolled in it at the start of
+    the year (before the returns); 1 where a grade has no pupils. The product over grades 1–9 (7–9) is
+    ``consolidation_rate.nine_year`` (``.junior``)."""
+    start, finished = np.asarray(start, dtype=float), np.asarray(finished, dtype=float)
+    return np.divide(finished, start, out=np.ones(np.broadcast(start, finished).shape), where=start > 0)
 
 
 OUT_OF_SCHOOL_BREAKDOWNS = {  # name: (stage, school set, group set)

@@ -74,11 +74,89 @@ class Flows:
 
 
 def returns_and_dropouts(enrolled, ledger, hazard, return_rate, mode, rng_returns, rng_dropouts):
-    """Ledger children return, then pupils drop out: (enrolled, ledger, returns, dropouts)."""
+    """Ledger children return, then pupils drop out: (enrolled, ledger, returns, dropouts).
+
+    Every pupil at the cell's hazard (no returners' extra risk, no learning loss): the plain form,
+    :func:`readmit_and_drop` with ``relative_hazard`` 1 and no loss."""
     returns = draw(ledger, return_rate, mode, rng_returns)
     at_risk = enrolled + returns
     dropouts = draw(at_risk, hazard, mode, rng_dropouts)
     return at_risk - dropouts, ledger - returns + dropouts, at_risk, returns, dropouts
+
+
+@dataclass(frozen=True)
+class Readmitted:
+    """One year's returns and dropouts with the returners tracked (:func:`readmit_and_drop`); cell arrays."""
+
+    enrolled: np.ndarray      # survivors at the year's end (moved up next)
+    ledger: np.ndarray        # out-of-school children at the year's end
+    at_risk: np.ndarray       # enrolled during the year: start enrolment + returns
+    returns: np.ndarray
+    dropouts: np.ndarray
+    returners: np.ndarray     # returners among the survivors (carry the relative hazard on)
+    ledger_loss: np.ndarray   # summed learning deficit (SD × children) of the ledger at the year's end
+    learning_shift: np.ndarray  # change of the cell's mean learning as the returners rejoin (≤ 0)
+
+
+def readmit_and_drop(enrolled, ledger, hazard, return_rate, mode, rng_returns, rng_dropouts, returners,
+                     ledger_loss, relative_hazard, loss_per_year) -> Readmitted:
+    """Ledger children return, then pupils drop out, returners at a higher hazard (the re-enrolment
+    lever, ``levers/reenrolment.py``). Per cell:
+
+        returns  R = draw(ledger, return rate)
+        at risk  A = enrolled + R;  returners enrolled  B = returners + R
+        hazard   h_B = min(1, relative_hazard · h)  for returners, h for the others
+        dropouts D = draw(A, h + (h_B − h)·B/A)        (one draw with the mixture hazard)
+        returners who leave again: D · h_B·B / (h·A + (h_B − h)·B)   (their expected share of D)
+
+    The ledger carries the children's summed learning deficit ``ledger_loss``
+    (SD × children): returners take the ledger's mean deficit back to school,
+    lowering the cell's mean learning by (deficit returning) / A; the children
+    still out add ``loss_per_year`` for the whole year, the year's dropouts half
+    of it (they leave, on average, at mid-year). In stochastic mode the counts R
+    and D are drawn; the splits (returners among the dropouts, the returners'
+    deficit) are expectations given them, as in :func:`tally_out_of_school`.
+    """
+    returns = draw(ledger, return_rate, mode, rng_returns)
+    if np.ndim(enrolled) == 2:  # live cell arrays: the same lines in two compiled passes around the draw
+        return _readmit_live(enrolled, ledger, hazard, returns, mode, rng_dropouts, returners, ledger_loss,
+                             relative_hazard, loss_per_year)
+    at_risk = enrolled + returns
+    back = returners + returns
+    share_back = np.divide(back, at_risk, out=np.zeros_like(back), where=at_risk > 0)
+    rh = relative_hazard if np.ndim(relative_hazard) == 0 else np.reshape(relative_hazard, (-1,) + (1,) * (np.ndim(hazard) - 1))
+    h_back = np.minimum(1.0, rh * hazard)
+    mixed = hazard + (h_back - hazard) * share_back
+    dropouts = draw(at_risk, mixed, mode, rng_dropouts)
+    back_share_of_dropouts = np.divide(h_back * share_back, mixed, out=np.zeros_like(mixed), where=mixed > 0)
+    survivors = at_risk - dropouts
+    returners_end = np.clip(back - dropouts * back_share_of_dropouts, 0.0, survivors)
+    loss_back = ledger_loss * np.divide(returns, ledger, out=np.zeros_like(returns), where=ledger > 0)
+    lam = loss_per_year if np.ndim(loss_per_year) == 0 else np.reshape(loss_per_year, (-1,) + (1,) * (np.ndim(hazard) - 1))
+    ledger_loss_end = ledger_loss - loss_back + lam * (ledger - returns + 0.5 * dropouts)
+    shift = -np.divide(loss_back, at_risk, out=np.zeros_like(loss_back), where=at_risk > 0)
+    return Readmitted(enrolled=survivors, ledger=ledger - returns + dropouts, at_risk=at_risk,
+                      returns=returns, dropouts=dropouts, returners=returners_end, ledger_loss=ledger_loss_end,
+                      learning_shift=shift)
+
+
+def _readmit_live(enrolled, ledger, hazard, returns, mode, rng_dropouts, returners, ledger_loss, relative_hazard,
+                  loss_per_year) -> Readmitted:
+    """:func:`readmit_and_drop` after the returns, on live cell arrays (``kernels.readmit_mix`` and
+    ``kernels.readmit_after``; the numpy lines there are the definition)."""
+    from . import kernels
+
+    c = np.ascontiguousarray
+    per = lambda x: np.atleast_1d(np.asarray(x, dtype=float)).reshape(-1)  # noqa: E731
+    hazard = np.atleast_2d(np.asarray(hazard, dtype=float))
+    at_risk, mixed, split = kernels.readmit_mix(c(enrolled, dtype=float), c(returns, dtype=float),
+                                                c(returners, dtype=float), c(hazard), per(relative_hazard))
+    dropouts = draw(at_risk, mixed, mode, rng_dropouts)
+    survivors, ledger_end, returners_end, loss_end, shift = kernels.readmit_after(
+        c(ledger, dtype=float), c(returns, dtype=float), c(dropouts, dtype=float), at_risk, c(returners, dtype=float),
+        split, c(ledger_loss, dtype=float), per(loss_per_year))
+    return Readmitted(enrolled=survivors, ledger=ledger_end, at_risk=at_risk, returns=returns, dropouts=dropouts,
+                      returners=returners_end, ledger_loss=loss_end, learning_shift=shift)
 
 
 def feeder_matrix(feeder_index: np.ndarray) -> sp.csr_matrix:

@@ -102,8 +102,12 @@ def interval_bars(df: pd.DataFrame, x: str, y: str = "mean", lo: str = "lo", hi:
     palette = {v: ("tab:gray" if v == highlight else "tab:blue") for v in data[x]}
     sns.barplot(data=data, x=x, y=y, hue=x, palette=palette, order=list(data[x]), errorbar=None,
                 legend=False, ax=ax)
-    ax.errorbar(np.arange(len(data)), data[y], yerr=[data[y] - data[lo], data[hi] - data[y]],
-                fmt="none", ecolor="black", capsize=4, lw=1)
+    # whiskers drawn from lo to hi as they are: a summary of a ratio (a cost per effect) can lie outside
+    # the interval of its draws, which matplotlib's errorbar (lengths from the bar) refuses
+    pos = np.arange(len(data))
+    ax.hlines(np.concatenate([data[lo], data[hi]]), np.tile(pos, 2) - 0.08, np.tile(pos, 2) + 0.08,
+              color="black", lw=1)  # caps
+    ax.vlines(pos, data[lo], data[hi], color="black", lw=1)  # the whiskers (the last collection)
     ax.axhline(0, color="black", lw=0.6)
     ax.set(title=_title(title), ylabel=ylabel, xlabel=xlabel if xlabel is not None else x.replace("_", " "))
     ax.tick_params(axis="x", rotation=20)

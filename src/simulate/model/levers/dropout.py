@@ -48,8 +48,9 @@ saturation at the trial's dose: the trial shows that its effect is reachable.
 
 Disabled children who cannot attend (``cannot_attend_share``) are enrolled
 only when taught at home (送教上门); without it they leave (hazard 1) and can
-return only with it. Out-of-school children in the ledger are found and
-re-enrolled at a rate that grows with monitoring coverage (控辍保学).
+return only with it. Out-of-school children in the ledger are brought back by
+the re-enrolment lever (``reenrolment.py``, 控辍保学 casework); monitoring
+raises the number of cases it finds, and brings no child back by itself.
 Sources of defaults: ``params/baseline.yaml`` (``dropout.*``).
 """
 
@@ -253,17 +254,6 @@ def _group_runs(disabled, h) -> list:
     mask = np.broadcast_to(disabled, (1,) * (h.ndim - 1) + (h.shape[-1],)).reshape(-1)
     edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
     return [(Ellipsis, slice(int(a), int(b))) for a, b in zip(edges[::2], edges[1::2])]
-
-
-def return_rate(disabled, d) -> np.ndarray:
-    """Share of the out-of-school ledger re-enrolled this year, shape (draw|1, 1, 1, group)."""
-    m = d.monitoring
-    cov = per_draw(m.coverage, 4)
-    base = per_draw(m.background_return_rate, 4)
-    rate = base + cov * (per_draw(m.return_rate_full_coverage, 4) - base)
-    home = d.home_teaching
-    can_return = (1.0 - per_draw(home.cannot_attend_share, 4)) + per_draw(home.cannot_attend_share, 4) * per_draw(home.coverage, 4)
-    return np.where(disabled, rate * can_return, rate + 0.0 * can_return)
 
 
 def control_costs(pupils, left_behind_pupils, disabled_pupils, d) -> dict[str, np.ndarray]:

@@ -165,6 +165,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "unit.pct_person_times": ("% of person-times", "占培训人次的百分比"),
     "unit.pct_pupils": ("% of pupils", "占学生的百分比"),
     "unit.pct_left_behind": ("% of left-behind pupils", "占留守儿童的百分比"),
+    "unit.pct_out_of_school": ("% of out-of-school children known", "占已掌握失学儿童的百分比"),
     "unit.pct_disabled_home": ("% of disabled children who cannot attend", "占无法到校残疾儿童的百分比"),
     # ---- allocation rules
     "rule.neediest_first": ("neediest schools first (highest pupils per teacher)", "最需要的学校优先（生师比最高）"),
