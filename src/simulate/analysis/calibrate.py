@@ -514,8 +514,48 @@ def add_cli(subparsers) -> None:
                         "(used by every run on that district) for another district; default: only report")
     p.add_argument("--check", action="store_true",
                    help="evaluate the committed parameters (a district's calibration.yaml); fail if a target is "
-                        "unmet, they are not the optimum, or the district's data or targets changed since --write")
+                        "unmet, they are not the optimum, or the district's data or targets changed since --write; "
+                        "for the reference district also fail when the posterior (params/posterior/) is stale")
+    p.add_argument("--posterior", action="store_true",
+                   help="the Bayesian calibration against data/evidence/registry.yaml: with --write, fit and write "
+                        "params/posterior/ and the posterior means into params/baseline.yaml (minutes; seeded, the "
+                        "same bytes on rerun; skipped when the stored posterior is fresh unless --force); with "
+                        "--check, only the staleness check")
+    p.add_argument("--force", action="store_true", help="with --posterior --write: refit even when fresh")
+    p.add_argument("--tiny", action="store_true", help=argparse_suppress())
     p.set_defaults(func=_cli)
+
+
+def argparse_suppress():
+    import argparse
+
+    return argparse.SUPPRESS
+
+
+def _posterior_cli(args) -> int:
+    """``simulate calibrate --posterior [--write|--check]``."""
+    import time
+
+    from . import evidence_checks
+    from .posterior import Settings
+
+    stale = evidence_checks.check()
+    if args.check or not args.write:
+        for line in stale:
+            print(f"stale: posterior: {line}")
+        if not stale:
+            print("posterior: fresh (registry, parameters, data and the model's figure values match the fit)")
+        return 1 if stale else 0
+    if not stale and not args.force:
+        print("posterior: fresh, nothing to do (--force refits)")
+        return 0
+    for line in stale:
+        print(f"refitting: {line}")
+    t0 = time.perf_counter()
+    texts = evidence_checks.run(Settings.tiny() if args.tiny else Settings())
+    folder = evidence_checks.write(texts)
+    print(f"wrote {folder} and the posterior means into params/baseline.yaml in {time.perf_counter() - t0:.0f} s")
+    return 0
 
 
 def targets_for(district: District, targets: str | Path | None = None) -> Path | None:
@@ -540,6 +580,14 @@ def _is_reference(district: District) -> bool:
 def _cli(args) -> int:
     from ..inputs.overlay import calibration_note
 
+    if args.posterior:
+        from .evidence import RegistryError
+
+        try:
+            return _posterior_cli(args)
+        except (RegistryError, ValueError, OSError) as exc:
+            print(f"simulate calibrate: error: {exc}", file=sys.stderr)
+            return 1
     try:
         # --write replaces the district's own calibration.yaml, even a broken one: read the data without it
         district = load_district(args.district, calibration=not args.write or args.check)
@@ -557,7 +605,12 @@ def _cli(args) -> int:
             report = check(district, args.targets)
             print(report)
             if reference:
-                return 0 if report.all_met and not report.stale else 1
+                from . import evidence_checks
+
+                stale = evidence_checks.check(district)
+                for line in stale:
+                    print(f"stale: posterior: {line} (run `simulate calibrate --posterior --write`)")
+                return 0 if report.all_met and not report.stale and not stale else 1
             overlay = district.calibration
             problems = [] if overlay is not None else [calibration_note(district)]
             problems += overlay.stale(district) if overlay is not None else []

@@ -97,8 +97,10 @@ class Factor:
     declared: bool = True   # declared in the parameter tree (False: listed by the user)
 
     def offset(self, u) -> np.ndarray:
-        """Offsets at quantiles ``u`` ∈ [0, 1] (inverse CDF)."""
+        """Offsets at quantiles ``u`` ∈ [0, 1] (inverse CDF); for the joint posterior factor, the posterior row."""
         u = np.asarray(u, dtype=float)
+        if self.distribution == "posterior":
+            return np.minimum(np.floor(u * self.high), self.high - 1)
         if self.distribution == "uniform":
             return self.low + u * (self.high - self.low)
         if self.distribution == "triangular":
@@ -111,7 +113,7 @@ class Factor:
     @property
     def base_quantile(self) -> float:
         """The quantile whose offset is 0: the parameter's central value (clipped into the range)."""
-        if self.distribution == "normal":
+        if self.distribution in ("normal", "posterior"):
             return 0.5
         width = self.high - self.low
         if width <= 0:
@@ -239,11 +241,16 @@ def factors_from(scenario: Scenario | str = "baseline", ranges: dict | None = No
                            source=leaf.get("source", ""), unit=leaf.get("unit", ""))
     for path, spec in ranges.items():
         out[path] = _range_factor(scenario, path, spec)
+    joint = _posterior_factor(scenario, set(ranges))
+    if joint is not None:   # the calibrated parameters: one factor, their joint posterior (each draw fits its figures)
+        out = {p: f for p, f in out.items() if p not in joint[1]}
+        out[POSTERIOR_FACTOR] = joint[0]
     if assumption_spread is not None:
         if not 0 < assumption_spread:
             raise ValueError(f"assumption_spread must be > 0, got {assumption_spread!r}")
         for path, leaf in scenario.leaves.items():
-            if path in out or source_kind(leaf.get("source", "")) != "assumption" or _real_valued(scenario, path, tree):
+            if path in out or (joint is not None and path in joint[1]) or \
+                    source_kind(leaf.get("source", "")) != "assumption" or _real_valued(scenario, path, tree):
                 continue
             v = float(scenario.value(path))
             if v == 0:
@@ -270,9 +277,46 @@ def problem(factors: list[Factor]) -> dict:
 
 
 def offsets_at(factors: list[Factor], u: np.ndarray) -> dict[str, np.ndarray]:
-    """Per-draw offsets (what ``engine.simulate(offsets=)`` takes) at quantiles ``u`` (n, k)."""
+    """Per-draw offsets (what ``engine.simulate(offsets=)`` takes) at quantiles ``u`` (n, k); the joint
+    posterior factor expands to every calibrated parameter's offset at its posterior row."""
     u = np.atleast_2d(np.asarray(u, dtype=float))
-    return {f.path: f.offset(u[:, j]) for j, f in enumerate(factors)}
+    out = {f.path: f.offset(u[:, j]) for j, f in enumerate(factors) if f.distribution != "posterior"}
+    for j, f in enumerate(factors):
+        if f.distribution == "posterior":
+            out.update({p: v for p, v in _posterior_offsets(f.offset(u[:, j]).astype(int)).items() if p not in out})
+    return out
+
+
+POSTERIOR_FACTOR = "calibration.posterior"
+
+
+def _posterior_factor(scenario: Scenario, user: set[str]) -> tuple[Factor, set[str]] | None:
+    """(the joint posterior factor, the calibrated paths it stands for), or None without a posterior.
+
+    The calibrated parameters (the registry of published figures' set) vary together along the
+    posterior's draws; one factor whose quantile picks a draw keeps them joint, and its Sobol' index is
+    the calibrated block's share. Its ``value`` is the draw's row number. A path the user gives a range
+    for is left out of it (the user's range is used alone, and the rest of the block stays joint)."""
+    from ..inputs import posterior
+
+    got = posterior.load()
+    if got is None:
+        return None
+    paths, values, header = got
+    paths = {p for p in paths if p in scenario.leaves and p not in user}
+    if not paths:
+        return None
+    return Factor(POSTERIOR_FACTOR, "posterior", low=0.0, high=float(len(values)), central=0.0,
+                  source=f"calibrated: the joint posterior of {', '.join(sorted(paths))} "
+                         "(data/evidence/registry.yaml; params/posterior/)",
+                  unit="posterior draw"), paths
+
+
+def _posterior_offsets(rows: np.ndarray) -> dict[str, np.ndarray]:
+    from ..inputs import posterior
+
+    paths, values, header = posterior.load()
+    return {p: values[rows, j] - float(header["central"][p]) for j, p in enumerate(paths)}
 
 
 def values_at(factors: list[Factor], u: np.ndarray) -> np.ndarray:
