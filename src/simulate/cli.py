@@ -92,6 +92,10 @@ def _scenario_inputs(scenarios) -> list[str]:
     return [s.source for s in scenarios if Path(s.source).is_file()]
 
 
+CENTRAL_LABEL = ("central values: every parameter at its central value, the calibrated ones at their posterior "
+                 "means; not the mean over parameter draws, which `simulate compare` reports")
+
+
 def cmd_run(args) -> int:
     import json
 
@@ -114,7 +118,7 @@ def cmd_run(args) -> int:
                for n, s in zip(names, scenarios)}
     last = results[names[0]].years[-1].year
     for year in sorted({results[names[0]].years[0].year, last}):
-        print(f"\n{district.name}: {' vs '.join(names)} — {year} ({args.mode} mode)")
+        print(f"\n{district.name}: {' vs '.join(names)} — {year} ({args.mode} mode, {CENTRAL_LABEL})")
         print(headline_table(results, year).to_string(index=False))
     if args.out:
         with provenance.atomic_dir(args.out, "run", force=args.force, inputs=inputs, what="--out") as tmp:
@@ -124,7 +128,8 @@ def cmd_run(args) -> int:
             record = provenance.manifest(
                 {"run": args.seed}, provenance.sha256_of_obj({n: s.params_hash for n, s in zip(names, scenarios)}),
                 district.data_hash, output_kind="run",
-                extra={"scenarios": names, "district": district.name, "mode": args.mode, "years": args.years})
+                extra={"scenarios": names, "district": district.name, "mode": args.mode, "years": args.years,
+                       "parameters": CENTRAL_LABEL})
             (tmp / provenance.MANIFEST_FILE).write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n",
                                                         encoding="utf-8")
         print(f"\nwrote tidy tables (CSV + Parquet + manifest.json) to {args.out}/{{{','.join(names)}}}")

@@ -121,3 +121,11 @@ def test_stored_posterior_is_fresh_and_a_rerun_writes_the_same_bytes():
     folder = REPO / "params" / "posterior"
     for name in ("draws.csv", "posterior.yaml", "figures.csv", "loso.csv"):
         assert texts[name] == (folder / name).read_text(encoding="utf-8"), name
+
+
+def test_no_figure_of_the_old_validation_file_is_a_calibration_figure(registry):
+    from simulate.analysis import external_validation as ev
+
+    calibration_sources = {registry.studies[f.study].source for f in registry.calibration}
+    targets, _ = ev.load_targets()
+    assert not {t.source for t in targets} & calibration_sources

@@ -289,3 +289,25 @@ def held_out_score(figures: pd.DataFrame) -> pd.DataFrame:
 def missing_figures(reg: Registry) -> list[str]:
     """Figures whose design needs a parameter the model does not have yet."""
     return [f.id for f in reg.figures.values() if pending(f)]
+
+
+def miss_sentences(figures: pd.DataFrame) -> list[str]:
+    """One sentence per figure whose posterior mean lies outside its published interval, saying what the miss
+    means; and one per pending figure. No figure is left out."""
+    out = []
+    for r in figures.itertuples():
+        if r.status != "scored":
+            out.append(f"{r.figure} ({r.role}): {r.status}; not scored until the lever exists.")
+            continue
+        if bool(r.inside):
+            continue
+        side = "above" if r.posterior_mean > r.published_hi else "below"
+        what = ("the model fitted to the calibration figures disagrees with this independent figure"
+                if r.role == "held_out" else
+                "the calibration could not reconcile this figure with the others (tension among the calibration "
+                "figures, or a model that cannot produce it)")
+        out.append(f"{r.figure} ({r.role}): model {r.posterior_mean:.4g} (90% {r.posterior_lo:.4g} to "
+                   f"{r.posterior_hi:.4g}) lies {side} the published {r.estimate:.4g} [{r.published_lo:.4g}, "
+                   f"{r.published_hi:.4g}] (z = {r.z:+.1f}); {what}"
+                   + ("; the intervals still overlap." if bool(r.overlap) else "."))
+    return out
