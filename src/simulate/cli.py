@@ -92,14 +92,11 @@ def _scenario_inputs(scenarios) -> list[str]:
     return [s.source for s in scenarios if Path(s.source).is_file()]
 
 
-CENTRAL_LABEL = ("central values: every parameter at its central value, the calibrated ones at their posterior "
-                 "means; not the mean over parameter draws, which `simulate compare` reports")
-
-
 def cmd_run(args) -> int:
     import json
 
     from . import provenance
+    from .analysis.comparison import CENTRAL_LABEL
     from .analysis.result import run
     from .inputs.load import load_district
     from .inputs.scenario import load_scenario

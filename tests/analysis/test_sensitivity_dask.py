@@ -36,7 +36,7 @@ def cluster():
         yield cl
 
 
-FACTORS = ["dropout.aid_effect.trial_log_odds", "dropout.monitoring.return_rate_full_coverage",
+FACTORS = ["dropout.aid_effect.max_log_odds", "dropout.monitoring.return_rate_full_coverage",
            "dropout.pairing.hazard_log_odds"]
 
 

@@ -554,6 +554,10 @@ def _posterior_cli(args) -> int:
     t0 = time.perf_counter()
     texts = evidence_checks.run(Settings.tiny() if args.tiny else Settings())
     folder = evidence_checks.write(texts)
+    write_parameters(evidence_checks.central(texts),
+                     ["posterior mean of the draws in params/posterior/draws.csv, sampled jointly by every "
+                      "uncertainty run"],
+                     date="(Bayesian, simulate calibrate --posterior)", targets_file="data/evidence/registry.yaml")
     print(f"wrote {folder} and the posterior means into params/baseline.yaml in {time.perf_counter() - t0:.0f} s")
     return 0
 

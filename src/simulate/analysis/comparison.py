@@ -86,6 +86,16 @@ from ..inputs.scenario import Scenario, load_scenario
 
 DEFAULT_CHUNK = 100
 
+# One number, one meaning (issue 19): the labels every surface uses for its headline figures.
+CENTRAL_LABEL = ("central values: every parameter at its central value, the calibrated ones at their posterior "
+                 "means; not the mean over parameter draws, which `simulate compare` reports")
+
+
+def summary_label(draws: int) -> str:
+    """What a headline figure with uncertainty is: the mean over ``draws`` parameter draws, expected mode."""
+    return (f"mean over {draws} parameter draws in expected mode (calibrated parameters drawn jointly from their "
+            f"posterior, the rest from their priors); intervals: parameter uncertainty")
+
 # Cost-effectiveness: the smallest effect a cost per unit is given for (the unit shown), and what "n/a" means.
 CE_MINIMUM = {"ce.child_years_kept": 1.0, "ce.children_never_returned_averted": 1.0, "ce.dropouts_averted": 1.0,
               "ce.poor_learning_gap_closed_sd": 0.001}

@@ -138,7 +138,8 @@ def loso(result: Fit, district=None, n: int = PREDICTIVE_DRAWS) -> pd.DataFrame:
         left = [f for f in result.figures if f.study == study]
         em = result.emulator
         sub = type(em)(em.lows, em.highs, [em.gps[j] for j in keep], em.logit[keep])
-        logp = log_posterior_fn(reg, paths, [result.figures[j] for j in keep], sub, (em.lows, em.highs))
+        logp = log_posterior_fn(reg, paths, [result.figures[j] for j in keep], sub, (em.lows, em.highs),
+                                result.emulator_check["rmse"].to_numpy()[keep])
         best = np.argsort(-logp(result.design_theta), kind="stable")[:settings.walkers]
         draws, _ = sample(logp, result.design_theta[best], short)
         values = run_engine(left, _subsample(draws, n), paths, central, district)
@@ -174,7 +175,7 @@ def run(settings: Settings | None = None, district=None, registry: Registry | No
                 "the registry; the held-out figures never entered the fit (figures.csv scores them)",
         "method": "history matching (one wave, implausibility < 3) then emcee on a scikit-learn Gaussian-process "
                   "emulator of the engine (expected mode); likelihood normal with variance published sd² + "
-                  "discrepancy² + emulator sd²",
+                  "discrepancy² + the emulator's check RMSE²",
         "registry": "data/evidence/registry.yaml",
         "registry_sha256": reg.sha256,
         "params_sha256": params_hash(reg),
@@ -206,10 +207,10 @@ def _csv(df: pd.DataFrame) -> str:
 
 
 def write(texts: dict, folder: Path | None = None) -> Path:
-    """Write the files of :func:`run` into ``params/posterior/`` (replacing only files this command wrote)
-    and the posterior means into params/baseline.yaml."""
+    """Write the files of :func:`run` into ``params/posterior/`` (replacing only files this command wrote).
+    The caller (``simulate calibrate --posterior --write``) then writes :func:`central` into
+    params/baseline.yaml."""
     from ..provenance import write_file_atomically
-    from .calibrate import write_parameters
 
     folder = Path(folder) if folder is not None else stored.folder()
     folder.mkdir(parents=True, exist_ok=True)
@@ -219,11 +220,12 @@ def write(texts: dict, folder: Path | None = None) -> Path:
     for name, text in texts.items():
         if not name.startswith("_"):
             write_file_atomically(folder / name, text, overwrite=True, what="posterior")
-    central = yaml.safe_load(texts[stored.HEADER_FILE])["central"]
-    write_parameters(central, [f"posterior mean of the draws in params/posterior/{stored.DRAWS_FILE}, sampled jointly "
-                               "by every uncertainty run"],
-                     date="(Bayesian, simulate calibrate --posterior)", targets_file="data/evidence/registry.yaml")
     return folder
+
+
+def central(texts: dict) -> dict[str, float]:
+    """The posterior means of :func:`run`'s header (what params/baseline.yaml must hold)."""
+    return yaml.safe_load(texts[stored.HEADER_FILE])["central"]
 
 
 def check(district=None, registry: Registry | None = None) -> list[str]:

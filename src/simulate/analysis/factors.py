@@ -20,6 +20,13 @@ draws and ``engine.simulate(offsets=)`` takes. So:
   force when the data were observed, whose steady state every run starts
   from): an uncertain parameter describes the world, before and after the policy.
 
+The calibrated parameters (the registry of published figures' set,
+``data/evidence/registry.yaml``) are not independent factors: when a posterior
+is stored (params/posterior/) they form one factor, ``calibration.posterior``,
+whose quantile picks a posterior draw and sets them all (:func:`offsets_at`), so
+every parameter set of a study still fits the calibration figures, and its
+index is the calibrated block's share.
+
 Normal distributions are truncated to their central 99% so that Morris's grid
 ends (u = 0 and 1) stay finite. Whole-number leaves (counts), flags, rules and
 the members of a share group that must sum to one cannot be factors (the engine

@@ -15,10 +15,10 @@ trial dose, the training effect) jointly from the *calibration* figures only:
    to the unit cube), checked on ``n_check`` further Sobol points run through
    the engine (the header records each figure's emulator error).
 3. **Likelihood.** Figure i's published estimate y_i is normal around the
-   model's value m_i(θ) with variance s_i² + δ_i² + e_i(θ)²: s_i the published
-   (or derived) standard error (the interval's half-width over its z), δ_i the
-   registry's model discrepancy (a synthetic district is not the study's
-   county), e_i the emulator's own predictive sd.
+   emulated model value m_i(θ) with variance s_i² + δ_i² + e_i²: s_i the
+   published (or derived) standard error (the interval's half-width over its
+   z), δ_i the registry's model discrepancy (a synthetic district is not the
+   study's county), e_i the emulator's root-mean-square error on the check runs.
 4. **Sampler.** ``emcee``'s affine-invariant ensemble sampler (vectorised: all
    walkers in one emulator call) from the best design points; after burn-in the
    chain is thinned to ``keep`` draws.
@@ -104,22 +104,28 @@ class Emulator:
             self._fast.append((const, np.atleast_1d(rbf), white, gp.X_train_ / np.atleast_1d(rbf), gp.alpha_,
                                linv, gp._y_train_mean, gp._y_train_std))
 
-    def _raw(self, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _raw(self, u: np.ndarray, sd: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
         ms, ss = [], []
         for const, ell, white, xs, alpha, linv, ymean, ystd in self._fast:
             z = u / ell
             d2 = (z ** 2).sum(axis=1)[:, None] + (xs ** 2).sum(axis=1)[None, :] - 2 * z @ xs.T
             ks = const * np.exp(-0.5 * np.maximum(d2, 0.0))
-            v = ks @ linv.T
             ms.append((ks @ alpha) * ystd + ymean)
-            ss.append(np.sqrt(np.maximum(const + white - (v ** 2).sum(axis=1), 0.0)) * ystd)
-        return np.stack(ms, axis=1), np.stack(ss, axis=1)
+            if sd:
+                v = ks @ linv.T
+                ss.append(np.sqrt(np.maximum(const + white - (v ** 2).sum(axis=1), 0.0)) * ystd)
+        return np.stack(ms, axis=1), (np.stack(ss, axis=1) if sd else None)
 
     def predict(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(mean, sd), each (points, figures), on the figures' own scale (delta method from the logit)."""
         m, s = self._raw(self.unit(theta))
         p = 1.0 / (1.0 + np.exp(-m))
         return np.where(self.logit, p, m), np.where(self.logit, p * (1 - p) * s, s)
+
+    def mean(self, theta: np.ndarray) -> np.ndarray:
+        """The predictive mean only (points, figures): what the sampler calls, ~10⁴ times."""
+        m, _ = self._raw(self.unit(theta), sd=False)
+        return np.where(self.logit, 1.0 / (1.0 + np.exp(-m)), m)
 
 
 @dataclass(eq=False)
@@ -226,11 +232,16 @@ def implausibility(emulator: Emulator, theta: np.ndarray, figures) -> np.ndarray
     return (np.abs(y - m) / np.sqrt(v)).max(axis=1)
 
 
-def log_posterior_fn(reg: Registry, paths: list[str], figures, emulator: Emulator, region=None):
-    """A vectorised log posterior (walkers, parameters) → (walkers,) on the emulator; zero density outside
-    ``region`` (lows, highs: the part of the support history matching did not rule out)."""
+def log_posterior_fn(reg: Registry, paths: list[str], figures, emulator: Emulator, region=None,
+                     emulator_error: np.ndarray | None = None):
+    """A vectorised log posterior (walkers, parameters) → (walkers,) on the emulator's mean; zero density
+    outside ``region`` (lows, highs: the part of the support history matching did not rule out). The
+    emulator's own error enters as its root-mean-square error on the check runs it never saw
+    (``emulator_error``, per figure), added to each figure's variance."""
     y = np.array([f.estimate for f in figures])
     var0 = np.array([f.sd ** 2 + f.discrepancy ** 2 for f in figures])
+    if emulator_error is not None:
+        var0 = var0 + np.asarray(emulator_error, float) ** 2
 
     def logp(theta):
         theta = np.atleast_2d(theta)
@@ -239,9 +250,8 @@ def log_posterior_fn(reg: Registry, paths: list[str], figures, emulator: Emulato
             lp = np.where(((theta >= region[0]) & (theta <= region[1])).all(axis=1), lp, -np.inf)
         ok = np.isfinite(lp)
         if ok.any():
-            m, s = emulator.predict(theta[ok])
-            v = var0 + s ** 2
-            lp[ok] += -0.5 * (((y - m) ** 2) / v + np.log(v)).sum(axis=1)
+            m = emulator.mean(theta[ok])
+            lp[ok] += -0.5 * (((y - m) ** 2) / var0).sum(axis=1)
         return lp
     return logp
 
@@ -307,7 +317,7 @@ def fit(registry: Registry | None = None, settings: Settings | None = None, dist
         "spread": check.std(axis=0),
         "published_sd": [f.sd for f in figures]})
     reg_region = (rlo, rhi)
-    logp = log_posterior_fn(reg, paths, figures, emulator, reg_region)
+    logp = log_posterior_fn(reg, paths, figures, emulator, reg_region, emulator_check["rmse"].to_numpy())
     start_lp = logp(theta)
     best = np.argsort(-start_lp, kind="stable")[:settings.walkers]
     draws, diag = sample(logp, theta[best], settings)

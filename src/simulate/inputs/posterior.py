@@ -38,9 +38,15 @@ HEADER_FILE = "posterior.yaml"
 
 
 def folder() -> Path:
-    from .scenario import params_dir
-
-    return params_dir() / FOLDER
+    """``params/posterior/``: under $SIMULATE_PARAMS_DIR, else the repository's params/ (as
+    :func:`simulate.inputs.scenario.params_dir`, which imports this module)."""
+    env = os.environ.get("SIMULATE_PARAMS_DIR")
+    if env:
+        return Path(env) / FOLDER
+    for parent in Path(__file__).resolve().parents:
+        if (parent / "params" / "baseline.yaml").exists():
+            return parent / "params" / FOLDER
+    return Path.cwd() / "params" / FOLDER
 
 
 def enabled() -> bool:
