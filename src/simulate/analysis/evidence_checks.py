@@ -17,7 +17,8 @@ at the posterior draws, run leave-one-study-out cross-validation, and write
 ``figures.csv``
     the fit per target: every figure, calibration and held-out, with its
     published estimate and interval, the posterior predictive mean and 90%
-    interval (the engine at the posterior draws, expected mode), the posterior
+    interval (the engine at the posterior draws of the calibrated parameters,
+    every other uncertain parameter drawn from its prior, expected mode), the posterior
     predictive interval of the *published* figure (adding the figure's own
     sampling error and discrepancy), inside / overlap / z, and its prior
     predictive mean and interval (the engine at prior draws);
@@ -45,7 +46,8 @@ from ..inputs import posterior as stored
 from ..inputs.scenario import _leaf_core, load_scenario
 from .designs import pending
 from .evidence import Registry, load_registry
-from .posterior import (WRITTEN_BY, Fit, Settings, central_values, fit, log_posterior_fn, run_engine, sample)
+from .posterior import (WRITTEN_BY, Fit, Settings, central_values, fit, log_posterior_fn, prior_offsets, run_engine,
+                        sample)
 
 PREDICTIVE_DRAWS = 200
 LEVEL = 0.9
@@ -142,7 +144,7 @@ def loso(result: Fit, district=None, n: int = PREDICTIVE_DRAWS) -> pd.DataFrame:
                                 result.emulator_check["rmse"].to_numpy()[keep])
         best = np.argsort(-logp(result.design_theta), kind="stable")[:settings.walkers]
         draws, _ = sample(logp, result.design_theta[best], short)
-        values = run_engine(left, _subsample(draws, n), paths, central, district)
+        values = run_engine(left, _subsample(draws, n), paths, central, district, prior_offsets(n, settings.seed))
         table = score(reg, left, values, None, settings.seed)
         shift = (draws.mean(axis=0) - mean) / np.where(sd > 0, sd, 1.0)
         for r in table.to_dict("records"):
@@ -162,8 +164,9 @@ def run(settings: Settings | None = None, district=None, registry: Registry | No
     paths = result.paths
     central = central_values(paths)
     figures = list(reg.figures.values())
-    post = run_engine(figures, _subsample(result.draws, PREDICTIVE_DRAWS), paths, central, district)
-    prior = run_engine(figures, _prior_draws(reg, PREDICTIVE_DRAWS, settings.seed), paths, central, district)
+    others = prior_offsets(PREDICTIVE_DRAWS, settings.seed)   # the rest of the parameters, from their priors
+    post = run_engine(figures, _subsample(result.draws, PREDICTIVE_DRAWS), paths, central, district, others)
+    prior = run_engine(figures, _prior_draws(reg, PREDICTIVE_DRAWS, settings.seed), paths, central, district, others)
     table = score(reg, figures, post, prior, settings.seed)
     cv = loso(result, district) if cross_validate else pd.DataFrame()
     means = {p: round(float(v), 4) for p, v in result.mean.items()}

@@ -162,13 +162,22 @@ def offsets_of(theta: np.ndarray, paths: list[str], central: np.ndarray) -> dict
     return {p: theta[:, j] - central[j] for j, p in enumerate(paths)}
 
 
-def run_engine(figures, theta: np.ndarray, paths: list[str], central: np.ndarray, district=None) -> np.ndarray:
-    """(points, figures) from the engine, in chunks of :data:`CHUNK` parameter sets."""
+def run_engine(figures, theta: np.ndarray, paths: list[str], central: np.ndarray, district=None,
+               extra: dict[str, np.ndarray] | None = None) -> np.ndarray:
+    """(points, figures) from the engine, in chunks of :data:`CHUNK` parameter sets; ``extra``: per-point
+    offsets of other parameters (e.g. prior draws of every uncertain leaf) applied alongside."""
     parts = []
     for i in range(0, len(theta), CHUNK):
         t = theta[i:i + CHUNK]
-        parts.append(simulate_figures(figures, offsets_of(t, paths, central), len(t), district))
+        off = {p: v[i:i + CHUNK] for p, v in (extra or {}).items() if p not in paths}
+        parts.append(simulate_figures(figures, {**off, **offsets_of(t, paths, central)}, len(t), district))
     return np.concatenate(parts, axis=0)
+
+
+def prior_offsets(n: int, seed: int) -> dict[str, np.ndarray]:
+    """Draws of every uncertain parameter that is not calibrated, from its prior (as ``compare`` samples them):
+    what a predictive check adds to the calibrated block's posterior draws."""
+    return load_scenario("baseline").sample(n, seed)
 
 
 def _bounds(reg: Registry, paths: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -268,7 +277,15 @@ def sample(logp, start: np.ndarray, settings: Settings) -> tuple[np.ndarray, dic
     sampler.run_mcmc(p0, settings.steps, progress=False)
     chain = sampler.get_chain(discard=settings.burn, flat=True)
     idx = np.linspace(0, len(chain) - 1, settings.keep).round().astype(int)
-    tau = sampler.get_autocorr_time(discard=settings.burn, quiet=True)
+    import logging
+
+    logger = logging.getLogger()
+    level = logger.level
+    logger.setLevel(logging.ERROR)   # emcee logs a warning for short chains; the header records tau instead
+    try:
+        tau = sampler.get_autocorr_time(discard=settings.burn, quiet=True)
+    finally:
+        logger.setLevel(level)
     diag = {"sampler": "emcee EnsembleSampler (stretch move)", "walkers": settings.walkers, "steps": settings.steps,
             "burn": settings.burn, "acceptance": round(float(np.mean(sampler.acceptance_fraction)), 3),
             "autocorr_steps": [round(float(t), 1) for t in tau],
