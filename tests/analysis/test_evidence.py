@@ -5,6 +5,7 @@ Fast tests use the registry as committed and a tiny fit; the full fit's determin
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -119,7 +120,7 @@ def test_stored_posterior_is_fresh_and_a_rerun_writes_the_same_bytes():
     assert evidence_checks.check() == []
     texts = evidence_checks.run()
     folder = REPO / "params" / "posterior"
-    for name in ("draws.csv", "posterior.yaml", "figures.csv", "loso.csv"):
+    for name in ("draws.csv", "figures.csv", "loso.csv"):   # the header's fingerprint is refreshed after the write
         assert texts[name] == (folder / name).read_text(encoding="utf-8"), name
 
 
@@ -129,3 +130,30 @@ def test_no_figure_of_the_old_validation_file_is_a_calibration_figure(registry):
     calibration_sources = {registry.studies[f.study].source for f in registry.calibration}
     targets, _ = ev.load_targets()
     assert not {t.source for t in targets} & calibration_sources
+
+
+def _copy_params(tmp_path, monkeypatch) -> Path:
+    import shutil
+
+    shutil.copytree(REPO / "params", tmp_path / "params")
+    monkeypatch.setenv("SIMULATE_PARAMS_DIR", str(tmp_path / "params"))
+    return tmp_path / "params"
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda p: (p / "posterior" / "draws.csv").write_text(
+        (p / "posterior" / "draws.csv").read_text().replace("\n0,-", "\n0,-1", 1)), "edited after the fit"),
+    (lambda p: (p / "baseline.yaml").write_text((p / "baseline.yaml").read_text().replace(
+        "rural: {value: 0.25, unit: log-odds", "rural: {value: 0.3, unit: log-odds", 1)),
+     "a parameter the designs read changed"),
+    (lambda p: (p / "baseline.yaml").write_text(re.sub(
+        r"(grade_slope_log_odds: \{value: )[-0-9.]+", r"\g<1>0.111", (p / "baseline.yaml").read_text(), count=1)),
+     "is not the posterior mean"),
+])
+def test_the_check_names_what_made_the_posterior_stale(tmp_path, monkeypatch, registry, edit, message):
+    if not (REPO / "params" / "posterior" / "draws.csv").is_file():
+        pytest.skip("no stored posterior")
+    params = _copy_params(tmp_path, monkeypatch)
+    edit(params)
+    problems = evidence_checks.check(registry=registry)
+    assert any(message in p for p in problems), problems

@@ -532,6 +532,21 @@ def argparse_suppress():
     return argparse.SUPPRESS
 
 
+def finish_posterior() -> None:
+    """After new posterior means: refit the learning scale's intercept (it depends on who stays in school) and
+    record the model's figure values at the committed parameters (the fingerprint ``--check`` compares)."""
+    from . import evidence_checks
+
+    district = load_district()
+    report = calibrate(district, DEFAULT_TARGETS, write=False)
+    x0 = report.start
+    if any(abs(v - x0[p]) > STALE_TOLERANCE for p, v in report.parameters.items()):
+        write_parameters(report.parameters, [f"{t.scenario} {t.indicator} {t.year} = {t.value:g}"
+                                             for t in load_targets(DEFAULT_TARGETS)[0]],
+                         targets_file=_display(DEFAULT_TARGETS))
+    evidence_checks.refresh_fingerprint(district)
+
+
 def _posterior_cli(args) -> int:
     """``simulate calibrate --posterior [--write|--check]``."""
     import time
@@ -558,6 +573,7 @@ def _posterior_cli(args) -> int:
                      ["posterior mean of the draws in params/posterior/draws.csv, sampled jointly by every "
                       "uncertainty run"],
                      date="(Bayesian, simulate calibrate --posterior)", targets_file="data/evidence/registry.yaml")
+    finish_posterior()
     print(f"wrote {folder} and the posterior means into params/baseline.yaml in {time.perf_counter() - t0:.0f} s")
     return 0
 

@@ -55,11 +55,17 @@ LEVEL = 0.9
 
 # ------------------------------------------------------------------ hashes
 def params_hash(reg: Registry) -> str:
-    """sha256 of every leaf (value, schedule, scaling) of the scenarios the designs use, calibrated ones excepted."""
+    """sha256 of every leaf (value, schedule, scaling) of the scenarios the designs use, calibrated ones excepted:
+    the registry's and the learning scale's (``data/banan/targets.yaml``, refitted after the posterior by the same
+    command; the model fingerprint covers it)."""
+    from ..inputs.scenario import params_dir
     from ..provenance import sha256_of_obj
 
     names = sorted({f.design["scenario"] for f in reg.figures.values()} | {"baseline"})
-    calibrated = set(reg.parameter_paths)
+    targets = params_dir().parent / "data" / "banan" / "targets.yaml"   # calibrate.DEFAULT_TARGETS
+    fitted = (yaml.safe_load(targets.read_text(encoding="utf-8")) or {}).get("parameters", []) \
+        if targets.is_file() else []
+    calibrated = set(reg.parameter_paths) | set(fitted)
     tree = {}
     for name in names:
         s = load_scenario(name)
@@ -224,6 +230,25 @@ def write(texts: dict, folder: Path | None = None) -> Path:
         if not name.startswith("_"):
             write_file_atomically(folder / name, text, overwrite=True, what="posterior")
     return folder
+
+
+def refresh_fingerprint(district=None, registry: Registry | None = None, folder: Path | None = None) -> None:
+    """Rewrite the header's ``central_figures`` with the engine's values of the calibration figures at the
+    committed parameters (after the posterior means and the learning scale's intercept were written)."""
+    import re
+
+    from ..provenance import write_file_atomically
+    from .designs import simulate_figures
+
+    reg = load_registry() if registry is None else registry
+    folder = Path(folder) if folder is not None else stored.folder()
+    path = folder / stored.HEADER_FILE
+    text = path.read_text(encoding="utf-8")
+    values = simulate_figures(reg.calibration, district=district)[0]
+    block = "central_figures:\n" + "".join(f"  {f.id}: {_r(v, 8)}\n" for f, v in zip(reg.calibration, values))
+    new = re.sub(r"^central_figures:\n(?:  .*\n)*", lambda m: block, text, count=1, flags=re.M)
+    yaml.safe_load(new)
+    write_file_atomically(path, new, overwrite=True, what="posterior")
 
 
 def central(texts: dict) -> dict[str, float]:
