@@ -102,6 +102,7 @@ class Factor:
     source: str = ""
     unit: str = ""
     declared: bool = True   # declared in the parameter tree (False: listed by the user)
+    members: tuple = ()     # the joint posterior factor: the calibrated paths it sets together
 
     def offset(self, u) -> np.ndarray:
         """Offsets at quantiles ``u`` ∈ [0, 1] (inverse CDF); for the joint posterior factor, the posterior row."""
@@ -290,7 +291,8 @@ def offsets_at(factors: list[Factor], u: np.ndarray) -> dict[str, np.ndarray]:
     out = {f.path: f.offset(u[:, j]) for j, f in enumerate(factors) if f.distribution != "posterior"}
     for j, f in enumerate(factors):
         if f.distribution == "posterior":
-            out.update({p: v for p, v in _posterior_offsets(f.offset(u[:, j]).astype(int)).items() if p not in out})
+            out.update({p: v for p, v in _posterior_offsets(f.offset(u[:, j]).astype(int)).items()
+                        if p not in out and p in f.members})
     return out
 
 
@@ -310,13 +312,14 @@ def _posterior_factor(scenario: Scenario, user: set[str]) -> tuple[Factor, set[s
     if got is None:
         return None
     paths, values, header = got
-    paths = {p for p in paths if p in scenario.leaves and p not in user}
+    paths = {p for p in paths if p in scenario.leaves and p not in user
+             and posterior._unchanged(scenario.leaves[p], header["central"][p])}   # a scenario's own value stands
     if not paths:
         return None
     return Factor(POSTERIOR_FACTOR, "posterior", low=0.0, high=float(len(values)), central=0.0,
                   source=f"calibrated: the joint posterior of {', '.join(sorted(paths))} "
                          "(data/evidence/registry.yaml; params/posterior/)",
-                  unit="posterior draw"), paths
+                  unit="posterior draw", members=tuple(sorted(paths))), paths
 
 
 def _posterior_offsets(rows: np.ndarray) -> dict[str, np.ndarray]:

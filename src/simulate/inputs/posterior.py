@@ -92,7 +92,9 @@ def rows(n_rows: int, draws: int, seed: int, first_draw: int = 0) -> np.ndarray:
 
 def offsets(draws: int, seed: int, first_draw: int = 0, leaves: dict | None = None) -> dict[str, np.ndarray]:
     """Additive offsets (posterior draw − the committed central value) of every calibrated parameter, or
-    {} without a posterior. ``leaves`` (a scenario's) limits them to parameters the scenario has."""
+    {} without a posterior. ``leaves`` (a scenario's) limits them to the calibrated parameters the scenario
+    leaves at their committed value: a scenario (or a district's calibration overlay) that sets one itself
+    takes it as set, with its own uncertainty if it declares one."""
     got = load()
     if got is None:
         return {}
@@ -100,4 +102,10 @@ def offsets(draws: int, seed: int, first_draw: int = 0, leaves: dict | None = No
     idx = rows(len(values), draws, seed, first_draw)
     central = header["central"]
     return {p: values[idx, j] - float(central[p]) for j, p in enumerate(paths)
-            if leaves is None or p in leaves}
+            if leaves is None or (p in leaves and _unchanged(leaves[p], central[p]))}
+
+
+def _unchanged(leaf: dict, central: float) -> bool:
+    v = leaf.get("value")
+    return not leaf.get("by_year") and isinstance(v, (int, float)) and not isinstance(v, bool) \
+        and abs(float(v) - float(central)) <= 5e-5

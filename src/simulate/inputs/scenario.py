@@ -223,7 +223,8 @@ class Scenario:
                 offset = np.where(u < cut, a + np.sqrt(u * (b - a) * (c - a)),
                                   b - np.sqrt((1 - u) * (b - a) * (b - c)))
             out[path] = offset  # additive offset to the value in every year
-        out.update(posterior.offsets(draws, seed, first_draw, self.leaves))  # jointly, from the calibration
+        joint = posterior.offsets(draws, seed, first_draw, self.leaves)  # jointly, from the calibration
+        out.update(joint)
         return out
 
     def resolve(self, year: int, offsets: dict[str, np.ndarray] | None = None) -> SimpleNamespace:
