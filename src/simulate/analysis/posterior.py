@@ -49,7 +49,6 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SimulateError
-from ..inputs import posterior as stored
 from ..inputs.scenario import load_scenario
 from .designs import simulate_figures
 from .evidence import Registry, load_registry
