@@ -347,6 +347,10 @@ def _chunk_samples(district, scenario, years, seed, mode, d0, n, cells=None, bal
 
 CHANCE_PREFIX = "chance:"   # samples key of the binomial-chance part (stochastic − expected, same parameter draw)
 
+#: Public name for surfaces that build a :class:`Comparison` chunk by chunk (the dashboard's "Run with
+#: uncertainty"): the same samples ``compare`` uses, so their table reports the same summary.
+draw_samples = _chunk_samples
+
 
 def _quantiles(x: np.ndarray, interval: float):
     """Mean and central interval over draws; NaN (quietly) where every draw is NaN."""
