@@ -5,8 +5,10 @@ it is simulated: :mod:`simulate.analysis.designs`), estimate, interval
 (published, or derived and said so: ``interval.how``), a model-discrepancy
 standard deviation (how far a faithful model of a synthetic district may still
 sit from a study's own county, in the figure's unit) and a *role*:
-``calibration`` (it enters the Bayesian calibration's likelihood) or
-``held_out`` (it never does; it scores the fitted model).
+``calibration`` (it enters the Bayesian calibration's likelihood),
+``held_out`` (it never does; it scores the fitted model) or ``input`` (a
+figure outside the calibration group that set a parameter directly, named in
+``sets``: it can be neither, and is reported as an input check).
 
 Roles follow the registry's written ``heldout_rule``: a figure is calibration
 exactly when its study's research group is one of ``calibration_groups``. The
@@ -103,14 +105,17 @@ class Figure(_Strict):
     estimate: float
     interval: Interval
     discrepancy: float = Field(ge=0)
-    role: Literal["calibration", "held_out"]
+    role: Literal["calibration", "held_out", "input"]
     design: dict[str, Any]
+    sets: list[str] = Field(default_factory=list)   # role input: the parameters the figure set directly
 
     @model_validator(mode="after")
     def _consistent(self):
         if not self.interval.lo <= self.estimate <= self.interval.hi:
             raise ValueError(f"interval: expected lo ≤ estimate ≤ hi, got {self.interval.lo} ≤ {self.estimate} "
                              f"≤ {self.interval.hi}")
+        if (self.role == "input") != bool(self.sets):
+            raise ValueError("sets: an input figure names the parameters it set (and only an input figure does)")
         kind = self.design.get("kind")
         if kind not in DESIGN_KINDS:
             raise ValueError(f"design.kind: expected one of {', '.join(DESIGN_KINDS)}, got {kind!r}")
@@ -199,7 +204,7 @@ def load_registry(path: str | Path | None = None, check_parameters: bool = True)
             problems.append(f"{path}: figures.{fid}.study: {f.study!r} is not a study of 'studies'")
             continue
         want = "calibration" if reg.studies[f.study].group in reg.heldout_rule.calibration_groups else "held_out"
-        if f.role != want:
+        if f.role != want and not (f.role == "input" and want == "held_out"):
             problems.append(f"{path}: figures.{fid}.role: {f.role!r}, but the held-out rule gives {want!r} "
                             f"(group {reg.studies[f.study].group!r}); change the rule, not the role")
         if not math.isfinite(f.sd) or f.sd <= 0:
