@@ -334,6 +334,8 @@ def miss_sentences(figures: pd.DataFrame) -> list[str]:
         side = "above" if r.posterior_mean > r.published_hi else "below"
         what = ("the model fitted to the calibration figures disagrees with this independent figure"
                 if r.role == "held_out" else
+                "an input check: this figure set a parameter directly, so the miss says the parameter does not "
+                "carry it through the model's structure" if r.role == "input" else
                 "the calibration could not reconcile this figure with the others (tension among the calibration "
                 "figures, or a model that cannot produce it)")
         out.append(f"{r.figure} ({r.role}): model {r.posterior_mean:.4g} (90% {r.posterior_lo:.4g} to "
