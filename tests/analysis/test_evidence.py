@@ -107,7 +107,7 @@ def test_tiny_calibration_is_seeded_and_scores_every_figure(registry):
     assert list(table["figure"]) == list(registry.figures)    # every figure has a row, misses included
     assert set(table["status"]) <= {"scored"} | {s for s in table["status"] if s.startswith("pending")}
     score = evidence_checks.held_out_score(table)
-    assert set(score["role"]) == {"calibration", "held_out"}
+    assert set(score["role"]) == {f.role for f in registry.figures.values()}
 
 
 def test_the_check_names_what_is_stale(tmp_path, monkeypatch, registry):
