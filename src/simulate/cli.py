@@ -96,6 +96,7 @@ def cmd_run(args) -> int:
     import json
 
     from . import provenance
+    from .analysis.comparison import CENTRAL_LABEL
     from .analysis.result import run
     from .inputs.load import load_district
     from .inputs.scenario import load_scenario
@@ -118,7 +119,7 @@ def cmd_run(args) -> int:
         print(f"\nnote: {note}")
     last = results[names[0]].years[-1].year
     for year in sorted({results[names[0]].years[0].year, last}):
-        print(f"\n{district.name}: {' vs '.join(names)} — {year} ({args.mode} mode)")
+        print(f"\n{district.name}: {' vs '.join(names)} — {year} ({args.mode} mode, {CENTRAL_LABEL})")
         print(headline_table(results, year).to_string(index=False))
     if args.out:
         with provenance.atomic_dir(args.out, "run", force=args.force, inputs=inputs, what="--out") as tmp:
@@ -131,7 +132,8 @@ def cmd_run(args) -> int:
                 extra={"scenarios": names, "district": district.name, "district_source": district.source,
                        "mode": args.mode, "years": args.years, "scaled_quantities": scaled,
                        "capital_unspent": {n: r.capital_use[r.capital_use["unspent_yuan"] > 0].to_dict("records")
-                                           for n, r in results.items()}})
+                                           for n, r in results.items()},
+                       "parameters": CENTRAL_LABEL})
             (tmp / provenance.MANIFEST_FILE).write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n",
                                                         encoding="utf-8")
         print(f"\nwrote tidy tables (CSV + Parquet + manifest.json) to {args.out}/{{{','.join(names)}}}")

@@ -11,7 +11,8 @@ import pytest
 import simulate as sim
 from simulate.analysis.comparison import CE_NA_RULE
 
-COLUMNS = ["scenario", "indicator", "unit", "year", "mean", "lo", "hi", "diff", "diff_lo", "diff_hi", "p_better"]
+COLUMNS = ["scenario", "indicator", "unit", "year", "mean", "lo", "hi", "diff", "diff_lo", "diff_hi", "p_better",
+           "chance_lo", "chance_hi"]
 CE = ["ce.extra_yuan", "ce.child_years_kept", "ce.children_never_returned_averted", "ce.dropouts_averted",
       "ce.poor_learning_gap_closed_sd", "ce.yuan_per_child_year_kept", "ce.yuan_per_child_never_returned_averted",
       "ce.yuan_per_dropout_averted", "ce.yuan_per_0.1sd_gap_closed"]
@@ -153,3 +154,17 @@ def test_to_dir_writes_table_summary_and_manifest(cmp, tmp_path):
     meta = json.loads((out / "manifest.json").read_text())
     assert meta  # provenance recorded
     assert "no_policy" in (out / "summary.md").read_text()
+
+
+def test_stochastic_mode_reports_chance_apart_from_parameter_uncertainty(district):
+    """One number, one meaning: the summaries are over parameter draws in expected mode either way; the
+    stochastic run's binomial chance is its own interval (issue 19, item 6)."""
+    kw = dict(reference="baseline", draws=8, seed=5, years=1, progress=False, attribution=False)
+    sto = sim.compare(district, ["baseline", "no_policy"], mode="stochastic", **kw).table
+    exp = sim.compare(district, ["baseline", "no_policy"], mode="expected", **kw).table
+    cols = ["mean", "lo", "hi", "diff", "diff_lo", "diff_hi", "p_better"]
+    np.testing.assert_allclose(sto[cols].to_numpy(float), exp[cols].to_numpy(float), equal_nan=True)
+    assert exp[["chance_lo", "chance_hi"]].isna().all().all()
+    row = sto[(sto.scenario == "no_policy") & (sto.indicator == "dropouts")].iloc[0]
+    assert np.isfinite(row["chance_lo"]) and row["chance_lo"] < 0 < row["chance_hi"]   # chance: both ways
+

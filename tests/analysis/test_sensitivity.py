@@ -126,7 +126,12 @@ def baseline():
 
 
 def test_factors_are_the_declared_uncertainties_with_their_offsets(baseline):
-    factors = factors_from(baseline)
+    from simulate.analysis.factors import POSTERIOR_FACTOR
+    from simulate.inputs import posterior
+
+    stored = posterior.load()
+    joint = set(stored[0]) if stored is not None else set()
+    factors = [f for f in factors_from(baseline) if f.path != POSTERIOR_FACTOR]
     values = baseline.values()
 
     def real(path):
@@ -135,7 +140,7 @@ def test_factors_are_the_declared_uncertainties_with_their_offsets(baseline):
             node = getattr(node, part)
         return isinstance(node, float)
 
-    assert [f.path for f in factors] == [p for p in baseline.uncertain_paths() if real(p)]
+    assert [f.path for f in factors] == [p for p in baseline.uncertain_paths() if real(p) and p not in joint]
     for f in factors:
         unc = baseline.leaves[f.path]["uncertainty"]
         assert f.distribution == unc["distribution"] and f.central == baseline.value(f.path)
@@ -144,6 +149,26 @@ def test_factors_are_the_declared_uncertainties_with_their_offsets(baseline):
         # the central value's quantile maps back to it (to rounding, relative to the range: some are in yuan)
         assert f.offset(f.base_quantile) == pytest.approx(0.0, abs=1e-12 * max(1.0, f.high - f.low))
         assert f.kind == source_kind(baseline.leaves[f.path]["source"])
+
+
+def test_the_calibrated_parameters_are_one_joint_factor_drawn_from_the_posterior(baseline):
+    """Issue 19 item 7: a sensitivity study never moves a calibrated parameter alone."""
+    from simulate.analysis.factors import POSTERIOR_FACTOR, offsets_at
+    from simulate.inputs import posterior
+
+    stored = posterior.load()
+    if stored is None:
+        pytest.skip("no stored posterior (params/posterior/)")
+    paths, draws, header = stored
+    factors = factors_from(baseline)
+    (j,) = [i for i, f in enumerate(factors) if f.path == POSTERIOR_FACTOR]
+    assert not set(paths) & {f.path for f in factors}
+    u = np.full((3, len(factors)), 0.5)
+    u[:, j] = [0.0, 0.5, 0.9999]
+    off = offsets_at(factors, u)
+    rows = [0, len(draws) // 2, len(draws) - 1]
+    for k, p in enumerate(paths):
+        np.testing.assert_allclose(off[p], draws[rows, k] - header["central"][p])
 
 
 def test_a_user_range_is_given_in_values_and_stored_as_offsets(baseline):

@@ -44,7 +44,7 @@ def test_the_check_finds_a_figure_that_was_used(tmp_path, targets):
 def test_every_target_and_unsimulable_study_has_a_documented_source(targets):
     ids = set(re.findall(r"^### \[([\w.-]+)\]", (ROOT / "docs" / "sources.md").read_text(encoding="utf-8"), re.M))
     found, not_simulable = targets
-    assert len(found) >= 3
+    assert len(found) >= 2   # caer2020 moved to the registry's calibration part (data/evidence/registry.yaml)
     assert {t.source for t in found} <= ids
     assert all(k.split("_")[0] in ids for k in not_simulable)
 

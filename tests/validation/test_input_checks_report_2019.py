@@ -91,10 +91,11 @@ def test_input_check_all_disabled_children_enrolled_at_the_start(first_year):
 
 
 def test_input_check_no_policy_poor_rural_junior_dropout_is_the_calibration_target():
-    """Input check: set from a study (not the report). The no-policy junior dropout of poor rural
-    pupils is a calibration target (data/banan/targets.yaml junior_dropout_poor_rural: 13.3% ± 2 pp,
-    Mo et al. 2013, docs/sources.md [mo2013]) fitted by dropout.hazard.intercept_junior_log_odds;
-    the evidence range 7%–14.5% contains it."""
+    """Input check: set from studies (not the report). The no-policy junior dropout of poor rural
+    pupils is close to calibration figures of the registry of published figures
+    (data/evidence/registry.yaml: mo2013_control_poor 13.3%, mo2013_county 7.8%, Mo et al. 2013,
+    docs/sources.md [mo2013]), which with the other calibration figures set the junior intercept and
+    the poor term (params/posterior/); the evidence range 7%–14.5% contains it."""
     none = sim.run(None, "no_policy", years=1).indicator("dropout_rate.junior.poor_rural")
     assert 0.07 <= none <= 0.145, none
 

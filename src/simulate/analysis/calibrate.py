@@ -557,8 +557,74 @@ def add_cli(subparsers) -> None:
                         "(used by every run on that district) for another district; default: only report")
     p.add_argument("--check", action="store_true",
                    help="evaluate the committed parameters (a district's calibration.yaml); fail if a target is "
-                        "unmet, they are not the optimum, or the district's data or targets changed since --write")
+                        "unmet, they are not the optimum, or the district's data or targets changed since --write; "
+                        "for the reference district also fail when the posterior (params/posterior/) is stale")
+    p.add_argument("--posterior", action="store_true",
+                   help="the Bayesian calibration against data/evidence/registry.yaml: with --write, fit and write "
+                        "params/posterior/ and the posterior means into params/baseline.yaml (minutes; seeded, the "
+                        "same bytes on rerun; skipped when the stored posterior is fresh unless --force); with "
+                        "--check, only the staleness check")
+    p.add_argument("--force", action="store_true", help="with --posterior --write: refit even when fresh")
+    p.add_argument("--tiny", action="store_true", help=argparse_suppress())
     p.set_defaults(func=_cli)
+
+
+def argparse_suppress():
+    import argparse
+
+    return argparse.SUPPRESS
+
+
+def finish_posterior() -> bool:
+    """After new posterior means: refit the learning scale's intercept (it depends on who stays in school) and
+    record the model's figure values at the committed parameters (the fingerprint ``--check`` compares).
+    True when the intercept moved (the designs' inputs changed, so the fit is run again on it)."""
+    from . import evidence_checks
+
+    district = load_district()
+    report = calibrate(district, DEFAULT_TARGETS, write=False)
+    x0 = report.start
+    moved = any(abs(v - x0[p]) > STALE_TOLERANCE for p, v in report.parameters.items())
+    if moved:
+        write_parameters(report.parameters, [f"{t.scenario} {t.indicator} {t.year} = {t.value:g}"
+                                             for t in load_targets(DEFAULT_TARGETS)[0]],
+                         targets_file=_display(DEFAULT_TARGETS))
+    evidence_checks.refresh_fingerprint(district)
+    return moved
+
+
+def _posterior_cli(args) -> int:
+    """``simulate calibrate --posterior [--write|--check]``."""
+    import time
+
+    from . import evidence_checks
+    from .posterior import Settings
+
+    stale = evidence_checks.check()
+    if args.check or not args.write:
+        for line in stale:
+            print(f"stale: posterior: {line}")
+        if not stale:
+            print("posterior: fresh (registry, parameters, data and the model's figure values match the fit)")
+        return 1 if stale else 0
+    if not stale and not args.force:
+        print("posterior: fresh, nothing to do (--force refits)")
+        return 0
+    for line in stale:
+        print(f"refitting: {line}")
+    t0 = time.perf_counter()
+    for attempt in range(3):   # to the fixed point: the learning intercept moves with the dropout parameters
+        texts = evidence_checks.run(Settings.tiny() if args.tiny else Settings())
+        folder = evidence_checks.write(texts)
+        write_parameters(evidence_checks.central(texts),
+                         ["posterior mean of the draws in params/posterior/draws.csv, sampled jointly by every "
+                          "uncertainty run"],
+                         date="(Bayesian, simulate calibrate --posterior)", targets_file="data/evidence/registry.yaml")
+        if not finish_posterior():
+            break
+        print("the learning intercept moved with the new posterior means: fitting once more on it")
+    print(f"wrote {folder} and the posterior means into params/baseline.yaml in {time.perf_counter() - t0:.0f} s")
+    return 0
 
 
 def targets_for(district: District, targets: str | Path | None = None) -> Path | None:
@@ -583,6 +649,14 @@ def _is_reference(district: District) -> bool:
 def _cli(args) -> int:
     from ..inputs.overlay import calibration_note
 
+    if args.posterior:
+        from .evidence import RegistryError
+
+        try:
+            return _posterior_cli(args)
+        except (RegistryError, ValueError, OSError) as exc:
+            print(f"simulate calibrate: error: {exc}", file=sys.stderr)
+            return 1
     try:
         # --write replaces the district's own calibration.yaml, even a broken one: read the data without it
         district = load_district(args.district, calibration=not args.write or args.check)
@@ -600,7 +674,12 @@ def _cli(args) -> int:
             report = check(district, args.targets)
             print(report)
             if reference:
-                return 0 if report.all_met and not report.stale else 1
+                from . import evidence_checks
+
+                stale = evidence_checks.check(district)
+                for line in stale:
+                    print(f"stale: posterior: {line} (run `simulate calibrate --posterior --write`)")
+                return 0 if report.all_met and not report.stale and not stale else 1
             overlay = district.calibration
             problems = [] if overlay is not None else [calibration_note(district)]
             problems += overlay.stale(district) if overlay is not None else []

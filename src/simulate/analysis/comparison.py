@@ -1,7 +1,14 @@
 """``compare()``: scenarios on common random numbers, with intervals and costs.
 
-Every draw samples the uncertain parameters (``uncertainty`` in the parameter
-tree) and the stochastic pupil flows. All scenarios share each draw's random
+Every draw samples the uncertain parameters: the calibrated ones jointly from
+their posterior (params/posterior/, :mod:`simulate.inputs.posterior`), the rest
+from their priors (``uncertainty`` in the parameter tree). **One number, one
+meaning**: every summary is over parameter draws in expected mode — ``mean`` is
+the mean over draws (for the calibrated parameters, the posterior mean),
+intervals and ``p_better`` are parameter uncertainty. With ``mode="stochastic"``
+the same draws also run with binomial pupil flows, and the chance they add to a
+difference is reported apart (``chance_lo``, ``chance_hi``), never mixed into
+the parameter interval. All scenarios share each draw's random
 numbers: parameter quantiles are keyed by (seed, parameter path) and flows by
 (seed, purpose, year, chunk), never by scenario. So a scenario compared with
 itself differs by exactly 0, and differences between scenarios are much
@@ -16,7 +23,9 @@ chunk) gives identical numbers on any machine.
 ``simulate.indicators()``), year, mean, lo, hi (central ``interval``, 90% by default; or
 ``alpha`` = 1 − interval), diff, diff_lo, diff_hi (vs the reference, paired
 by draw), p_better (share of draws in which the scenario beats the reference,
-by the indicator's direction). Besides the outcome indicators of
+by the indicator's direction, over parameter draws), chance_lo, chance_hi
+(stochastic mode: the central interval of binomial chance in the difference).
+Besides the outcome indicators of
 :mod:`simulate.model.outcomes`, each draw carries a vectorised subset of resource
 equity (:func:`simulate.measures.balance.comparison_indicators`: CV of per-pupil
 spending and of the pupil–teacher ratio per stage, the balance-test
@@ -77,6 +86,16 @@ from ..model.outcomes import CHILD_YEARS_CUMULATIVE, NEVER_RETURNED, better_dire
 from ..inputs.scenario import Scenario, load_scenario
 
 DEFAULT_CHUNK = 100
+
+# One number, one meaning (issue 19): the labels every surface uses for its headline figures.
+CENTRAL_LABEL = ("central values: every parameter at its central value, the calibrated ones at their posterior "
+                 "means; not the mean over parameter draws, which `simulate compare` reports")
+
+
+def summary_label(draws: int) -> str:
+    """What a headline figure with uncertainty is: the mean over ``draws`` parameter draws, expected mode."""
+    return (f"mean over {draws} parameter draws in expected mode (calibrated parameters drawn jointly from their "
+            f"posterior, the rest from their priors); intervals: parameter uncertainty")
 
 # Cost-effectiveness: the smallest effect a cost per unit is given for (the unit shown), and what "n/a" means.
 CE_MINIMUM = {"ce.child_years_kept": 1.0, "ce.children_never_returned_averted": 1.0, "ce.dropouts_averted": 1.0,
@@ -372,15 +391,34 @@ def default_chunk(district) -> int:
 
 
 def _chunk_samples(district, scenario, years, seed, mode, d0, n, cells=None, balance_ctx=None):
-    """One chunk of draws of one scenario: ({indicator: (draws, years)}, [years])."""
+    """One chunk of draws of one scenario: ({indicator: (draws, years)}, [years]).
+
+    In stochastic mode the same parameter draws also run in expected mode: the samples are the
+    expected-mode ones (parameter uncertainty), and ``CHANCE_PREFIX + indicator`` holds the stochastic
+    run's departure from them (binomial chance alone)."""
     cells = cells_of(district) if cells is None else cells
     balance_ctx = context(district) if balance_ctx is None else balance_ctx
-    per_year, year_list = [], []
-    for y in simulate(district, scenario, years=years, seed=seed, mode=mode, draws=n, first_draw=d0,
-                      sample_parameters=True):
-        per_year.append({**year_indicators(y, cells), **comparison_indicators(y, balance_ctx)})
-        year_list.append(y.year)
-    return {key: np.stack([py[key] for py in per_year], axis=1) for key in per_year[0]}, year_list
+
+    def run(m):
+        per_year, year_list = [], []
+        for y in simulate(district, scenario, years=years, seed=seed, mode=m, draws=n, first_draw=d0,
+                          sample_parameters=True):
+            per_year.append({**year_indicators(y, cells), **comparison_indicators(y, balance_ctx)})
+            year_list.append(y.year)
+        return {key: np.stack([py[key] for py in per_year], axis=1) for key in per_year[0]}, year_list
+
+    expected, year_list = run("expected")
+    if mode == "stochastic":
+        chance, _ = run("stochastic")
+        expected.update({CHANCE_PREFIX + k: chance[k] - expected[k] for k in chance})
+    return expected, year_list
+
+
+CHANCE_PREFIX = "chance:"   # samples key of the binomial-chance part (stochastic − expected, same parameter draw)
+
+#: Public name for surfaces that build a :class:`Comparison` chunk by chunk (the dashboard's "Run with
+#: uncertainty"): the same samples ``compare`` uses, so their table reports the same summary.
+draw_samples = _chunk_samples
 
 
 def _quantiles(x: np.ndarray, interval: float):
@@ -394,22 +432,36 @@ def _quantiles(x: np.ndarray, interval: float):
 
 
 def _table(cmp: Comparison) -> pd.DataFrame:
+    """One number, one meaning: ``mean`` is the mean over the parameter draws in expected mode (the
+    posterior mean for the calibrated parameters), ``lo``/``hi``/``diff_lo``/``diff_hi`` the central
+    interval over the same draws and ``p_better`` the share of parameter draws in which the scenario is
+    better — parameter uncertainty only. In stochastic mode ``chance_lo``/``chance_hi`` give the central
+    interval of binomial chance in the difference (the stochastic run's difference minus the expected
+    one, same draw), reported apart; NaN in expected mode."""
     rows = []
     ref = cmp.samples[cmp.reference]
     for s in cmp.scenarios:
         for ind, x in cmp.samples[s].items():
-            if np.isnan(x).all():
+            if ind.startswith(CHANCE_PREFIX) or np.isnan(x).all():
                 continue
             mean, lo, hi = _quantiles(x, cmp.interval)
             diff = x - ref[ind]
             dmean, dlo, dhi = _quantiles(diff, cmp.interval)
             p_better = is_better(ind, x, ref[ind]).mean(axis=0)  # gaps: closer to 0 is better
+            chance = cmp.samples[s].get(CHANCE_PREFIX + ind)
+            if chance is not None:
+                _, clo, chi = _quantiles(chance - ref[CHANCE_PREFIX + ind], cmp.interval)
+            else:
+                clo = chi = np.full(len(cmp.years), np.nan)
             for j, year in enumerate(cmp.years):
-                rows.append((s, ind, year, mean[j], lo[j], hi[j], dmean[j], dlo[j], dhi[j], p_better[j]))
+                rows.append((s, ind, year, mean[j], lo[j], hi[j], dmean[j], dlo[j], dhi[j], p_better[j],
+                             clo[j], chi[j]))
         rows.extend(_cost_effectiveness(cmp, s))
-    table = pd.DataFrame(rows, columns=["scenario", "indicator", "year", "mean", "lo", "hi",
-                                        "diff", "diff_lo", "diff_hi", "p_better"])
-    return _with_units(table)
+    return _with_units(pd.DataFrame(rows, columns=TABLE_COLUMNS))
+
+
+TABLE_COLUMNS = ["scenario", "indicator", "year", "mean", "lo", "hi", "diff", "diff_lo", "diff_hi", "p_better",
+                 "chance_lo", "chance_hi"]
 
 
 def _with_units(table: pd.DataFrame) -> pd.DataFrame:
@@ -436,7 +488,8 @@ def _cost_effectiveness(cmp: Comparison, s: str) -> list[tuple]:
                     ("ce.children_never_returned_averted", returned), ("ce.dropouts_averted", averted),
                     ("ce.poor_learning_gap_closed_sd", closed)):
         m, lo, hi = _quantiles(v[:, None], cmp.interval)
-        out.append((s, name, last, m[0], lo[0], hi[0], m[0], lo[0], hi[0], float((v > 0).mean())))
+        out.append((s, name, last, m[0], lo[0], hi[0], m[0], lo[0], hi[0], float((v > 0).mean()), math.nan,
+                    math.nan))
     for name, num, den, per, effect in (
             ("ce.yuan_per_child_year_kept", extra, kept, 1.0, "ce.child_years_kept"),
             ("ce.yuan_per_child_never_returned_averted", extra, returned, 1.0, "ce.children_never_returned_averted"),
@@ -450,7 +503,7 @@ def _cost_effectiveness(cmp: Comparison, s: str) -> list[tuple]:
             per_draw = num / den * per
             ratio = (point,
                      *(float(q[0]) for q in _quantiles(per_draw[:, None], cmp.interval)[1:]))
-        out.append((s, name, last, *ratio, *ratio, math.nan))
+        out.append((s, name, last, *ratio, *ratio, math.nan, math.nan, math.nan))
     return out
 
 
@@ -584,6 +637,11 @@ def fmt_value(v: float, unit: str, signed: bool = False) -> str:
     return out
 
 
+def cmp_is_stochastic(cmp: Comparison) -> bool:
+    """Whether the comparison ran stochastic flows (its samples then carry the chance part apart)."""
+    return any(k.startswith(CHANCE_PREFIX) for k in cmp.samples[cmp.reference])
+
+
 def _summary(cmp: Comparison) -> str:
     t = cmp.table
     first, last = cmp.years[0], cmp.years[-1]
@@ -593,21 +651,28 @@ def _summary(cmp: Comparison) -> str:
     lines = [f"# Comparison against '{ref}' ({cmp.draws} draws, seed {cmp.seed}, {pct}% intervals, "
              f"years {first}–{last})", "",
              "Columns:",
-             f"- *scenario*, *{ref}*: each one's value in {last} (mean over the draws; "
-             f"child-years and children are counted over {first}–{last}).",
+             f"- *scenario*, *{ref}*: each one's value in {last}: the mean over the {cmp.draws} parameter draws in "
+             f"expected mode (calibrated parameters drawn jointly from their posterior, the rest from their "
+             f"priors); child-years and children are counted over {first}–{last}. Not the value at central "
+             f"parameter values (`simulate run`), which can differ where effects saturate.",
              f"- *difference*: scenario − {ref} in the same unit (a rate's difference in percentage points, pp), "
              f"with the central {pct}% interval of the draw-by-draw differences (both run on the same draws).",
              f"- *better*: which direction is better; for a gap between groups, closer to 0 (parity).",
-             f"- *chance better*: the share of draws in which the scenario is better than {ref}.",
+             f"- *chance better*: the share of parameter draws in which the scenario is better than {ref} "
+             f"(parameter uncertainty only)."
+             + (f" Binomial chance (a stochastic run's pupil flows) is reported apart: *chance* is the central "
+                f"{pct}% interval it adds to the difference." if cmp_is_stochastic(cmp) else ""),
              "- Yuan in 万元 (10,000 yuan). Cost of the policy levers: cost.total minus the recurrent base "
              "(per-pupil grant and every teacher's salary), which every scenario pays.", ""]
     for s in cmp.scenarios:
         if s == ref:
             continue
         sel = t[(t.scenario == s) & (t.year == last)].set_index("indicator")
+        stoch = cmp_is_stochastic(cmp)
         lines += [f"## {s}: {cmp.titles.get(s, s)}", "",
-                  f"| indicator | better | {s} | {ref} | difference ({pct}% interval) | chance better |",
-                  "|---|---|---|---|---|---|"]
+                  f"| indicator | better | {s} | {ref} | difference ({pct}% interval) | chance better |"
+                  + (" chance |" if stoch else ""),
+                  "|---|---|---|---|---|---|" + ("---|" if stoch else "")]
         for ind, label, unit in SUMMARY_ROWS:
             if ind not in sel.index:
                 continue
@@ -615,8 +680,10 @@ def _summary(cmp: Comparison) -> str:
             ref_value = ref_rows.loc[ind, "mean"] if ind in ref_rows.index else math.nan
             diff = (f"{fmt_value(r['diff'], unit, True)} ({fmt_value(r['diff_lo'], unit, True)} to "
                     f"{fmt_value(r['diff_hi'], unit, True)})")
+            chance = (f" {fmt_value(r['chance_lo'], unit, True)} to {fmt_value(r['chance_hi'], unit, True)} |"
+                      if stoch else "")
             lines.append(f"| {label} | {better_direction(ind)} | {fmt_value(r['mean'], unit)} | "
-                         f"{fmt_value(ref_value, unit)} | {diff} | {r['p_better']:.2f} |")
+                         f"{fmt_value(ref_value, unit)} | {diff} | {r['p_better']:.2f} |{chance}")
         lines += ["", f"Cost-effectiveness, all years {first}–{last}: extra cost "
                       f"{fmt_value(sel.loc['ce.extra_yuan', 'mean'], 'wan', True)} "
                       f"({fmt_value(sel.loc['ce.extra_yuan', 'lo'], 'wan', True)} to "

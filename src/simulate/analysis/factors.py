@@ -20,6 +20,13 @@ draws and ``engine.simulate(offsets=)`` takes. So:
   force when the data were observed, whose steady state every run starts
   from): an uncertain parameter describes the world, before and after the policy.
 
+The calibrated parameters (the registry of published figures' set,
+``data/evidence/registry.yaml``) are not independent factors: when a posterior
+is stored (params/posterior/) they form one factor, ``calibration.posterior``,
+whose quantile picks a posterior draw and sets them all (:func:`offsets_at`), so
+every parameter set of a study still fits the calibration figures, and its
+index is the calibrated block's share.
+
 Normal distributions are truncated to their central 99% so that Morris's grid
 ends (u = 0 and 1) stay finite. Whole-number leaves (counts), flags, rules and
 the members of a share group that must sum to one cannot be factors (the engine
@@ -90,10 +97,13 @@ class Factor:
     source: str = ""
     unit: str = ""
     declared: bool = True   # declared in the parameter tree (False: listed by the user)
+    members: tuple = ()     # the joint posterior factor: the calibrated paths it sets together
 
     def offset(self, u) -> np.ndarray:
-        """Offsets at quantiles ``u`` ∈ [0, 1] (inverse CDF)."""
+        """Offsets at quantiles ``u`` ∈ [0, 1] (inverse CDF); for the joint posterior factor, the posterior row."""
         u = np.asarray(u, dtype=float)
+        if self.distribution == "posterior":
+            return np.minimum(np.floor(u * self.high), self.high - 1)
         if self.distribution == "uniform":
             return self.low + u * (self.high - self.low)
         if self.distribution == "triangular":
@@ -106,7 +116,7 @@ class Factor:
     @property
     def base_quantile(self) -> float:
         """The quantile whose offset is 0: the parameter's central value (clipped into the range)."""
-        if self.distribution == "normal":
+        if self.distribution in ("normal", "posterior"):
             return 0.5
         width = self.high - self.low
         if width <= 0:
@@ -238,11 +248,16 @@ def factors_from(scenario: Scenario | str = "baseline", ranges: dict | None = No
                            source=leaf.get("source", ""), unit=leaf.get("unit", ""))
     for path, spec in ranges.items():
         out[path] = _range_factor(scenario, path, spec)
+    joint = _posterior_factor(scenario, set(ranges))
+    if joint is not None:   # the calibrated parameters: one factor, their joint posterior (each draw fits its figures)
+        out = {p: f for p, f in out.items() if p not in joint[1]}
+        out[POSTERIOR_FACTOR] = joint[0]
     if assumption_spread is not None:
         if not 0 < assumption_spread:
             raise ValueError(f"assumption_spread must be > 0, got {assumption_spread!r:.60}")
         for path, leaf in scenario.leaves.items():
-            if path in out or source_kind(leaf.get("source", "")) != "assumption" or _real_valued(scenario, path, tree):
+            if path in out or (joint is not None and path in joint[1]) or \
+                    source_kind(leaf.get("source", "")) != "assumption" or _real_valued(scenario, path, tree):
                 continue
             v = float(scenario.value(path))
             if v == 0:
@@ -269,9 +284,48 @@ def problem(factors: list[Factor]) -> dict:
 
 
 def offsets_at(factors: list[Factor], u: np.ndarray) -> dict[str, np.ndarray]:
-    """Per-draw offsets (what ``engine.simulate(offsets=)`` takes) at quantiles ``u`` (n, k)."""
+    """Per-draw offsets (what ``engine.simulate(offsets=)`` takes) at quantiles ``u`` (n, k); the joint
+    posterior factor expands to every calibrated parameter's offset at its posterior row."""
     u = np.atleast_2d(np.asarray(u, dtype=float))
-    return {f.path: f.offset(u[:, j]) for j, f in enumerate(factors)}
+    out = {f.path: f.offset(u[:, j]) for j, f in enumerate(factors) if f.distribution != "posterior"}
+    for j, f in enumerate(factors):
+        if f.distribution == "posterior":
+            out.update({p: v for p, v in _posterior_offsets(f.offset(u[:, j]).astype(int)).items()
+                        if p not in out and p in f.members})
+    return out
+
+
+POSTERIOR_FACTOR = "calibration.posterior"
+
+
+def _posterior_factor(scenario: Scenario, user: set[str]) -> tuple[Factor, set[str]] | None:
+    """(the joint posterior factor, the calibrated paths it stands for), or None without a posterior.
+
+    The calibrated parameters (the registry of published figures' set) vary together along the
+    posterior's draws; one factor whose quantile picks a draw keeps them joint, and its Sobol' index is
+    the calibrated block's share. Its ``value`` is the draw's row number. A path the user gives a range
+    for is left out of it (the user's range is used alone, and the rest of the block stays joint)."""
+    from ..inputs import posterior
+
+    got = posterior.load()
+    if got is None:
+        return None
+    paths, values, header = got
+    paths = {p for p in paths if p in scenario.leaves and p not in user
+             and posterior._unchanged(scenario.leaves[p], header["central"][p])}   # a scenario's own value stands
+    if not paths:
+        return None
+    return Factor(POSTERIOR_FACTOR, "posterior", low=0.0, high=float(len(values)), central=0.0,
+                  source=f"calibrated: the joint posterior of {', '.join(sorted(paths))} "
+                         "(data/evidence/registry.yaml; params/posterior/)",
+                  unit="posterior draw", members=tuple(sorted(paths))), paths
+
+
+def _posterior_offsets(rows: np.ndarray) -> dict[str, np.ndarray]:
+    from ..inputs import posterior
+
+    paths, values, header = posterior.load()
+    return {p: values[rows, j] - float(header["central"][p]) for j, p in enumerate(paths)}
 
 
 def values_at(factors: list[Factor], u: np.ndarray) -> np.ndarray:

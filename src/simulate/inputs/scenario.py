@@ -331,8 +331,15 @@ class Scenario:
         Each path has its own stream keyed by (seed, path), not by scenario, so
         every scenario of a comparison gets the same quantiles (common random
         numbers) and draw d's value does not depend on how many draws run.
+
+        The calibrated parameters (the registry of published figures' set) come
+        jointly from their posterior draws (:mod:`simulate.inputs.posterior`)
+        instead of from independent priors, so each draw still fits the figures
+        it was calibrated to; without a posterior, from their priors.
         """
         from scipy.special import ndtri
+
+        from . import posterior
 
         out: dict[str, np.ndarray] = {}
         for path in self.uncertain_paths():
@@ -351,6 +358,8 @@ class Scenario:
                 offset = np.where(u < cut, a + np.sqrt(u * (b - a) * (c - a)),
                                   b - np.sqrt((1 - u) * (b - a) * (b - c)))
             out[path] = offset  # additive offset to the value in every year
+        joint = posterior.offsets(draws, seed, first_draw, self.leaves)  # jointly, from the calibration
+        out.update(joint)
         return out
 
     def resolve(self, year: int, offsets: dict[str, np.ndarray] | None = None) -> SimpleNamespace:
