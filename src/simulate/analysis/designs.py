@@ -113,7 +113,7 @@ class _Runs:
         key = json.dumps([dkey, design["scenario"], resolved], sort_keys=True, default=str)
         if key not in self.worlds:
             base = load_scenario(design["scenario"])
-            scenario = base.with_changes(resolved, name=f"{base.name}+design") if resolved else base
+            scenario = base.with_changes(resolved, name=f"{base.name}+design", pin=True) if resolved else base
             self.worlds[key] = (district, scenario)
         return key
 
