@@ -142,6 +142,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "drivers.col.dropout_gap.poor.junior": ("Poor − non-poor junior dropout gap", "贫困与非贫困初中辍学率差距"),
     "drivers.col.learning_gap.poor": ("Non-poor − poor learning gap", "非贫困与贫困学生学业差距"),
     "drivers.col.cost.policy_levers": ("Cost of the policy levers (this year)", "政策措施成本（当年）"),
+    # ---- a shared link (simulate.views.dashboard.links)
+    "link.too_long": ("The link's settings are {n} characters long (at most {max}): not applied",
+                      "链接中的设置长度为 {n} 个字符（上限 {max}）：未应用"),
+    "link.no_scenario": ("the link names a scenario “{name}” that is not on this server",
+                         "链接中的方案“{name}”不在本服务器上"),
+    "link.unknown": ("the link has settings this dashboard does not know: {keys}", "链接中有本页面不认识的设置：{keys}"),
+    "link.opened": ("Opened a shared scenario: {n} lever(s) set from the link.", "已打开分享的方案：按链接设置了 {n} 项杠杆。"),
     # ---- lever groups
     "group.base_grant": ("Per-pupil base grant", "生均公用经费"),
     "group.capital": ("Capital for weak schools", "薄弱学校改造资金"),

@@ -210,6 +210,18 @@ class View:
         else:
             widget.value = to_display(lever, value)  # the slider's own check keeps a valid value and notes why
 
+    def set_levers(self, values: dict) -> None:
+        """Move several levers (path → value, parameter units) and recompute once (a shared link)."""
+        if not values:
+            return
+        self._muted = True
+        try:
+            for p, v in values.items():
+                self.set_lever(p, v)
+        finally:
+            self._muted = False
+        self.x.apply_controls(self.values())
+
     def load_levers(self, scenario) -> None:
         self._muted = True
         try:
