@@ -8,7 +8,7 @@ import pytest
 
 import simulate as sim
 from simulate.views.dashboard.app import ScenarioExplorer
-from simulate.views.dashboard.view import cost_chart_figure, cost_chart_png, cost_points, place_labels
+from simulate.views.dashboard.charts import cost_chart_figure, cost_chart_png, cost_points, place_labels
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +63,7 @@ def test_cost_chart_labels_do_not_overlap_and_it_says_what_and_in_which_unit(exp
 
 
 def test_place_labels_repels_labels_of_points_that_coincide():
-    from simulate.views.dashboard.view import _figure
+    from simulate.views.dashboard.charts import _figure
 
     fig = _figure(4, 3)
     ax = fig.subplots()

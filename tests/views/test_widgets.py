@@ -15,7 +15,8 @@ import yaml
 
 import simulate as sim
 from simulate.inputs.schema import field_bounds
-from simulate.views.dashboard.app import ScenarioExplorer, check_scenario_name, widget_latency
+from simulate.views.dashboard.app import ScenarioExplorer, check_scenario_name
+from simulate.views.dashboard.outputs import widget_latency
 from simulate.views.dashboard.controls import BY_PATH, LEVERS, SHARE_GROUP, rebalance_shares, slider_range
 from simulate.views.dashboard.i18n import fmt
 
@@ -213,7 +214,7 @@ def test_notebook_is_stored_clean_with_parameters():
 
 def test_a_gap_that_crosses_zero_is_better_only_when_closer_to_zero(explorer):
     """Gaps: closer to 0 is better, whichever side; each row says which direction is better, in both languages."""
-    from simulate.views.dashboard.app import headline_table
+    from simulate.views.dashboard.headline import headline_table
 
     current, reference = explorer.series.copy(), explorer.reference_series.copy()
     key = "dropout_gap.poor.junior"

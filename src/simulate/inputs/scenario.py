@@ -43,7 +43,7 @@ from .yamlfile import read_mapping
 LEAF_KEYS = {"value", "unit", "source", "description", "uncertainty", "by_year", "scale_with"}
 #: ``scale_with``: what an absolute quantity grows with on a district of another size (inputs/scaling.py)
 SCALE_WITH = ("pupils", "schools", "teachers", "none")
-SCENARIO_KEYS = {"name", "title", "description", "extends", "changes"}
+SCENARIO_KEYS = {"name", "title", "title_zh", "description", "extends", "changes"}
 DISTRIBUTIONS = {"normal": {"sd"}, "uniform": {"low", "high"}, "triangular": {"low", "mode", "high"}}
 SCHEMA_PATHS = leaf_paths()
 # A scenario *name* (``simulate run NAME``, ``--versus``, ``--reference``, ``extends: NAME``) is looked up
@@ -95,6 +95,7 @@ class Scenario:
     source: str
     origins: dict[str, str] = field(default_factory=dict, repr=False)
     baseline: "Scenario | None" = field(default=None, repr=False)  # the tree this one extends; None for it
+    title_zh: str = ""  # the title in Chinese (optional ``title_zh:``; the planner dashboard's Chinese mode)
 
     @property
     def status_quo(self) -> "Scenario":
@@ -160,6 +161,7 @@ class Scenario:
         return _build(
             name=name or f"{self.name}+changes",
             title=title or self.title,
+            title_zh="" if title else self.title_zh,
             description=description or self.description,
             extends=self.name,
             parent_leaves=self.leaves,
@@ -176,8 +178,8 @@ class Scenario:
     def to_yaml(self, extends: "Scenario", path: str | Path | None = None) -> str:
         """This scenario as a scenario file relative to ``extends``."""
         changes = {p: self.leaves[p]["value"] for p in self.changed_paths(extends)}
-        doc = {"name": self.name, "title": self.title, "description": self.description,
-               "extends": extends.name, "changes": changes}
+        doc = {"name": self.name, "title": self.title, **({"title_zh": self.title_zh} if self.title_zh else {}),
+               "description": self.description, "extends": extends.name, "changes": changes}
         text = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
         if path is not None:
             Path(path).write_text(text, encoding="utf-8")
@@ -327,7 +329,7 @@ def _load(name_or_path: str, chain: tuple[str, ...], what: str = "scenario") -> 
     if extends.endswith((".yaml", ".yml")) and not Path(extends).is_absolute():
         extends = str(path.parent / extends)  # a path is relative to the file that names it
     parent = _load(extends, chain=(*chain, key), what=f"{path}: extends")
-    return _build(name=doc["name"], title=doc["title"], description=doc["description"],
+    return _build(name=doc["name"], title=doc["title"], title_zh=doc.get("title_zh", ""), description=doc["description"],
                   extends=doc["extends"], parent_leaves=parent.leaves, parent_origins=parent.origins,
                   parent_baseline=parent.status_quo, changes=changes, file=str(path))
 
@@ -335,7 +337,7 @@ def _load(name_or_path: str, chain: tuple[str, ...], what: str = "scenario") -> 
 def _meta_problems(doc: dict, path: Path) -> list[str]:
     """name, title and description: text; the name on one line, without '/', '..' or spaces."""
     out = []
-    for key in ("name", "title", "description"):
+    for key in ("name", "title", "title_zh", "description"):
         if key in doc and not isinstance(doc[key], str):
             out.append(f"{path}: {key}: expected text, got {_short(doc[key])}")
     name = doc.get("name")
@@ -347,7 +349,7 @@ def _meta_problems(doc: dict, path: Path) -> list[str]:
 
 def _load_tree(path: Path, doc: dict) -> Scenario:
     errors: list[str] = _meta_problems(doc, path)
-    meta = {k: doc.pop(k) for k in ("name", "title", "description") if k in doc}
+    meta = {k: doc.pop(k) for k in ("name", "title", "title_zh", "description") if k in doc}
     leaves: dict[str, dict] = {}
     _collect_leaves(doc, "", leaves, errors, str(path))
     for p in leaves:
@@ -360,6 +362,7 @@ def _load_tree(path: Path, doc: dict) -> Scenario:
         raise ScenarioError("\n".join(errors))
     origins = {p: f"{path}: {p}" for p in leaves}
     scenario = Scenario(name=meta.get("name", "baseline"), title=meta.get("title", "baseline"),
+                        title_zh=meta.get("title_zh", ""),
                         description=meta.get("description", ""), extends=None, changes={},
                         leaves=leaves, source=str(path), origins=origins)
     _validate(scenario)
@@ -467,7 +470,7 @@ def _normalise_uncertainty(leaf: dict, where: str, path: str | None = None) -> s
 
 
 def _build(*, name, title, description, extends, parent_leaves, parent_origins, changes, file,
-           parent_baseline=None) -> Scenario:
+           parent_baseline=None, title_zh="") -> Scenario:
     leaves = copy.deepcopy(parent_leaves)
     origins = dict(parent_origins)
     errors = []
@@ -506,7 +509,7 @@ def _build(*, name, title, description, extends, parent_leaves, parent_origins, 
         raise ScenarioError("\n".join(errors))
     scenario = Scenario(name=name, title=title, description=description, extends=extends,
                         changes=dict(changes), leaves=leaves, source=file, origins=origins,
-                        baseline=parent_baseline)
+                        baseline=parent_baseline, title_zh=title_zh)
     _validate(scenario)
     return scenario
 
