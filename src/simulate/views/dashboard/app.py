@@ -279,6 +279,12 @@ class ScenarioExplorer:
                                    kept=self.language), error=True)
             return
         self.language = lang
+        if self.view.lang.value != lang:  # set from a link or in Python: the toggle shows it too
+            self.view._muted = True
+            try:
+                self.view.lang.value = lang
+            finally:
+                self.view._muted = False
         self.view.relabel()
         self.refresh()
 

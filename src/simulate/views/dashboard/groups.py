@@ -35,8 +35,9 @@ class LeverPanel:
             widget = make_widget(lever, start.value(lever.path), lang, extra, explorer.range_factor(lever.path))
             widget.observe(lambda ch, p=lever.path: view._on_lever(p, ch), names="value")
             widget.style.description_width = "0px"
+            widget.layout.width = "340px" if not lever.choice else "auto"
             self.controls[lever.path] = widget
-            self.labels[lever.path] = w.HTML(layout=w.Layout(width="300px"))
+            self.labels[lever.path] = w.HTML(layout=w.Layout(width="100%"))
             self.labels[lever.path].add_class("explorer-lever-label")
             view._add_note(lever.path, widget)
             cells = [self.labels[lever.path], widget]

@@ -26,14 +26,16 @@ TEXT: dict[str, tuple[str, str]] = {
               "情景推演：各项政策杠杆对辍学、学业、资源差距和成本的影响"),
     "intro": ("Move the policy levers on the left (grouped by policy; each says its unit and what it does) and the "
               "headline table shows at once what happens to dropout, learning and resource gaps, and what it costs, "
-              "against the scenario under “Compare with”. {where} Numbers are expected values; “Run with "
-              "uncertainty” adds 90% intervals, “What drives this difference?” splits the difference among the "
-              "levers you changed, and “Save as scenario” keeps your levers as a scenario file that "
-              "simulate run can run. A value a control cannot take is explained beside it.",
+              "against the scenario under “Compare with”. {where} Numbers are expected values (one run with every "
+              "flow at its expected value; the findings report the mean of many uncertain draws, which can "
+              "differ a little); “Run with uncertainty” adds 90% intervals, “What drives this difference?” "
+              "splits the difference among the levers you changed, and “Save as scenario” keeps your levers "
+              "as a scenario. A value a control cannot take is explained beside it.",
               "拖动左侧的政策杠杆（按政策分组，每项注明单位和作用），主要结果表即刻显示辍学、学业和资源差距"
-              "及成本相对“对照方案”的变化。{where}表中数值为期望值；“运行不确定性分析”给出90%区间，"
-              "“分析差异来源”把差异分解到您调整过的各项杠杆，“另存为方案”把当前杠杆保存为可用 simulate run "
-              "运行的方案文件。控件无法接受的数值会在其旁边说明原因。"),
+              "及成本相对“对照方案”的变化。{where}表中数值为期望值（各流量取期望值的单次运行；研究结论报告的是"
+              "多次不确定抽样的平均值，两者可能略有差异）；“运行不确定性分析”给出90%区间，"
+              "“分析差异来源”把差异分解到您调整过的各项杠杆，“另存为方案”把当前杠杆保存为方案。"
+              "控件无法接受的数值会在其旁边说明原因。"),
     "intro_banan": ("The district is synthetic, calibrated to Banan district, Chongqing, in 2019 "
                     "({schools} schools, {pupils} pupils).",
                     "本区县为合成数据，按2019年重庆市巴南区校准（{schools} 所学校，{pupils} 名学生）。"),
@@ -62,10 +64,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "headline_note": ("Expected values in {year} (year {n} of the simulation); change = this scenario − “{ref}”, "
                       "of the values as shown. Cost per child-year kept or per dropout averted is n/a when this "
                       "scenario keeps or averts fewer than one against the reference: there is no cost per unit "
-                      "to report (the rule of simulate compare).",
+                      "to report (the same rule as the findings' comparisons).",
                       "{year}年（模拟第{n}年）的期望值；变化 = 本方案 − “{ref}”（按显示的数值计算）。"
                       "若本方案相对对照减少的失学人年或辍学人次不足1，则“每减少一个的成本”为“不适用”："
-                      "没有可报告的单位成本（与 simulate compare 的规则相同）。"),
+                      "没有可报告的单位成本（与研究结论中比较分析的规则相同）。"),
     "indicator": ("Indicator", "指标"),
     "this": ("This scenario", "本方案"),
     "ref_col": ("Reference", "对照"),
@@ -120,8 +122,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "save_title": ("Title", "标题"),
     "overwrite": ("Replace an existing file", "覆盖同名文件"),
     "save_button": ("Save", "保存"),
-    "saved": ("Saved {path} (extends “{extends}”, {n} changes). Run it with: simulate run {name}",
-              "已保存 {path}（基于“{extends}”，{n} 处修改）。运行：simulate run {name}"),
+    "saved": ("Saved {path} (extends “{extends}”, {n} changes); it is now in the scenario lists.",
+              "已保存 {path}（基于“{extends}”，{n} 处修改）；已加入方案列表。"),
     "error": ("Not applied", "未应用"),
     "save.bad_name": ("scenario name {name}: use 1–60 lower-case letters, digits and _, starting with a letter",
                       "方案名称 {name}：请使用1–60个小写字母、数字或下划线，并以字母开头"),

@@ -101,6 +101,7 @@ def report_html(x) -> str:
     """A printable one-scenario report: levers changed, headline table, charts, drivers."""
     from .charts import CHARTS, chart_text, png
     from .controls import BY_PATH
+    from .districts import district_title
     from .drivers import drivers_html
     from .table import results_html
     from .view import scenario_title
@@ -116,7 +117,7 @@ def report_html(x) -> str:
     drivers = drivers_html(x.attribution, lang) if getattr(x, "attribution", None) is not None else \
         f"<p>{html.escape(text('report.no_drivers', lang))}</p>"
     title = html.escape(text("report.title", lang, start=scenario_title(x.start_scenario, lang),
-                             district=x.district.name))
+                             district=district_title(x.district, lang, x.data_dir)))
     head = (f"<tr><th>{html.escape(text('report.lever', lang))}</th><th>{html.escape(text('report.start', lang))}</th>"
             f"<th>{html.escape(text('this', lang))}</th></tr>")
     return (f"<!DOCTYPE html><html lang='{'zh-CN' if lang == 'zh' else 'en'}'><head><meta charset='utf-8'>"

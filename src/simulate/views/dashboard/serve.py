@@ -123,5 +123,79 @@ def run(args) -> int:
     return 0
 
 
+# ------------------------------------------------------------------ a server in a child process (tests, benchmarks)
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def spawn(log_path: Path, pool: int | None = None, port: int | None = None, timeout: float = 180.0):
+    """Start ``simulate dashboard`` in a child process on 127.0.0.1 (a free port unless given), wait
+    (bounded) until it answers HTTP; returns (Popen, url). Its output goes to ``log_path``."""
+    import subprocess
+    import sys
+    import time
+    import urllib.error
+    import urllib.request
+
+    port = free_port() if port is None else port
+    argv = [sys.executable, "-m", "simulate.views.dashboard.serve", f"--port={port}", "--ip=127.0.0.1"]
+    if pool is not None:
+        argv.append(f"--pool={pool}")
+    log = open(log_path, "w")
+    proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    log.close()
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"simulate dashboard exited with {proc.returncode}; see {log_path}")
+        try:  # any HTTP answer (even 403/404) means the server is up; "/" would take a kernel
+            with urllib.request.urlopen(url + "voila/static/", timeout=2):
+                break
+        except urllib.error.HTTPError:
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                stop(proc)
+                raise RuntimeError(f"simulate dashboard did not answer on {url} within {timeout:.0f} s; see {log_path}")
+            time.sleep(0.5)
+    return proc, url
+
+
+def kernels_of(proc) -> list:
+    """The live ipykernel processes started by the server ``proc`` (psutil.Process objects)."""
+    import psutil
+
+    try:
+        children = psutil.Process(proc.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+    out = []
+    for child in children:
+        try:
+            if child.status() != psutil.STATUS_ZOMBIE and "ipykernel" in " ".join(child.cmdline()):
+                out.append(child)
+        except psutil.NoSuchProcess:
+            continue
+    return out
+
+
+def stop(proc, timeout: float = 60.0) -> None:
+    """SIGTERM the server (it shuts its kernels down), SIGKILL after ``timeout`` seconds."""
+    import subprocess
+
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -13,7 +13,9 @@ def intro_text(x, lang: str) -> str:
 
     pupils = float(np.asarray(x.district.enrolled).sum())
     banan = getattr(x, "factors", {}).get("pupils", 1.0) == 1.0
-    where = text("intro_banan" if banan else "intro_district", lang, district=x.district.name,
+    from .districts import district_title
+
+    where = text("intro_banan" if banan else "intro_district", lang, district=district_title(x.district, lang, x.data_dir),
                  schools=f"{x.district.n_schools:,}", pupils=f"{pupils:,.0f}")
     return text("intro", lang, where=where)
 

@@ -77,9 +77,11 @@ class View:
         self.intro.add_class("explorer-intro")
         from .districts import district_options
 
-        self.district = w.Dropdown(options=district_options(explorer.data_dir, explorer._start_district),
-                                   layout=w.Layout(width="320px"))
+        self.district = w.Dropdown(options=district_options(explorer.data_dir, explorer._start_district, lang),
+                                   layout=w.Layout(width="auto"))
+        self.district.style.description_width = "0px"
         self.district.add_class("explorer-district")
+        self.district.add_class("explorer-scenario")  # its label is read by screen readers, shown beside it
         self.show_district()
         self.district_msg = w.HTML()  # messages of the district dropdown (a folder that does not load), beside it
         self.district_msg.add_class("explorer-district-message")
@@ -133,7 +135,7 @@ class View:
         self.district.observe(lambda ch: self._guard(explorer.set_district, ch["new"]), names="value")
         self.start.observe(lambda ch: self._guard(explorer.set_start, ch["new"]), names="value")
         self.reference.observe(lambda ch: self._guard(explorer.set_reference, ch["new"]), names="value")
-        self.lang.observe(lambda ch: explorer.set_language(ch["new"]), names="value")
+        self.lang.observe(lambda ch: self._guard(explorer.set_language, ch["new"]), names="value")
         self.reset.on_click(lambda _: explorer.set_start(explorer.start_scenario.name, keep_edits=False))
         self.run.on_click(lambda _: self._run_uncertainty())
         self.drivers_button.on_click(lambda _: self._explain())
@@ -143,7 +145,8 @@ class View:
         top = w.HBox([self.top_labels["start"], self.start, self.top_labels["reference"], self.reference,
                       self.reset, self.top_labels["language"], self.lang],
                      layout=w.Layout(align_items="center", flex_flow="row wrap"))
-        left = w.VBox([self.section["levers"], self.changed, self.levers.box], layout=w.Layout(width="640px"))
+        left = w.VBox([self.section["levers"], self.changed, self.levers.box],
+                      layout=w.Layout(width="560px", flex="0 1 560px"))
         left.add_class("explorer-left")
         charts = [box for k in CHARTS for box in (self.chart_titles[k], self.charts[k], self.chart_texts[k])]
         right = w.VBox([self.section["headline"], self.table, self.section["charts"], *charts,
@@ -153,7 +156,8 @@ class View:
                         self.section["uncertainty"], w.HBox([self.draws, self.run, self.notes["draws"]]),
                         self.progress, self.unc_note,
                         self.section["save"], w.HBox([self.save_name, self.save_title]),
-                        w.HBox([self.overwrite, self.save]), self.save_msg], layout=w.Layout(width="760px"))
+                        w.HBox([self.overwrite, self.save]), self.save_msg],
+                       layout=w.Layout(width="auto", flex="1 1 520px", min_width="0", padding="0 0 0 12px"))
         right.add_class("explorer-right")
         where = w.HBox([self.top_labels["district"], self.district, self.district_msg],
                        layout=w.Layout(align_items="center", flex_flow="row wrap"))
@@ -362,6 +366,7 @@ class View:
             self.root.remove_class(f"explorer-lang-{other}")
         self.root.add_class(f"explorer-lang-{lang}")
         self._relabel_scenarios(lang)
+        self._relabel_districts(lang)
         for k, sec in self.section.items():
             sec.value = f"<h3 style='margin:8px 0 4px'>{text(k, lang)}</h3>"
         for k, title in self.chart_titles.items():
@@ -384,6 +389,20 @@ class View:
                 dd.options = names
                 dd.value = current
                 dd.description = text("start" if dd is self.start else "reference", lang)
+        finally:
+            self._muted = False
+
+    def _relabel_districts(self, lang: str) -> None:
+        from .districts import district_options
+
+        self._muted = True
+        try:
+            current = self.district.value
+            listed = district_options(self.x.data_dir, self.x._start_district, lang)
+            values = {v for _, v in listed}
+            self.district.options = listed + [(label, v) for label, v in self.district.options if v not in values]
+            self.district.value = current
+            self.district.description = text("district", lang)
         finally:
             self._muted = False
 
