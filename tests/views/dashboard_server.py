@@ -8,8 +8,8 @@ import time
 from simulate.views.dashboard.serve import kernels_of, spawn, stop
 
 
-def start_server(log_path, pool: int = 1):
-    return spawn(log_path, pool=pool)
+def start_server(log_path, pool: int = 1, extra: tuple[str, ...] = ()):
+    return spawn(log_path, pool=pool, extra=extra)
 
 
 def stop_server(proc) -> None:

@@ -106,7 +106,7 @@ def test_a_page_load_stays_on_the_machine_and_closed_pages_end_their_kernels(ser
     assert outside == []
     # one open page: its kernel, plus the preheated pool (refilling); never one kernel per visit
     wait_until(lambda: len(kernels_of(proc)) <= POOL + 1, 180, "kernels of reloaded pages ended")
-    page.close()
+    page.close(run_before_unload=True)  # as a planner closes the tab (the page's unload handlers run)
     wait_until(lambda: len(kernels_of(proc)) <= POOL, 180, "the closed page's kernel ended")
 
 

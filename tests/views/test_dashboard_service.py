@@ -49,3 +49,23 @@ def test_killing_the_server_ends_its_kernels(tmp_path, sig):
         wait_until(lambda: not _alive(pids), 60, f"kernels {pids} ended after {sig.name}")
     finally:
         stop_server(proc)
+
+
+def test_a_kernel_whose_page_never_connects_is_culled(tmp_path):
+    """The backstop: a page that took a kernel and vanished without a word (here: the HTML fetched,
+    no browser to connect) leaves a kernel that is culled once idle and unconnected."""
+    import urllib.request
+
+    if not (Path(sys.executable).parent / "voila").exists():
+        pytest.skip("voila not installed")
+    proc, url = start_server(tmp_path / "voila.log", pool=1, extra=("--cull-after=5", "--cull-every=2"))
+    try:
+        pooled = wait_until(lambda: kernels_of(proc), 180, "a preheated kernel")
+        wait_until(lambda: all(k.memory_info().rss > 150e6 for k in pooled), 300, "the kernel running the notebook")
+        taken = pooled[0].pid
+        with urllib.request.urlopen(url, timeout=600) as answer:  # takes the pool's kernel; nobody connects
+            assert answer.status == 200 and b"jupyter-config-data" in answer.read()
+        wait_until(lambda: not _alive([taken]), 300, f"kernel {taken} culled")
+        assert proc.poll() is None  # the server goes on (and refills its pool)
+    finally:
+        stop_server(proc)

@@ -36,9 +36,11 @@ NOTEBOOK = "notebooks/03_planner_dashboard.ipynb"
 
 
 def _repository_notebook() -> Path:
-    from ...inputs.scenario import params_dir
-
-    return params_dir().parent / NOTEBOOK
+    """The dashboard notebook of the repository this package is in (else under the current folder)."""
+    for parent in HERE.parents:
+        if (parent / NOTEBOOK).is_file():
+            return parent / NOTEBOOK
+    return Path.cwd() / NOTEBOOK
 
 
 def voila_app_class():
@@ -62,9 +64,9 @@ def voila_app_class():
 
 
 def voila_argv(notebook: Path, port: int | None = None, ip: str | None = None, pool: int | None = None,
-               cull_after: int | None = None) -> list[str]:
+               cull_after: int | None = None, cull_every: int | None = None) -> list[str]:
     """Voilà's command line for the dashboard: this module's ``voila.json``, then any override."""
-    argv = [str(notebook), f"--Voila.config_file_paths={[str(CONFIG_DIR)]!r}"]
+    argv = [str(notebook), f"--Voila.config_file_paths={CONFIG_DIR}"]
     if port is not None:
         argv.append(f"--port={port}")
     if ip is not None:
@@ -73,6 +75,8 @@ def voila_argv(notebook: Path, port: int | None = None, ip: str | None = None, p
         argv.append(f"--VoilaConfiguration.default_pool_size={pool}")
     if cull_after is not None:
         argv.append(f"--MappingKernelManager.cull_idle_timeout={cull_after}")
+    if cull_every is not None:
+        argv.append(f"--MappingKernelManager.cull_interval={cull_every}")
     return argv
 
 
@@ -102,6 +106,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="preheated kernels kept ready (default: voila.json's, 2)")
     parser.add_argument("--cull-after", type=int_flag(0, 86400), default=None,
                         help="seconds an unconnected idle kernel lives (default: voila.json's, 900)")
+    parser.add_argument("--cull-every", type=int_flag(1, 3600), default=None,
+                        help="seconds between checks for such kernels (default: voila.json's, 60)")
 
 
 def add_cli(sub) -> None:
@@ -119,7 +125,8 @@ def run(args) -> int:
         raise InputError(f"--district: {args.district}: not a folder")
     os.environ.update(environment(args.district))
     app = voila_app_class()
-    app.launch_instance(argv=voila_argv(_repository_notebook(), args.port, args.ip, args.pool, args.cull_after))
+    app.launch_instance(argv=voila_argv(_repository_notebook(), args.port, args.ip, args.pool, args.cull_after,
+                                        args.cull_every))
     return 0
 
 
@@ -132,7 +139,8 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def spawn(log_path: Path, pool: int | None = None, port: int | None = None, timeout: float = 180.0):
+def spawn(log_path: Path, pool: int | None = None, port: int | None = None, timeout: float = 180.0,
+          extra: tuple[str, ...] = ()):
     """Start ``simulate dashboard`` in a child process on 127.0.0.1 (a free port unless given), wait
     (bounded) until it answers HTTP; returns (Popen, url). Its output goes to ``log_path``."""
     import subprocess
@@ -145,6 +153,7 @@ def spawn(log_path: Path, pool: int | None = None, port: int | None = None, time
     argv = [sys.executable, "-m", "simulate.views.dashboard.serve", f"--port={port}", "--ip=127.0.0.1"]
     if pool is not None:
         argv.append(f"--pool={pool}")
+    argv += list(extra)
     log = open(log_path, "w")
     proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     log.close()

@@ -35,9 +35,9 @@ def results_html(results, lang: str, reference_name: str, start_year: int) -> st
         color = "#1a7f37" if r.better is True else "#b42318" if r.better is False else "#333"
         verdict = f"<br><span style='font-size:85%;color:#555'>{html.escape(r.verdict)}</span>" if r.verdict else ""
         cells = (f"<td style='padding:2px 8px'>{html.escape(r.label)}{verdict}</td>"
-                 f"<td class='value' style='text-align:right;padding:2px 8px'>{r.value_text}</td>"
-                 f"<td class='reference' style='text-align:right;padding:2px 8px'>{r.reference_text}</td>"
-                 f"<td class='change' style='text-align:right;padding:2px 8px;color:{color}'>{r.change_text}</td>"
+                 f"<td class='value' style='text-align:right;padding:2px 8px;white-space:nowrap'>{r.value_text}</td>"
+                 f"<td class='reference' style='text-align:right;padding:2px 8px;white-space:nowrap'>{r.reference_text}</td>"
+                 f"<td class='change' style='text-align:right;padding:2px 8px;white-space:nowrap;color:{color}'>{r.change_text}</td>"
                  f"<td class='direction' style='padding:2px 8px;font-size:85%;color:#555'>"
                  f"{html.escape(r.direction_text)}</td>")
         if has_iv:
