@@ -53,8 +53,12 @@ def test_cost_chart_labels_do_not_overlap_and_it_says_what_and_in_which_unit(exp
         legend = ax.get_legend()
         entries = [t.get_text() for t in legend.get_texts()]
         assert len(entries) == len(points) and all(e.strip() for e in entries)
-        assert any("(targeted_aid)" in e and e.startswith(next(p["label"] for p in points
-                                                              if "(targeted_aid)" in p["title"])) for e in entries)
+        import simulate as sim
+
+        aid = sim.load_scenario("targeted_aid")
+        title = aid.title_zh if lang == "zh" else aid.title  # the whole title in the page's language, no file id
+        assert any(e.endswith(title) and e.startswith(next(p["label"] for p in points if p["title"] == title))
+                   for e in entries)
         lb = legend.get_window_extent(renderer)
         assert lb.y1 <= frame.y0  # the key sits below the axes, not on the data
         assert cost_chart_png(explorer).startswith(b"\x89PNG")

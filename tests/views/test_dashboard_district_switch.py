@@ -154,7 +154,7 @@ def test_keep_edits_false_discards_them_and_the_same_district_changes_nothing(ex
     assert explorer.set_district(BANAN) is True and explorer.scenario.value("dropout.monitoring.coverage") == 0.9
     explorer.set_district(COUNTY, keep_edits=False)
     assert explorer.scenario.changed_paths(explorer.start_levers) == []
-    assert "Now on district “example_county”" in explorer.message
+    assert "Now on district “Example county (synthetic, invented data)”" in explorer.message
 
 
 def test_save_as_scenario_works_on_the_new_district(explorer, params_copy):

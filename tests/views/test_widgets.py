@@ -140,7 +140,7 @@ def test_save_and_reload_round_trips(explorer, params_copy):
     again = sim.load_scenario("planner_test")
     assert again.params_hash == explorer.scenario.params_hash
     assert again.changed_paths(explorer.scenario) == []
-    assert ("Test plan (planner_test)", "planner_test") in explorer.view.start.options  # titles, not file ids
+    assert ("Test plan", "planner_test") in explorer.view.start.options  # whole titles, not file ids
     assert explorer.message_where == "save" and explorer.view.save_msg.value and not explorer.view.msg.value
     # no silent overwrite; bad names refused with a message
     assert explorer.save("planner_test") is None and "already exists" in explorer.message
@@ -163,7 +163,8 @@ def test_a_replaced_scenario_that_fails_to_load_back_is_put_back_as_it_was(explo
     monkeypatch.setattr(controls, "load_scenario", broken)
     assert explorer.save("planner_test", overwrite=True) is None and "simulated failure" in explorer.message
     assert path.read_bytes() == before  # the previous file, not a deleted one
-    assert sorted(p.name for p in path.parent.iterdir() if p.name.startswith(".")) == []  # no temporary file
+    # no temporary file (the dashboard's record of the files it saved is its own, and stays)
+    assert sorted(p.name for p in path.parent.iterdir() if p.name.startswith(".")) == [".saved_by_dashboard.json"]
 
 
 def test_saved_scenario_extends_its_start(district, params_copy):
@@ -289,7 +290,11 @@ def test_one_unit_style_per_language_and_changes_of_the_values_shown(explorer):
 
 def test_dropdowns_show_scenario_titles(explorer):
     labels = dict((name, label) for label, name in explorer.view.start.options)
-    assert labels["more_rotation"] == f"{sim.load_scenario('more_rotation').title} (more_rotation)"
+    assert labels["more_rotation"] == sim.load_scenario("more_rotation").title  # the whole title, once
+    assert labels["baseline"] == "2019 policy package (baseline)"  # not "(baseline) (baseline)"
+    explorer.set_language("zh")
+    labels = dict((name, label) for label, name in explorer.view.start.options)
+    assert labels["more_rotation"] == sim.load_scenario("more_rotation").title_zh == "支教与顶岗教师增至三倍"
     assert [n for _, n in explorer.view.reference.options] == [n for _, n in explorer.view.start.options]
 
 
