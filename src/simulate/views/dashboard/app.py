@@ -51,6 +51,7 @@ from ...inputs.load import load_district
 from ...model.engine import cells_of
 from ...inputs.scenario import Scenario, ScenarioError, load_scenario
 from ...errors import InputError
+from .charts import scenario_title
 from .controls import check_scenario_name, save_scenario
 from .headline import headline_table, interval_columns, uncertain_comparison
 from .runs import expected_indicators
@@ -240,7 +241,7 @@ class ScenarioExplorer:
         edits = {p: v for p, v in edits.items() if v != self.start_levers.value(p)}
         kept = self._reapply(edits)
         if kept:
-            self.show_message(text("edits_kept", self.language, n=len(edits), start=name))
+            self.show_message(text("edits_kept", self.language, n=len(edits), start=scenario_title(start, self.language)))
         elif kept is None:
             self.show_message("")
             self.refresh()

@@ -84,6 +84,13 @@ def cost_chart_png(x) -> bytes:
     return _png(cost_chart_figure(x))
 
 
+def scenario_title(scenario, lang: str = "en") -> str:
+    """The scenario's whole title in ``lang`` (Chinese: ``title_zh`` where the file has one), else its name."""
+    if lang == "zh" and getattr(scenario, "title_zh", ""):
+        return scenario.title_zh
+    return scenario.title or scenario.name
+
+
 def cost_points(x, lang: str) -> list[dict]:
     """The cost chart's points: every named scenario but the reference (at (0, 0) by definition), then
     this one. Each: label (the number drawn beside it, or "this scenario"), title, extra cost a year
@@ -101,9 +108,8 @@ def cost_points(x, lang: str) -> list[dict]:
             s = x.expected(scenario)
         except Exception:  # a broken file elsewhere must not break the dashboard
             continue
-        named.append((name, scenario.title or name, s))
-    rows = [(str(i), f"{title} ({name})" if title != name else name, s)
-            for i, (name, title, s) in enumerate(named, start=1)]
+        named.append((name, scenario_title(scenario, lang), s))
+    rows = [(str(i), title, s) for i, (name, title, s) in enumerate(named, start=1)]
     rows.append((text("this_scenario", lang), text("this_scenario", lang), x.series))
     return [{"label": label, "title": title, "mine": i == len(rows) - 1,
              "extra": float((s["cost.total"] - ref["cost.total"]).mean()) / unit,
@@ -175,7 +181,7 @@ def cost_chart_figure(x):
         pad = 0.18 * (hi - lo) if hi > lo else 1.0
         lim(lo - pad, hi + pad)
     year = int(x.reference_series.index.max())
-    ax.set_title(text("chart_cost_title", lang, year=year, ref=x.reference_scenario.name), fontsize=9, **kw)
+    ax.set_title(text("chart_cost_title", lang, year=year, ref=scenario_title(x.reference_scenario, lang)), fontsize=9, **kw)
     ax.set_xlabel(text("axis_extra_cost", lang), **kw)
     ax.set_ylabel(text("axis_gap_reduction", lang, year=year), **kw)
     ax.grid(alpha=0.3)
@@ -254,7 +260,8 @@ def chart_text(kind: str, x) -> str:
     else:
         points = cost_points(x, lang if lang == "en" else "zh")
         unit = text("unit.million_yuan" if lang == "en" else "unit.wan", lang)
-        parts = [f"{p['title']}: {p['extra']:+,.1f} {unit}, {p['gain']:+.2f} pp" for p in points]
+        pp = " pp" if lang == "en" else "个百分点"
+        parts = [f"{p['title']}: {p['extra']:+,.1f} {unit}, {p['gain']:+.2f}{pp}" for p in points]
         body = text("alt.cost", lang) + " " + "; ".join(parts)
     if getattr(x, "uncertainty", None) is not None and kind != "cost":
         body += " " + text("alt.band", lang)

@@ -162,7 +162,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "drivers.col.child_years_out_of_school.cumulative.total": ("Child-years out of school so far", "累计失学人年"),
     "drivers.col.dropout_gap.poor.junior": ("Poor − non-poor junior dropout gap", "贫困与非贫困初中辍学率差距"),
     "drivers.col.learning_gap.poor": ("Non-poor − poor learning gap", "非贫困与贫困学生学业差距"),
-    "drivers.col.cost.policy_levers": ("Cost of the policy levers (this year)", "政策措施成本（当年）"),
+    "drivers.col.cost.policy_levers.all_years": ("Cost of the policy levers, all years", "政策措施成本（各年合计）"),
     # ---- the capital lever is a ceiling (simulate.views.dashboard.headline.capital_note)
     "capital.none": ("no capital budget", "无改造资金"),
     "capital.all_spent": ("the whole ceiling ({ceiling}) is spent", "上限（{ceiling}）已全部支出"),

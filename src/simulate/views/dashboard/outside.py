@@ -104,14 +104,14 @@ def report_html(x) -> str:
     from .districts import district_title
     from .drivers import drivers_html
     from .table import results_html
-    from .view import scenario_title
+    from .charts import scenario_title
 
     lang = x.language
     changed = x.scenario.changed_paths(x.start_levers)
     rows = "".join(f"<tr><td>{html.escape(BY_PATH[p].label[0 if lang == 'en' else 1] if p in BY_PATH else p)}</td>"
                    f"<td>{html.escape(str(x.start_levers.value(p)))}</td><td>{html.escape(str(x.scenario.value(p)))}</td></tr>"
                    for p in changed) or f"<tr><td colspan='3'>{html.escape(text('report.none_changed', lang))}</td></tr>"
-    charts = "".join(f"<h3>{html.escape(text('chart_' + k, lang))}</h3>"
+    charts = "".join(f"<h3>{html.escape(text(f'chart_{k}', lang))}</h3>"
                      f"<img alt='' style='max-width:100%' src='{data_url(png(f(x)), 'image/png')}'>{chart_text(k, x)}"
                      for k, f in CHARTS.items())
     drivers = drivers_html(x.attribution, lang) if getattr(x, "attribution", None) is not None else \
@@ -195,7 +195,7 @@ class OutsidePanel:
     def show_charts(self) -> None:
         lang = self.x.language
         links = [f"<a download='{k}.png' href='{data_url(image.value, 'image/png')}'>"
-                 f"{html.escape(text('download_png', lang, chart=text('chart_' + k, lang)))}</a>"
+                 f"{html.escape(text('download_png', lang, chart=text(f'chart_{k}', lang)))}</a>"
                  for k, image in self.view.charts.items() if image.value]
         self.chart_downloads.value = "<br>".join(links)
 

@@ -27,7 +27,7 @@ from ...inputs.scenario import ScenarioError, available_scenarios, load_scenario
 from ...errors import InputError
 from .controls import BY_PATH, GROUPS, LEVERS, SHARE_GROUP, CheckedIntSlider, _is_real, coerce_choice, \
     label_html, make_widget, rebalance_shares, set_range, to_display, to_param
-from .charts import CHARTS, chart_text, png
+from .charts import CHARTS, chart_text, png, scenario_title
 from .groups import LeverPanel
 from .outside import OutsidePanel
 from .i18n import text
@@ -35,13 +35,6 @@ from .table import intro_text, results_html
 
 CHART_DELAY = 0.3  # seconds of quiet before the charts are redrawn (debounce)
 LANG_OPTIONS = (("English", "en"), ("中文", "zh"))
-
-
-def scenario_title(scenario, lang: str = "en") -> str:
-    """The scenario's title in ``lang`` (Chinese: ``title_zh`` where the file has one), else its name."""
-    if lang == "zh" and getattr(scenario, "title_zh", ""):
-        return scenario.title_zh
-    return scenario.title or scenario.name
 
 
 def scenario_options(lang: str = "en") -> list[tuple[str, str]]:
@@ -323,10 +316,10 @@ class View:
         split was shown and the levers or reference changed since, a note to press the button again."""
         x, lang = self.x, self.x.language
         self.drivers_intro.value = (f"<div style='font-size:90%;color:#555'>"
-                                    f"{html.escape(text('drivers_intro', lang, ref=x.reference_scenario.name))}</div>")
+                                    f"{html.escape(text('drivers_intro', lang, ref=scenario_title(x.reference_scenario, lang)))}</div>")
         if none:
             self.drivers_table.value = ""
-            self.drivers_status.value = f"<i>{html.escape(text('drivers_none', lang, ref=x.reference_scenario.name))}</i>"
+            self.drivers_status.value = f"<i>{html.escape(text('drivers_none', lang, ref=scenario_title(x.reference_scenario, lang)))}</i>"
             return
         if x.attribution is not None:
             from .drivers import drivers_html
@@ -370,7 +363,7 @@ class View:
         for k, sec in self.section.items():
             sec.value = f"<h3 style='margin:8px 0 4px'>{text(k, lang)}</h3>"
         for k, title in self.chart_titles.items():
-            title.value = f"<b>{text('chart_' + k, lang)}</b>"
+            title.value = f"<b>{text(f'chart_{k}', lang)}</b>"
         self.outside.relabel(lang)
         self.draws.description = text("draws", lang)
         self.run.description = text("run_uncertainty", lang)
