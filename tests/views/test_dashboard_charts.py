@@ -53,8 +53,6 @@ def test_cost_chart_labels_do_not_overlap_and_it_says_what_and_in_which_unit(exp
         legend = ax.get_legend()
         entries = [t.get_text() for t in legend.get_texts()]
         assert len(entries) == len(points) and all(e.strip() for e in entries)
-        import simulate as sim
-
         aid = sim.load_scenario("targeted_aid")
         title = aid.title_zh if lang == "zh" else aid.title  # the whole title in the page's language, no file id
         assert any(e.endswith(title) and e.startswith(next(p["label"] for p in points if p["title"] == title))
