@@ -234,12 +234,22 @@ def test_levers_numbers_and_work_that_leaves_the_page(server, browser):
         page.close()
 
 
-def test_a_phone_width_fits(server, browser):
+def test_a_phone_and_a_projector_width(server, browser):
     _, url = server
     page = _open(browser, url, 390, 844)
-    try:
-        width = page.evaluate("document.documentElement.scrollWidth")
-        assert width <= 390 + 1
-        assert page.locator(".explorer-right").bounding_box()["width"] <= 390
+    try:  # a phone: nothing wider than the screen, panels stacked, the slider as wide as the screen allows
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390 + 1
+        right, left = page.locator(".explorer-right").bounding_box(), page.locator(".explorer-left").bounding_box()
+        assert right["width"] <= 390 and left["width"] <= 390 and right["y"] >= left["y"] + left["height"] - 1
+        slider = page.locator(".lever-budget-base_grant-primary_yuan_per_pupil").bounding_box()
+        assert slider["width"] >= 250
+    finally:
+        page.close()
+    page = _open(browser, url, 1920, 1080)
+    try:  # a projector: levers and results side by side, larger text
+        right, left = page.locator(".explorer-right").bounding_box(), page.locator(".explorer-left").bounding_box()
+        assert right["x"] >= left["x"] + left["width"] - 1 and abs(right["y"] - left["y"]) < 5
+        size = page.evaluate("parseFloat(getComputedStyle(document.querySelector('.scenario-explorer')).fontSize)")
+        assert size >= 15
     finally:
         page.close()
