@@ -180,9 +180,13 @@ def main(argv=None) -> int:
                 browser = pw.chromium.launch(executable_path=chromium, headless=True, args=["--no-sandbox"])
                 load = psutil.getloadavg()[0]
                 fl = floors(url, browser)
+                print("floors", fl, flush=True)  # each phase as it ends (the table comes at the end)
                 first = first_numbers(proc, url, browser, args.first)
+                print("first numbers", first, flush=True)
                 rel = reloads(proc, url, browser, args.reloads)
+                print("reloads", rel, flush=True)
                 con = concurrent(proc, url, browser, args.sessions, args.rounds)
+                print("concurrent", con, flush=True)
                 browser.close()
         finally:
             stop(proc)
