@@ -72,7 +72,7 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/
 
 dashboard: $(STAMP)
-	SIMULATE_DISTRICT=$(if $(DISTRICT),$(abspath $(DISTRICT))) $(BIN)/voila notebooks/03_planner_dashboard.ipynb --no-browser --Voila.ip=127.0.0.1 --port=8866 --strip_sources=True
+	exec $(BIN)/simulate dashboard $(if $(DISTRICT),--district $(DISTRICT))
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

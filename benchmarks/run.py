@@ -261,7 +261,7 @@ def main(argv=None) -> int:
         row(f"compare {draws:,} draws × 2 scenarios, 2 worker processes", float("nan"), "s", target,
             note=f"failed: {exc}")
     try:
-        from simulate.views.dashboard.app import widget_latency
+        from simulate.views.dashboard.outputs import widget_latency
 
         lat = widget_latency(district=district)
         row("slider change → refreshed numbers (median)", lat["median_seconds"] * 1e3, "ms", 250,

@@ -31,7 +31,8 @@ from .errors import SimulateError  # imports nothing: ScenarioError, DistrictErr
 
 USER_ERRORS = (SimulateError, ValueError, FileNotFoundError, KeyError)
 SYNTHESIZE_MAX_SCHOOLS = 200_000  # the national benchmark district; more does not fit in memory
-PLUGINS = ("simulate.views.findings.pipeline", "simulate.analysis.calibrate", "simulate.analysis.sweep", "simulate.analysis.optimize", "simulate.analysis.sensitivity")
+PLUGINS = ("simulate.views.findings.pipeline", "simulate.analysis.calibrate", "simulate.analysis.sweep", "simulate.analysis.optimize", "simulate.analysis.sensitivity",
+           "simulate.views.dashboard.serve")
 
 HEADLINE = [  # time out of school first (what planners mean); dropout events and rates after
     ("child_years_out_of_school.total", "Child-years out of school, this year", "int"),

@@ -142,3 +142,21 @@ def test_resolved_draws_stay_in_schema_range():
     lo, hi = field_bounds("dropout.aid_effect.trial_log_odds")
     v = p.dropout.aid_effect.trial_log_odds
     assert v.shape == (2000,) and v.min() >= lo and v.max() <= hi
+
+
+def test_a_scenario_title_in_chinese_is_optional_text(tmp_path):
+    """``title_zh:`` (the planner dashboard's Chinese mode) is read when present, checked as text, carried by
+    ``with_changes`` unless a new title is given, and never changes the parameters."""
+    assert load_scenario("more_rotation").title_zh == "支教与顶岗教师增至三倍"
+    assert load_scenario("baseline").title_zh == "2019年政策组合（现行政策）"
+    assert load_scenario("more_rotation").with_changes({}).title_zh == "支教与顶岗教师增至三倍"
+    assert load_scenario("more_rotation").with_changes({}, title="Mine").title_zh == ""
+    plain = tmp_path / "plain.yaml"
+    plain.write_text("name: plain\ntitle: Plain\ndescription: d\nextends: more_rotation\nchanges: {}\n", encoding="utf-8")
+    assert load_scenario(plain).title_zh == "" and \
+        load_scenario(plain).params_hash == load_scenario("more_rotation").params_hash
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\ntitle: Bad\ntitle_zh: [1, 2]\ndescription: d\nextends: baseline\nchanges: {}\n",
+                   encoding="utf-8")
+    with pytest.raises(ScenarioError, match="bad.yaml: title_zh: expected text"):
+        load_scenario(bad)

@@ -8,7 +8,7 @@ import pytest
 
 import simulate as sim
 from simulate.views.dashboard.app import ScenarioExplorer
-from simulate.views.dashboard.view import cost_chart_figure, cost_chart_png, cost_points, place_labels
+from simulate.views.dashboard.charts import cost_chart_figure, cost_chart_png, cost_points, place_labels
 
 
 @pytest.fixture(scope="module")
@@ -53,8 +53,10 @@ def test_cost_chart_labels_do_not_overlap_and_it_says_what_and_in_which_unit(exp
         legend = ax.get_legend()
         entries = [t.get_text() for t in legend.get_texts()]
         assert len(entries) == len(points) and all(e.strip() for e in entries)
-        assert any("(targeted_aid)" in e and e.startswith(next(p["label"] for p in points
-                                                              if "(targeted_aid)" in p["title"])) for e in entries)
+        aid = sim.load_scenario("targeted_aid")
+        title = aid.title_zh if lang == "zh" else aid.title  # the whole title in the page's language, no file id
+        assert any(e.endswith(title) and e.startswith(next(p["label"] for p in points if p["title"] == title))
+                   for e in entries)
         lb = legend.get_window_extent(renderer)
         assert lb.y1 <= frame.y0  # the key sits below the axes, not on the data
         assert cost_chart_png(explorer).startswith(b"\x89PNG")
@@ -63,7 +65,7 @@ def test_cost_chart_labels_do_not_overlap_and_it_says_what_and_in_which_unit(exp
 
 
 def test_place_labels_repels_labels_of_points_that_coincide():
-    from simulate.views.dashboard.view import _figure
+    from simulate.views.dashboard.charts import _figure
 
     fig = _figure(4, 3)
     ax = fig.subplots()

@@ -40,14 +40,18 @@ def same(a: dict, b: dict) -> bool:
 
 
 def test_the_dropdown_lists_every_district_folder_under_data_and_selects_the_one_shown(explorer):
-    options = dict(explorer.view.district.options)
-    assert options["banan"] == BANAN and options["example_county"] == COUNTY
-    assert "templates" not in options and (DATA / "templates").is_dir()  # a folder of templates, not a district
+    options = {v: label for label, v in explorer.view.district.options}
+    assert list(options) == [BANAN, COUNTY]  # data/templates: a folder of templates, not a district
+    assert (DATA / "templates").is_dir()
+    # display names from data/district_names.yaml, in the page's language (not folder ids)
+    assert options[BANAN].startswith("Banan district") and options[COUNTY].startswith("Example county")
     assert explorer.view.district.value == BANAN
-    assert district_options() == [("banan", BANAN), ("example_county", COUNTY)]
+    assert [v for _, v in district_options()] == [BANAN, COUNTY]
+    assert district_options(lang="zh")[0][0].startswith("重庆市巴南区")
     assert explorer.view.top_labels["district"].value == "<b>District</b>&nbsp;"
     explorer.set_language("zh")
     assert "区县" in explorer.view.top_labels["district"].value
+    assert explorer.view.district.options[1][0].startswith("示例县") and explorer.view.district.value == BANAN
 
 
 def test_a_district_from_outside_data_is_listed_too_and_selected(tmp_path):
@@ -65,7 +69,7 @@ def test_switching_rebuilds_the_explorer_for_the_district(explorer):
     assert explorer.controls["teachers.support.count"].max == 300
     explorer.view.district.value = COUNTY  # as the planner picks it
     assert explorer.district.name == "example_county"
-    assert explorer.message_where == "district" and "example_county" in explorer.message
+    assert explorer.message_where == "district" and "Example county" in explorer.message
     # the same state as a dashboard started on the district: sliders, their maxima and the headline
     fresh = ScenarioExplorer(district=sim.load_district(DATA / "example_county"))
     for path, control in fresh.controls.items():
@@ -74,7 +78,7 @@ def test_switching_rebuilds_the_explorer_for_the_district(explorer):
     assert explorer.controls["teachers.support.count"].max < 300
     assert same(headline(explorer), headline(fresh)) and not same(headline(explorer), before)
     assert explorer.scaled == fresh.scaled and explorer.scenario.changed_paths(explorer.start_levers) == []
-    assert "“example_county” (11 schools" in explorer.view.intro.value
+    assert "“Example county (synthetic, invented data)” (11 schools" in explorer.view.intro.value
     assert "from Banan's 20" in explorer.view.labels["teachers.support.count"].value
     explorer.view.district.value = BANAN  # and back: Banan as it was
     assert explorer.district.name == "banan" and same(headline(explorer), before)
@@ -150,7 +154,7 @@ def test_keep_edits_false_discards_them_and_the_same_district_changes_nothing(ex
     assert explorer.set_district(BANAN) is True and explorer.scenario.value("dropout.monitoring.coverage") == 0.9
     explorer.set_district(COUNTY, keep_edits=False)
     assert explorer.scenario.changed_paths(explorer.start_levers) == []
-    assert "Now on district “example_county”" in explorer.message
+    assert "Now on district “Example county (synthetic, invented data)”" in explorer.message
 
 
 def test_save_as_scenario_works_on_the_new_district(explorer, params_copy):

@@ -96,7 +96,7 @@ def test_main_never_fails(monkeypatch, capsys):
 
 
 def test_the_charts_pick_a_cjk_family_when_the_system_has_one():
-    from simulate.views.dashboard.view import _chart_lang, _font_kw
+    from simulate.views.dashboard.charts import _chart_lang, _font_kw
 
     if not fonts.system_cjk_files() and fonts.known_cjk_family() is None:
         assert _chart_lang("zh") == "en"  # no CJK font: English labels, no missing-glyph boxes

@@ -15,7 +15,8 @@ import yaml
 
 import simulate as sim
 from simulate.inputs.schema import field_bounds
-from simulate.views.dashboard.app import ScenarioExplorer, check_scenario_name, widget_latency
+from simulate.views.dashboard.app import ScenarioExplorer, check_scenario_name
+from simulate.views.dashboard.outputs import widget_latency
 from simulate.views.dashboard.controls import BY_PATH, LEVERS, SHARE_GROUP, rebalance_shares, slider_range
 from simulate.views.dashboard.i18n import fmt
 
@@ -139,7 +140,7 @@ def test_save_and_reload_round_trips(explorer, params_copy):
     again = sim.load_scenario("planner_test")
     assert again.params_hash == explorer.scenario.params_hash
     assert again.changed_paths(explorer.scenario) == []
-    assert ("Test plan (planner_test)", "planner_test") in explorer.view.start.options  # titles, not file ids
+    assert ("Test plan", "planner_test") in explorer.view.start.options  # whole titles, not file ids
     assert explorer.message_where == "save" and explorer.view.save_msg.value and not explorer.view.msg.value
     # no silent overwrite; bad names refused with a message
     assert explorer.save("planner_test") is None and "already exists" in explorer.message
@@ -162,7 +163,8 @@ def test_a_replaced_scenario_that_fails_to_load_back_is_put_back_as_it_was(explo
     monkeypatch.setattr(controls, "load_scenario", broken)
     assert explorer.save("planner_test", overwrite=True) is None and "simulated failure" in explorer.message
     assert path.read_bytes() == before  # the previous file, not a deleted one
-    assert sorted(p.name for p in path.parent.iterdir() if p.name.startswith(".")) == []  # no temporary file
+    # no temporary file (the dashboard's record of the files it saved is its own, and stays)
+    assert sorted(p.name for p in path.parent.iterdir() if p.name.startswith(".")) == [".saved_by_dashboard.json"]
 
 
 def test_saved_scenario_extends_its_start(district, params_copy):
@@ -213,7 +215,7 @@ def test_notebook_is_stored_clean_with_parameters():
 
 def test_a_gap_that_crosses_zero_is_better_only_when_closer_to_zero(explorer):
     """Gaps: closer to 0 is better, whichever side; each row says which direction is better, in both languages."""
-    from simulate.views.dashboard.app import headline_table
+    from simulate.views.dashboard.headline import headline_table
 
     current, reference = explorer.series.copy(), explorer.reference_series.copy()
     key = "dropout_gap.poor.junior"
@@ -231,14 +233,43 @@ def test_a_gap_that_crosses_zero_is_better_only_when_closer_to_zero(explorer):
 
 
 def test_policy_levers_are_costed_apart_from_the_recurrent_base(explorer, district):
-    levers, base, total = (row(explorer, k)["value"] for k in
-                           ("cost.policy_levers", "cost.recurrent_base", "cost.total"))
-    assert levers + base == pytest.approx(total) and 0 < levers < base
-    assert row(explorer, "cost.policy_levers")["label"] == "Cost of the policy levers (this year)"
+    series = explorer.series
+    levers = row(explorer, "cost.policy_levers.all_years")["value"]
+    assert levers == pytest.approx(series["cost.policy_levers"].sum())  # what is spent, over every year
+    base, total = row(explorer, "cost.recurrent_base")["value"], row(explorer, "cost.total")["value"]
+    assert base + series["cost.policy_levers"].iloc[-1] == pytest.approx(total)
+    assert row(explorer, "cost.policy_levers.all_years")["label"].startswith("Cost of the policy levers, all years")
     assert row(explorer, "cost.recurrent_base")["label"].startswith("Recurrent base")
     explorer.view.start.value = "no_policy"  # no policy package: its lever cost is far below the baseline's
-    assert row(explorer, "cost.policy_levers")["value"] < levers
-    assert row(explorer, "cost.policy_levers")["change"] < 0
+    assert row(explorer, "cost.policy_levers.all_years")["value"] < levers
+    assert row(explorer, "cost.policy_levers.all_years")["change"] < 0
+    assert row(explorer, "cost.policy_levers.all_years")["better"] is True  # one rule: lower cost, green
+
+
+def test_the_capital_row_shows_what_is_spent_and_when_the_ceiling_is_not_reached(explorer):
+    spent = row(explorer, "cost.capital.all_years")
+    assert spent["value"] == pytest.approx(explorer.series["cost.capital"].sum())
+    assert spent["verdict"].startswith("the whole ceiling")  # 2019's schedule is spent in full
+    explorer.set("budget.capital.yuan_per_year", 2e8)  # far more than the weak schools can absorb
+    spent = row(explorer, "cost.capital.all_years")
+    assert spent["value"] == pytest.approx(explorer.series["cost.capital"].sum())
+    assert spent["value"] < explorer.series["capital.budget"].sum()
+    assert spent["verdict"].startswith("ceiling not reached") and "2025" in spent["verdict"]
+    explorer.set("budget.capital.yuan_per_year", 2e7)  # a ceiling below the need: all of it is spent, each year
+    assert row(explorer, "cost.capital.all_years")["value"] == pytest.approx(7 * 2e7)
+    assert row(explorer, "cost.capital.all_years")["verdict"].startswith("the whole ceiling")
+
+
+def test_one_direction_rule_for_every_row_when_monitoring_is_cut(explorer):
+    explorer.set("dropout.monitoring.coverage", 0.0)  # fewer children found and brought back
+    t = explorer.results.set_index("indicator")
+    assert t.loc["child_years_out_of_school.cumulative.total", "better"] is False  # more child-years out
+    assert t.loc["ce.child_years_kept", "value"] < 0 and t.loc["ce.child_years_kept", "better"] is False
+    assert t.loc["ce.children_never_returned_averted", "value"] < 0
+    assert t.loc["ce.children_never_returned_averted", "better"] is False
+    assert t.loc["ce.dropouts_averted", "value"] < 0 and t.loc["ce.dropouts_averted", "better"] is False
+    assert t.loc["ce.extra_yuan", "value"] < 0 and t.loc["ce.extra_yuan", "better"] is True  # money saved
+    assert t.loc["ce.yuan_per_child_year_kept", "value_text"] == "n/a"  # none kept: no cost per unit
 
 
 def test_one_unit_style_per_language_and_changes_of_the_values_shown(explorer):
@@ -259,7 +290,11 @@ def test_one_unit_style_per_language_and_changes_of_the_values_shown(explorer):
 
 def test_dropdowns_show_scenario_titles(explorer):
     labels = dict((name, label) for label, name in explorer.view.start.options)
-    assert labels["more_rotation"] == f"{sim.load_scenario('more_rotation').title} (more_rotation)"
+    assert labels["more_rotation"] == sim.load_scenario("more_rotation").title  # the whole title, once
+    assert labels["baseline"] == "2019 policy package (baseline)"  # not "(baseline) (baseline)"
+    explorer.set_language("zh")
+    labels = dict((name, label) for label, name in explorer.view.start.options)
+    assert labels["more_rotation"] == sim.load_scenario("more_rotation").title_zh == "支教与顶岗教师增至三倍"
     assert [n for _, n in explorer.view.reference.options] == [n for _, n in explorer.view.start.options]
 
 

@@ -52,7 +52,7 @@ from .yamlfile import read_mapping
 LEAF_KEYS = {"value", "unit", "source", "description", "uncertainty", "by_year", "scale_with", "fixed"}
 #: ``scale_with``: what an absolute quantity grows with on a district of another size (inputs/scaling.py)
 SCALE_WITH = ("pupils", "schools", "teachers", "none")
-SCENARIO_KEYS = {"name", "title", "description", "extends", "changes", "district"}
+SCENARIO_KEYS = {"name", "title", "description", "extends", "changes", "district", "title_zh"}
 #: scale_with measures that make a leaf grow with the district (every other value is absolute)
 SCALED = ("pupils", "schools", "teachers")
 DISTRIBUTIONS = {"normal": {"sd"}, "uniform": {"low", "high"}, "triangular": {"low", "mode", "high"}}
@@ -123,6 +123,7 @@ class Scenario:
     #: the district folder (resolved path) the scenario's numbers are written for: its changes run as
     #: written there (``district:`` key, or a file inside a district folder); None = written for Banan
     written_for: str | None = field(default=None, repr=False)
+    title_zh: str = ""  # the title in Chinese (optional ``title_zh:``; the planner dashboard's Chinese mode)
 
     @property
     def status_quo(self) -> "Scenario":
@@ -235,6 +236,7 @@ class Scenario:
         scenario = _build(
             name=name,
             title=title or "",
+            title_zh="" if title else (f"{self.title_zh}（已修改）" if self.title_zh and changes else self.title_zh),
             description=description or "",
             extends=self.name,
             parent_leaves=self.leaves,
@@ -311,7 +313,8 @@ class Scenario:
                                 "(simulate.save_scenario) or give extends= a saved scenario")
         paths = [p for p in self.leaves if p in pins or p in self.changed_paths(extends)]
         changes = {p: _change_of(self.leaves[p], extends.leaves[p]) for p in paths}
-        doc = {"name": self.name, "title": self.title, "description": self.description,
+        doc = {"name": self.name, "title": self.title, **({"title_zh": self.title_zh} if self.title_zh else {}),
+               "description": self.description,
                "extends": _file_name_of(extends), "changes": changes}
         text = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
         if path is not None:
@@ -552,7 +555,7 @@ def _load(name_or_path: str, chain: tuple[str, ...], what: str = "scenario") -> 
         extends = str(path.parent / extends)  # a path is relative to the file that names it
     parent = _load(extends, chain=(*chain, key), what=f"{path}: extends")
     written_for = _written_for(doc, path, parent)
-    built = _build(name=doc["name"], title=doc["title"], description=doc["description"],
+    built = _build(name=doc["name"], title=doc["title"], title_zh=doc.get("title_zh", ""), description=doc["description"],
                    extends=doc["extends"], parent_leaves=parent.leaves, parent_origins=parent.origins,
                    parent_baseline=parent.status_quo, changes=changes, file=str(path), written_for=written_for)
     return dataclasses.replace(built, pinned=frozenset(map(str, changes)))  # the file's changes, kept on save
@@ -594,7 +597,7 @@ def _written_for(doc: dict, path: Path, parent: Scenario) -> str | None:
 def _meta_problems(doc: dict, path: Path) -> list[str]:
     """name, title and description: text; the name on one line, without '/', '..' or spaces."""
     out = []
-    for key in ("name", "title", "description"):
+    for key in ("name", "title", "title_zh", "description"):
         if key in doc and not isinstance(doc[key], str):
             out.append(f"{path}: {key}: expected text, got {_short(doc[key])}")
     name = doc.get("name")
@@ -606,7 +609,7 @@ def _meta_problems(doc: dict, path: Path) -> list[str]:
 
 def _load_tree(path: Path, doc: dict) -> Scenario:
     errors: list[str] = _meta_problems(doc, path)
-    meta = {k: doc.pop(k) for k in ("name", "title", "description") if k in doc}
+    meta = {k: doc.pop(k) for k in ("name", "title", "title_zh", "description") if k in doc}
     leaves: dict[str, dict] = {}
     _collect_leaves(doc, "", leaves, errors, str(path))
     for p in leaves:
@@ -619,6 +622,7 @@ def _load_tree(path: Path, doc: dict) -> Scenario:
         raise ScenarioError("\n".join(errors))
     origins = {p: f"{path}: {p}" for p in leaves}
     scenario = Scenario(name=meta.get("name", "baseline"), title=meta.get("title", "baseline"),
+                        title_zh=meta.get("title_zh", ""),
                         description=meta.get("description", ""), extends=None, changes={},
                         leaves=leaves, source=str(path), origins=origins)
     _validate(scenario)
@@ -735,7 +739,7 @@ def _normalise_uncertainty(leaf: dict, where: str, path: str | None = None) -> s
 
 
 def _build(*, name, title, description, extends, parent_leaves, parent_origins, changes, file,
-           parent_baseline=None, written_for=None) -> Scenario:
+           parent_baseline=None, written_for=None, title_zh="") -> Scenario:
     leaves = copy.deepcopy(parent_leaves)
     origins = dict(parent_origins)
     errors = []
@@ -783,7 +787,7 @@ def _build(*, name, title, description, extends, parent_leaves, parent_origins, 
         raise ScenarioError("\n".join(errors))
     scenario = Scenario(name=name, title=title, description=description, extends=extends,
                         changes=dict(changes), leaves=leaves, source=file, origins=origins,
-                        baseline=parent_baseline, written_for=written_for)
+                        baseline=parent_baseline, written_for=written_for, title_zh=title_zh)
     _validate(scenario)
     return scenario
 

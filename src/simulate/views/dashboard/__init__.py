@@ -8,6 +8,7 @@ the Chinese charts; the install step's font check) and ``i18n`` (English/Chinese
 number formats).
 """
 
-from .app import ScenarioExplorer, widget_latency, write_dashboard_outputs
+from .app import ScenarioExplorer
+from .outputs import widget_latency, write_dashboard_outputs
 
 __all__ = ["ScenarioExplorer", "widget_latency", "write_dashboard_outputs"]

@@ -28,173 +28,40 @@ effect vs the reference), "n/a" when less than one is kept or averted. Moving a 
 year (capital: 4,000 万元 phased down to 1,500 万元) replaces the schedule
 with a flat amount (rule of :mod:`simulate.inputs.scenario`).
 
-Modules: this one (computing, the explorer's state and actions, the benchmark),
+Modules: this one (the explorer's state and actions), :mod:`.headline` (the headline table, pure),
+:mod:`.outputs` (the findings run's files, the latency benchmark),
 :mod:`simulate.views.dashboard.controls` (levers, ranges, shares, saving),
-:mod:`simulate.views.dashboard.view` (widgets, table, charts),
+:mod:`simulate.views.dashboard.view` (widgets and events), :mod:`.table` and :mod:`.charts` (what they show),
+:mod:`.links` (a scenario as a link), :mod:`.serve` (the Voilà service),
 :mod:`simulate.views.dashboard.districts` (the district dropdown and switching) and
 :mod:`simulate.views.dashboard.i18n` (English/Chinese labels, number formats).
 """
 
 from __future__ import annotations
 
-import statistics
 import time
 from collections import OrderedDict
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from ...measures.balance import THRESHOLD_2012, THRESHOLD_2017, comparison_indicators, context
+from ...measures.balance import context
 from ...inputs.district import District
 from ...inputs.load import load_district
-from ...model.engine import cells_of, simulate
-from ...model.outcomes import closer_to_zero_is_better, is_better, lower_is_better, year_indicators
+from ...model.engine import cells_of
 from ...inputs.scenario import Scenario, ScenarioError, load_scenario
 from ...errors import InputError
+from .charts import scenario_title
 from .controls import check_scenario_name, save_scenario
+from .headline import headline_table, interval_columns, uncertain_comparison
 from .runs import expected_indicators
-from .i18n import fmt, shown_change, text
+from .i18n import text
 
-__all__ = ["ScenarioExplorer", "widget_latency", "headline_table", "expected_indicators", "save_scenario",
-           "check_scenario_name", "write_dashboard_outputs", "uncertain_comparison"]
+__all__ = ["ScenarioExplorer", "headline_table", "expected_indicators", "save_scenario", "check_scenario_name",
+           "uncertain_comparison"]
 
-# (indicator, kind for fmt): the headline table, top to bottom.
-HEADLINE = (
-    ("child_years_out_of_school.cumulative.total", "child_years"), ("children_never_returned.total", "count"),
-    ("dropout_rate.primary", "pct"), ("dropout_rate.junior", "pct"),
-    ("dropout_rate.primary.poor_rural", "pct"), ("dropout_rate.junior.poor_rural", "pct"),
-    ("consolidation_rate.nine_year", "pct"),
-    ("dropout_gap.urban_rural.junior", "pp"), ("dropout_gap.poor.junior", "pp"),
-    ("learning_gap.urban_rural", "sd"), ("learning_gap.poor", "sd"),
-    ("ptr.rural", "ptr"), ("ptr.mountain", "ptr"),
-    ("cv.spending_per_pupil.primary", "cv"), ("cv.spending_per_pupil.junior", "cv"),
-    ("cv.ptr.primary", "cv"), ("cv.ptr.junior", "cv"),
-    ("balance.composite.primary", "cv"), ("balance.composite.junior", "cv"),
-    ("cost.policy_levers", "yuan"), ("cost.recurrent_base", "yuan"), ("cost.total", "yuan"),
-    ("ce.extra_yuan", "yuan"), ("ce.child_years_kept", "child_years"), ("ce.yuan_per_child_year_kept", "yuan"),
-    ("ce.dropouts_averted", "count"), ("ce.yuan_per_dropout_averted", "yuan"),
-)
-GAP_CHART = ("dropout_gap.urban_rural.junior", "dropout_gap.poor.junior")
-# which way is better for the ce.* rows (the others: simulate.model.outcomes.better_direction)
-CE_DIRECTION = {"ce.extra_yuan": "lower", "ce.child_years_kept": "higher", "ce.yuan_per_child_year_kept": "lower",
-                "ce.dropouts_averted": "higher", "ce.yuan_per_dropout_averted": "lower"}
 CACHE_SIZE = 64
-
-
-def direction(key: str) -> str:
-    """'lower', 'higher' or 'closer_to_0': which way is better for a headline row (gaps: closer to 0)."""
-    if key in CE_DIRECTION:
-        return CE_DIRECTION[key]
-    if closer_to_zero_is_better(key):
-        return "closer_to_0"
-    return "lower" if lower_is_better(key) else "higher"
 _CACHE: OrderedDict = OrderedDict()  # (data hash, years, params hash) → expected indicators by year
-
-
-# ------------------------------------------------------------------ computing (pure functions)
-def cost_effectiveness(current: pd.DataFrame, reference: pd.DataFrame) -> dict[str, float]:
-    """Cumulative extra yuan, child-years of schooling kept, dropouts averted and yuan per child-year
-    kept and per dropout averted vs the reference; the ratios follow the rule of ``simulate compare``
-    (:func:`simulate.analysis.comparison.cost_per_effect`: NaN unless at least one is kept or averted)."""
-    from ...analysis.comparison import CE_MINIMUM, cost_per_effect
-
-    extra = float((current["cost.total"] - reference["cost.total"]).sum())
-    cumulative = "child_years_out_of_school.cumulative.total"
-    kept = float(reference[cumulative].iloc[-1] - current[cumulative].iloc[-1])
-    averted = float((reference["dropouts"] - current["dropouts"]).sum())
-    return {"ce.extra_yuan": extra, "ce.child_years_kept": kept,
-            "ce.yuan_per_child_year_kept": cost_per_effect(extra, kept, CE_MINIMUM["ce.child_years_kept"]),
-            "ce.dropouts_averted": averted,
-            "ce.yuan_per_dropout_averted": cost_per_effect(extra, averted, CE_MINIMUM["ce.dropouts_averted"])}
-
-
-def balance_verdict(series: pd.Series, stage: str, lang: str) -> str:
-    """China's county balance verdict for ``stage`` from one year's indicators."""
-    if series.get(f"balance.pass_2017.{stage}") == 1.0:
-        return text("verdict.pass_2017", lang, t=f"{THRESHOLD_2017[stage]:.2f}")
-    if series.get(f"balance.pass_2012.{stage}") == 1.0:
-        return text("verdict.pass_2012", lang, t=f"{THRESHOLD_2012[stage]:.2f}")
-    return text("verdict.fail", lang, t=f"{THRESHOLD_2012[stage]:.2f}")
-
-
-def headline_table(current: pd.DataFrame, reference: pd.DataFrame, lang: str = "en",
-                   intervals: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The headline table: one row per indicator at the last year, with the
-    reference, the change and (after an uncertainty run) 90% intervals."""
-    year = int(current.index.max())
-    cur, ref = current.loc[year], reference.loc[year]
-    ce = cost_effectiveness(current, reference)
-    rows = []
-    for key, kind in HEADLINE:
-        if key.startswith("ce."):
-            value = ce[key]
-            ref_value = np.nan if key.startswith("ce.yuan_per") else 0.0
-            change = value - ref_value
-        else:
-            value, ref_value = float(cur.get(key, np.nan)), float(ref.get(key, np.nan))
-            change = value - ref_value
-        change_text = fmt(shown_change(value, ref_value, kind), kind, lang, signed=True)
-        shown_zero = not any(ch in "123456789" for ch in change_text)
-        better = None  # coloured better/worse only when the change shows at the displayed precision
-        if not key.startswith("ce.") and np.isfinite(change) and not shown_zero and \
-                not (closer_to_zero_is_better(key) and abs(value) == abs(ref_value)):
-            better = bool(is_better(key, value, ref_value))  # a gap: closer to 0, even across zero
-        stage = key.rsplit(".", 1)[-1]
-        verdict = balance_verdict(cur, stage, lang) if key.startswith("balance.composite") else ""
-        rows.append({"indicator": key, "label": text(key, lang), "kind": kind, "year": year,
-                     "value": value, "reference": ref_value, "change": change, "better": better,
-                     "direction": direction(key), "direction_text": text(f"better.{direction(key)}", lang),
-                     "verdict": verdict, "value_text": fmt(value, kind, lang),
-                     "reference_text": fmt(ref_value, kind, lang),
-                     "change_text": change_text})
-    table = pd.DataFrame(rows)
-    if intervals is not None:
-        table = table.merge(intervals, on="indicator", how="left")
-        table["interval_text"] = [
-            "" if pd.isna(r.lo) else f"{fmt(r.lo, r.kind, lang)} – {fmt(r.hi, r.kind, lang)}; "
-            f"Δ {fmt(r.diff_lo, r.kind, lang, True)} – {fmt(r.diff_hi, r.kind, lang, True)}"
-            for r in table.itertuples()]
-    return table
-
-
-def uncertain_comparison(district: District, scenario: Scenario, reference: Scenario, draws: int = 50,
-                         seed: int = 0, years: int = 7, chunk: int = 10, on_progress=None):
-    """:class:`simulate.analysis.comparison.Comparison` of ``scenario`` ("current") vs ``reference``
-    over ``draws`` stochastic draws with sampled parameters and common random
-    numbers; ``on_progress(done, total)`` is called after each chunk."""
-    from ...analysis.comparison import Comparison
-
-    cells, ctx = cells_of(district), context(district)
-    pairs = (("reference", reference), ("current", scenario))
-    parts: dict[str, dict[str, list]] = {"reference": {}, "current": {}}
-    chunks = [(d0, min(chunk, draws - d0)) for d0 in range(0, draws, chunk)]
-    year_list: list[int] = []
-    done = 0
-    for d0, n in chunks:
-        for key, s in pairs:
-            per_year = []
-            for y in simulate(district, s, years=years, seed=seed, mode="stochastic", draws=n, first_draw=d0,
-                              sample_parameters=True):
-                per_year.append({**year_indicators(y, cells), **comparison_indicators(y, ctx)})
-                if len(year_list) < years:
-                    year_list.append(y.year)
-            for k in per_year[0]:
-                parts[key].setdefault(k, []).append(np.stack([py[k] for py in per_year], axis=1))
-            done += 1
-            if on_progress is not None:
-                on_progress(done, 2 * len(chunks))
-    samples = {s: {k: np.concatenate(v, axis=0) for k, v in ind.items()} for s, ind in parts.items()}
-    return Comparison(scenarios=["reference", "current"], reference="reference", years=year_list, draws=draws,
-                      seed=seed, interval=0.9, samples=samples,
-                      titles={"reference": reference.title, "current": scenario.title})
-
-
-def interval_columns(comparison) -> pd.DataFrame:
-    """indicator, lo, hi, diff_lo, diff_hi of the current scenario at the last year."""
-    t = comparison.table
-    t = t[(t["scenario"] == "current") & (t["year"] == comparison.years[-1])]
-    return t[["indicator", "lo", "hi", "diff_lo", "diff_hi"]].reset_index(drop=True)
 
 
 # ------------------------------------------------------------------ the explorer
@@ -374,7 +241,7 @@ class ScenarioExplorer:
         edits = {p: v for p, v in edits.items() if v != self.start_levers.value(p)}
         kept = self._reapply(edits)
         if kept:
-            self.show_message(text("edits_kept", self.language, n=len(edits), start=name))
+            self.show_message(text("edits_kept", self.language, n=len(edits), start=scenario_title(start, self.language)))
         elif kept is None:
             self.show_message("")
             self.refresh()
@@ -413,6 +280,12 @@ class ScenarioExplorer:
                                    kept=self.language), error=True)
             return
         self.language = lang
+        if self.view.lang.value != lang:  # set from a link or in Python: the toggle shows it too
+            self.view._muted = True
+            try:
+                self.view.lang.value = lang
+            finally:
+                self.view._muted = False
         self.view.relabel()
         self.refresh()
 
@@ -430,7 +303,7 @@ class ScenarioExplorer:
         cmp = uncertain_comparison(self.district, self.scenario, self.reference_scenario, draws=draws,
                                    seed=self.seed, years=self.years, on_progress=on_progress)
         self.uncertainty, self._intervals = cmp, interval_columns(cmp)
-        self.refresh(charts=False)
+        self.refresh()  # the charts draw the intervals too
         return cmp
 
     def save(self, name: str, title: str | None = None, overwrite: bool = False) -> Path | None:
@@ -448,7 +321,11 @@ class ScenarioExplorer:
                 f"{text('save.failed', self.language)}: {exc}"
             self.show_message(message, error=True, where="save")
             return None
+        from .outside import record_saved
+
+        record_saved(path)  # the dashboard may delete only files it wrote (and nobody changed since)
         self.view.refresh_scenario_lists()
+        self.view.outside.refresh_deletable()
         n = len(self.scenario.changed_paths(self.start_levers))
         self.show_message(text("saved", self.language, path=path, extends=self.start_scenario.name, n=n, name=name),
                           where="save")
@@ -480,59 +357,3 @@ class ScenarioExplorer:
             return None
         self.view.show_drivers()
         return self.attribution
-
-
-# ------------------------------------------------------------------ findings run of notebook 03
-def write_dashboard_outputs(explorer: ScenarioExplorer, out_dir: str | Path) -> Path:
-    """The dashboard's state for the findings pipeline: ``tables/headline.csv`` (the
-    headline table, numbers only), ``tables/gaps_by_year.csv``, two PNG charts and
-    ``headline.json``. Deterministic (expected mode)."""
-    import json
-
-    from ...provenance import write_csv
-    from .view import cost_chart_png, gap_chart_png
-
-    out = Path(out_dir)
-    (out / "tables").mkdir(parents=True, exist_ok=True)
-    (out / "figures").mkdir(parents=True, exist_ok=True)
-    cols = ["indicator", "label", "year", "value", "reference", "change"]
-    write_csv(explorer.results[cols], out / "tables" / "headline.csv")
-    keys = ["dropout_gap.urban_rural.junior", "dropout_gap.poor.junior", "learning_gap.urban_rural",
-            "learning_gap.poor", "cost.total"]
-    frames = []
-    for who, frame in (("scenario", explorer.series), ("reference", explorer.reference_series)):
-        long = frame[keys].reset_index().melt(id_vars="year", var_name="indicator", value_name="value")
-        long.insert(0, "run", who)
-        frames.append(long)
-    write_csv(pd.concat(frames, ignore_index=True), out / "tables" / "gaps_by_year.csv")
-    (out / "figures" / "gaps_by_year.png").write_bytes(gap_chart_png(explorer))
-    (out / "figures" / "cost_vs_gap_reduction.png").write_bytes(cost_chart_png(explorer))
-    r = explorer.results.set_index("indicator")
-    headline = [{"label": r.loc[k, "label"], "value": round(float(r.loc[k, "value"]) * scale, digits), "unit": unit}
-                for k, scale, digits, unit in (("dropout_rate.junior", 100, 2, "% a year"),
-                                               ("dropout_gap.poor.junior", 1, 2, "percentage points"),
-                                               ("cost.total", 1e-4, 0, "万元 (10,000 yuan) a year"))]
-    (out / "headline.json").write_text(json.dumps(headline, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    return out
-
-
-# ------------------------------------------------------------------ benchmark
-def widget_latency(repeats: int = 15, district: District | None = None) -> dict:
-    """Median seconds from setting a slider value to the results table being refreshed.
-
-    Builds a :class:`ScenarioExplorer` on the default district, then moves the
-    support-teacher slider to ``repeats`` new values (no cache hits) and times
-    each from ``slider.value = v`` to the refreshed headline table. Returns
-    {"median_seconds", "max_seconds", "repeats"}; for ``benchmarks/run.py``.
-    """
-    explorer = ScenarioExplorer(district=district)
-    _CACHE.clear()  # time real recomputation: keep only the reference and start runs
-    explorer.expected(explorer.reference_scenario), explorer.expected(explorer.start_levers)
-    slider = explorer.controls["teachers.support.count"]
-    start = int(slider.value)
-    times = []
-    for i in range(repeats):
-        t0 = time.perf_counter()
-        slider.value = start + 1 + i
-        times.append(explorer.last_table_time - t0)
-    return {"median_seconds": statistics.median(times), "max_seconds": max(times), "repeats": repeats}

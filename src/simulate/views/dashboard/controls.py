@@ -391,7 +391,7 @@ def label_html(lever: Lever, lang: str, scaled: tuple | None = None) -> str:
     note = "" if scaled is None else f"<br><span class='explorer-scaled' style='color:#1a4f8b;font-size:85%'>" \
                                      f"{scale_note(lever, scaled, lang)}</span>"
     return (f"<div style='line-height:1.2'><b>{lever.label[i]}</b> <span style='color:#555'>"
-            f"({text(lever.unit, lang)})</span><br><span style='color:#777;font-size:85%'>{lever.help[i]}</span>"
+            f"({text(lever.unit, lang)})</span><br><span style='color:#555;font-size:85%'>{lever.help[i]}</span>"
             f"{note}</div>")
 
 

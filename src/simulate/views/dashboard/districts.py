@@ -38,14 +38,41 @@ def district_key(district: District) -> str:
     return str(source.resolve()) if source.is_dir() else f"{district.source}:{district.name}"
 
 
+NAMES_FILE = "district_names.yaml"
+
+
+def display_name(folder_name: str, lang: str = "en", data_dir: str | os.PathLike | None = None) -> str:
+    """The district's name for people in ``lang``, from ``district_names.yaml`` in the data folder
+    (default: the repository's ``data/``); the folder name when it is not listed (or the file is unreadable)."""
+    import yaml
+
+    from ...inputs.load import default_data_dir
+
+    folder = Path(data_dir) if data_dir is not None else default_data_dir()
+    try:
+        names = yaml.safe_load((folder / NAMES_FILE).read_text(encoding="utf-8")) or {}
+        entry = names.get(folder_name, {}) if isinstance(names, dict) else {}
+        name = entry.get(lang) if isinstance(entry, dict) else None
+    except (OSError, yaml.YAMLError):
+        name = None
+    return name if isinstance(name, str) and name.strip() else folder_name
+
+
 def district_options(data_dir: str | os.PathLike | None = None,
-                     current: District | None = None) -> list[tuple[str, str]]:
+                     current: District | None = None, lang: str = "en") -> list[tuple[str, str]]:
     """(label, value) of the dropdown: each district folder under ``data_dir`` (default: the repository's
-    ``data/``) by its folder name, then ``current`` if it is not one of them (labelled with where it is)."""
-    options = [(folder.name, str(folder.resolve())) for folder in district_folders(data_dir)]
+    ``data/``) by its display name in ``lang`` (:func:`display_name`), then ``current`` if it is not one
+    of them (labelled with where it is)."""
+    options = [(display_name(folder.name, lang, data_dir), str(folder.resolve()))
+               for folder in district_folders(data_dir)]
     if current is not None and district_key(current) not in {value for _, value in options}:
         options.append(option_of(current))
     return options
+
+
+def district_title(district: District, lang: str = "en", data_dir: str | os.PathLike | None = None) -> str:
+    """The display name of ``district`` (:func:`display_name` of its name) in ``lang``."""
+    return display_name(district.name, lang, data_dir)
 
 
 def option_of(district: District) -> tuple[str, str]:
@@ -109,7 +136,7 @@ def switch_district(x, folder: str | os.PathLike | District, keep_edits: bool = 
             district = load_district(key)
         except (DistrictError, InputError, OSError) as exc:
             name = (Path(key).name or key) if isinstance(key, str) else f"{key!r:.40}"
-            x.show_message(f"{text('district.failed', lang, district=name, current=old.name)}\n{exc}",
+            x.show_message(f"{text('district.failed', lang, district=name, current=district_title(old, lang, x.data_dir))}\n{exc}",
                            error=True, where="district")
             x.view.show_district()  # the dropdown back on the district still shown
             return False
@@ -130,8 +157,9 @@ def switch_district(x, folder: str | os.PathLike | District, keep_edits: bool = 
     kept = x._reapply(edits)
     if kept is False:
         return True  # on the new district; the message says why the edits could not be kept
-    message = text("district.edits_kept", lang, district=district.name, n=len(edits)) if kept else \
-        text("district.switched", lang, district=district.name)
+    title = district_title(district, lang, x.data_dir)
+    message = text("district.edits_kept", lang, district=title, n=len(edits)) if kept else \
+        text("district.switched", lang, district=title)
     x.show_message("\n".join([message, *clipped]), where="district")
     if not kept:
         x.refresh()

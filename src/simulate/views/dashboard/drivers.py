@@ -26,7 +26,7 @@ from .controls import BY_PATH, GROUPS
 
 #: (indicator, kind for fmt) read by the panel, in its column order
 DRIVER_INDICATORS = (("child_years_out_of_school.cumulative.total", "child_years"), ("dropout_gap.poor.junior", "pp"),
-                     ("learning_gap.poor", "sd"), ("cost.policy_levers", "yuan"))
+                     ("learning_gap.poor", "sd"), ("cost.policy_levers.all_years", "yuan"))
 OTHER = "other"
 
 
@@ -91,7 +91,8 @@ def drivers(explorer, on_progress=None) -> Drivers:
             seen.add(coalition)
             if on_progress is not None:
                 on_progress(len(seen), total)
-        return frame.loc[frame.index.max(), keys].to_numpy(dtype=float)
+        return np.array([frame[k[: -len(".all_years")]].sum() if k.endswith(".all_years")  # as the headline table
+                         else frame.loc[frame.index.max(), k] for k in keys], dtype=float)
 
     contrib, n = shapley(value, list(groups), exact_up_to=len(groups))
     v0, v1 = value(frozenset()), value(frozenset(groups))

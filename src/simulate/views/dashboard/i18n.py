@@ -26,14 +26,16 @@ TEXT: dict[str, tuple[str, str]] = {
               "情景推演：各项政策杠杆对辍学、学业、资源差距和成本的影响"),
     "intro": ("Move the policy levers on the left (grouped by policy; each says its unit and what it does) and the "
               "headline table shows at once what happens to dropout, learning and resource gaps, and what it costs, "
-              "against the scenario under “Compare with”. {where} Numbers are expected values; “Run with "
-              "uncertainty” adds 90% intervals, “What drives this difference?” splits the difference among the "
-              "levers you changed, and “Save as scenario” keeps your levers as a scenario file that "
-              "simulate run can run. A value a control cannot take is explained beside it.",
+              "against the scenario under “Compare with”. {where} Numbers are expected values (one run with every "
+              "flow at its expected value; the findings report the mean of many uncertain draws, which can "
+              "differ a little); “Run with uncertainty” adds 90% intervals, “What drives this difference?” "
+              "splits the difference among the levers you changed, and “Save as scenario” keeps your levers "
+              "as a scenario. A value a control cannot take is explained beside it.",
               "拖动左侧的政策杠杆（按政策分组，每项注明单位和作用），主要结果表即刻显示辍学、学业和资源差距"
-              "及成本相对“对照方案”的变化。{where}表中数值为期望值；“运行不确定性分析”给出90%区间，"
-              "“分析差异来源”把差异分解到您调整过的各项杠杆，“另存为方案”把当前杠杆保存为可用 simulate run "
-              "运行的方案文件。控件无法接受的数值会在其旁边说明原因。"),
+              "及成本相对“对照方案”的变化。{where}表中数值为期望值（各流量取期望值的单次运行；研究结论报告的是"
+              "多次不确定抽样的平均值，两者可能略有差异）；“运行不确定性分析”给出90%区间，"
+              "“分析差异来源”把差异分解到您调整过的各项杠杆，“另存为方案”把当前杠杆保存为方案。"
+              "控件无法接受的数值会在其旁边说明原因。"),
     "intro_banan": ("The district is synthetic, calibrated to Banan district, Chongqing, in 2019 "
                     "({schools} schools, {pupils} pupils).",
                     "本区县为合成数据，按2019年重庆市巴南区校准（{schools} 所学校，{pupils} 名学生）。"),
@@ -62,10 +64,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "headline_note": ("Expected values in {year} (year {n} of the simulation); change = this scenario − “{ref}”, "
                       "of the values as shown. Cost per child-year kept or per dropout averted is n/a when this "
                       "scenario keeps or averts fewer than one against the reference: there is no cost per unit "
-                      "to report (the rule of simulate compare).",
+                      "to report (the same rule as the findings' comparisons).",
                       "{year}年（模拟第{n}年）的期望值；变化 = 本方案 − “{ref}”（按显示的数值计算）。"
                       "若本方案相对对照减少的失学人年或辍学人次不足1，则“每减少一个的成本”为“不适用”："
-                      "没有可报告的单位成本（与 simulate compare 的规则相同）。"),
+                      "没有可报告的单位成本（与研究结论中比较分析的规则相同）。"),
     "indicator": ("Indicator", "指标"),
     "this": ("This scenario", "本方案"),
     "ref_col": ("Reference", "对照"),
@@ -79,6 +81,25 @@ TEXT: dict[str, tuple[str, str]] = {
                    "差距的逐年变化（实线：本方案；虚线：对照）"),
     "chart_cost": ("Extra cost vs reduction of the poor–non-poor junior dropout gap, against the reference",
                    "相对对照方案的新增成本与贫困—非贫困初中辍学差距的缩小"),
+    "chart_child_years": ("Child-years out of school so far (solid: this scenario, dashed: reference)",
+                          "累计失学人年（实线：本方案；虚线：对照）"),
+    "axis_child_years": ("child-years out of school, cumulative", "累计失学人年"),
+    "alt.summary": ("The chart in words", "图表的文字说明"),
+    "alt.child_years": ("Child-years out of school, added up from {first}: by {last}, {this} in this scenario against "
+                        "{ref} in the reference.", "自{first}年起累计的失学人年：至{last}年本方案为 {this}，对照为 {ref}。"),
+    "alt.gaps": ("The poor–non-poor junior dropout gap goes from {a} in {first} to {b} in {last} in this scenario "
+                 "(reference: {ref} in {last}); the non-poor − poor learning gap is {sd} in {last}.",
+                 "本方案贫困与非贫困初中辍学率差距由{first}年的 {a} 变为{last}年的 {b}（对照{last}年为 {ref}）；"
+                 "{last}年非贫困与贫困学生学业差距为 {sd}。"),
+    "alt.cost": ("Each scenario's extra cost a year against the reference and the junior dropout gap it closes by "
+                 "the last year:", "各方案相对对照的每年新增成本及至末年缩小的初中辍学率差距："),
+    "alt.band": ("Shaded: the 90% interval of this scenario from the uncertainty run.",
+                 "阴影：不确定性分析得到的本方案90%区间。"),
+    "unit.million_yuan": ("million yuan a year", "百万元/年"),
+    "unit.wan": ("10,000 yuan a year", "万元/年"),
+    "group_changed": ("{n} changed", "已调整 {n} 项"),
+    "group_toggle": ("Open or close this group of levers", "展开或收起这一组政策杠杆"),
+    "typed": ("type a value", "输入数值"),
     "axis_year": ("year", "年份"),
     "axis_gap_pp": ("gap, percentage points", "差距（百分点）"),
     "axis_extra_cost": ("extra cost per year vs the reference, million yuan (mean of the years)",
@@ -101,8 +122,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "save_title": ("Title", "标题"),
     "overwrite": ("Replace an existing file", "覆盖同名文件"),
     "save_button": ("Save", "保存"),
-    "saved": ("Saved {path} (extends “{extends}”, {n} changes). Run it with: simulate run {name}",
-              "已保存 {path}（基于“{extends}”，{n} 处修改）。运行：simulate run {name}"),
+    "saved": ("Saved {path} (extends “{extends}”, {n} changes); it is now in the scenario lists.",
+              "已保存 {path}（基于“{extends}”，{n} 处修改）；已加入方案列表。"),
     "error": ("Not applied", "未应用"),
     "save.bad_name": ("scenario name {name}: use 1–60 lower-case letters, digits and _, starting with a letter",
                       "方案名称 {name}：请使用1–60个小写字母、数字或下划线，并以字母开头"),
@@ -141,7 +162,45 @@ TEXT: dict[str, tuple[str, str]] = {
     "drivers.col.child_years_out_of_school.cumulative.total": ("Child-years out of school so far", "累计失学人年"),
     "drivers.col.dropout_gap.poor.junior": ("Poor − non-poor junior dropout gap", "贫困与非贫困初中辍学率差距"),
     "drivers.col.learning_gap.poor": ("Non-poor − poor learning gap", "非贫困与贫困学生学业差距"),
-    "drivers.col.cost.policy_levers": ("Cost of the policy levers (this year)", "政策措施成本（当年）"),
+    "drivers.col.cost.policy_levers.all_years": ("Cost of the policy levers, all years", "政策措施成本（各年合计）"),
+    # ---- the capital lever is a ceiling (simulate.views.dashboard.headline.capital_note)
+    "capital.none": ("no capital budget", "无改造资金"),
+    "capital.all_spent": ("the whole ceiling ({ceiling}) is spent", "上限（{ceiling}）已全部支出"),
+    "capital.ceiling_not_reached": ("ceiling not reached: {spent} of {ceiling} allowed ({share}%) is spent; in {years} "
+                                    "the weak schools could absorb no more (a school gets only what it needs to "
+                                    "reach the facility standard)",
+                                    "未达上限：允许的 {ceiling} 中实际支出 {spent}（{share}%）；{years}年薄弱学校已无更多"
+                                    "改造需求（每所学校只获得达到设施标准所需的资金）"),
+    # ---- work that leaves the page (simulate.views.dashboard.outside)
+    "outside": ("Share, download, report", "分享、下载与报告"),
+    "share_link": ("Link to this scenario", "本方案的链接"),
+    "share_note": ("(the lever values are in the address: copy it to share; opening it sets the levers again)",
+                   "（杠杆数值保存在链接地址中：复制即可分享，打开后按链接重新设置杠杆）"),
+    "download_csv": ("Download the headline table (CSV)", "下载主要结果表（CSV）"),
+    "download_png": ("Download the chart “{chart}” (PNG)", "下载图表“{chart}”（PNG）"),
+    "export_report": ("Export report", "导出报告"),
+    "report.html": ("Report (HTML, printable)", "报告（HTML，可打印）"),
+    "report.pdf": ("Report (PDF)", "报告（PDF）"),
+    "report.no_pdf": ("no PDF: no Chromium on this server to print it", "无PDF：服务器上没有可用于打印的 Chromium"),
+    "report.title": ("Scenario report: levers from “{start}”, district {district}", "方案报告：起点方案“{start}”，区县 {district}"),
+    "report.against": ("Compared with “{ref}”.", "对照方案：“{ref}”。"),
+    "report.levers": ("Levers changed", "已调整的政策杠杆"),
+    "report.lever": ("Lever (parameter units)", "杠杆（参数单位）"),
+    "report.start": ("Start scenario", "起点方案"),
+    "report.none_changed": ("none: the start scenario as it is", "无：即起点方案本身"),
+    "report.no_drivers": ("Not computed (press “What drives this difference?” before exporting).",
+                          "未计算（导出前请先点击“分析差异来源”）。"),
+    "delete_choice": ("Delete a scenario you saved", "删除您保存的方案"),
+    "delete_button": ("Delete", "删除"),
+    "deleted": ("Deleted {path}.", "已删除 {path}。"),
+    "delete.in_use": ("“{name}” is the start or the reference now: choose another first", "“{name}”正被用作起点或对照方案：请先选择其他方案"),
+    # ---- a shared link (simulate.views.dashboard.links)
+    "link.too_long": ("The link's settings are {n} characters long (at most {max}): not applied",
+                      "链接中的设置长度为 {n} 个字符（上限 {max}）：未应用"),
+    "link.no_scenario": ("the link names a scenario “{name}” that is not on this server",
+                         "链接中的方案“{name}”不在本服务器上"),
+    "link.unknown": ("the link has settings this dashboard does not know: {keys}", "链接中有本页面不认识的设置：{keys}"),
+    "link.opened": ("Opened a shared scenario: {n} lever(s) set from the link.", "已打开分享的方案：按链接设置了 {n} 项杠杆。"),
     # ---- lever groups
     "group.base_grant": ("Per-pupil base grant", "生均公用经费"),
     "group.capital": ("Capital for weak schools", "薄弱学校改造资金"),
@@ -233,6 +292,11 @@ INDICATOR_TEXT: dict[str, tuple[str, str]] = {
     "balance.composite.primary": ("County balance test, primary: composite CV", "县域均衡（小学）：综合差异系数"),
     "balance.composite.junior": ("County balance test, junior: composite CV", "县域均衡（初中）：综合差异系数"),
     "cost.policy_levers": ("Cost of the policy levers (this year)", "政策措施成本（当年）"),
+    "cost.policy_levers.all_years": ("Cost of the policy levers, all years (what is spent)",
+                                     "政策措施成本（各年合计，实际支出）"),
+    "cost.capital.all_years": ("Capital spent on weak schools, all years", "薄弱学校改造资金实际支出（各年合计）"),
+    "ce.children_never_returned_averted": ("Children kept from leaving for good vs reference (left and not back by the "
+                                           "last year)", "相对对照减少的辍学未返校儿童（至末年）"),
     "cost.recurrent_base": ("Recurrent base: per-pupil grant and teacher salaries (this year)",
                             "经常性基础支出：生均公用经费和教师工资（当年）"),
     "cost.total": ("Total spending: recurrent base + policy levers (this year)", "总支出：经常性基础支出+政策措施（当年）"),

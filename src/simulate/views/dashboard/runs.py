@@ -21,6 +21,7 @@ def expected_indicators(district: District, scenario: Scenario, years: int = 7, 
     ctx = context(district) if ctx is None else ctx
     rows = {}
     for y in simulate(district, scenario, years=years, seed=0, mode="expected", draws=1):
-        values = {**year_indicators(y, cells), **comparison_indicators(y, ctx)}
+        values = {**year_indicators(y, cells), **comparison_indicators(y, ctx),
+                  "capital.budget": y.counts["capital_budget_yuan"]}  # the capital lever's ceiling, yuan
         rows[y.year] = {k: float(v[0]) for k, v in values.items()}
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("year")

@@ -1,0 +1,210 @@
+"""Serving the planner dashboard as a service: ``simulate dashboard`` (and ``make dashboard``).
+
+Voilà runs ``notebooks/03_planner_dashboard.ipynb`` with the settings in ``voila.json`` beside this
+module (read by :func:`main`; the file is the service's configuration):
+
+- **no request leaves the machine**: the ``planner`` template (``jupyter/voila/templates/planner``
+  here) is Voilà's ``lab`` template without its Font Awesome links to a public CDN; the dashboard's
+  buttons carry no icons, so nothing needs the font;
+- **kernels of closed or reloaded pages end**: the page asks the server to shut its kernel down when
+  it is closed (``POST /voila/api/shutdown/<kernel id>``); Voilà 0.5 refuses that request
+  (``403 '_xsrf' argument missing``, the browser's beacon carries no XSRF token), so
+  :class:`ShutdownOnUnloadHandler` takes the route without the XSRF check. The only thing the request
+  can do is end the kernel whose random id it names, which is what closing that page does anyway.
+  Kernels whose page vanished without a word (a crashed browser, a lost network) are culled once
+  idle and unconnected for ``MappingKernelManager.cull_idle_timeout`` seconds;
+- **numbers at once**: ``preheat_kernel`` keeps ``default_pool_size`` kernels that have already
+  built the dashboard; a page takes one and the pool is refilled in the background. The lever values
+  of a shared link (the page's query string) are applied when the page is requested
+  (:func:`simulate.views.dashboard.links.apply_page_query`);
+- **the server's kernels end with it**: SIGTERM and Ctrl-C shut every kernel down (Voilà's own stop);
+  after SIGKILL each kernel's parent poller (ipykernel, ``JPY_PARENT_PID``: the server's pid) sees its
+  parent gone and exits within about a second. This process *is* the Voilà server (no wrapper in
+  between), so that parent is the process a supervisor kills.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+CONFIG_DIR = HERE                      # voila.json
+TEMPLATES = HERE / "jupyter"           # a Jupyter data directory holding voila/templates/planner
+NOTEBOOK = "notebooks/03_planner_dashboard.ipynb"
+
+
+def _repository_notebook() -> Path:
+    """The dashboard notebook of the repository this package is in (else under the current folder)."""
+    for parent in HERE.parents:
+        if (parent / NOTEBOOK).is_file():
+            return parent / NOTEBOOK
+    return Path.cwd() / NOTEBOOK
+
+
+def voila_app_class():
+    """Voilà's application with the page's kernel shutdown accepted (see the module docstring)."""
+    from voila.app import Voila
+    from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
+
+    class ShutdownOnUnloadHandler(VoilaShutdownKernelHandler):
+        """``POST /voila/api/shutdown/<kernel id>`` from the page's unload beacon, which cannot carry an
+        XSRF token: ending the named kernel is all it does."""
+
+        def check_xsrf_cookie(self):
+            return None
+
+    class PlannerVoila(Voila):
+        def init_handlers(self):
+            return [(route, ShutdownOnUnloadHandler, *rest) if handler is VoilaShutdownKernelHandler
+                    else (route, handler, *rest) for route, handler, *rest in super().init_handlers()]
+
+    return PlannerVoila
+
+
+def voila_argv(notebook: Path, port: int | None = None, ip: str | None = None, pool: int | None = None,
+               cull_after: int | None = None, cull_every: int | None = None) -> list[str]:
+    """Voilà's command line for the dashboard: this module's ``voila.json``, then any override."""
+    argv = [str(notebook), f"--Voila.config_file_paths={CONFIG_DIR}"]
+    if port is not None:
+        argv.append(f"--port={port}")
+    if ip is not None:
+        argv.append(f"--Voila.ip={ip}")
+    if pool is not None:
+        argv.append(f"--VoilaConfiguration.default_pool_size={pool}")
+    if cull_after is not None:
+        argv.append(f"--MappingKernelManager.cull_idle_timeout={cull_after}")
+    if cull_every is not None:
+        argv.append(f"--MappingKernelManager.cull_interval={cull_every}")
+    return argv
+
+
+def environment(district: str | None = None) -> dict[str, str]:
+    """The variables the server (and so its kernels) needs: the template's folder on ``JUPYTER_PATH``,
+    and ``SIMULATE_DISTRICT`` when a district folder is given."""
+    env = {"JUPYTER_PATH": os.pathsep.join(p for p in (str(TEMPLATES), os.environ.get("JUPYTER_PATH", "")) if p)}
+    if district:
+        env["SIMULATE_DISTRICT"] = str(Path(district).resolve())
+    return env
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m simulate.views.dashboard.serve [--port N] [--ip A] [--district DIR] [--pool N]``."""
+    parser = argparse.ArgumentParser(prog="simulate dashboard", description=__doc__.split("\n\n")[0])
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from ...inputs.limits import int_flag, path_flag
+
+    parser.add_argument("--port", type=int_flag(1, 65535), default=None, help="port (default: voila.json's, 8866)")
+    parser.add_argument("--ip", default=None, help="address to listen on (default: voila.json's, 127.0.0.1)")
+    parser.add_argument("--district", type=path_flag, default=None, help="a district folder (default: data/banan)")
+    parser.add_argument("--pool", type=int_flag(0, 20), default=None,
+                        help="preheated kernels kept ready (default: voila.json's, 2)")
+    parser.add_argument("--cull-after", type=int_flag(0, 86400), default=None,
+                        help="seconds an unconnected idle kernel lives (default: voila.json's, 900)")
+    parser.add_argument("--cull-every", type=int_flag(1, 3600), default=None,
+                        help="seconds between checks for such kernels (default: voila.json's, 60)")
+
+
+def add_cli(sub) -> None:
+    """``simulate dashboard``: this module's subcommand."""
+    p = sub.add_parser("dashboard", help="serve the planner dashboard (Voilà, preheated kernels, nothing off the machine)",
+                       description=__doc__.split("\n\n")[0])
+    add_arguments(p)
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from ...errors import InputError
+
+    if args.district is not None and not Path(args.district).is_dir():
+        raise InputError(f"--district: {args.district}: not a folder")
+    os.environ.update(environment(args.district))
+    app = voila_app_class()
+    app.launch_instance(argv=voila_argv(_repository_notebook(), args.port, args.ip, args.pool, args.cull_after,
+                                        args.cull_every))
+    return 0
+
+
+# ------------------------------------------------------------------ a server in a child process (tests, benchmarks)
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def spawn(log_path: Path, pool: int | None = None, port: int | None = None, timeout: float = 180.0,
+          extra: tuple[str, ...] = ()):
+    """Start ``simulate dashboard`` in a child process on 127.0.0.1 (a free port unless given), wait
+    (bounded) until it answers HTTP; returns (Popen, url). Its output goes to ``log_path``."""
+    import subprocess
+    import sys
+    import time
+    import urllib.error
+    import urllib.request
+
+    port = free_port() if port is None else port
+    argv = [sys.executable, "-m", "simulate.views.dashboard.serve", f"--port={port}", "--ip=127.0.0.1"]
+    if pool is not None:
+        argv.append(f"--pool={pool}")
+    argv += list(extra)
+    log = open(log_path, "w")
+    proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    log.close()
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"simulate dashboard exited with {proc.returncode}; see {log_path}")
+        try:  # any HTTP answer (even 403/404) means the server is up; "/" would take a kernel
+            with urllib.request.urlopen(url + "voila/static/", timeout=2):
+                break
+        except urllib.error.HTTPError:
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                stop(proc)
+                raise RuntimeError(f"simulate dashboard did not answer on {url} within {timeout:.0f} s; see {log_path}")
+            time.sleep(0.5)
+    return proc, url
+
+
+def kernels_of(proc) -> list:
+    """The live ipykernel processes started by the server ``proc`` (psutil.Process objects)."""
+    import psutil
+
+    try:
+        children = psutil.Process(proc.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+    out = []
+    for child in children:
+        try:
+            if child.status() != psutil.STATUS_ZOMBIE and "ipykernel" in " ".join(child.cmdline()):
+                out.append(child)
+        except psutil.NoSuchProcess:
+            continue
+    return out
+
+
+def stop(proc, timeout: float = 60.0) -> None:
+    """SIGTERM the server (it shuts its kernels down), SIGKILL after ``timeout`` seconds."""
+    import subprocess
+
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,71 @@
+"""Killing the dashboard's server leaves no kernel running (issue 22, item 5).
+
+``simulate dashboard`` starts preheated kernels at once (the pool), so each case has kernels to lose
+without a browser. SIGTERM: the server shuts them down before it exits. SIGKILL: the server cannot
+clean up, and each kernel's parent poller (ipykernel's, watching the server's pid) ends it. The waits
+are bounded polls on the process table, not sleeps, so a busy machine only makes them slower.
+Marked ``browser`` with the other tests that start the server (skip locally with ``-m 'not browser'``).
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+from pathlib import Path
+
+import psutil
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
+
+sys.path.insert(0, str(Path(__file__).parent))
+from dashboard_server import kernels_of, start_server, stop_server, wait_until  # noqa: E402
+
+
+def _alive(pids: list[int]) -> list[int]:
+    out = []
+    for pid in pids:
+        try:
+            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                out.append(pid)
+        except psutil.NoSuchProcess:
+            continue
+    return out
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
+def test_killing_the_server_ends_its_kernels(tmp_path, sig):
+    if not (Path(sys.executable).parent / "voila").exists():
+        pytest.skip("voila not installed")
+    proc, _ = start_server(tmp_path / "voila.log", pool=2)
+    try:
+        kernels = wait_until(lambda: len(kernels_of(proc)) == 2 and kernels_of(proc), 180, "two preheated kernels")
+        # kernels running the notebook (so past ipykernel's start, where its parent poller starts): they
+        # have imported simulate, pandas and matplotlib (well over 150 MB; a bare kernel is about 60 MB)
+        wait_until(lambda: all(k.memory_info().rss > 150e6 for k in kernels), 300, "kernels running the notebook")
+        pids = [k.pid for k in kernels]
+        proc.send_signal(sig)
+        proc.wait(timeout=120)
+        wait_until(lambda: not _alive(pids), 60, f"kernels {pids} ended after {sig.name}")
+    finally:
+        stop_server(proc)
+
+
+def test_a_kernel_whose_page_never_connects_is_culled(tmp_path):
+    """The backstop: a page that took a kernel and vanished without a word (here: the HTML fetched,
+    no browser to connect) leaves a kernel that is culled once idle and unconnected."""
+    import urllib.request
+
+    if not (Path(sys.executable).parent / "voila").exists():
+        pytest.skip("voila not installed")
+    proc, url = start_server(tmp_path / "voila.log", pool=1, extra=("--cull-after=5", "--cull-every=2"))
+    try:
+        pooled = wait_until(lambda: kernels_of(proc), 180, "a preheated kernel")
+        wait_until(lambda: all(k.memory_info().rss > 150e6 for k in pooled), 300, "the kernel running the notebook")
+        taken = pooled[0].pid
+        with urllib.request.urlopen(url, timeout=600) as answer:  # takes the pool's kernel; nobody connects
+            assert answer.status == 200 and b"jupyter-config-data" in answer.read()
+        wait_until(lambda: not _alive([taken]), 300, f"kernel {taken} culled")
+        assert proc.poll() is None  # the server goes on (and refills its pool)
+    finally:
+        stop_server(proc)
