@@ -52,26 +52,6 @@ def per_year(district, scenario, cells, ctx, **kw):
 
 # The leaves that declared an uncertainty when the goldens were made (the rest got priors in issue 19 §4):
 # the sampled-parameter goldens are compared with those leaves sampled and every other leaf central.
-GOLDEN_UNCERTAIN = (
-    "budget.student_aid.registered_poor.targeting_error", "budget.student_aid.other_needy.targeting_error",
-    "teachers.attrition_rate.mountain", "teachers.attrition_subsidy_semi_elasticity_per_1000_yuan",
-    "teachers.novice_gap_closes_per_year", "teachers.training.quality_gain_sd_per_person_time",
-    "dropout.hazard.group_log_odds.poor", "dropout.hazard.group_log_odds.left_behind",
-    "dropout.aid_effect.trial_log_odds", "dropout.aid_effect.trial_yuan", "dropout.aid_effect.max_log_odds",
-    "dropout.aid_effect.non_poor_multiplier", "dropout.aid_effect.primary_multiplier",
-    "dropout.monitoring.hazard_log_odds", "dropout.monitoring.return_rate_full_coverage",
-    "dropout.pairing.hazard_log_odds", "learning.teacher_quality_sd_per_sd", "learning.boarding_sd_per_year",
-)
-
-
-def with_golden_uncertainties(scenario):
-    """``scenario`` with the uncertainties added after the goldens were made dropped (values unchanged)."""
-    extra = [p for p in scenario.uncertain_paths() if p not in GOLDEN_UNCERTAIN]
-    assert not any(scenario.leaves[p].get("by_year") for p in extra)
-    return scenario.with_changes({p: {"value": scenario.leaves[p]["value"], "uncertainty": None} for p in extra},
-                                 name=scenario.name)
-
-
 def assert_close(name, got, want, tol=TOL):
     got, want = np.asarray(got, dtype=float), np.asarray(want, dtype=float)
     assert got.shape == want.shape, name
@@ -97,7 +77,7 @@ def test_expected_mode_matches_golden(district, cells_ctx, golden, scenario):
 def test_expected_mode_sampled_parameters_match_golden(district, cells_ctx, golden, scenario):
     """Per-draw parameter arrays (compare, sensitivity) take the same paths as before."""
     cells, ctx = cells_ctx
-    s = with_golden_uncertainties(sim.load_scenario(scenario))
+    s = sim.load_scenario(scenario)  # every uncertain leaf, the calibrated block from the posterior (as make_golden.py)
     sampled, _ = per_year(district, s, cells, ctx, seed=11, mode="expected", draws=6, sample_parameters=True)
     want = {k.split("/", 2)[2]: v for k, v in golden.items() if k.startswith(f"sampled/{scenario}/")}
     assert set(sampled) == set(want)
