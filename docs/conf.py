@@ -79,9 +79,9 @@ paramref_parameters = "params/baseline.yaml"
 paramref_sources = "docs/sources.md"
 # Posterior draws of the calibrated parameters, when a calibration has written them: the first file
 # that exists is summarised (median and 5–95% interval per parameter). A table with one column per
-# dotted parameter path and one row per draw (CSV or Parquet). None exists yet: the column then says so.
-paramref_posterior = ["data/banan/posterior.parquet", "data/banan/posterior.csv",
-                      "params/posterior.parquet", "params/posterior.csv"]
+# dotted parameter path and one row per draw (CSV or Parquet; a `draw` column is ignored). Where none
+# exists the column says so.
+paramref_posterior = ["params/posterior/draws.csv"]  # simulate calibrate --posterior --write
 
 
 def _front_door(app, exception):
