@@ -1,9 +1,10 @@
 """Effects below the district: a comparison's indicators by town, location or school, with intervals.
 
 ``cmp.breakdown(indicator, by="town" | "location" | "school")`` (:func:`breakdown`) re-runs the
-comparison's scenarios on **the same draws** — the same seed, draws, chunks, years and mode as
-:func:`simulate.compare`, so every draw has the same parameter values and random numbers (common
-random numbers) — and sums each indicator's cells over the schools of each town, location or
+comparison's scenarios on **the same draws** — the same seed, draws, chunks and years as
+:func:`simulate.compare`, in expected mode as compare's summaries are (the mean over parameter
+draws: parameter uncertainty; compare reports binomial chance apart), so every draw has the same
+parameter values (common random numbers) — and sums each indicator's cells over the schools of each town, location or
 school instead of over the district. Summed over the units, a count equals the district's draw
 for draw (``tests/analysis/test_breakdown.py`` checks it). Differences from the reference are
 paired by draw, so their intervals are as tight as the district's.
@@ -140,7 +141,7 @@ def unit_samples(cmp, by: str) -> dict[str, dict[str, np.ndarray]]:
         for d0 in range(0, cmp.draws, chunk):
             n = min(chunk, cmp.draws - d0)
             per_year = [_year_values(y, cells, unit_matrix, group_sets)
-                        for y in simulate(district, loaded[name], years=years, seed=cmp.seed, mode=mode, draws=n,
+                        for y in simulate(district, loaded[name], years=years, seed=cmp.seed, mode="expected", draws=n,
                                           first_draw=d0, sample_parameters=True)]
             for k in per_year[0]:
                 parts.setdefault(k, []).append(np.stack([py[k] for py in per_year], axis=1))
