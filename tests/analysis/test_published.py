@@ -26,9 +26,10 @@ def baseline(district):
 
 def test_every_set_from_reference_exists():
     leaves = set(sim.load_scenario("baseline").leaves)
+    emergent = {"disabled children aged 6-14 enrolled"}  # the steady-state ledger, since issue 19
     for label, spec in pub.BANAN_2019.items():
-        assert spec["set_from"], f"{label}: every report figure in BANAN_2019 is set from something"
-        for ref in spec["set_from"]:
+        assert bool(spec["set_from"]) == (label not in emergent), f"{label}: set_from"
+        for ref in spec["set_from"] or ():
             if ref.startswith("data/"):
                 file, column = ref.split(":")
                 with open(ROOT / file, encoding="utf-8", newline="") as f:
@@ -37,13 +38,16 @@ def test_every_set_from_reference_exists():
                 assert any(leaf == ref or leaf.startswith(ref + ".") for leaf in leaves), f"{label}: {ref}: no such parameter"
 
 
-def test_report_figures_are_input_checks_and_none_emerges(district, baseline):
+def test_report_figures_are_input_checks_but_one_that_emerges(district, baseline):
     table = pub.compare_with_published(district, baseline)
     assert list(table.figure) == list(pub.BANAN_2019)
-    assert set(table.kind) == {pub.INPUT_CHECK}
-    assert table.matched.all(), table[~table.matched]
-    assert pub.headline_counts(table) == {"emergent_matched": 0, "emergent": 0,
-                                          "input_checks_reproduced": 12, "input_checks": 12}
+    inputs = table[table.kind == pub.INPUT_CHECK]
+    assert inputs.matched.all(), inputs[~inputs.matched]
+    # the one emergent figure: disabled enrolment at the start, from the steady-state ledger (about 99%
+    # against the report's 100%): reported as what it is, matched or not
+    assert list(table.loc[table.kind == pub.EMERGENT, "figure"]) == ["disabled children aged 6-14 enrolled"]
+    counts = pub.headline_counts(table)
+    assert (counts["emergent"], counts["input_checks_reproduced"], counts["input_checks"]) == (1, 11, 11)
 
 
 def test_an_emergent_figure_counts_as_a_match_only_when_it_matches(district, baseline):

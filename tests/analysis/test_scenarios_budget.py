@@ -9,7 +9,9 @@ def test_budget_neutral_mix_costs_the_same_over_seven_years():
     d = sim.load_district()
     base = sim.run(d, "baseline").costs["yuan"].sum()
     mix = sim.run(d, "budget_neutral_mix").costs["yuan"].sum()
-    assert mix == pytest.approx(base, rel=1e-4)
+    # the levers' budgets are set to the same total; re-enrolment casework (issue 19) is paid per case
+    # worked, and the cases follow the mix's outcomes (about 2e-4 of the 7-year total), so 5e-4
+    assert mix == pytest.approx(base, rel=5e-4)
 
 
 def test_every_scenario_runs_and_changes_something():
