@@ -84,7 +84,7 @@ def wrong_values(text: str, values: dict[str, list]) -> list[str]:
 
 def test_the_value_check_can_fail():
     values = leaf_values()
-    poor = values["dropout.hazard.group_log_odds.poor"]
+    poor = values["dropout.hazard.group_log_odds.poor"][0]
     assert wrong_values("the poor's excess risk (`group_log_odds.poor` = 0.65)", values) == [
         f"group_log_odds.poor = 0.65 (params/baseline.yaml: {poor:g})"]
     assert wrong_values("δ = `budget.capital.depreciation_per_year` (4%, …)", values) != []
