@@ -65,7 +65,11 @@ def test_table_units_come_from_the_catalogue(produced):
 def test_the_dashboard_labels_are_the_catalogue_labels():
     from simulate.views.dashboard.i18n import INDICATOR_TEXT
 
+    indicators = set(catalogue.indicators()["name"])
     for name, (en, zh) in INDICATOR_TEXT.items():
+        if name not in indicators:  # the dashboard's own all-years sums are rows of its table, not indicators
+            assert name.endswith(".all_years"), name
+            continue
         assert (catalogue.label(name), catalogue.label(name, "zh")) == (en, zh), name
 
 

@@ -93,7 +93,8 @@ COST = {"base_grant": ("per-pupil base grant", "生均公用经费"),
         "training": ("teacher training", "教师培训"),
         "monitoring": ("dropout monitoring (grid management)", "控辍保学网格化管理"),
         "pairing": ("pairing of left-behind children", "留守儿童结对帮扶"),
-        "home_teaching": ("home-delivered teaching", "送教上门")}
+        "home_teaching": ("home-delivered teaching", "送教上门"),
+        "reenrolment": ("re-enrolment casework (控辍保学 劝返)", "控辍保学劝返")}
 COUNT = {"aid_registered_poor_student_times": ("aid to registered-poor pupils", "建档立卡学生资助人次",
                                                "pupil-times"),
          "aid_student_times": ("aid to all pupils", "学生资助人次", "pupil-times"),
@@ -101,7 +102,8 @@ COUNT = {"aid_registered_poor_student_times": ("aid to registered-poor pupils", 
          "post_rotation_teachers": ("post-rotation teachers placed", "顶岗教师人数", "teachers"),
          "training_person_times": ("teacher training", "教师培训人次", "person-times"),
          "paired_left_behind": ("left-behind children paired", "结对帮扶留守儿童数", "children"),
-         "home_taught": ("disabled children taught at home", "送教上门儿童数", "children")}
+         "home_taught": ("disabled children taught at home", "送教上门儿童数", "children"),
+         "reenrolment_cases": ("re-enrolment cases worked", "控辍保学劝返案件数", "cases")}
 
 # Labels the dashboard and the summary show (kept word for word; the dashboard's i18n.INDICATOR_TEXT
 # holds the same pairs and can read them from here: :func:`label`).
@@ -171,9 +173,14 @@ def _outcome_rows() -> list[dict]:
                              "points (×100 of the difference of shares)", "dropout gap"))
     for span, en, zh in (("nine_year", "nine-year (grades 1–9)", "九年"), ("junior", "junior (grades 7–9)", "初中")):
         rows.append(_row(f"consolidation_rate.{span}", f"Consolidation rate, {en}", f"{zh}巩固率", "share (0–1)",
-                         "a synthetic cohort at this year's grade-specific dropout rates",
-                         "share of a cohort that would complete the grades at this year's dropout rates (巩固率)",
+                         "a synthetic cohort at this year's grade-to-grade continuation",
+                         "the official cohort ratio (巩固率) for a synthetic cohort: the product over the grades of "
+                         "(pupils at the start − dropouts + returns) ÷ pupils at the start; returners count",
                          "consolidation"))
+        rows.append(_row(f"dropout_survival.{span}", f"Dropout survival, {en}", f"{zh}辍学存续率", "share (0–1)",
+                         "a synthetic cohort at this year's grade-specific dropout rates",
+                         "share of a cohort that would complete the grades at this year's dropout rates, returns "
+                         "ignored (the consolidation rate's former definition)", "consolidation"))
         for side, en_side, zh_side, who in (
                 ("urban_rural", "Urban − rural", "城乡", f"urban and town vs {RURAL_MEANS}"),
                 ("poor", "Non-poor − poor", "非贫困与贫困", "other vs registered-poor pupils"),
@@ -303,8 +310,9 @@ def _cost_rows() -> list[dict]:
            "ce.extra_yuan ÷ ce.children_never_returned_averted"),
           ("ce.yuan_per_dropout_averted", "yuan per dropout event", "ce.extra_yuan ÷ ce.dropouts_averted"),
           ("ce.yuan_per_0.1sd_gap_closed", "yuan per 0.1 SD", "ce.extra_yuan ÷ (ce.poor_learning_gap_closed_sd × 10)")]
-    en_default = {"ce.children_never_returned_averted": ("Children kept from never returning vs reference",
-                                                         "相对对照减少未返校儿童"),
+    en_default = {"ce.children_never_returned_averted": ("Children kept from leaving for good vs reference (left "
+                                                         "and not back by the last year)",
+                                                         "相对对照减少的辍学未返校儿童（至末年）"),
                   "ce.poor_learning_gap_closed_sd": ("Poor − non-poor learning gap closed vs reference",
                                                      "相对对照缩小的贫困学生学业差距"),
                   "ce.yuan_per_child_never_returned_averted": ("Cost per child kept from never returning",
