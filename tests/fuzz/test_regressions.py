@@ -304,3 +304,16 @@ def test_python_api_names_the_argument(district):
                         (lambda: sim.compare(district, ["no_policy"], draws=np.float64(2)), "draws")):
         with pytest.raises(SimulateError, match=match):
             call()
+
+
+def test_an_uncertainty_range_outside_the_parameters_range_is_refused(tmp_path, district):
+    """CI fuzz case: a triangular range reaching below a price that must be > 0 crashed in numpy's binomial
+    (a NaN hazard) instead of being refused; a normal one, which has no end, is kept just inside the bound."""
+    leaf = "  budget.capital.yuan_per_pupil_per_index_point:\n    value: 1\n"
+    refused(tmp_path, leaf + "    uncertainty: {distribution: triangular, low: -1, mode: 0, high: 1}\n",
+            "budget.capital.yuan_per_pupil_per_index_point", "low -1", "> 0")
+    refused(tmp_path, "  dropout.monitoring.coverage:\n    value: 0.5\n"
+            "    uncertainty: {distribution: uniform, low: 0.2, high: 1.4}\n", "high 1.4", "≤ 1")
+    s = sim.load_scenario(scenario_file(tmp_path, leaf + "    uncertainty: {distribution: normal, sd: 5}\n"))
+    c = sim.compare(district, [s], reference="baseline", draws=4, years=1, progress=False)
+    assert np.isfinite(c.samples_long()["value"].to_numpy(dtype=float)).all()

@@ -267,7 +267,10 @@ def test_one_direction_rule_for_every_row_when_monitoring_is_cut(explorer):
     assert t.loc["ce.child_years_kept", "value"] < 0 and t.loc["ce.child_years_kept", "better"] is False
     assert t.loc["ce.children_never_returned_averted", "value"] < 0
     assert t.loc["ce.children_never_returned_averted", "better"] is False
-    assert t.loc["ce.dropouts_averted", "value"] < 0 and t.loc["ce.dropouts_averted", "better"] is False
+    # dropout *events* can fall: fewer children found and brought back means fewer returners, who leave again
+    # at a higher hazard (dropout.reenrolment.returner_relative_hazard); the row's direction follows its sign
+    dropouts = t.loc["ce.dropouts_averted"]
+    assert dropouts["value"] != 0 and dropouts["better"] is bool(dropouts["value"] > 0)
     assert t.loc["ce.extra_yuan", "value"] < 0 and t.loc["ce.extra_yuan", "better"] is True  # money saved
     assert t.loc["ce.yuan_per_child_year_kept", "value_text"] == "n/a"  # none kept: no cost per unit
 

@@ -46,7 +46,7 @@ from pydantic import ValidationError
 
 from ..errors import SimulateError
 from ..randomness import stream
-from .schema import Parameters, field_bounds, leaf_paths
+from .schema import Parameters, clip_to_limits, field_limits, leaf_paths
 from .yamlfile import read_mapping
 
 LEAF_KEYS = {"value", "unit", "source", "description", "uncertainty", "by_year", "scale_with", "fixed"}
@@ -375,8 +375,7 @@ class Scenario:
         for path in self.leaves:
             v = self.value(path, year)
             if offsets and path in offsets:
-                lo, hi = field_bounds(path)
-                v = np.clip(v + offsets[path], -np.inf if lo is None else lo, np.inf if hi is None else hi)
+                v = clip_to_limits(path, v + offsets[path])
             flat[path] = v
         return _namespace(_nest(flat))
 
@@ -733,8 +732,25 @@ def _normalise_uncertainty(leaf: dict, where: str, path: str | None = None) -> s
     mode = vals.get("mode", lo)
     if not lo <= mode <= hi or not lo <= base <= hi:
         return f"{where}.uncertainty: expected low ≤ value ≤ high, got low {lo:g}, value {base:g}, high {hi:g}"
+    outside = _outside_schema(path, lo, hi) if path is not None else None
+    if outside:
+        return f"{where}.uncertainty: {outside}"
     leaf["uncertainty"] = {"distribution": kind, "low": lo - base, "high": hi - base,
                            **({"mode": mode - base} if kind == "triangular" else {}), **why}
+    return None
+
+
+def _outside_schema(path: str, lo: float, hi: float) -> str | None:
+    """Why the range [lo, hi] reaches outside the parameter's schema range (None if it does not)."""
+    if _annotation(path) is not float:
+        return None
+    b_lo, lo_strict, b_hi, hi_strict = field_limits(path)
+    if b_lo is not None and (lo < b_lo or (lo_strict and lo == b_lo)):
+        return (f"low {lo:g} is outside the parameter's range (it must be {'>' if lo_strict else '≥'} {b_lo:g}); "
+                "a draw there would not be a value the parameter can take")
+    if b_hi is not None and (hi > b_hi or (hi_strict and hi == b_hi)):
+        return (f"high {hi:g} is outside the parameter's range (it must be {'<' if hi_strict else '≤'} {b_hi:g}); "
+                "a draw there would not be a value the parameter can take")
     return None
 
 

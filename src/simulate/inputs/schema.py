@@ -341,6 +341,41 @@ def field_bounds(path: str) -> tuple[float | None, float | None]:
     return lo, hi
 
 
+def field_limits(path: str) -> tuple[float | None, bool, float | None, bool]:
+    """(lower, lower is strict, upper, upper is strict) of the numeric leaf at ``path``.
+
+    A strict bound (``gt``/``lt``) is one a value may approach but not take: a capital price
+    per index point of 0 would divide by zero, so a drawn value is kept just inside it."""
+    model: type[BaseModel] = Parameters
+    parts = path.split(".")
+    for part in parts[:-1]:
+        model = model.model_fields[part].annotation  # type: ignore[assignment]
+    lo = hi = None
+    lo_strict = hi_strict = False
+    for meta in model.model_fields[parts[-1]].metadata:
+        if getattr(meta, "ge", None) is not None:
+            lo, lo_strict = meta.ge, False
+        if getattr(meta, "gt", None) is not None:
+            lo, lo_strict = meta.gt, True
+        if getattr(meta, "le", None) is not None:
+            hi, hi_strict = meta.le, False
+        if getattr(meta, "lt", None) is not None:
+            hi, hi_strict = meta.lt, True
+    return lo, lo_strict, hi, hi_strict
+
+
+def clip_to_limits(path: str, values):
+    """``values`` kept inside the leaf's schema range (just inside a strict bound)."""
+    import numpy as np
+
+    lo, lo_strict, hi, hi_strict = field_limits(path)
+    floor = -np.inf if lo is None else (np.nextafter(float(lo), np.inf) if lo_strict else float(lo))
+    ceiling = np.inf if hi is None else (np.nextafter(float(hi), -np.inf) if hi_strict else float(hi))
+    if lo_strict and lo == 0:
+        floor = 1e-9  # far enough from 0 that a quotient stays finite
+    return np.clip(values, floor, ceiling)
+
+
 def leaf_paths(model: type[BaseModel] = Parameters, prefix: str = "") -> list[str]:
     """Every dotted leaf path the schema declares, in declaration order."""
     out: list[str] = []
