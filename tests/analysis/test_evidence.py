@@ -120,11 +120,6 @@ def test_stored_posterior_is_fresh():
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=False, reason=(
-    "known defect (issue 19, open): `simulate calibrate --posterior --write` alternates the posterior fit and "
-    "the learning intercept's refit at most 3 times, and the intercept still moves at the third, so the stored "
-    "draws were fitted with the intercept before the last one written and a rerun from the written values "
-    "differs in the draws (not in the freshness check)"))
 def test_a_rerun_writes_the_same_bytes():
     texts = evidence_checks.run()
     folder = REPO / "params" / "posterior"

@@ -36,7 +36,7 @@ def cluster():
         yield cl
 
 
-FACTORS = ["dropout.aid_effect.max_log_odds", "dropout.reenrolment.return_rate_per_case",
+FACTORS = ["dropout.aid_effect.ceiling_over_trial", "dropout.reenrolment.return_rate_per_case",
            "dropout.pairing.hazard_log_odds"]
 
 

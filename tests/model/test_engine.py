@@ -12,10 +12,6 @@ from simulate.model.progression import move_up
 
 FAST = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
-AID_CEILING_DEFECT = (
-    "known defect (issue 19, open): the posterior mean of dropout.aid_effect.trial_log_odds (about 1.40) exceeds the uncalibrated dose-response ceiling dropout.aid_effect.max_log_odds (1.2), so aid saturates below the trial's dose; the ceiling must be calibrated with the trial effect or bounded below by it")
-
-
 def years_of(district, scenario, **kw):
     return list(simulate(district, scenario, **kw))
 
@@ -90,7 +86,6 @@ def test_capital_spends_the_whole_budget_when_needs_exceed_it(district, baseline
     assert (big.schools["facility_index"][0, weak] == pytest.approx(1.0))
 
 
-@pytest.mark.xfail(strict=False, reason=AID_CEILING_DEFECT)
 @FAST
 @given(low=st.floats(0, 4000), extra=st.floats(1, 4000), cov=st.floats(0, 1))
 def test_more_aid_or_monitoring_never_raises_expected_dropout(district, baseline, low, extra, cov):

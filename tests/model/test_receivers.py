@@ -47,10 +47,6 @@ CHANGES = {
     "budget.student_aid.other_needy.targeting_error": {"value": 0.25, "uncertainty": None},
 }
 
-AID_CEILING_DEFECT = (
-    "known defect (issue 19, open): the posterior mean of dropout.aid_effect.trial_log_odds (about 1.40) exceeds the uncalibrated dose-response ceiling dropout.aid_effect.max_log_odds (1.2), so aid saturates below the trial's dose; the ceiling must be calibrated with the trial effect or bounded below by it")
-
-
 @pytest.fixture(scope="module")
 def district():
     schools = pd.DataFrame({
@@ -73,7 +69,8 @@ def scenario():
 def _parameters(scenario):
     v = scenario.value
     a = "dropout.aid_effect."
-    trial, ceiling = v(a + "trial_log_odds"), max(v(a + "max_log_odds"), v(a + "trial_log_odds"))
+    trial = v(a + "trial_log_odds")
+    ceiling = v(a + "ceiling_over_trial") * trial  # the ceiling M = R·T
     return {
         "junior": v("dropout.hazard.intercept_junior_log_odds"), "slope": v("dropout.hazard.grade_slope_log_odds"),
         "poor": v("dropout.hazard.group_log_odds.poor"), "left_behind": v("dropout.hazard.group_log_odds.left_behind"),
@@ -171,7 +168,6 @@ def engine_dropouts(district, scenario, mode, draws=1, seed=0):
     return np.stack([d[..., poor].sum(-1), d[..., ~poor].sum(-1)], axis=-1)
 
 
-@pytest.mark.xfail(strict=False, reason=AID_CEILING_DEFECT)
 def test_expected_engine_equals_the_receiver_mixture_by_hand_for_three_years(district, scenario):
     q = _parameters(scenario)
     engine = engine_dropouts(district, scenario, "expected")[:, 0, :]
@@ -181,7 +177,6 @@ def test_expected_engine_equals_the_receiver_mixture_by_hand_for_three_years(dis
     assert (np.abs(old - engine) / engine > 0.02).any()
 
 
-@pytest.mark.xfail(strict=False, reason=AID_CEILING_DEFECT)
 def test_engine_matches_pupils_assigned_to_programmes_one_by_one(district, scenario):
     """Year 1 and later years: explicit pupils (40 copies of the district) vs the engine, within 4 SE."""
     q = _parameters(scenario)
@@ -191,7 +186,6 @@ def test_engine_matches_pupils_assigned_to_programmes_one_by_one(district, scena
     assert (np.abs(mc - engine) < 4 * se).all(), (mc, engine)
 
 
-@pytest.mark.xfail(strict=False, reason=AID_CEILING_DEFECT)
 def test_stochastic_engine_has_the_mixture_mean(district, scenario):
     q = _parameters(scenario)
     draws = engine_dropouts(district, scenario, "stochastic", draws=300, seed=4)  # (year, draw, 2)

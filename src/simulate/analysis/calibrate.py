@@ -581,6 +581,10 @@ def argparse_suppress():
     return argparse.SUPPRESS
 
 
+#: posterior fits alternated with the learning intercept's refit before ``--posterior --write`` gives up
+FIXED_POINT_ROUNDS = 8
+
+
 def finish_posterior() -> bool:
     """After new posterior means: refit the learning scale's intercept (it depends on who stays in school) and
     record the model's figure values at the committed parameters (the fingerprint ``--check`` compares).
@@ -619,7 +623,10 @@ def _posterior_cli(args) -> int:
     for line in stale:
         print(f"refitting: {line}")
     t0 = time.perf_counter()
-    for attempt in range(3):   # to the fixed point: the learning intercept moves with the dropout parameters
+    # to the fixed point: the learning intercept moves with the dropout parameters, and the designs read it, so
+    # the posterior is refitted until the intercept it was fitted with is the one written (then a rerun from the
+    # written values fits the same draws: the same bytes)
+    for attempt in range(1, FIXED_POINT_ROUNDS + 1):
         texts = evidence_checks.run(Settings.tiny() if args.tiny else Settings())
         folder = evidence_checks.write(texts)
         write_parameters(evidence_checks.central(texts),
@@ -628,6 +635,11 @@ def _posterior_cli(args) -> int:
                          date="(Bayesian, simulate calibrate --posterior)", targets_file="data/evidence/registry.yaml")
         if not finish_posterior():
             break
+        if attempt == FIXED_POINT_ROUNDS:
+            print(f"error: the learning intercept still moved after {attempt} posterior fits: the written posterior "
+                  "was fitted with the intercept before the last one (`calibrate --check` reports it stale)",
+                  file=sys.stderr)
+            return 1
         print("the learning intercept moved with the new posterior means: fitting once more on it")
     print(f"wrote {folder} and the posterior means into params/baseline.yaml in {time.perf_counter() - t0:.0f} s")
     return 0

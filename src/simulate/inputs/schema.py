@@ -226,14 +226,16 @@ class AidEffect(_Strict):
     The fall in log-odds for a receiver of A yuan a year is
     M·(1 − (1 − T/M)^(A/A_T)) × multipliers, with T = ``trial_log_odds`` at
     A_T = ``trial_yuan`` (the trial's dose and population: poor junior pupils),
-    M = max(``max_log_odds``, T) the ceiling at any dose, and multipliers for
+    M = R·T the ceiling at any dose (R = ``ceiling_over_trial`` > 1: the
+    ceiling is stated relative to the trial's effect, so a calibrated trial effect
+    always lies below it and the curve rises through it), and multipliers for
     the groups and stages the trial did not study (at most 1: the trial's
     population is taken as the most responsive).
     """
 
     trial_log_odds: Annotated[float, Field(ge=0.0, le=10.0)]
     trial_yuan: Annotated[float, Field(gt=0.0, le=1e5)]
-    max_log_odds: Annotated[float, Field(ge=0.0, le=10.0)]
+    ceiling_over_trial: Annotated[float, Field(gt=1.0, le=10.0)]
     non_poor_multiplier: Share
     primary_multiplier: Share
 

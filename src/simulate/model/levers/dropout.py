@@ -38,13 +38,15 @@ receiver of A yuan a year saturates,
 
 anchored at the one trial (T = ``trial_log_odds`` = 1.01 at A_T =
 ``trial_yuan``, poor junior-secondary pupils: Mo et al. 2013, evidence; the
-dose itself unverified), bounded by the ceiling M = max(``max_log_odds``, T)
-at any dose (extrapolation, assumption; informed by García & Saavedra 2017
-and Baird et al. 2009), with multipliers ≤ 1 for the groups and stages the
-trial did not study (``non_poor_multiplier``, ``primary_multiplier``;
+dose itself unverified), bounded by the ceiling M = R·T at any dose, with
+R = ``ceiling_over_trial`` > 1 (extrapolation, assumption; informed by García &
+Saavedra 2017 and Baird et al. 2009), and multipliers ≤ 1 for the groups and
+stages the trial did not study (``non_poor_multiplier``, ``primary_multiplier``;
 extrapolation, assumption). Equivalently M·(1 − exp(−A/s)) with the scale
-s = −A_T / ln(1 − T/M). A sampled ceiling below the trial's effect is read as
-saturation at the trial's dose: the trial shows that its effect is reachable.
+s = −A_T / ln(1 − 1/R). The ceiling is stated relative to the trial's effect so
+that the calibrated effect T (a posterior draw) always lies below it: with an
+absolute ceiling, a draw of T above it made the curve a step (the whole effect
+at any dose above zero).
 
 Disabled children who cannot attend (``cannot_attend_share``) are enrolled
 only when taught at home (送教上门); without it they leave (hazard 1) and can
@@ -143,13 +145,13 @@ def aid_log_odds(yuan, a, poor=True, junior=True) -> np.ndarray:
     the trial's population (poor, junior secondary) gets the full response,
     other pupils the ``non_poor_multiplier`` and ``primary_multiplier``
     shares of it. Zero at 0 yuan, ``trial_log_odds`` at ``trial_yuan`` for the
-    trial's population, non-decreasing in yuan, never above max(``max_log_odds``,
-    ``trial_log_odds``).
+    trial's population, increasing in yuan, below ``ceiling_over_trial`` × ``trial_log_odds``.
     """
     trial = per_draw(a.trial_log_odds, 4)
-    ceiling = np.maximum(per_draw(a.max_log_odds, 4), trial)
-    # share of the ceiling still to gain at the trial's dose: (1 − T/M); 1 (no response at all) when M = 0
-    remaining = np.where(ceiling > 0, (ceiling - trial) / np.where(ceiling > 0, ceiling, 1.0), 1.0)
+    ratio = per_draw(a.ceiling_over_trial, 4)
+    ceiling = ratio * trial
+    # share of the ceiling still to gain at the trial's dose: 1 − T/M = 1 − 1/R (in (0, 1): R > 1)
+    remaining = 1.0 - 1.0 / ratio
     response = ceiling * (1.0 - remaining ** (np.asarray(yuan, dtype=float) / per_draw(a.trial_yuan, 4)))
     group = np.where(poor, 1.0, per_draw(a.non_poor_multiplier, 4))
     stage = np.where(junior, 1.0, per_draw(a.primary_multiplier, 4))
