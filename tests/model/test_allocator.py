@@ -1,10 +1,10 @@
-"""engine.restore_mmap_threshold: under Dask's MALLOC_TRIM_THRESHOLD_ the engine asks glibc for its heap again."""
+"""model.memory.restore_mmap_threshold: under Dask's MALLOC_TRIM_THRESHOLD_ the engine asks glibc for its heap again."""
 
 import sys
 
 import pytest
 
-from simulate.model import engine
+from simulate.model import memory
 
 
 class FakeLibc:
@@ -19,21 +19,21 @@ class FakeLibc:
 @pytest.fixture
 def fake(monkeypatch):
     libc = FakeLibc()
-    monkeypatch.setattr(engine, "_libc", lambda: libc)
-    monkeypatch.setattr(engine, "_allocator_checked", False)
+    monkeypatch.setattr(memory, "_libc", lambda: libc)
+    monkeypatch.setattr(memory, "_allocator_checked", False)
     return libc
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc only")
 def test_sets_the_mmap_threshold_once_when_dask_set_the_trim_threshold(fake):
     env = {"MALLOC_TRIM_THRESHOLD_": "65536"}
-    assert engine.restore_mmap_threshold(env) is True
+    assert memory.restore_mmap_threshold(env) is True
     assert fake.calls == [(-3, 32 * 2**20)]  # M_MMAP_THRESHOLD, glibc's dynamic ceiling
-    assert engine.restore_mmap_threshold(env) is False  # once per process
+    assert memory.restore_mmap_threshold(env) is False  # once per process
     assert len(fake.calls) == 1
 
 
 @pytest.mark.parametrize("env", [{}, {"MALLOC_TRIM_THRESHOLD_": "65536", "MALLOC_MMAP_THRESHOLD_": "1000000"}])
 def test_leaves_the_allocator_alone_otherwise(fake, env):
-    assert engine.restore_mmap_threshold(env) is False
+    assert memory.restore_mmap_threshold(env) is False
     assert fake.calls == []
