@@ -116,7 +116,8 @@ def test_process_cluster_equals_serial(district, serial, tmp_path):
 def test_a_point_equals_compare_of_its_scenario(district, serial):
     """The same numbers as the ordinary API: compare() of the point's scenario, same seed and chunk."""
     scenario = point_scenario(sim.load_scenario("baseline"), serial.manifest["points"][1]["changes"], 1)
-    cmp = sim.compare(district, [scenario], reference=scenario, draws=10, seed=1, years=2, chunk=5, progress=False)
+    cmp = sim.compare(district, [scenario], reference=scenario, draws=10, seed=1, years=2, chunk=5, progress=False,
+                      mode="stochastic")  # the sweep's mode (its grid's default)
     rows = serial.load(1)
     # every indicator compare() carries (its "chance:" keys are binomial chance, reported apart)
     assert set(rows.indicator) == {k for k in cmp.samples[scenario.name] if not k.startswith("chance:")}

@@ -5,8 +5,9 @@ their posterior (params/posterior/, :mod:`simulate.inputs.posterior`), the rest
 from their priors (``uncertainty`` in the parameter tree). **One number, one
 meaning**: every summary is over parameter draws in expected mode — ``mean`` is
 the mean over draws (for the calibrated parameters, the posterior mean),
-intervals and ``p_better`` are parameter uncertainty. With ``mode="stochastic"``
-the same draws also run with binomial pupil flows, and the chance they add to a
+intervals and ``p_better`` are parameter uncertainty. ``mode="expected"`` is the
+default, as for every entry point that takes a mode (``run``, ``sensitivity``,
+``attribute``). With ``mode="stochastic"`` the same draws also run with binomial pupil flows, and the chance they add to a
 difference is reported apart (``chance_lo``, ``chance_hi``), never mixed into
 the parameter interval. All scenarios share each draw's random
 numbers: parameter quantiles are keyed by (seed, parameter path) and flows by
@@ -222,7 +223,8 @@ class Comparison:
                             output_kind="compare",
                             extra={"district": self._inputs[0].name if self._inputs else None,
                                    "scenarios": self.scenarios, "reference": self.reference, "draws": self.draws,
-                                   "interval": self.interval, "chunk": getattr(self, "chunk", DEFAULT_CHUNK),
+                                   "interval": self.interval, "mode": getattr(self, "mode", "expected"),
+                                   "chunk": getattr(self, "chunk", DEFAULT_CHUNK),
                                    "attribution": self.attribution_settings or False,
                                    "scaled_quantities": self.scaled_quantities()})
             (tmp / "manifest.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
@@ -267,7 +269,7 @@ class Comparison:
 
 
 def compare(district: District | None = None, scenarios=("baseline", "no_policy"), reference: str | Scenario = "baseline",
-            draws: int = 200, seed: int = 0, years: int = 7, interval: float | None = None, mode: str = "stochastic",
+            draws: int = 200, seed: int = 0, years: int = 7, interval: float | None = None, mode: str = "expected",
             chunk: int | None = None, progress: bool | None = None, client=None,
             attribution: bool = True, alpha: float | None = None) -> Comparison:
     """Run every scenario on the same ``draws`` and tabulate differences vs ``reference``.
@@ -279,6 +281,10 @@ def compare(district: District | None = None, scenarios=("baseline", "no_policy"
     ``scenarios`` and ``reference``: names, paths or :class:`~simulate.Scenario` objects.
     ``interval`` (default 0.9) or ``alpha`` (= 1 − interval, as in statsmodels): the central
     share of the draws the intervals span.
+    ``mode``: "expected" (the default, as for :func:`simulate.run` and :func:`simulate.sensitivity`)
+    or "stochastic", which also runs every draw with binomial pupil flows and reports the chance
+    they add to a difference apart (``chance_lo``, ``chance_hi``; NaN in expected mode). Every
+    other column is the same in either mode: the summaries are over parameter draws in expected mode.
     Below the district: ``cmp.breakdown(indicator, by="town" | "location" | "school")``.
     """
     from tqdm.auto import tqdm

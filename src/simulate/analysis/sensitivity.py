@@ -363,6 +363,10 @@ def sensitivity(district: District | None, targets, *, factors: list[Factor] | N
     chunk of parameter sets × scenario becomes a task on its workers; the numbers are
     identical (:func:`simulate.analysis.comparison.run_batches`).
 
+    ``mode``: "expected" (the default, as for :func:`simulate.run` and :func:`simulate.compare`: no
+    pupil-level chance, the indices measure parameters) or "stochastic" (binomial pupil flows; the
+    study also reports the share of each target's variance that is chance, ``noise_draws`` repetitions).
+
     ``groups``: None (Sobol' on the factors that survive screening, the others held at their
     values) or the groups of a grouped study — "default" (``params/sensitivity/groups.yaml``),
     a YAML path or a list of :class:`~simulate.analysis.groups.Group`. Then Morris still
