@@ -78,7 +78,7 @@ class Grid:
     draws: int = 100
     seed: int = 0
     years: int = 7
-    chunk: int | None = None  # None: simulate.analysis.comparison.default_chunk(district) when the sweep runs
+    chunk: int | None = None  # None: simulate.analysis.batches.default_chunk(district) when the sweep runs
     mode: str = "stochastic"
     indicators: tuple[str, ...] | None = None
     district: str | None = None
@@ -342,11 +342,11 @@ def sweep(district: District | None = None, grid: Grid | dict | str | Path = "ex
     if district is None:
         district = load_district(grid.district)
     if grid.chunk is None:
-        from .comparison import default_chunk
+        from .batches import default_chunk
 
         grid = Grid(**{**grid.__dict__, "chunk": default_chunk(district)})
     else:
-        from .comparison import check_chunk
+        from .batches import check_chunk
 
         check_chunk(grid.chunk, district, f"{grid.source}: chunk")
     base = _base_scenario(grid)
