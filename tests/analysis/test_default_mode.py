@@ -1,7 +1,7 @@
 """One default ``mode`` for every public entry point that takes one (issue 24): ``run``, ``compare``,
-``sensitivity``, ``attribute``, ``discover``, the evaluator behind them and the ``simulate run`` /
-``simulate compare`` / ``simulate sensitivity`` flags — and the default is the one the researchers'
-guide states."""
+``sensitivity``, ``attribute``, ``discover``, the evaluator behind them, a sweep grid's ``mode`` key and
+the ``simulate run`` / ``simulate compare`` / ``simulate sensitivity`` flags — and the default is the
+one the researchers' guide states."""
 
 from __future__ import annotations
 
@@ -29,6 +29,14 @@ def _default(fn) -> str:
 def test_every_entry_point_shares_one_default_mode():
     defaults = {name: _default(fn) for name, fn in ENTRY_POINTS.items()}
     assert set(defaults.values()) == {"expected"}, defaults
+
+
+def test_a_sweep_grid_without_mode_runs_in_the_same_mode():
+    from simulate.analysis.sweep import Grid, make_grid
+
+    grid = make_grid({"base": "baseline", "draws": 2, "years": 1, "axes": {"teachers.support.count": [0, 20]}})
+    assert grid.mode == Grid.__dataclass_fields__["mode"].default == _default(sim.compare)
+    assert grid.chunks() == [(0, 2)]   # and, like compare's, over every parameter draw
 
 
 def test_the_command_line_flags_default_to_the_same_mode():

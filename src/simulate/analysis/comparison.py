@@ -7,9 +7,10 @@ meaning**: every summary is over parameter draws in expected mode — ``mean`` i
 the mean over draws (for the calibrated parameters, the posterior mean),
 intervals and ``p_better`` are parameter uncertainty. ``mode="expected"`` is the
 default, as for every entry point that takes a mode (``run``, ``sensitivity``,
-``attribute``). With ``mode="stochastic"`` the same draws also run with binomial pupil flows, and the chance they add to a
-difference is reported apart (``chance_lo``, ``chance_hi``), never mixed into
-the parameter interval. All scenarios share each draw's random
+``attribute``). With ``mode="stochastic"`` the same draws also run with binomial
+pupil flows, and the chance they add to a difference is reported apart
+(``chance_lo``, ``chance_hi``), never mixed into the parameter interval. All
+scenarios share each draw's random
 numbers: parameter quantiles are keyed by (seed, parameter path) and flows by
 (seed, purpose, year, chunk), never by scenario. So a scenario compared with
 itself differs by exactly 0, and differences between scenarios are much
