@@ -2,7 +2,8 @@
 
 Everything a planner reads on :class:`simulate.views.dashboard.app.ScenarioExplorer` comes
 from here: ``text(key, lang)`` looks up a label, ``fmt(value, kind, lang)``
-formats a number. Conventions:
+formats a number. Indicator labels (:data:`INDICATOR_TEXT`) are read from the indicator catalogue
+(:mod:`simulate.measures.catalogue`), never written here a second time. Conventions:
 
 - one unit style per language: Chinese shows yuan amounts of 10,000 or more
   in 万元 (the unit Chinese budget documents use), English in yuan and, from
