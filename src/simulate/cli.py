@@ -3,7 +3,8 @@
     simulate run SCENARIO [--years 7] [--seed 0] [--mode expected|stochastic] [--out DIR] [--versus OTHER]
     simulate validate [PATH ...]            check what PATH holds (default: every params and data file)
     simulate synthesize [--schools N] [--seed S] [--out DIR]
-    simulate compare A B C [--reference R] [--draws N] [--no-attribution] [--scheduler ADDRESS] [--out DIR]
+    simulate compare A B C [--reference R] [--draws N] [--mode expected|stochastic] [--no-attribution]
+                           [--scheduler ADDRESS] [--out DIR]
     simulate findings | calibrate | sweep | optimize   (see --help of each)
 
 Errors in user input go to stderr with exit code 1 and no traceback. Output
@@ -238,7 +239,7 @@ def cmd_compare(args) -> int:
     client, owned = connect(args.scheduler)  # --scheduler: the draws as tasks on that Dask cluster
     with closing(owned):  # after Ctrl-C: quietly
         cmp = compare(district, args.scenarios, reference=args.reference, draws=args.draws,
-                      seed=args.seed, years=args.years, interval=args.interval, progress=True,
+                      seed=args.seed, years=args.years, interval=args.interval, mode=args.mode, progress=True,
                       attribution=not args.no_attribution, client=client)
     for name, (groups, exact) in cmp.attribution_plan().items():  # before the work, on stderr beside the bars
         if groups > 1:
@@ -386,6 +387,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--years", type=years, default=7, help=f"1 to {MAX_YEARS} (default: %(default)s)")
     p.add_argument("--interval", type=real_flag(0, 1, open_lo=True, open_hi=True), default=0.9,
                    help="central interval, strictly between 0 and 1 (default: %(default)s)")
+    p.add_argument("--mode", choices=("expected", "stochastic"), default="expected",
+                   help="expected: every summary over parameter draws with expected flows; stochastic: also "
+                        "binomial pupil flows, their chance reported apart (a 'chance' column) (default: %(default)s)")
     p.add_argument("--district", type=path_flag, help="district folder (default data/banan)")
     p.add_argument("--no-attribution", action="store_true",
                    help="skip the Shapley split of each scenario's difference among the lever groups it changes "

@@ -71,3 +71,21 @@ def test_unknown_by_indicator_and_year_suggest(cmp):
         cmp.breakdown("dropout_rate.junor", by="town")
     with pytest.raises(sim.NotFoundError, match="not a simulated year"):
         cmp.breakdown("dropouts", by="town", year=2035)
+
+
+def test_a_stochastic_comparison_breaks_down_on_the_same_expected_draws():
+    """The re-run is in expected mode whatever the comparison's mode (its summaries are): a stochastic
+    comparison's counts add up to its district draws just the same."""
+    cmp = sim.compare(None, ["baseline", "no_policy"], draws=3, years=1, seed=2, chunk=2, mode="stochastic",
+                      attribution=False, progress=False)
+    per_unit = unit_samples(cmp, "location")
+    for s in cmp.scenarios:
+        np.testing.assert_allclose(per_unit[s]["dropouts"].sum(axis=2), cmp.samples[s]["dropouts"], rtol=1e-9,
+                                   atol=1e-6)
+
+
+def test_a_comparison_without_its_chunk_is_refused():
+    cmp = sim.compare(None, ["baseline"], draws=2, years=1, attribution=False, progress=False)
+    del cmp.chunk
+    with pytest.raises(sim.InputError, match="does not record its chunk"):
+        cmp.breakdown("dropouts", by="town")

@@ -10,6 +10,7 @@ import pytest
 
 import simulate as sim
 from simulate.analysis.comparison import CE_NA_RULE
+from simulate.measures.catalogue import label
 
 COLUMNS = ["scenario", "indicator", "unit", "year", "mean", "lo", "hi", "diff", "diff_lo", "diff_hi", "p_better",
            "chance_lo", "chance_hi"]
@@ -76,10 +77,11 @@ def test_time_out_of_school_leads_the_summary_and_cost_effectiveness(cmp):
     assert np.isnan(t.loc[("no_policy", "ce.yuan_per_child_year_kept", last), "mean"])
     section = cmp.summary().split("## no_policy")[1].splitlines()
     rows = [line for line in section if line.startswith("| ") and not line.startswith("| indicator")]
-    assert rows[0].startswith("| child-years out of school")
-    assert rows[1].startswith("| children who left school and had not returned")
-    ratios = [line for line in section if line.startswith(("| child-years of schooling kept", "| dropouts averted"))]
-    assert "child-years" in ratios[0] and "dropout" in ratios[-1]
+    assert rows[0].startswith(f"| {label('child_years_out_of_school.cumulative.total')} |")
+    assert rows[1].startswith(f"| {label('children_never_returned.total')} |")
+    ratios = [line for line in section if line.startswith((f"| {label('ce.child_years_kept')} |",
+                                                           f"| {label('ce.dropouts_averted')} |"))]
+    assert [r.split(" | ")[0][2:] for r in ratios] == [label("ce.child_years_kept"), label("ce.dropouts_averted")]
 
 
 def test_cost_per_effect_is_one_rule():
@@ -105,14 +107,14 @@ def test_summary_of_a_small_compare_leads_with_levels_in_one_unit_per_row(distri
     assert "| indicator | better | targeted_aid | baseline | difference (90% interval) | chance better |" in rest
     rows = {line.split(" | ")[0][2:]: line.split(" | ") for line in text.splitlines()
             if line.startswith("| ") and (" | lower | " in line or " | closer to 0 | " in line)}
-    rate = rows["junior dropout rate"]
+    rate = rows[label("dropout_rate.junior")]
     assert re.fullmatch(r"\d+\.\d%", rate[2]) and re.fullmatch(r"\d+\.\d%", rate[3])
     assert re.match(r"[+-]\d+\.\d\d pp \([+-]\d+\.\d\d pp to [+-]\d+\.\d\d pp\)$", rate[4])
-    assert rows["poor–non-poor junior dropout gap"][1] == "closer to 0"
-    assert re.fullmatch(r"\d+\.\d{3} SD", rows["poor–non-poor learning gap"][2])
-    levers = rows["cost of the policy levers, per year"]
+    assert rows[label("dropout_gap.poor.junior")][1] == "closer to 0"
+    assert re.fullmatch(r"\d+\.\d{3} SD", rows[label("learning_gap.poor")][2])
+    levers = rows[label("cost.policy_levers")]
     assert re.fullmatch(r"\d{1,3}(,\d{3})*\.\d 万元", levers[2])
-    assert "recurrent base (grant, salaries), per year" in rows
+    assert label("cost.recurrent_base") in rows
     assert "P(better)" not in text and "yuan saved" not in text and "(yuan/year)" not in text
     assert "n/a" in text and text.count(CE_NA_RULE) == 2  # once under each scenario's cost-effectiveness
 

@@ -22,7 +22,7 @@ from simulate.model.engine import cells_of, simulate
 from simulate.model.outcomes import year_indicators
 
 YEARS = 2
-HEADLINE = [ind for ind, _, _ in ATTRIBUTION_ROWS]
+HEADLINE = list(ATTRIBUTION_ROWS)
 
 
 @pytest.fixture(scope="module")

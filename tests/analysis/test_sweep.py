@@ -113,20 +113,29 @@ def test_process_cluster_equals_serial(district, serial, tmp_path):
 
 
 
-def test_a_point_equals_compare_of_its_scenario(district, serial):
-    """The same numbers as the ordinary API: compare() of the point's scenario, same seed and chunk."""
-    scenario = point_scenario(sim.load_scenario("baseline"), serial.manifest["points"][1]["changes"], 1)
-    cmp = sim.compare(district, [scenario], reference=scenario, draws=10, seed=1, years=2, chunk=5, progress=False)
-    rows = serial.load(1)
+@pytest.mark.parametrize("mode", ["expected", "stochastic"])
+def test_a_point_equals_compare_of_its_scenario(district, serial, mode, tmp_path):
+    """The same numbers as the ordinary API: compare() of the point's scenario, same seed, chunk and mode
+    (both default to expected mode: the sweep's values are then compare's samples exactly)."""
+    if mode == "expected":
+        assert make_grid(TINY).mode == "expected" and "mode" not in TINY  # the default, as compare's
+    done = serial if mode == "expected" else sweep(district, {**TINY, "mode": mode, "axes": {
+        "teachers.support.count": [0, 40]}}, client="serial", out=tmp_path / "stochastic", progress=False)
+    scenario = point_scenario(sim.load_scenario("baseline"), done.manifest["points"][1]["changes"], 1)
+    cmp = sim.compare(district, [scenario], reference=scenario, draws=10, seed=1, years=2, chunk=5, progress=False,
+                      attribution=False, **({} if mode == "expected" else {"mode": mode}))
+    rows = done.load(1)
     # every indicator compare() carries (its "chance:" keys are binomial chance, reported apart)
     assert set(rows.indicator) == {k for k in cmp.samples[scenario.name] if not k.startswith("chance:")}
+    chances = 0
     for name, block in rows.groupby("indicator"):
         got = block.sort_values(["draw", "year"])["value"].to_numpy().reshape(10, 2)
         want = cmp.samples[scenario.name][name]
         chance = cmp.samples[scenario.name].get("chance:" + name)
         if chance is not None:  # a stochastic compare keeps the expected flows and the chance it adds apart
-            want = want + chance
+            want, chances = want + chance, chances + 1
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12, err_msg=name)
+    assert (chances > 0) == (mode == "stochastic")
 
 
 @pytest.mark.slow

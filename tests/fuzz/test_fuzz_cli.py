@@ -102,6 +102,7 @@ def commands(box):
             "--draws": (int_ok(1, MAX_DRAWS), lambda t: int(t) <= 3), "--seed": (int_ok(0, MAX_SEED), lambda t: True),
             "--years": (int_ok(1, MAX_YEARS), lambda t: int(t) <= 5),
             "--interval": (real_ok(0, 1, open_=True), lambda t: True),
+            "--mode": (choice_ok("expected", "stochastic"), lambda t: True),
             "--reference": (scenario_ok, lambda t: True), "--district": (path_unknown, lambda t: True)}),
         "synthesize": (["synthesize", "--schools", "3", "--out", "syn"], {
             "--schools": (int_ok(1, 200_000), lambda t: int(t) <= 20), "--seed": (int_ok(0, MAX_SEED), lambda t: True),

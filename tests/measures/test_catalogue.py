@@ -63,14 +63,31 @@ def test_table_units_come_from_the_catalogue(produced):
 
 
 def test_the_dashboard_labels_are_the_catalogue_labels():
-    from simulate.views.dashboard.i18n import INDICATOR_TEXT
+    from simulate.views.dashboard.i18n import DASHBOARD_ROWS, INDICATOR_TEXT
 
     indicators = set(catalogue.indicators()["name"])
+    assert set(INDICATOR_TEXT) == indicators | set(DASHBOARD_ROWS)   # every indicator, in both languages
     for name, (en, zh) in INDICATOR_TEXT.items():
         if name not in indicators:  # the dashboard's own all-years sums are rows of its table, not indicators
-            assert name.endswith(".all_years"), name
+            assert name.endswith(".all_years") and name.removesuffix(".all_years") in indicators, name
             continue
         assert (catalogue.label(name), catalogue.label(name, "zh")) == (en, zh), name
+
+
+def test_the_summary_labels_are_the_catalogue_labels(produced):
+    """``simulate compare``'s summary names its rows by the catalogue's labels and writes none of its own."""
+    from simulate.analysis import comparison_summary as cs
+
+    _, cmp = produced
+    named = [*cs.SUMMARY_ROWS, *cs.ATTRIBUTION_ROWS, *(n for pair in cs.CE_ROWS for n in pair)]
+    assert set(named) <= set(catalogue.names())
+    section = cmp.summary().split("## no_policy")[1]
+    first_cells = [line.split(" | ")[0][2:] for line in section.splitlines()
+                   if line.startswith("| ") and not line.startswith(("| indicator |", "| effect vs"))]
+    assert first_cells == [catalogue.label(n) for n in (*cs.SUMMARY_ROWS, *(effect for _, effect in cs.CE_ROWS))]
+    for ratio, _ in cs.CE_ROWS:  # what a cost is per: the ratio's catalogue unit
+        assert catalogue.unit(ratio) == f"yuan per {cs.per_unit(ratio)}"
+    assert {cs.summary_unit(n) for n in cs.SUMMARY_ROWS} == {"count", "rate", "pp", "sd", "wan"}
 
 
 def test_unknown_names_and_families_suggest():

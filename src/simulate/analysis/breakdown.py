@@ -131,9 +131,9 @@ def unit_samples(cmp, by: str) -> dict[str, dict[str, np.ndarray]]:
     _, unit_matrix = units_of(district, by)
     unit_matrix = None if by == "school" else unit_matrix  # one unit per school: no sums to take
     _, group_sets = _selection_matrices(cells, masks(cells))
-    chunk, mode = getattr(cmp, "chunk", None), getattr(cmp, "mode", None)
-    if chunk is None or mode is None:  # without them the re-run would not draw the same random numbers
-        raise InputError("breakdown: this comparison does not record its chunk and mode; run simulate.compare again")
+    chunk = getattr(cmp, "chunk", None)  # the mode does not matter: the summaries are expected mode either way
+    if chunk is None:  # without it the re-run would not draw the same random numbers
+        raise InputError("breakdown: this comparison does not record its chunk; run simulate.compare again")
     years = len(cmp.years)
     out = {}
     for name in cmp.scenarios:

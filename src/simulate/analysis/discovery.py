@@ -171,7 +171,7 @@ def discover(district: District | None, plan: Scenario | str, indicator: str, th
     """
     from SALib.sample import latin
 
-    from .comparison import default_chunk
+    from .batches import default_chunk
 
     if direction not in ("max", "min"):
         raise ValueError(f"direction must be 'max' (target: at most threshold) or 'min', got {direction!r}")

@@ -45,7 +45,7 @@ the engine's draw axis in chunks of parameter sets (one ``simulate`` call per
 chunk and scenario, never a Python loop of runs). With ``client`` (a
 ``dask.distributed.Client``) those (chunk × scenario) batches are tasks on a
 Dask cluster, sent by the code ``compare`` uses
-(:func:`simulate.analysis.comparison.run_batches`): the same numbers.
+(:func:`simulate.analysis.batches.run_batches`): the same numbers.
 """
 
 from __future__ import annotations
@@ -466,7 +466,7 @@ class ModelEvaluator:
     def __call__(self, u: np.ndarray) -> np.ndarray:
         from tqdm.auto import tqdm
 
-        from .comparison import run_batches
+        from .batches import run_batches
 
         u = np.atleast_2d(np.asarray(u, dtype=float))
         n = len(u)

@@ -326,7 +326,7 @@ def optimize(district: District | None = None, budget: float = 5e6, objective=DE
 
 def confirm(district: District, opt: Optimum, draws: int = 200, seed: int = 0, years: int = 7,
             interval: float = 0.9) -> pd.DataFrame:
-    """The objective over ``draws`` stochastic draws (parameter uncertainty included) for the
+    """The objective over ``draws`` parameter draws (expected mode, ``compare``'s default) for the
     winner, the base and every hand-written scenario within budget, on common random numbers."""
     from .comparison import compare
 

@@ -205,7 +205,8 @@ def run(district: District | None = None, scenario: Scenario | str = "baseline",
         mode: str = "expected") -> Result:
     """Simulate ``years`` years of ``scenario`` in ``district`` (default: Banan).
 
-    ``mode="expected"`` moves expected numbers (deterministic; for widgets and
+    ``mode="expected"`` (the default, as for :func:`simulate.compare` and
+    :func:`simulate.sensitivity`) moves expected numbers (deterministic; for widgets and
     calibration); ``mode="stochastic"`` draws binomial pupil flows from
     generators derived from ``seed``. Parameters are at their central values;
     use :func:`simulate.compare` for parameter uncertainty and intervals.

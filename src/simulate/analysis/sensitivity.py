@@ -25,7 +25,7 @@ The model runs on the engine's draw axis (``ModelEvaluator``: one ``simulate``
 call per chunk of parameter sets and scenario), in this process or, with
 ``client=`` (a ``dask.distributed.Client`` or a scheduler address; CLI
 ``--scheduler ADDRESS``), as tasks on a Dask cluster sent by the same code as
-``compare`` (:func:`simulate.analysis.comparison.run_batches`; an address is
+``compare`` (:func:`simulate.analysis.batches.run_batches`; an address is
 connected to as ``simulate sweep --scheduler`` does), with identical numbers;
 in ``expected`` mode by default: no pupil-level chance, so the indices measure parameters, not noise.
 In ``stochastic`` mode every scenario's draw d shares its random numbers
@@ -361,7 +361,11 @@ def sensitivity(district: District | None, targets, *, factors: list[Factor] | N
     "serial" (this process), a Dask scheduler address (connected to for the study, then
     disconnected; the cluster is left as it is) or a ``dask.distributed.Client``: every
     chunk of parameter sets × scenario becomes a task on its workers; the numbers are
-    identical (:func:`simulate.analysis.comparison.run_batches`).
+    identical (:func:`simulate.analysis.batches.run_batches`).
+
+    ``mode``: "expected" (the default, as for :func:`simulate.run` and :func:`simulate.compare`: no
+    pupil-level chance, the indices measure parameters) or "stochastic" (binomial pupil flows; the
+    study also reports the share of each target's variance that is chance, ``noise_draws`` repetitions).
 
     ``groups``: None (Sobol' on the factors that survive screening, the others held at their
     values) or the groups of a grouped study — "default" (``params/sensitivity/groups.yaml``),
@@ -385,7 +389,7 @@ def _sensitivity(district, targets, *, factors, base, ranges, assumption_spread,
                  keep_share, max_factors, years, mode, seed, conf_level, noise_draws, chunk, progress, verbose,
                  client, groups=None, cache_dir=None) -> Study:
     from ..provenance import sha256_of_obj
-    from .comparison import default_chunk
+    from .batches import default_chunk
 
     district = load_district() if district is None else district
     targets = [t if isinstance(t, Target) else Target(str(t)) for t in targets]

@@ -9,7 +9,7 @@ scenario = base + those changes)::
     seed: 0
     years: 7
     chunk: 100               # draws per task (optional; default 100, fewer for huge districts)
-    mode: stochastic         # optional; "expected" runs one deterministic draw
+    mode: expected           # optional; the default, as for compare() (see below)
     axes:
       budget.student_aid.registered_poor.yuan_per_pupil: [1000, 2000, 3000]
       teachers.support.count: [0, 20, 60]
@@ -25,12 +25,18 @@ says what was run and ranks the points by the headline indicator (cumulative
 child-years out of school in the last year). The output folder appears only
 when every task has succeeded (:func:`simulate.provenance.atomic_dir`).
 
+Mode: every draw samples the uncertain parameters, as :func:`simulate.compare` does. In
+``expected`` mode (the default, as for ``run``, ``compare`` and ``sensitivity``) pupil flows are
+expected numbers, so a point's values are ``compare``'s samples exactly; ``stochastic`` also draws
+binomial pupil flows, so each value holds their chance too (``compare(mode="stochastic")`` keeps
+that chance apart: its sample plus its ``chance:`` sample is the sweep's value).
+
 Reproducibility: a task's random numbers depend only on (seed, first draw of
 its chunk, year, purpose) and the parameter draws on (seed, parameter path),
 exactly as in :func:`simulate.compare` — never on the grid point or on which
 worker ran it. So grid points share their draws (differences between points
 are paired), and :func:`rerun_point` (or ``compare([point scenario], draws,
-seed, chunk=chunk)``) reproduces any point's numbers exactly, alone.
+seed, chunk=chunk, mode=mode)``) reproduces any point's numbers exactly, alone.
 
 Scheduling: ``client=None`` starts an embedded ``LocalCluster`` (2 worker
 processes, one thread each — numpy is single-threaded here); an address
@@ -78,8 +84,8 @@ class Grid:
     draws: int = 100
     seed: int = 0
     years: int = 7
-    chunk: int | None = None  # None: simulate.analysis.comparison.default_chunk(district) when the sweep runs
-    mode: str = "stochastic"
+    chunk: int | None = None  # None: simulate.analysis.batches.default_chunk(district) when the sweep runs
+    mode: str = "expected"   # as compare(): parameter draws; "stochastic" adds binomial pupil flows
     indicators: tuple[str, ...] | None = None
     district: str | None = None
     source: str = "<in memory>"
@@ -92,9 +98,8 @@ class Grid:
 
     def chunks(self) -> list[tuple[int, int]]:
         """(first draw, draws) of each task's chunk; the same for every point."""
-        n = 1 if self.mode == "expected" else self.draws
         chunk = self.chunk or DEFAULT_CHUNK
-        return [(d0, min(chunk, n - d0)) for d0 in range(0, n, chunk)]
+        return [(d0, min(chunk, self.draws - d0)) for d0 in range(0, self.draws, chunk)]
 
     def to_dict(self) -> dict:
         base = self.base
@@ -151,7 +156,7 @@ def make_grid(doc: dict, source: str = "<in memory>") -> Grid:
     bad_keys = [k for k in doc["axes"] if not isinstance(k, str) or not k]
     if bad_keys:
         raise GridError(f"{source}: axes: {bad_keys[0]!r:.80} is not a dotted parameter path")
-    mode = doc.get("mode", "stochastic")
+    mode = doc.get("mode", "expected")
     if mode not in ("expected", "stochastic"):
         raise GridError(f"{source}: mode: expected 'expected' or 'stochastic', got {mode!r}")
     indicators = doc.get("indicators")
@@ -229,7 +234,7 @@ def run_task(district: District, base: Scenario, grid: Grid, point: int, first_d
     cells, balance_ctx = cells_of(district), context(district)
     frames = []
     for y in simulate(district, scenario, years=grid.years, seed=grid.seed, mode=grid.mode, draws=draws,
-                      first_draw=first_draw, sample_parameters=grid.mode == "stochastic"):
+                      first_draw=first_draw, sample_parameters=True):
         values = {**year_indicators(y, cells), **comparison_indicators(y, balance_ctx)}  # as in compare()
         names = [k for k in values if grid.indicators is None or k in grid.indicators]
         block = np.stack([np.asarray(values[k], dtype=float) for k in names], axis=1)  # (draw, indicator)
@@ -342,11 +347,11 @@ def sweep(district: District | None = None, grid: Grid | dict | str | Path = "ex
     if district is None:
         district = load_district(grid.district)
     if grid.chunk is None:
-        from .comparison import default_chunk
+        from .batches import default_chunk
 
         grid = Grid(**{**grid.__dict__, "chunk": default_chunk(district)})
     else:
-        from .comparison import check_chunk
+        from .batches import check_chunk
 
         check_chunk(grid.chunk, district, f"{grid.source}: chunk")
     base = _base_scenario(grid)

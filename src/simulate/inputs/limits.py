@@ -16,7 +16,7 @@ Bounds (chosen here, documented in docs/manual/reliability.md):
   :data:`MEMORY_BUDGET_BYTES` (4 GiB, or ``$SIMULATE_MEMORY_BUDGET_BYTES``):
   a draw keeps about :data:`KEPT_BYTES_PER_DRAW_YEAR` bytes per scenario and
   year (its indicators as float64; the cell arrays are processed in chunks, see
-  :func:`simulate.analysis.comparison.default_chunk`) — the refusal says how many
+  :func:`simulate.analysis.batches.default_chunk`) — the refusal says how many
   draws fit;
 - ``interval``: strictly between 0 and 1.
 """

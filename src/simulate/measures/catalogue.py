@@ -105,8 +105,8 @@ COUNT = {"aid_registered_poor_student_times": ("aid to registered-poor pupils", 
          "home_taught": ("disabled children taught at home", "送教上门儿童数", "children"),
          "reenrolment_cases": ("re-enrolment cases worked", "控辍保学劝返案件数", "cases")}
 
-# Labels the dashboard and the summary show (kept word for word; the dashboard's i18n.INDICATOR_TEXT
-# holds the same pairs and can read them from here: :func:`label`).
+# Labels the dashboard and the summary show, written once: the dashboard's i18n.INDICATOR_TEXT and the
+# summary of ``simulate compare`` (simulate.analysis.comparison_summary) read every label from this table.
 HEADLINE = {
     "child_years_out_of_school.cumulative.total": ("Child-years out of school so far (school-age children)",
                                                    "累计失学儿童人年（适龄儿童）"),
@@ -313,7 +313,7 @@ def _cost_rows() -> list[dict]:
     en_default = {"ce.children_never_returned_averted": ("Children kept from leaving for good vs reference (left "
                                                          "and not back by the last year)",
                                                          "相对对照减少的辍学未返校儿童（至末年）"),
-                  "ce.poor_learning_gap_closed_sd": ("Poor − non-poor learning gap closed vs reference",
+                  "ce.poor_learning_gap_closed_sd": ("Non-poor − poor learning gap closed vs reference",
                                                      "相对对照缩小的贫困学生学业差距"),
                   "ce.yuan_per_child_never_returned_averted": ("Cost per child kept from never returning",
                                                                "每减少一名未返校儿童的成本"),

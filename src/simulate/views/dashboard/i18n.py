@@ -2,7 +2,8 @@
 
 Everything a planner reads on :class:`simulate.views.dashboard.app.ScenarioExplorer` comes
 from here: ``text(key, lang)`` looks up a label, ``fmt(value, kind, lang)``
-formats a number. Conventions:
+formats a number. Indicator labels (:data:`INDICATOR_TEXT`) are read from the indicator catalogue
+(:mod:`simulate.measures.catalogue`), never written here a second time. Conventions:
 
 - one unit style per language: Chinese shows yuan amounts of 10,000 or more
   in 万元 (the unit Chinese budget documents use), English in yuan and, from
@@ -268,44 +269,24 @@ TEXT: dict[str, tuple[str, str]] = {
     "better.closer_to_0": ("closer to 0 is better", "越接近0越好"),
 }
 
-# Headline indicator labels (also used as row labels of ``explorer.results``).
-INDICATOR_TEXT: dict[str, tuple[str, str]] = {
-    "child_years_out_of_school.cumulative.total": ("Child-years out of school so far (school-age children)",
-                                                   "累计失学儿童人年（适龄儿童）"),
-    "children_never_returned.total": ("Children who left school and had not returned by year end",
-                                      "辍学后至年末仍未返校的儿童"),
-    "dropout_rate.primary": ("Dropout rate, primary (grades 1–6)", "小学辍学率（1–6年级）"),
-    "dropout_rate.junior": ("Dropout rate, junior secondary (grades 7–9)", "初中辍学率（7–9年级）"),
-    "dropout_rate.primary.poor_rural": ("Dropout rate, poor rural pupils, primary", "农村建档立卡学生辍学率（小学）"),
-    "dropout_rate.junior.poor_rural": ("Dropout rate, poor rural pupils, junior", "农村建档立卡学生辍学率（初中）"),
-    "consolidation_rate.nine_year": ("Nine-year consolidation rate", "九年义务教育巩固率"),
-    "dropout_gap.urban_rural.junior": ("Rural − urban junior dropout gap", "城乡初中辍学率差距（农村−城区）"),
-    "dropout_gap.poor.junior": ("Poor − non-poor junior dropout gap", "贫困与非贫困初中辍学率差距"),
-    "learning_gap.urban_rural": ("Urban − rural learning gap", "城乡学业差距（城区−农村）"),
-    "learning_gap.poor": ("Non-poor − poor learning gap", "非贫困与贫困学生学业差距"),
-    "ptr.rural": ("Pupils per teacher, rural schools", "生师比（农村学校）"),
-    "ptr.mountain": ("Pupils per teacher, mountain schools", "生师比（山区学校）"),
-    "cv.spending_per_pupil.primary": ("CV of spending per pupil across primary schools", "小学生均经费差异系数"),
-    "cv.spending_per_pupil.junior": ("CV of spending per pupil across junior schools", "初中生均经费差异系数"),
-    "cv.ptr.primary": ("CV of pupils per teacher across primary schools", "小学生师比差异系数"),
-    "cv.ptr.junior": ("CV of pupils per teacher across junior schools", "初中生师比差异系数"),
-    "balance.composite.primary": ("County balance test, primary: composite CV", "县域均衡（小学）：综合差异系数"),
-    "balance.composite.junior": ("County balance test, junior: composite CV", "县域均衡（初中）：综合差异系数"),
-    "cost.policy_levers": ("Cost of the policy levers (this year)", "政策措施成本（当年）"),
+# Indicator labels (also the row labels of ``explorer.results``): every indicator of the catalogue
+# (simulate.measures.catalogue, ``simulate.indicators()``) in both languages, word for word, plus the
+# dashboard's own rows, which are sums over every simulated year and not indicators of the catalogue.
+DASHBOARD_ROWS: dict[str, tuple[str, str]] = {
     "cost.policy_levers.all_years": ("Cost of the policy levers, all years (what is spent)",
                                      "政策措施成本（各年合计，实际支出）"),
     "cost.capital.all_years": ("Capital spent on weak schools, all years", "薄弱学校改造资金实际支出（各年合计）"),
-    "ce.children_never_returned_averted": ("Children kept from leaving for good vs reference (left and not back by the "
-                                           "last year)", "相对对照减少的辍学未返校儿童（至末年）"),
-    "cost.recurrent_base": ("Recurrent base: per-pupil grant and teacher salaries (this year)",
-                            "经常性基础支出：生均公用经费和教师工资（当年）"),
-    "cost.total": ("Total spending: recurrent base + policy levers (this year)", "总支出：经常性基础支出+政策措施（当年）"),
-    "ce.extra_yuan": ("Extra cost vs reference, all years", "相对对照的累计新增成本"),
-    "ce.child_years_kept": ("Child-years of schooling kept vs reference, all years", "相对对照累计减少失学人年"),
-    "ce.yuan_per_child_year_kept": ("Cost per child-year of schooling kept", "每减少一个失学人年的成本"),
-    "ce.dropouts_averted": ("Dropouts averted vs reference, all years (events)", "相对对照累计减少辍学人次"),
-    "ce.yuan_per_dropout_averted": ("Cost per dropout averted", "每减少一名辍学的成本"),
 }
+
+
+def _indicator_text() -> dict[str, tuple[str, str]]:
+    from ...measures.catalogue import catalogue
+
+    table = catalogue()
+    return {**dict(zip(table["name"], zip(table["label_en"], table["label_zh"]))), **DASHBOARD_ROWS}
+
+
+INDICATOR_TEXT: dict[str, tuple[str, str]] = _indicator_text()
 
 
 def text(key: str, lang: str = "en", **fields) -> str:
