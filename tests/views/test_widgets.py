@@ -199,6 +199,21 @@ def test_uncertainty_run_adds_intervals(explorer):
     assert "lo" not in explorer.results
 
 
+def test_uncertainty_intervals_are_the_samples_compare_summarises(district):
+    """One summary on every surface (issue 19): the dashboard's draws are compare()'s parameter draws in
+    expected mode, draw for draw, so its intervals are the findings' (parameter uncertainty only)."""
+    from simulate.views.dashboard.headline import uncertain_comparison
+
+    base, more = sim.load_scenario("baseline"), sim.load_scenario("more_rotation")
+    dash = uncertain_comparison(district, more, base, draws=4, seed=3, years=2, chunk=3)
+    cmp = sim.compare(district, [base, more], reference="baseline", draws=4, seed=3, years=2, progress=False,
+                      attribution=False)
+    assert dash.mode == cmp.mode == "expected"
+    for ind in ("dropout_rate.junior", "child_years_out_of_school.cumulative.total"):
+        np.testing.assert_array_equal(dash.samples["current"][ind], cmp.samples["more_rotation"][ind])
+        np.testing.assert_array_equal(dash.samples["reference"][ind], cmp.samples["baseline"][ind])
+
+
 def test_widget_latency_is_measured(district):
     out = widget_latency(repeats=3, district=district)
     assert 0 < out["median_seconds"] < 5

@@ -4,9 +4,9 @@ A district planner moves the levers (grouped by lever, ranges from the
 parameter schema, see :mod:`simulate.views.dashboard.controls`) and sees at once, in
 ``expected`` mode, what happens to dropout, learning and resource gaps and what
 it costs, against a reference scenario (default: the policy in force,
-``baseline``). "Run with uncertainty" adds 90% intervals from N stochastic
-draws (common random numbers with the reference, as in
-:func:`simulate.compare`); "Save as scenario" writes ``params/scenarios/NAME.yaml``.
+``baseline``). "Run with uncertainty" adds 90% intervals from N parameter
+draws (the same draws for the reference; expected mode: parameter uncertainty
+only, the samples :func:`simulate.compare` summarises); "Save as scenario" writes ``params/scenarios/NAME.yaml``.
 
 Speed (issue 5: slider → numbers ≤ 250 ms): one expected run of 7 years plus
 the outcome indicators (:func:`simulate.model.outcomes.year_indicators`) and the
@@ -290,7 +290,7 @@ class ScenarioExplorer:
         self.refresh()
 
     def run_uncertainty(self, draws: int = 50, on_progress=None):
-        """N stochastic draws of the current scenario vs the reference; adds intervals to ``results``.
+        """N parameter draws of the current scenario vs the reference (expected mode); adds intervals to ``results``.
         ``draws`` must be an integer from 1 to the draws slider's maximum; otherwise the message says
         so and nothing runs (None is returned)."""
         from ...inputs import limits

@@ -159,9 +159,11 @@ def capital_note(series: pd.DataFrame, lang: str) -> str:
 def uncertain_comparison(district: District, scenario: Scenario, reference: Scenario, draws: int = 50,
                          seed: int = 0, years: int = 7, chunk: int = 10, on_progress=None):
     """:class:`simulate.analysis.comparison.Comparison` of ``scenario`` ("current") vs ``reference``
-    over ``draws`` stochastic draws with sampled parameters and common random
-    numbers; ``on_progress(done, total)`` is called after each chunk."""
-    from ...analysis.comparison import Comparison
+    over ``draws`` parameter draws (the calibrated block jointly from the posterior, the rest from their
+    priors), in expected mode: the same samples ``compare`` summarises
+    (:func:`simulate.analysis.comparison.draw_samples`), so the intervals are parameter uncertainty
+    only, as in the findings; ``on_progress(done, total)`` is called after each chunk."""
+    from ...analysis.comparison import Comparison, draw_samples
 
     cells, ctx = cells_of(district), context(district)
     pairs = (("reference", reference), ("current", scenario))
@@ -171,21 +173,19 @@ def uncertain_comparison(district: District, scenario: Scenario, reference: Scen
     done = 0
     for d0, n in chunks:
         for key, s in pairs:
-            per_year = []
-            for y in simulate(district, s, years=years, seed=seed, mode="stochastic", draws=n, first_draw=d0,
-                              sample_parameters=True):
-                per_year.append({**year_indicators(y, cells), **comparison_indicators(y, ctx)})
-                if len(year_list) < years:
-                    year_list.append(y.year)
-            for k in per_year[0]:
-                parts[key].setdefault(k, []).append(np.stack([py[k] for py in per_year], axis=1))
+            samples, year_list = draw_samples(district, s, years, seed, "expected", d0, n, cells=cells,
+                                              balance_ctx=ctx)
+            for k, v in samples.items():
+                parts[key].setdefault(k, []).append(v)
             done += 1
             if on_progress is not None:
                 on_progress(done, 2 * len(chunks))
     samples = {s: {k: np.concatenate(v, axis=0) for k, v in ind.items()} for s, ind in parts.items()}
-    return Comparison(scenarios=["reference", "current"], reference="reference", years=year_list, draws=draws,
-                      seed=seed, interval=0.9, samples=samples,
-                      titles={"reference": reference.title, "current": scenario.title})
+    cmp = Comparison(scenarios=["reference", "current"], reference="reference", years=year_list, draws=draws,
+                     seed=seed, interval=0.9, samples=samples,
+                     titles={"reference": reference.title, "current": scenario.title})
+    cmp.mode = "expected"
+    return cmp
 
 
 def interval_columns(comparison) -> pd.DataFrame:

@@ -113,9 +113,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "uncertainty": ("Uncertainty", "不确定性"),
     "draws": ("Draws", "抽样次数"),
     "run_uncertainty": ("Run with uncertainty", "运行不确定性分析"),
-    "uncertainty_note": ("{draws} draws of the uncertain parameters and of pupil flows (stochastic mode, "
-                         "common random numbers with the reference); intervals are 90%.",
-                         "对不确定参数与学生流动抽样 {draws} 次（随机模式，与对照方案共用随机数）；区间为90%。"),
+    "uncertainty_note": ("{draws} draws of the uncertain parameters (the calibrated ones from their posterior), "
+                         "the same draws for the reference; expected pupil flows, so the 90% intervals are "
+                         "parameter uncertainty only, as in the findings.",
+                         "对不确定参数抽样 {draws} 次（校准参数取自后验分布），对照方案用同一组抽样；学生流动取期望值，"
+                         "因此90%区间只反映参数不确定性，与研究结果一致。"),
     "uncertainty_stale": ("Intervals are shown for the scenario they were computed for; any lever change clears them.",
                           "区间对应计算时的方案；调整任何杠杆后区间将被清除。"),
     "save": ("Save as scenario", "另存为方案"),

@@ -1,5 +1,5 @@
 """The planner dashboard's two computed panels, as methods of the view: "Run with uncertainty" (N
-stochastic draws against the reference, with a progress bar) and "What drives this difference?"
+parameter draws against the reference, expected mode, with a progress bar) and "What drives this difference?"
 (Shapley attribution over the changed lever groups, computed on its button)."""
 
 from __future__ import annotations
