@@ -93,6 +93,7 @@ SCHOOL_HEADERS: dict[str, tuple[bool, tuple[str, ...]]] = {
     "classes": (True, ("classes", "班数", "教学班数")),
     "boarders": (True, ("boarders", "寄宿生数")),
     "teachers": (True, ("teachers", "专任教师数")),
+    "posts": (False, ("posts", "staff_posts", "编制数", "核定编制", "教职工编制", "核定编制数", "教职工编制数")),
     "senior_teachers": (False, ("senior_teachers", "中级及以上职称教师数")),
     "teachers_above_degree": (False, ("teachers_above_degree", "高于规定学历教师数")),
     "key_teachers": (False, ("key_teachers", "县级以上骨干教师数", "骨干教师数")),
@@ -216,6 +217,7 @@ def _schools(df, label, rep, notes):
     teachers = t.numeric("teachers", required=True)
     t.report("teachers", np.nonzero(teachers < 1)[0], lambda p: say(lang, "teachers_min"))
     t.numeric("classes", required=True)
+    posts = _posts(t, teachers)
     boarders = t.numeric("boarders", required=True)
     t.report("boarders", np.nonzero(boarders > pupils)[0],
              lambda p: say(lang, "boarders_gt", a=boarders[p], b=pupils[p]))
@@ -267,6 +269,7 @@ def _schools(df, label, rep, notes):
         "town_en": text["town_en"], "level": level, "location": location,
         "boarding": (boarders > 0).astype(np.int64), "boarding_share": np.round(share, 6),
         "teachers": np.nan_to_num(teachers, nan=1).astype(np.int64),
+        **({"posts": posts} if np.isfinite(posts).any() else {}),
         "senior_teachers": np.nan_to_num(senior).astype(np.int64),
         "teacher_quality": quality, "facility_index": facility, "feeder_school_id": feeder,
     })
@@ -279,6 +282,24 @@ def _schools(df, label, rep, notes):
         schools.attrs["locations"] = pd.DataFrame({"school_id": code, "longitude": quiet.numeric(
             "longitude", integer=False, lo=None), "latitude": quiet.numeric("latitude", integer=False, lo=None)})
     return schools, grades, indicators
+
+
+def _posts(t: Table, teachers) -> np.ndarray:
+    """The teacher posts (编制) column: whole numbers ≥ 0; a blank cell (or no column) is NaN, the
+    staffing norm (for a teaching point its present teachers: ``model/levers/teachers.py``)."""
+    lang = t.lang
+    posts = t.numeric("posts", default=None,
+                      default_said="the staffing norm (a teaching point: its present teachers)" if lang == "en" else
+                      "按编制标准核定（教学点：按现有教师数）")
+    if "posts" not in t.cols:
+        t.notes.append("posts: not given; every school hires up to the staffing norm (a teaching point up to its "
+                       "present teachers)" if lang == "en" else
+                       "编制数：未提供，各校按编制标准补充教师（教学点按现有教师数）")
+        return posts
+    t.report("posts", np.nonzero(np.nan_to_num(posts) > MAX_TEACHERS)[0],
+             lambda p: (f"implausibly large ({posts[p]:,.0f}): a typo or a unit error?" if lang == "en" else
+                        f"数值过大（{posts[p]:,.0f}）：是否输入错误或单位有误？"))
+    return posts
 
 
 def facility_defaulted(facility, t: Table) -> np.ndarray:
