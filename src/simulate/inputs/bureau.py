@@ -9,7 +9,7 @@ header map in ``data/templates/README.md``):
 (城区 / 镇区 / 乡村, or the 3-digit 统计用城乡划分代码 111–123 / 210 / 220), level,
 pupils by grade, classes, boarders, full-time teachers, and optionally teachers
 above the required degree, 骨干 teachers, PE/art teachers, teaching building
-and sports area, equipment value, multimedia rooms, a 山区 (mountain) flag,
+and sports area, equipment value, multimedia rooms, a 山区 (mountain) flag, teacher posts (编制),
 senior teachers, teacher quality, a facility index, an explicit feeder school
 and coordinates.
 
@@ -28,6 +28,9 @@ What is assumed (each default is listed per school in the import notes):
   multimedia rooms 2.3 / 2.4 per 100 pupils; primary / junior, nine-year
   schools pupil-weighted) of min(value ÷ standard, 1); else
   :data:`DEFAULT_FACILITY_INDEX`;
+* ``posts`` (编制数): the bureau's posts where given, else none (NaN): the school
+  hires up to the staffing norm, a teaching point up to its present teachers
+  moved with its norm (``model/levers/teachers.py``, ``posts``);
 * ``senior_teachers`` 0 when not given; ``boarding`` = boarders > 0 and
   ``boarding_share`` = boarders ÷ pupils;
 * feeder school of a primary: the explicit column, else the nearest junior or
