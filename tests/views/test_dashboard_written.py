@@ -98,6 +98,7 @@ def test_the_district_folders_scenarios_are_listed_run_as_written_and_saved_by_p
     x = ScenarioExplorer(district=d)
     keys = [v for _, v in x.view.start.options]
     assert str(mine.resolve()) in keys  # listed by path, after params/scenarios
+    assert not [k for k in keys if k.endswith(("targets.yaml", "calibration.yaml"))]  # the county's, not scenarios
     assert keys.index("baseline") < keys.index(str(mine.resolve()))
     x.view.start.value = str(mine.resolve())
     assert _shown(x, "teachers.support.count") == 5 and x.start_scenario.written_for == str(folder.resolve())

@@ -6,7 +6,8 @@ A scenario is written for a district when it says ``district:`` or lies in the d
 while the leaves it does not change are still Banan's, scaled). What the dashboard does with them:
 
 * **Lists** them: beside ``params/scenarios``, the start and reference dropdowns offer the scenario files
-  of the loaded district's folder (``DIR/*.yaml`` and ``DIR/scenarios/*.yaml``), by path
+  of the loaded district's folder (``DIR/*.yaml`` and ``DIR/scenarios/*.yaml``, not its calibration and
+  targets files), by path
   (:func:`scenario_options`, :func:`scenario_key`).
 * **Refuses** to start from, or compare with, a scenario written for another district: the engine would
   refuse to run it (its numbers were meant for that district), so the dashboard says so and keeps what
@@ -50,13 +51,18 @@ def district_folder(district) -> Path | None:
     return source.resolve() if source.is_dir() else None
 
 
+#: files of a district folder that are not scenarios (as ``simulate validate`` reads a district folder)
+NOT_SCENARIOS = ("calibration.yaml", "targets.yaml")
+
+
 def district_scenario_files(district) -> list[Path]:
-    """Scenario files of the district's folder and of its ``scenarios/`` folder, sorted by name."""
+    """Scenario files (.yaml, .yml) of the district's folder, then of its ``scenarios/`` folder, by name;
+    the district's calibration and targets files are not scenarios."""
     folder = district_folder(district)
     if folder is None:
         return []
-    return sorted((p for d in (folder, folder / "scenarios") if d.is_dir() for p in d.glob("*.yaml")
-                   if p.is_file()), key=lambda p: (p.parent != folder, p.name))
+    return [f for d in (folder, folder / "scenarios") for f in sorted([*d.glob("*.yaml"), *d.glob("*.yml")])
+            if f.is_file() and f.name not in NOT_SCENARIOS]
 
 
 def scenario_options(lang: str, district, title, also=()) -> list[tuple[str, str]]:
