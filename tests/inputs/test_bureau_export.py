@@ -60,6 +60,25 @@ def test_teaching_points_keep_their_grades_and_their_leavers_go_on(tmp_path):
     s = r.schools.pivot_table(index="school_id", columns="year", values="enrolled")
     for point in ("5001030005", "5001020005"):  # 24 pupils each; a six-grade school would double
         assert abs(s.loc[point].iloc[-1] / s.loc[point].iloc[0] - 1) < 0.2
+    # their teachers follow their own grades and pupils: a stable point keeps about its teachers (2 and 3 in
+    # the data), where the village rule's 1.3 teachers per class and grade would give it 3.9 and 5.2
+    staff = r.schools.pivot_table(index="school_id", columns="year", values="teacher_stock")
+    for point, start in (("5001030005", 2), ("5001020005", 3)):
+        assert (abs(staff.loc[point] / start - 1) < 0.05).all(), staff.loc[point]
+
+
+def test_a_teaching_point_whose_pupils_halve_loses_teachers_with_its_norm():
+    from simulate.model.levers import teachers
+
+    d = _clean().district
+    p = d.schools.index[d.schools["school_id"] == "5001020005"][0]  # grades 1–4, 24 pupils, 3 teachers
+    need_start = np.array([[5.2, 96.0]])                              # 1.3 × 4 one-class grades; a primary's norm
+    need_now = np.array([[2.6, 96.0]])                                # two grades left empty
+    point = np.array([True, False])
+    out = teachers.posts(need_now, np.array([np.nan, np.nan]), point, np.array([d.teachers[p], 96.0]), need_start)
+    np.testing.assert_allclose(out, [[1.5, 96.0]])                    # 3 × 2.6 / 5.2; the primary keeps its norm
+    given = teachers.posts(need_now, np.array([4.0, np.nan]), point, np.array([3.0, 96.0]), need_start)
+    np.testing.assert_allclose(given, [[4.0, 96.0]])                  # posts in the data hold as given
     # without the teaching point's leavers the central primary loses its grade-5 arrivals
     from simulate.model.layout import live_cells_of
     cells = live_cells_of(d)

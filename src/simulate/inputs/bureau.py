@@ -9,7 +9,7 @@ header map in ``data/templates/README.md``):
 (城区 / 镇区 / 乡村, or the 3-digit 统计用城乡划分代码 111–123 / 210 / 220), level,
 pupils by grade, classes, boarders, full-time teachers, and optionally teachers
 above the required degree, 骨干 teachers, PE/art teachers, teaching building
-and sports area, equipment value, multimedia rooms, a 山区 (mountain) flag,
+and sports area, equipment value, multimedia rooms, a 山区 (mountain) flag, teacher posts (编制),
 senior teachers, teacher quality, a facility index, an explicit feeder school
 and coordinates.
 
@@ -28,6 +28,9 @@ What is assumed (each default is listed per school in the import notes):
   multimedia rooms 2.3 / 2.4 per 100 pupils; primary / junior, nine-year
   schools pupil-weighted) of min(value ÷ standard, 1); else
   :data:`DEFAULT_FACILITY_INDEX`;
+* ``posts`` (编制数): the bureau's posts where given, else none (NaN): the school
+  hires up to the staffing norm, a teaching point up to its present teachers
+  moved with its norm (``model/levers/teachers.py``, ``posts``);
 * ``senior_teachers`` 0 when not given; ``boarding`` = boarders > 0 and
   ``boarding_share`` = boarders ÷ pupils;
 * feeder school of a primary: the explicit column, else the nearest junior or
@@ -93,6 +96,7 @@ SCHOOL_HEADERS: dict[str, tuple[bool, tuple[str, ...]]] = {
     "classes": (True, ("classes", "班数", "教学班数")),
     "boarders": (True, ("boarders", "寄宿生数")),
     "teachers": (True, ("teachers", "专任教师数")),
+    "posts": (False, ("posts", "staff_posts", "编制数", "核定编制", "教职工编制", "核定编制数", "教职工编制数")),
     "senior_teachers": (False, ("senior_teachers", "中级及以上职称教师数")),
     "teachers_above_degree": (False, ("teachers_above_degree", "高于规定学历教师数")),
     "key_teachers": (False, ("key_teachers", "县级以上骨干教师数", "骨干教师数")),
@@ -216,6 +220,7 @@ def _schools(df, label, rep, notes):
     teachers = t.numeric("teachers", required=True)
     t.report("teachers", np.nonzero(teachers < 1)[0], lambda p: say(lang, "teachers_min"))
     t.numeric("classes", required=True)
+    posts = _posts(t, teachers)
     boarders = t.numeric("boarders", required=True)
     t.report("boarders", np.nonzero(boarders > pupils)[0],
              lambda p: say(lang, "boarders_gt", a=boarders[p], b=pupils[p]))
@@ -267,6 +272,7 @@ def _schools(df, label, rep, notes):
         "town_en": text["town_en"], "level": level, "location": location,
         "boarding": (boarders > 0).astype(np.int64), "boarding_share": np.round(share, 6),
         "teachers": np.nan_to_num(teachers, nan=1).astype(np.int64),
+        **({"posts": posts} if np.isfinite(posts).any() else {}),
         "senior_teachers": np.nan_to_num(senior).astype(np.int64),
         "teacher_quality": quality, "facility_index": facility, "feeder_school_id": feeder,
     })
@@ -279,6 +285,24 @@ def _schools(df, label, rep, notes):
         schools.attrs["locations"] = pd.DataFrame({"school_id": code, "longitude": quiet.numeric(
             "longitude", integer=False, lo=None), "latitude": quiet.numeric("latitude", integer=False, lo=None)})
     return schools, grades, indicators
+
+
+def _posts(t: Table, teachers) -> np.ndarray:
+    """The teacher posts (编制) column: whole numbers ≥ 0; a blank cell (or no column) is NaN, the
+    staffing norm (for a teaching point its present teachers: ``model/levers/teachers.py``)."""
+    lang = t.lang
+    posts = t.numeric("posts", default=None,
+                      default_said="the staffing norm (a teaching point: its present teachers)" if lang == "en" else
+                      "按编制标准核定（教学点：按现有教师数）")
+    if "posts" not in t.cols:
+        t.notes.append("posts: not given; every school hires up to the staffing norm (a teaching point up to its "
+                       "present teachers)" if lang == "en" else
+                       "编制数：未提供，各校按编制标准补充教师（教学点按现有教师数）")
+        return posts
+    t.report("posts", np.nonzero(np.nan_to_num(posts) > MAX_TEACHERS)[0],
+             lambda p: (f"implausibly large ({posts[p]:,.0f}): a typo or a unit error?" if lang == "en" else
+                        f"数值过大（{posts[p]:,.0f}）：是否输入错误或单位有误？"))
+    return posts
 
 
 def facility_defaulted(facility, t: Table) -> np.ndarray:

@@ -260,7 +260,7 @@ def codes_with_problems(series: pd.Series, label: str, column: str, report, rows
 # what each numeric column of the bureau's tables measures: the units its header may carry (UNITS)
 COLUMN_KIND: dict[str, str] = {
     **{f"grade_{g}": "count" for g in range(1, GRADES + 1)},
-    **dict.fromkeys(("classes", "boarders", "teachers", "senior_teachers", "teachers_above_degree", "key_teachers",
+    **dict.fromkeys(("classes", "boarders", "teachers", "posts", "senior_teachers", "teachers_above_degree", "key_teachers",
                      "pe_art_teachers", "multimedia_rooms", "poor", "left_behind", "disabled", "migrant",
                      "poor_left_behind", "out_of_school"), "count"),
     "building_area": "area", "sports_area": "area", "equipment_value": "money",

@@ -41,7 +41,7 @@ from ..errors import SimulateError
 
 __all__ = [
     "GRADES", "GROUP_FLAGS", "N_GROUPS", "LEVELS", "LOCATIONS", "LEVEL_GRADES", "TEACHING_POINTS",
-    "SCHOOL_COLUMNS", "ENROLMENT_COLUMNS", "group_flags", "District",
+    "SCHOOL_COLUMNS", "OPTIONAL_SCHOOL_COLUMNS", "ENROLMENT_COLUMNS", "group_flags", "District",
     "DistrictError",
 ]
 
@@ -82,6 +82,13 @@ SCHOOL_COLUMNS: dict[str, tuple[str, object]] = {
     "facility_index": ("float", (0.0, 1.0)),
     "feeder_school_id": ("ref", None),
 }
+#: columns a schools table may add. ``posts``: the school's teacher posts (编制) as the bureau set them, a
+#: whole number ≥ 0, or an empty cell where the school hires up to the staffing norm
+#: (``model/levers/teachers.py``). The column is written only when some school has posts, so a
+#: district without them keeps its bytes and hash.
+OPTIONAL_SCHOOL_COLUMNS: dict[str, tuple[str, object]] = {
+    "posts": ("int?", (0, None)),
+}
 ENROLMENT_COLUMNS: dict[str, tuple[str, object]] = {
     "school_id": ("id", None),
     "grade": ("int", (1, GRADES)),
@@ -91,7 +98,7 @@ ENROLMENT_COLUMNS: dict[str, tuple[str, object]] = {
 }
 # Sanity caps on the open-ended counts (far above any real school, far below int64 trouble): a
 # larger value is a typo or a unit error, refused with its own message.
-CAPS: dict[str, int] = {"teachers": MAX_TEACHERS, "senior_teachers": MAX_TEACHERS,
+CAPS: dict[str, int] = {"teachers": MAX_TEACHERS, "senior_teachers": MAX_TEACHERS, "posts": MAX_TEACHERS,
                         "enrolled": MAX_CELL_PUPILS, "out_of_school": MAX_CELL_PUPILS}
 
 
@@ -200,6 +207,13 @@ class District:
         return _float_col(self.schools, "teachers")
 
     @cached_property
+    def posts(self) -> np.ndarray:
+        """float (S,): teacher posts (编制) the data give, NaN where the school hires up to the norm."""
+        if "posts" not in self.schools.columns:
+            return _readonly(np.full(self.n_schools, np.nan))
+        return _readonly(pd.to_numeric(self.schools["posts"], errors="coerce").to_numpy(dtype=np.float64))
+
+    @cached_property
     def senior_teachers(self) -> np.ndarray:
         return _float_col(self.schools, "senior_teachers")
 
@@ -214,6 +228,10 @@ class District:
     @cached_property
     def boarding_share(self) -> np.ndarray:
         return _float_col(self.schools, "boarding_share")
+
+    def posts_given(self) -> bool:
+        """Whether any school has posts (编制) in the data (else the ``posts`` column is not written)."""
+        return bool(np.isfinite(self.posts).any())
 
     # -- tidy views and output -------------------------------------------------------
     def enrolment_frame(self) -> pd.DataFrame:
@@ -294,9 +312,15 @@ def _canonical_bytes(d: District) -> tuple[bytes, bytes]:
     import pyarrow.csv as pacsv
 
     cols = []
-    for col, (kind, _) in SCHOOL_COLUMNS.items():
+    spec = dict(SCHOOL_COLUMNS)
+    if "posts" in d.schools.columns and d.posts_given():
+        spec["posts"] = OPTIONAL_SCHOOL_COLUMNS["posts"]
+    for col, (kind, _) in spec.items():
         values = d.schools[col]
-        if kind == "float":
+        if kind == "int?":
+            x = pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64)
+            cols.append(["" if np.isnan(v) else str(int(v)) for v in x])
+        elif kind == "float":
             cols.append(_format_floats(values.to_numpy(dtype=np.float64)).tolist())
         elif kind == "int":
             cols.append([str(v) for v in values.to_numpy(dtype=np.int64)])
@@ -304,7 +328,7 @@ def _canonical_bytes(d: District) -> tuple[bytes, bytes]:
             cols.append(values.fillna("").astype(str).tolist())
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(list(SCHOOL_COLUMNS))
+    writer.writerow(list(spec))
     writer.writerows(zip(*cols))
     schools_bytes = buf.getvalue().encode("utf-8")
 

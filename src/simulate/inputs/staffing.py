@@ -27,8 +27,10 @@ Assumptions (each a leaf of ``teachers.staffing_norm`` in params/baseline.yaml):
   applies its ratios to teachers;
 - the class–teacher ratio: the document names the method but leaves the
   ratio to the provinces; the value used is an assumption (see its source);
-- which schools are village schools: the district data do not mark 村小 and
-  教学点, so the primary grades of every school in the listed locations
+- which schools are village schools: the district data do not mark 村小 (a
+  county's import marks 教学点, whose posts are their own teachers moved with
+  this norm: ``model/levers/teachers.py``, ``posts``), so the primary grades of
+  every school in the listed locations
   (rural and mountain by default) are staffed by the combined rule. Where a
   school is large (a town's central primary) the pupil–teacher term is the
   larger one, so the choice matters only for small schools — which is what

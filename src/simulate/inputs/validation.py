@@ -28,7 +28,7 @@ import pandas as pd
 
 from .district import (
     _LEVEL_OFFERS, CAPS, ENROLMENT_COLUMNS, GRADES, GROUP_FLAGS, LEVEL_GRADES, LEVELS, N_GROUPS,
-    SCHOOL_COLUMNS, TEACHING_POINTS, District, DistrictError, _canonical_bytes, _hash,
+    OPTIONAL_SCHOOL_COLUMNS, SCHOOL_COLUMNS, TEACHING_POINTS, District, DistrictError, _canonical_bytes, _hash,
 )
 
 _ID_PATTERN = r"[\w.\-]+"  # letters (any script), digits, '_', '.', '-': never needs CSV quoting
@@ -230,15 +230,18 @@ _TEXT_TESTS: dict[str, Callable[[pd.Series, object], pd.Series]] = {
 }
 
 
-def _check_table(df: pd.DataFrame | None, spec: dict, label: str, rep: _Report) -> dict | None:
-    """Per-column checks driven by ``spec``. Returns {column: (values, ok mask)} for present columns
-    (values: int64/float64 arrays, or a _Text for text kinds) and "_n", the number of rows."""
+def _check_table(df: pd.DataFrame | None, spec: dict, label: str, rep: _Report,
+                 optional: dict | None = None) -> dict | None:
+    """Per-column checks driven by ``spec`` (and ``optional``: columns that may be absent). Returns
+    {column: (values, ok mask)} for present columns (values: int64/float64 arrays — float64 with NaN
+    for an empty cell of an ``int?`` column — or a _Text for text kinds) and "_n", the number of rows."""
     if df is None:
         return None
     df = df.reset_index(drop=True)
     for col in spec:
         if col not in df.columns:
             rep.add(label, f"{label}: missing column '{col}'")
+    spec = {**spec, **{c: v for c, v in (optional or {}).items() if c in df.columns}}
     for col in df.columns:
         if col not in spec:
             close = difflib.get_close_matches(str(col), list(spec), n=1)
@@ -248,18 +251,22 @@ def _check_table(df: pd.DataFrame | None, spec: dict, label: str, rep: _Report) 
     for col, (kind, rule) in spec.items():
         if col not in df.columns:
             continue
-        if kind in ("int", "float"):
+        if kind in ("int", "float", "int?"):
             x, raw = _numbers(df[col], allow_bool=rule == (0, 1))
             lo, hi = rule
+            empty = np.array([raw(p).strip() == "" for p in range(len(x))], dtype=bool) if kind == "int?" else None
             ok = np.isfinite(x)
-            if kind == "int":
+            if kind == "int?":  # an empty cell is allowed (no value)
+                x = np.where(empty, 0.0, x)
+                ok |= empty
+            if kind != "float":
                 ok &= np.floor(np.where(ok, x, 0)) == np.where(ok, x, 0)
             with np.errstate(invalid="ignore"):
                 if lo is not None:
                     ok &= x >= lo
                 if hi is not None:
                     ok &= x <= hi
-            msg = _expected(kind, rule)
+            msg = _expected(kind.rstrip("?"), rule) + (" or an empty cell" if kind == "int?" else "")
             rep.rows(label, col, np.flatnonzero(~ok), lambda p: f"{msg}, got {_show(raw(p))}")
             cap = CAPS.get(col)
             if cap is not None:
@@ -268,6 +275,8 @@ def _check_table(df: pd.DataFrame | None, spec: dict, label: str, rep: _Report) 
                          "(a typo or a unit error?)")
                 ok &= ~over
             values = np.where(ok, x, 0).astype(np.int64 if kind == "int" else np.float64)
+            if kind == "int?":
+                values[empty] = np.nan
         else:
             values = _Text(df[col])
             ok = values.check(lambda u, r=rule, k=kind: _TEXT_TESTS[k](u, r))
@@ -428,7 +437,7 @@ def _build(name: str, schools: pd.DataFrame | None, enrolment: pd.DataFrame | No
            s_label: str, e_label: str, where: str, file_hash: str | None,
            rep: _Report | None = None) -> District:
     rep = rep if rep is not None else _Report(s_label, e_label)
-    s = _check_table(schools, SCHOOL_COLUMNS, s_label, rep)
+    s = _check_table(schools, SCHOOL_COLUMNS, s_label, rep, OPTIONAL_SCHOOL_COLUMNS)
     e = _check_table(enrolment, ENROLMENT_COLUMNS, e_label, rep)
     _check_schools(s, s_label, rep)
     cells = _check_enrolment(e, s, e_label, s_label, rep)
@@ -442,6 +451,8 @@ def _build(name: str, schools: pd.DataFrame | None, enrolment: pd.DataFrame | No
         elif kind != "int":
             values = values.values
         table[col] = values
+    if "posts" in s:
+        table["posts"] = s["posts"][0]
     schools_df = pd.DataFrame(table)
     shape = (len(schools_df), GRADES, N_GROUPS)
     arrays = []

@@ -37,7 +37,7 @@ from functools import cached_property
 
 import numpy as np
 
-from ..inputs.district import GRADES, District, group_flags
+from ..inputs.district import GRADES, LEVELS, TEACHING_POINTS, District, group_flags
 from .levers.common import LOCATIONS
 from . import progression
 
@@ -66,6 +66,10 @@ class Cells(progression.DenseMoves):
     school_ids: np.ndarray        # (school,) str
     entrants: np.ndarray          # (school, group): grade-1 cohort of the first year
     maintained_facility: np.ndarray  # (school,) facility index routine maintenance keeps (the data's, at the start)
+    posts: np.ndarray = None      # (school,) teacher posts (编制) the data give, NaN where the norm sets them
+    teaching_point: np.ndarray = None  # (school,) bool: a teaching point (教学点), staffed from its own teachers
+    start_teachers: np.ndarray = None  # (school,) teachers in the data
+    start_pupils: np.ndarray = None    # (school, grade) pupils in the data
     points: tuple = None          # teaching points: (school, feeder, last grade index) (progression.move_up)
 
     # ---------------------------------------------------------------- the layout's interface
@@ -188,6 +192,10 @@ def _constants(district: District) -> dict:
         school_ids=district.schools["school_id"].to_numpy(dtype=str),
         entrants=district.enrolled[:, 0, :] * offers[:, :1],
         maintained_facility=district.facility_index,
+        posts=district.posts,
+        teaching_point=np.isin(district.level_code, [LEVELS.index(p) for p in TEACHING_POINTS]),
+        start_teachers=district.teachers,
+        start_pupils=district.enrolled.sum(axis=2),
     )
 
 

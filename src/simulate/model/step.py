@@ -48,6 +48,10 @@ def allocate_budget(state: State, cells: Cells, p) -> Money:
 def move_teachers(state: State, cells: Cells, p, money: Money) -> Staff:
     t = p.teachers
     need = teachers.staffing_need(money.pupils_by_grade, cells.location_code, t.staffing_norm)
+    if cells.teaching_point.any() or np.isfinite(cells.posts).any():  # posts other than the norm
+        start = cells.kept("staffing at start", (t.staffing_norm,), (), lambda: teachers.staffing_need(
+            cells.start_pupils[None], cells.location_code, t.staffing_norm))
+        need = teachers.posts(need, cells.posts, cells.teaching_point, cells.start_teachers, start)
     rate = cells.kept("attrition", (t,), (money.subsidy_per_teacher,),
                       lambda: teachers.attrition_rate(cells.location_code, money.subsidy_per_teacher, t))
     fill = cells.kept("vacancy fill", (t,), (), lambda: teachers.vacancy_fill_rate(cells.location_code, t))

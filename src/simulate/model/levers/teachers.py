@@ -15,9 +15,19 @@ What is modelled, with sources in ``params/baseline.yaml`` (``teachers.*``):
   for rural and mountain schools. With a fill rate below one the stock settles
   below the norm (``staffing.steady_state_stock``), where the synthetic
   district starts. Hires in a year are capped by the county's recruitment
-  capacity (``recruitment_capacity``: a share of the school's posts, 编制, which
-  follow the staffing norm, and never fewer than ``MIN_HIRES_PER_YEAR``), so a
-  shortage in the data is filled over years, not at once;
+  capacity (``recruitment_capacity``: a share of the school's posts, 编制, and
+  never fewer than ``MIN_HIRES_PER_YEAR``), so a shortage in the data is filled
+  over years, not at once. A school's posts (:func:`posts`) are the staffing
+  norm, unless the data give them (a county's ``posts``/编制数 column: then the
+  school hires up to those posts, fixed over the run — the bureau's 核定编制 of
+  the start year; re-set posts are not modelled) or the school is a teaching
+  point (教学点) without posts in the data: its posts are its teachers at the
+  start, moved with its own norm as its pupils change (teachers at the start ×
+  norm now ÷ norm at the start). A teaching point teaches in a few multi-grade
+  classes (复式班) with fewer teachers than the combined rule's one class per
+  grade would give, so staffing it by the rule would grow a stable point's
+  teachers as if it were a full school; with its pupils stable it keeps its
+  teachers, and they follow its grades and pupils when those change;
 - support teachers (支教), who leave urban sending schools for a year and join
   receiving rural/mountain schools — capacity and quality move both ways;
 - post-rotation teachers (顶岗): a cover takes a rural post while its holder
@@ -65,6 +75,26 @@ def staffing_need(pupils_by_grade, location_code, norm) -> np.ndarray:
                                     per_draw(norm.village_teachers_per_class, 2))
 
 
+def posts(need, given_posts, teaching_point, start_teachers, start_need) -> np.ndarray:
+    """Posts (编制) each school hires up to, shape (draw, school).
+
+    ``need``: the staffing norm now (draw, school); ``given_posts`` (school,): the data's posts, NaN where
+    none are given; ``teaching_point`` (school,) bool; ``start_teachers`` (school,) and ``start_need``
+    (draw, school): a school's teachers and norm at the start. Given posts hold as given; a teaching
+    point without them has ``start_teachers × need / start_need`` (its teachers while its norm is
+    unchanged; ``need`` itself where its start norm is 0); every other school has the norm.
+    """
+    out = need
+    if teaching_point.any():
+        scaled = np.divide(start_teachers[None, :] * need, start_need, out=np.array(need, dtype=float, copy=True),
+                           where=start_need > 0)
+        out = np.where(teaching_point[None, :], scaled, out)
+    given = np.isfinite(given_posts)
+    if given.any():
+        out = np.where(given[None, :], np.nan_to_num(given_posts)[None, :], out)
+    return out
+
+
 def attrition_rate(location_code, subsidy_per_teacher, t) -> np.ndarray:
     """Share of teachers leaving this year, lower where the subsidy is higher."""
     return staffing.attrition_rate(by_location(t.attrition_rate, location_code, 2),
@@ -84,8 +114,9 @@ def turnover(teachers, quality, need, rate, fill, new_quality, max_hires=None):
 
     Leavers are of average quality; hires fill ``fill`` of the gap to the norm
     and arrive at ``new_quality`` (a number, one per draw, or (draw, school)); at most ``max_hires``
-    a year (the county's recruitment capacity, ``teachers.recruitment_capacity`` × the school's posts, its
-    staffing norm), so a shortage in the data persists as far as hiring cannot fill it.
+    a year (the county's recruitment capacity, ``teachers.recruitment_capacity`` × the school's posts,
+    :func:`posts`), so a shortage in the data persists as far as hiring cannot fill it. ``need`` is the
+    school's posts: hires never take the stock above them.
     The engine passes the stock's *base* quality and the school's hire quality
     (what a hire becomes with experience, ``State.hire_quality``); the novice
     deficit is carried separately (:func:`novice_after_turnover`).

@@ -232,6 +232,8 @@ class ScenarioExplorer:
         except ScenarioError as exc:
             self.show_message(str(exc), error=True)
             return
+        if self._written_elsewhere(start, self.start_scenario):
+            return
         old = self.start_levers
         edits = {p: v for p, v in self.view.values().items() if v != old.value(p)} if keep_edits else {}
         self.start_scenario, self.start_levers = start, self._at_district(start)
@@ -265,12 +267,28 @@ class ScenarioExplorer:
 
     def set_reference(self, name: str) -> None:
         try:
-            self.reference_scenario = load_scenario(name)
+            reference = load_scenario(name)
         except ScenarioError as exc:
             self.show_message(str(exc), error=True)
             return
+        if self._written_elsewhere(reference, self.reference_scenario):
+            return
+        self.reference_scenario = reference
         self._clear_uncertainty()
         self.refresh()
+
+    def _written_elsewhere(self, scenario: Scenario, kept: Scenario) -> bool:
+        """True (and a message; the dropdowns back on what is kept) when ``scenario`` is written for another
+        district than this one (:mod:`simulate.views.dashboard.written`)."""
+        from .written import written_elsewhere
+
+        if not written_elsewhere(scenario, self.district):
+            return False
+        self.show_message(text("written.elsewhere", self.language, scenario=scenario_title(scenario, self.language),
+                               folder=scenario.written_for, district=self.district.name,
+                               kept=scenario_title(kept, self.language)), error=True)
+        self.view.refresh_scenario_lists()
+        return True
 
     def set_language(self, lang: str) -> None:
         from .i18n import LANGUAGES
@@ -313,7 +331,10 @@ class ScenarioExplorer:
                               where="save")
             return None
         try:
-            path = save_scenario(self.scenario, self.start_scenario, name, title, overwrite, self.start_levers)
+            from .written import district_entry, scenario_key
+
+            path = save_scenario(self.scenario, self.start_scenario, name, title, overwrite, self.start_levers,
+                                 extends=scenario_key(self.start_scenario), district=district_entry(self.start_scenario))
         except (ValueError, ScenarioError) as exc:
             from .controls import SaveError
 

@@ -441,7 +441,8 @@ def check_title(title) -> str | None:
 
 
 def save_scenario(scenario: Scenario, start: Scenario, name: str, title: str | None = None,
-                  overwrite: bool = False, shown_start: Scenario | None = None) -> Path:
+                  overwrite: bool = False, shown_start: Scenario | None = None, *, extends: str | None = None,
+                  district: str | None = None) -> Path:
     """Write ``scenario`` as ``params/scenarios/NAME.yaml``: ``extends:`` the start scenario,
     only the changed paths under ``changes:``; checks that it loads back identically.
 
@@ -449,20 +450,25 @@ def save_scenario(scenario: Scenario, start: Scenario, name: str, title: str | N
     :func:`simulate.inputs.scaling.for_district`); changes are taken against it, and a changed leaf
     that scales with the district is written as an absolute value, ``{value: V, scale_with: none}``,
     so the file means what the planner saw (scaling it again would change it). Unchanged scaled
-    leaves stay as the start has them (Banan's value, scaled to whichever district runs the file)."""
+    leaves stay as the start has them (Banan's value, scaled to whichever district runs the file).
+
+    ``extends``: how the file names the start (default its name; a path for a start that is not in
+    params/scenarios). ``district``: the ``district:`` the file says (a start written for a district:
+    :mod:`simulate.views.dashboard.written`); changes are then plain values, run as written there."""
     path = check_scenario_name(name, overwrite)
     title = check_title(title)
     base = start if shown_start is None else shown_start
     changed = scenario.changed_paths(base)
     absolute = {p for p in changed if start.leaves[p].get("scale_with") not in (None, "none")
-                and scenario.leaves[p].get("scale_with") == "none"}
+                and scenario.leaves[p].get("scale_with") == "none"} if district is None else set()
     changes = {p: {"value": scenario.value(p), "scale_with": "none"} if p in absolute else scenario.value(p)
                for p in changed}
     summary = "; ".join(f"{p}: {base.value(p)!r} → {scenario.value(p)!r}" + (" (absolute)" if p in absolute else "")
                         for p in changed) or "no changes"
     named = start.with_changes(changes, name=name, title=title or f"{start.title} (edited)",
                                description=f"Saved from the planner dashboard, starting from '{start.name}': {summary}.")
-    doc = {"name": named.name, "title": named.title, "description": named.description, "extends": start.name,
+    doc = {"name": named.name, "title": named.title, "description": named.description,
+           "extends": extends or start.name, **({"district": district} if district else {}),
            "changes": {p: changes.get(p, named.leaves[p]["value"]) for p in named.changed_paths(start)}}
     text_ = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
     previous = path.read_bytes() if overwrite and path.is_file() and not path.is_symlink() else None

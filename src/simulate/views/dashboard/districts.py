@@ -27,6 +27,7 @@ from ...inputs.district import District, DistrictError
 from ...inputs.load import district_folders, load_district
 from .controls import BY_PATH, to_display, to_param
 from .i18n import text
+from .written import drop_written_elsewhere
 
 __all__ = ["district_key", "district_options", "switch_district"]
 
@@ -143,6 +144,7 @@ def switch_district(x, folder: str | os.PathLike | District, keep_edits: bool = 
     old_levers = x.start_levers
     old_factors = {p: x.range_factor(p) for p in BY_PATH}
     edits = {p: v for p, v in x.view.values().items() if v != old_levers.value(p)} if keep_edits else {}
+    dropped = drop_written_elsewhere(x, district)  # a start or reference written for the district left
     x._use_district(district)
     x.view.load_levers(x.start_levers)
     x.view.show_district()
@@ -160,7 +162,7 @@ def switch_district(x, folder: str | os.PathLike | District, keep_edits: bool = 
     title = district_title(district, lang, x.data_dir)
     message = text("district.edits_kept", lang, district=title, n=len(edits)) if kept else \
         text("district.switched", lang, district=title)
-    x.show_message("\n".join([message, *clipped]), where="district")
+    x.show_message("\n".join([message, *dropped, *clipped]), where="district")
     if not kept:
         x.refresh()
     return True

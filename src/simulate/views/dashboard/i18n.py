@@ -258,6 +258,14 @@ TEXT: dict[str, tuple[str, str]] = {
     "note.language": ("{value} is not a language of the dashboard ({options}): kept {kept}",
                       "{value} 不是可用语言（{options}）：保留 {kept}"),
     "none_averted": ("n/a (no dropouts averted)", "不适用（未减少辍学）"),
+    # ---- scenarios written for a district (simulate.views.dashboard.written)
+    "written.elsewhere": ("“{scenario}” is written for the district in {folder}: its numbers run as written there, "
+                          "not on “{district}”. Kept “{kept}”; switch to that district to use it.",
+                          "“{scenario}”是为 {folder} 的区县编写的：其数值只在该区县按原值运行，不适用于“{district}”。"
+                          "仍使用“{kept}”；请先切换到该区县。"),
+    "written.dropped": ("“{scenario}” ({what}) is written for the district left, so “{kept}” is used on "
+                        "“{district}”.",
+                        "“{scenario}”（{what}）是为原区县编写的，在“{district}”改用“{kept}”。"),
     "edits_kept": ("Started from “{start}” and kept your {n} lever change(s) on top of it (Reset discards them).",
                    "已切换到“{start}”，并保留您修改的 {n} 个政策杠杆（“重置”可放弃修改）。"),
     # ---- a lever scaled to the district's size (simulate.inputs.scaling.for_district)

@@ -23,7 +23,6 @@ import math
 
 import ipywidgets as w
 
-from ...inputs.scenario import ScenarioError, available_scenarios, load_scenario
 from ...errors import InputError
 from .controls import BY_PATH, GROUPS, LEVERS, SHARE_GROUP, CheckedIntSlider, _is_real, coerce_choice, \
     label_html, make_widget, rebalance_shares, set_range, to_display, to_param
@@ -33,22 +32,20 @@ from .outside import OutsidePanel
 from .panels import AnalysisPanels
 from .i18n import text
 from .table import intro_text, results_html
+from .written import scenario_key
 
 
 CHART_DELAY = 0.3  # seconds of quiet before the charts are redrawn (debounce)
 LANG_OPTIONS = (("English", "en"), ("中文", "zh"))
 
 
-def scenario_options(lang: str = "en") -> list[tuple[str, str]]:
-    """(title, name) of every scenario for the dropdowns: planners read whole titles, not file ids."""
-    out = []
-    for name in available_scenarios():
-        try:
-            title = scenario_title(load_scenario(name), lang)
-        except ScenarioError:
-            title = name
-        out.append((title, name))
-    return out
+def scenario_options(lang: str = "en", district=None, also=()) -> list[tuple[str, str]]:
+    """(title, name or path) of every scenario for the dropdowns: planners read whole titles, not file ids.
+    With ``district``, its folder's scenario files follow, and the scenarios ``also`` when not listed
+    (a start given by path; :mod:`simulate.views.dashboard.written`)."""
+    from .written import scenario_options as options
+
+    return options(lang, district, scenario_title, also)
 
 
 class View(AnalysisPanels):
@@ -57,9 +54,9 @@ class View(AnalysisPanels):
         lang = explorer.language
         self._muted = False
         self._chart_timer = None
-        names = scenario_options(lang)
-        self.start = w.Dropdown(options=names, value=explorer.start_scenario.name, layout=w.Layout(width="auto"))
-        self.reference = w.Dropdown(options=names, value=explorer.reference_scenario.name,
+        names = scenario_options(lang, explorer.district, (explorer.start_scenario, explorer.reference_scenario))
+        self.start = w.Dropdown(options=names, value=scenario_key(explorer.start_scenario), layout=w.Layout(width="auto"))
+        self.reference = w.Dropdown(options=names, value=scenario_key(explorer.reference_scenario),
                                     layout=w.Layout(width="auto"))
         for dd in (self.start, self.reference):
             dd.add_class("explorer-scenario")
@@ -131,7 +128,7 @@ class View(AnalysisPanels):
         self.start.observe(lambda ch: self._guard(explorer.set_start, ch["new"]), names="value")
         self.reference.observe(lambda ch: self._guard(explorer.set_reference, ch["new"]), names="value")
         self.lang.observe(lambda ch: self._guard(explorer.set_language, ch["new"]), names="value")
-        self.reset.on_click(lambda _: explorer.set_start(explorer.start_scenario.name, keep_edits=False))
+        self.reset.on_click(lambda _: explorer.set_start(scenario_key(explorer.start_scenario), keep_edits=False))
         self.run.on_click(lambda _: self._run_uncertainty())
         self.drivers_button.on_click(lambda _: self._explain())
         self.save.on_click(lambda _: explorer.save(self.save_name.value.strip(), self.save_title.value.strip() or None,
@@ -317,13 +314,12 @@ class View(AnalysisPanels):
 
     def _relabel_scenarios(self, lang: str) -> None:
         """The start and reference dropdowns' titles in ``lang`` (values kept)."""
-        names = scenario_options(lang)
+        names = scenario_options(lang, self.x.district, (self.x.start_scenario, self.x.reference_scenario))
         self._muted = True
         try:
-            for dd in (self.start, self.reference):
-                current = dd.value
+            for dd, now in ((self.start, self.x.start_scenario), (self.reference, self.x.reference_scenario)):
                 dd.options = names
-                dd.value = current
+                dd.value = scenario_key(now)
                 dd.description = text("start" if dd is self.start else "reference", lang)
         finally:
             self._muted = False
