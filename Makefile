@@ -12,10 +12,12 @@ UV_VERSION ?= 0.13.10
 TOOLS   ?= .venv-tools
 # make lock LOCK_ARGS=--upgrade: newest versions of everything (default: keep the lock's pins, add what is new)
 LOCK_ARGS ?=
+# make test: the tests not marked slow (make test-slow: the others; make test-all: both)
+MARKS   ?= not slow
 # make test-latest: the newest versions pyproject.toml allows, in a venv of their own
 LATEST  ?= .venv-latest
 
-.PHONY: run test findings docs lab dashboard bench validate clean-venv lock test-latest
+.PHONY: run test test-slow test-all findings docs lab dashboard bench validate clean-venv lock test-latest
 
 $(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -54,9 +56,19 @@ run: $(STAMP)
 findings: $(STAMP)
 	$(BIN)/simulate findings $(if $(DISTRICT),--district $(DISTRICT) --out findings-$(notdir $(patsubst %/,%,$(DISTRICT))))
 
-## test: the whole test suite (browser tests included; skip them locally with PYTEST_ARGS="-m 'not browser'");
-## it builds the documentation site too (tests/docs/test_docs_site.py) and runs every code block of the docs
+## test: the test suite's main profile, every test not marked slow (browser test included), ~10 min on 2 cores;
+## skip the browser test locally with MARKS="not slow and not browser"; more pytest options in PYTEST_ARGS
+## (the docs site is built and every code block of the docs run, tests/docs)
 test: $(STAMP)
+	$(BIN)/simulate calibrate --check
+	$(BIN)/python -m pytest -m "$(MARKS)" $(PYTEST_ARGS)
+
+## test-slow: the slow profile (long fuzzing, whole findings regeneration, the posterior's rerun, ...); CI runs both
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -m "slow" $(PYTEST_ARGS)
+
+## test-all: both profiles in one run
+test-all: $(STAMP)
 	$(BIN)/simulate calibrate --check
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

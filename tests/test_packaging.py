@@ -91,3 +91,14 @@ def test_the_install_step_installs_the_lock_then_the_package_alone():
     assert "LOCK    := requirements/lock.txt" in text
     for target in ("lock:", "test-latest:"):
         assert f"\n{target}" in text, f"the Makefile has no {target} target"
+
+
+def test_ci_runs_both_test_profiles_and_make_test_is_the_main_one():
+    """make test is the main profile (every test not marked slow, ~10 min on 2 cores); CI runs it and then
+    the slow profile, so nothing the suite holds goes unrun."""
+    ci = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()]
+    assert ci.index("make test") < ci.index("make test-slow")
+    make = (ROOT / "Makefile").read_text()
+    assert re.search(r"^MARKS\s*\?=\s*not slow$", make, re.M)
+    assert re.search(r'^test:.*\n(\t.*\n)*\t\$\(BIN\)/python -m pytest -m "\$\(MARKS\)"', make, re.M)
+    assert re.search(r'^test-slow:.*\n(\t.*\n)*\t\$\(BIN\)/python -m pytest -m "slow"', make, re.M)
