@@ -4,8 +4,9 @@ Each notebook runs with papermill in its own spawned worker process (``jobs`` at
 is not thread-safe), or in this process with one job. A kernel talks over IPC sockets, not TCP.
 Errors come back as data (notebook, cell, exception name and text), never as a traceback:
 what nbclient and asyncio print after a cell's timeout is dropped, as the failure message says it
-better. Ctrl-C and SIGTERM kill the workers and their kernels at once (their output is thrown
-away), so the command can end with its one line.
+better. The first failure, Ctrl-C and SIGTERM kill the workers still running and their kernels at
+once (their output is thrown away), so the command ends with its one message and leaves no
+process behind.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import sys
+import tempfile
 import time
-from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,10 @@ class _AfterTimeoutNoise(logging.Filter):
 
 @contextmanager
 def _quiet_after_timeout() -> Iterator[None]:
+    """The noise filter on the loggers nbclient and asyncio use, for as long as the block runs; at its
+    end, garbage is collected so that abandoned tasks report (and are dropped) while it is still on.
+    The block must not hold the exception that ended papermill: its traceback keeps the notebook
+    client and its tasks alive, and they would report later, after the filter is gone."""
     import gc
 
     noise = _AfterTimeoutNoise()
@@ -48,26 +53,33 @@ def _quiet_after_timeout() -> Iterator[None]:
     try:
         yield
     finally:
-        gc.collect()  # abandoned tasks report when collected: here, while the filter is on
+        gc.collect()
         for log in loggers:
             log.removeFilter(noise)
 
 
 def _execute_one(job: dict[str, Any]) -> dict[str, Any]:
     """Run one notebook with papermill (in a worker process); errors come back as data."""
+    start = time.perf_counter()
+    with _quiet_after_timeout():
+        error = _papermill(job)  # returns once the exception, if any, is dropped: then the filter collects
+    return {"name": job["name"], "seconds": time.perf_counter() - start, "error": error}
+
+
+def _papermill(job: dict[str, Any]) -> dict[str, Any] | None:
+    """Execute ``job``'s notebook; None, or what failed: the cell, the exception's name and text, and
+    whether the cell ran past its timeout."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    start, error = time.perf_counter(), None
     try:
-        with _quiet_after_timeout():
-            papermill.execute_notebook(
-                job["input"], job["output"], parameters=job["parameters"], kernel_name=KERNEL_NAME,
-                cwd=job["cwd"], execution_timeout=job["timeout"], progress_bar=False, log_output=False,
-                kernel_manager_class=_ipc_kernel_manager(),
-            )
+        papermill.execute_notebook(
+            job["input"], job["output"], parameters=job["parameters"], kernel_name=KERNEL_NAME,
+            cwd=job["cwd"], execution_timeout=job["timeout"], progress_bar=False, log_output=False,
+            kernel_manager_class=_ipc_kernel_manager(job.get("kernel_files")),
+        )
     except PapermillExecutionError as exc:
-        error = {"cell": exc.cell_index, "ename": exc.ename, "evalue": exc.evalue}
+        return {"cell": exc.cell_index, "ename": exc.ename, "evalue": exc.evalue}
     except Exception as exc:  # timeout, dead kernel: the failing cell is the last one papermill started
         error = {"cell": None, "ename": type(exc).__name__, "evalue": str(exc).strip().splitlines()[0][:300],
                  "timeout": _is_timeout(exc)}
@@ -79,15 +91,18 @@ def _execute_one(job: dict[str, Any]) -> dict[str, Any]:
             error["cell"] = max(i for i, s in enumerate(status) if s in ("running", "completed", "failed"))
         except Exception:
             pass
-    return {"name": job["name"], "seconds": time.perf_counter() - start, "error": error}
+        return error
+    return None
 
 
-def _ipc_kernel_manager() -> type:
-    """A kernel manager whose kernel talks over local IPC sockets (files in the Jupyter runtime folder)
-    instead of TCP: nothing listens on a port, and ipykernel does not print its "running over TCP
-    without encryption" warning into the progress bar. Its shutdown does not interrupt the kernel
-    first (jupyter_client does, in case code is running; every cell has finished by then, and the idle
-    kernel would log "KeyboardInterrupt caught in kernel" into the progress bar)."""
+def _ipc_kernel_manager(folder: str | None = None) -> type:
+    """A kernel manager whose kernel talks over local IPC sockets (files in ``folder``, by default the
+    Jupyter runtime folder) instead of TCP: nothing listens on a port, and ipykernel does not print its
+    "running over TCP without encryption" warning into the progress bar. With ``folder``, the
+    connection file goes there too, so that removing the folder removes what a killed kernel leaves.
+    Its shutdown does not interrupt the kernel first (jupyter_client does, in case code is running;
+    every cell has finished by then, and the idle kernel would log "KeyboardInterrupt caught in
+    kernel" into the progress bar)."""
     import uuid
 
     from jupyter_client.manager import AsyncKernelManager
@@ -99,9 +114,13 @@ def _ipc_kernel_manager() -> type:
 
         @default("ip")
         def _ip_default(self) -> str:  # socket files: one set per kernel, not "kernel-ipc-N" in the cwd
-            folder = Path(jupyter_runtime_dir())
-            folder.mkdir(parents=True, exist_ok=True)
-            return str(folder / f"kernel-ipc-{uuid.uuid4().hex[:16]}")
+            where = Path(folder or jupyter_runtime_dir())
+            where.mkdir(parents=True, exist_ok=True)
+            return str(where / f"kernel-ipc-{uuid.uuid4().hex[:16]}")
+
+        @default("connection_file")
+        def _connection_file_default(self) -> str:  # "": a temporary file of jupyter_client's choosing
+            return str(Path(folder) / f"kernel-{uuid.uuid4().hex[:16]}.json") if folder else ""
 
         async def _async_interrupt_kernel(self) -> None:
             if not self.shutting_down:
@@ -120,7 +139,8 @@ def _is_timeout(exc: BaseException) -> bool:
 
 
 def _execute_all(work: list[dict[str, Any]], jobs: int, progress: bool) -> dict[str, dict[str, Any]]:
-    """Run the jobs, fail fast: after the first failure, no further notebook is started."""
+    """Run the jobs, fail fast: after the first failure no further notebook starts, and those still
+    running (``jobs`` > 1) are killed with their kernels; only the first failure is reported."""
     from tqdm.auto import tqdm
 
     results: dict[str, dict[str, Any]] = {}
@@ -134,6 +154,9 @@ def _execute_all(work: list[dict[str, Any]], jobs: int, progress: bool) -> dict[
         bar.update()
         return res["error"] is not None
 
+    # the kernels' socket and connection files, removed at the end even if a kernel was killed
+    files = tempfile.TemporaryDirectory(prefix="simulate-kernels-", ignore_cleanup_errors=True)
+    work = [{**job, "kernel_files": files.name} for job in work]
     try:
         if jobs == 1 or len(work) == 1:
             with _kernels_killed_on_interrupt():
@@ -141,31 +164,69 @@ def _execute_all(work: list[dict[str, Any]], jobs: int, progress: bool) -> dict[
                     if done(_execute_one(job)):
                         break
             return results
-        ctx = multiprocessing.get_context("spawn")
-        pool = ProcessPoolExecutor(min(jobs, len(work)), mp_context=ctx, max_tasks_per_child=1,
-                                   initializer=_worker_init)
-        try:
-            futures = {pool.submit(_execute_one, job): job["name"] for job in work}
-            for fut in as_completed(futures):
-                if fut.cancelled():
-                    continue
-                try:
-                    res = fut.result()
-                except Exception as exc:  # the worker process died (BrokenProcessPool, …)
-                    res = {"name": futures[fut], "seconds": 0.0,
-                           "error": {"cell": None, "ename": type(exc).__name__, "evalue": str(exc)}}
-                if done(res):
-                    for other in futures:
-                        other.cancel()
-        except BaseException:  # Ctrl-C, SIGTERM: stop the workers and their kernels instead of waiting
-            workers = [p.pid for p in list(getattr(pool, "_processes", {}).values()) if p.pid]
-            provenance.stop_child_processes(timeout=0, only=workers)  # and their kernels; output is thrown away
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
-        pool.shutdown(wait=True)
+        _run_in_workers(work, jobs, done)
     finally:
         bar.close()
+        files.cleanup()
     return results
+
+
+def _run_in_workers(work: list[dict[str, Any]], jobs: int, done: Callable[[dict[str, Any]], bool]) -> None:
+    """Each job in a spawned process of its own, ``jobs`` at a time; ``done`` gets each result and
+    says whether to stop. On stopping (a failure), an exception (Ctrl-C, SIGTERM) or the end, the
+    workers still running are killed with their kernels, at once: their output is thrown away, and a
+    worker or kernel stopped gracefully could print a traceback (a cell past its timeout, a kernel
+    interrupted mid-cell) besides the command's one line."""
+    from multiprocessing.connection import wait
+
+    ctx = multiprocessing.get_context("spawn")
+    waiting = list(work)
+    running: dict[Any, tuple[Any, str]] = {}  # result pipe -> (worker process, run name)
+    try:
+        while waiting or running:
+            while waiting and len(running) < jobs:
+                job = waiting.pop(0)
+                reader, writer = ctx.Pipe(duplex=False)
+                proc = ctx.Process(target=_worker, args=(job, writer), name=f"findings-{job['name']}", daemon=True)
+                proc.start()
+                writer.close()  # the worker holds the other end: EOF once it is gone
+                running[reader] = (proc, job["name"])
+            for reader in wait(list(running)):
+                proc, name = running.pop(reader)
+                try:
+                    res = reader.recv()
+                except (EOFError, OSError):  # the worker ended without a result (killed, out of memory)
+                    proc.join()
+                    res = {"name": name, "seconds": 0.0, "error": {
+                        "cell": None, "ename": "WorkerDied", "evalue": f"its process ended with exit code {proc.exitcode}"}}
+                reader.close()
+                proc.join()
+                if done(res):
+                    return
+    finally:
+        _kill_workers([proc for proc, _ in running.values()])
+        for reader in running:
+            reader.close()
+
+
+def _kill_workers(procs: list[Any]) -> None:
+    """SIGKILL ``procs`` and their descendants (kernels), and reap them."""
+    provenance.stop_child_processes(timeout=0, only=[p.pid for p in procs if p.pid])
+    for p in procs:
+        p.join(timeout=30)
+
+
+def _worker(job: dict[str, Any], conn: Any) -> None:
+    """A notebook worker's whole life: its result goes back through ``conn``, even an unexpected
+    exception (as data: multiprocessing would print its traceback)."""
+    _worker_init()
+    try:
+        res = _execute_one(job)
+    except Exception as exc:
+        res = {"name": job["name"], "seconds": 0.0,
+               "error": {"cell": None, "ename": type(exc).__name__, "evalue": str(exc)[:300]}}
+    conn.send(res)
+    conn.close()
 
 
 def _worker_init() -> None:
