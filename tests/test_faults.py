@@ -20,6 +20,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -280,9 +281,12 @@ def test_kill_9_of_findings_leaves_no_process_writing_and_the_next_run_cleans_up
     time.sleep(0.5)
     assert tick_files(previous_findings) == ticks  # nothing is writing into it any more
     assert digest(previous_findings) == before
+    kernel_files = list(Path(tempfile.gettempdir()).glob(f"simulate-kernels-{proc.pid}-*"))
+    assert kernel_files  # the killed kernels' socket and connection files
     assert main(["findings", "--config", str(project / "params" / "quick.yaml"), "--out", str(previous_findings),
                  "--jobs", "1"]) == 0
     assert leftovers(previous_findings) == []
+    assert not any(folder.exists() for folder in kernel_files)  # removed by the next run
     assert set(json.loads((previous_findings / "manifest.json").read_text())["runs"]) == {"a", "b"}
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import sys
 import tempfile
 import time
@@ -24,6 +25,7 @@ from typing import Any
 from simulate import provenance
 
 KERNEL_NAME = "python3"
+KERNEL_FILES = "simulate-kernels-"  # + pid of the command: a temporary folder
 
 
 class _AfterTimeoutNoise(logging.Filter):
@@ -155,7 +157,8 @@ def _execute_all(work: list[dict[str, Any]], jobs: int, progress: bool) -> dict[
         return res["error"] is not None
 
     # the kernels' socket and connection files, removed at the end even if a kernel was killed
-    files = tempfile.TemporaryDirectory(prefix="simulate-kernels-", ignore_cleanup_errors=True)
+    _remove_stale_kernel_files()
+    files = tempfile.TemporaryDirectory(prefix=f"{KERNEL_FILES}{os.getpid()}-", ignore_cleanup_errors=True)
     work = [{**job, "kernel_files": files.name} for job in work]
     try:
         if jobs == 1 or len(work) == 1:
@@ -169,6 +172,23 @@ def _execute_all(work: list[dict[str, Any]], jobs: int, progress: bool) -> dict[
         bar.close()
         files.cleanup()
     return results
+
+
+def _remove_stale_kernel_files() -> None:
+    """Remove the kernel files folders of ``simulate findings`` commands that were killed (kill -9):
+    those of this user whose process (the pid in the name) no longer runs."""
+    import shutil
+
+    import psutil
+
+    for folder in Path(tempfile.gettempdir()).glob(f"{KERNEL_FILES}*-*"):
+        pid = folder.name[len(KERNEL_FILES):].split("-")[0]
+        try:
+            mine = not hasattr(os, "getuid") or folder.stat().st_uid == os.getuid()
+        except OSError:
+            continue
+        if mine and pid.isdigit() and not psutil.pid_exists(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _run_in_workers(work: list[dict[str, Any]], jobs: int, done: Callable[[dict[str, Any]], bool]) -> None:
