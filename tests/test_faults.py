@@ -33,6 +33,7 @@ from simulate.cli import main
 from simulate.inputs.synthesize import synthesize
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "notebooks"
+RELEASE = "release"  # in a findings project: once it exists, the "held" notebooks end
 RUN_MESSAGE = "simulate run: interrupted; no output written"
 #: Deadlines, generous: CI runs on busy 2-core machines, and a wait ends as soon as its condition holds.
 #: START: until a command is at the moment to interrupt it; STOP: from the signal until it has ended.
@@ -132,10 +133,19 @@ def slow_district(tmp_path_factory) -> Path:
     return folder
 
 
-@pytest.fixture
-def previous_run(tmp_path) -> Path:
-    out = tmp_path / "X"
+@pytest.fixture(scope="module")
+def run_template(tmp_path_factory) -> Path:
+    """A run output, made once per module (a run output does not depend on where it lies)."""
+    out = tmp_path_factory.mktemp("run") / "X"
     assert main(["run", "baseline", "--years", "1", "--out", str(out)]) == 0
+    return out
+
+
+@pytest.fixture
+def previous_run(run_template, tmp_path) -> Path:
+    """A previous `simulate run` output of this test's own: a copy of the template."""
+    out = tmp_path / "X"
+    shutil.copytree(run_template, out, symlinks=True)
     return out
 
 
@@ -222,27 +232,42 @@ def write_yaml(path: Path, data) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def findings_template(tmp_path_factory) -> Path:
+    """A findings project and its findings/ (the "quick" config, one job), made once per module."""
+    root = make_project(tmp_path_factory.mktemp("findings") / "project")
+    assert main(["findings", "--config", str(root / "params" / "quick.yaml"), "--out", str(root / "findings"),
+                 "--jobs", "1"]) == 0
+    return root
+
+
 @pytest.fixture
-def project(tmp_path) -> Path:
-    """A throw-away findings project: two runs of a notebook that rewrites tables/tick.csv every 50 ms."""
+def project(findings_template, tmp_path) -> Path:
+    """This test's own copy of the findings project, with previous findings/ in it."""
     root = tmp_path / "project"
-    (root / "notebooks").mkdir(parents=True)
-    (root / "pyproject.toml").write_text("[project]\nname = 'fixture'\n")
-    shutil.copy(FIXTURES / "ticking.ipynb", root / "notebooks" / "ticking.ipynb")
-    for name, seconds in (("quick", 0.2), ("long", 120), ("medium", 30)):  # medium: outlasts a second start on a busy machine
-        write_yaml(root / "params" / "findings" / f"{name}.yaml", {"seconds": seconds})
-        write_yaml(root / "params" / f"{name}.yaml", {"runs": [
-            {"name": run, "notebook": "notebooks/ticking.ipynb", "parameters": f"params/findings/{name}.yaml"}
-            for run in ("a", "b")], "timeout_seconds": 300})
+    shutil.copytree(findings_template, root, symlinks=True)
     return root
 
 
 @pytest.fixture
 def previous_findings(project) -> Path:
     out = project / "findings"
-    assert main(["findings", "--config", str(project / "params" / "quick.yaml"), "--out", str(out),
-                 "--jobs", "1"]) == 0
+    assert json.loads((out / "manifest.json").read_text())["output_kind"] == "findings"
     return out
+
+
+def make_project(root: Path) -> Path:
+    """A throw-away findings project: two runs of a notebook that rewrites tables/tick.csv every 50 ms."""
+    (root / "notebooks").mkdir(parents=True)
+    (root / "pyproject.toml").write_text("[project]\nname = 'fixture'\n")
+    shutil.copy(FIXTURES / "ticking.ipynb", root / "notebooks" / "ticking.ipynb")
+    for name, values in (("quick", {"seconds": 0.2}), ("long", {"seconds": 120}),
+                         ("held", {"seconds": START, "until": f"../{RELEASE}"})):  # held: until the test releases it
+        write_yaml(root / "params" / "findings" / f"{name}.yaml", values)
+        write_yaml(root / "params" / f"{name}.yaml", {"runs": [
+            {"name": run, "notebook": "notebooks/ticking.ipynb", "parameters": f"params/findings/{name}.yaml"}
+            for run in ("a", "b")], "timeout_seconds": 300})
+    return root
 
 
 def findings(project: Path, config: str, jobs: int = 2) -> list[str]:
@@ -310,15 +335,22 @@ def test_ctrl_c_of_findings_stops_workers_and_kernels_at_once(project, previous_
 
 @pytest.mark.slow
 def test_a_second_findings_into_the_same_folder_is_refused_and_the_first_completes(project, previous_findings):
-    first = start(findings(project, "medium"), project)
-    wait_until(ticking(previous_findings), START, "the first run's notebooks were writing", first)
-    second = subprocess.run([sys.executable, "-m", "simulate.cli", *findings(project, "quick")], cwd=project,
-                            capture_output=True, text=True, timeout=START)
-    assert second.returncode == 1
-    assert second.stderr.rstrip("\n").splitlines()[-1] == (
-        f"simulate findings: error: --out findings: is being written by another simulate process (pid "
-        f"{first.pid}); wait for it to finish or choose another path")
-    _, err = first.communicate(timeout=START)
+    first = start(findings(project, "held"), project)  # its notebooks run until RELEASE exists
+    try:
+        wait_until(ticking(previous_findings), START, "the first run's notebooks were writing", first)
+        second = subprocess.run([sys.executable, "-m", "simulate.cli", *findings(project, "quick")], cwd=project,
+                                capture_output=True, text=True, timeout=START)
+        assert second.returncode == 1
+        assert second.stderr.rstrip("\n").splitlines()[-1] == (
+            f"simulate findings: error: --out findings: is being written by another simulate process (pid "
+            f"{first.pid}); wait for it to finish or choose another path")
+        assert first.poll() is None  # still running: it was refused because of the first, not after it
+        (project / RELEASE).touch()
+        _, err = first.communicate(timeout=START)
+    finally:  # a failed check leaves no held run behind
+        if first.poll() is None:
+            first.kill()
+            first.communicate()
     assert first.returncode == 0, err[-2000:]
     record = json.loads((previous_findings / "manifest.json").read_text())
     assert set(record["runs"]) == {"a", "b"} and record["written_by"] == "simulate"
