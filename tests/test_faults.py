@@ -451,3 +451,30 @@ def test_a_notebook_past_its_timeout_is_one_error_naming_it_and_its_cell(jobs, p
     assert 1 <= len(kernels) <= jobs, [p.pid for p in family]
     assert still_running(family, timeout=STOP) == []  # no worker or kernel left
     assert digest(previous_findings) == before and leftovers(previous_findings) == []
+
+
+@pytest.mark.slow
+def test_the_first_failure_kills_the_notebook_still_running_and_reports_only_itself(project, previous_findings):
+    """With two jobs, a notebook failing while another (held, up to START seconds) still runs: the command
+    ends at once with the one failure, and the held notebook's worker and kernel are killed."""
+    before = digest(previous_findings)
+    shutil.copy(FIXTURES / "fails.ipynb", project / "notebooks" / "fails.ipynb")
+    write_yaml(project / "params" / "mixed.yaml", {"runs": [
+        {"name": "held", "notebook": "notebooks/ticking.ipynb", "parameters": "params/findings/held.yaml"},
+        {"name": "bad", "notebook": "notebooks/fails.ipynb"}], "timeout_seconds": 2 * START})
+    proc = start(findings(project, "mixed"), project)
+    family, kernels, watcher = watch_family(proc)
+    try:
+        _, err = proc.communicate(timeout=START)  # the held notebook alone would outlast this
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    watcher.join(timeout=STOP)
+    assert proc.returncode == 1 and "Traceback" not in err, err[-3000:]
+    assert err[err.index("simulate findings: error:"):] == (
+        "simulate findings: error: notebooks/fails.ipynb (run 'bad') failed in cell 1 (0-based): "
+        "`raise ValueError(\"boom\")`\n    ValueError: boom\nfindings is left as it was\n"), err[-3000:]
+    assert 1 <= len(kernels) <= 2, [p.pid for p in family]
+    assert still_running(family, timeout=STOP) == []
+    assert digest(previous_findings) == before and leftovers(previous_findings) == []

@@ -217,8 +217,8 @@ def _run_in_workers(work: list[dict[str, Any]], jobs: int, done: Callable[[dict[
                     res = reader.recv()
                 except (EOFError, OSError):  # the worker ended without a result (killed, out of memory)
                     proc.join()
-                    res = {"name": name, "seconds": 0.0, "error": {
-                        "cell": None, "ename": "WorkerDied", "evalue": f"its process ended with exit code {proc.exitcode}"}}
+                    res = {"name": name, "seconds": 0.0, "error": {"cell": None, "ename": "WorkerDied",
+                                                                   "evalue": f"exit code {proc.exitcode}"}}
                 reader.close()
                 proc.join()
                 if done(res):
@@ -230,10 +230,32 @@ def _run_in_workers(work: list[dict[str, Any]], jobs: int, done: Callable[[dict[
 
 
 def _kill_workers(procs: list[Any]) -> None:
-    """SIGKILL ``procs`` and their descendants (kernels), and reap them."""
-    provenance.stop_child_processes(timeout=0, only=[p.pid for p in procs if p.pid])
-    for p in procs:
-        p.join(timeout=30)
+    """SIGKILL ``procs`` and their descendants (kernels), and reap them. Each worker is stopped
+    (SIGSTOP) first, so that a kernel it is starting at that moment is among the descendants found,
+    instead of outliving it."""
+    import psutil
+
+    frozen = []
+    for proc in procs:
+        try:
+            frozen.append(psutil.Process(proc.pid))
+            frozen[-1].suspend()
+        except (psutil.Error, ValueError):
+            continue
+    end = time.monotonic() + 5
+    while time.monotonic() < end and any(_runs(p, psutil) for p in frozen):
+        time.sleep(0.01)
+    provenance.stop_child_processes(timeout=0, only=[p.pid for p in frozen])
+    for proc in procs:
+        proc.join(timeout=30)
+
+
+def _runs(proc: Any, psutil: Any) -> bool:
+    """``proc`` is running (not yet stopped by SIGSTOP, nor ended)."""
+    try:
+        return proc.status() not in (psutil.STATUS_STOPPED, psutil.STATUS_ZOMBIE, psutil.STATUS_DEAD)
+    except psutil.Error:
+        return False
 
 
 def _worker(job: dict[str, Any], conn: Any) -> None:
