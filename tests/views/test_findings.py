@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from simulate.views.findings import execute
 from simulate.views.findings import pipeline as findings
 from simulate import provenance
 from simulate.views.findings.pipeline import (
@@ -145,7 +146,7 @@ def test_an_unknown_parameter_fails_before_anything_runs(project, tmp_path, monk
     def must_not_run(job):
         raise AssertionError("a notebook was executed")
 
-    monkeypatch.setattr(findings, "_execute_one", must_not_run)
+    monkeypatch.setattr(execute, "_execute_one", must_not_run)
     write_yaml(tmp_path / "params" / "typo.yaml", {"seed": 1, "draw": 5})
     config = write_yaml(tmp_path / "findings.yaml", {"runs": [
         {"name": "typo", "notebook": str(project / "notebooks" / "ok.ipynb"), "parameters": "params/typo.yaml"},
