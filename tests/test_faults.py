@@ -52,9 +52,16 @@ def leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.parent.iterdir() if p.name.startswith(f".{folder.name}."))
 
 
+def _interruptible() -> None:
+    """In the child before exec: Ctrl-C's default disposition. A shell without job control (``make test &``,
+    ``nohup``) starts background commands with SIGINT ignored, and Python keeps an inherited SIG_IGN, so
+    without this the interrupt tests would test nothing there (the command runs to its end)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start(args: list[str], cwd: Path, group: bool = False) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "simulate.cli", *args], cwd=cwd, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=group)
+                            stderr=subprocess.PIPE, text=True, start_new_session=group, preexec_fn=_interruptible)
 
 
 def wait_until(condition, timeout: float, what: str, proc: subprocess.Popen | None = None) -> None:
