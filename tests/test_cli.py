@@ -81,6 +81,7 @@ def test_synthesize_writes_a_valid_district(tmp_path):
     assert load_district(tmp_path / "d").n_schools == 300
 
 
+@pytest.mark.slow
 def test_compare_writes_table_and_summary(tmp_path):
     assert main(["compare", "baseline", "no_policy", "--draws", "10", "--years", "2",
                  "--out", str(tmp_path / "c")]) == 0
@@ -282,6 +283,7 @@ def test_synthesize_replaces_its_own_district_only_with_force(tmp_path, monkeypa
     assert sorted(p.name for p in (tmp_path / "data").iterdir()) == ["banan"]
 
 
+@pytest.mark.slow
 def test_force_replaces_a_previous_output_but_never_a_foreign_folder(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     assert main([*WRITERS["compare"], "--out", "out"]) == 0

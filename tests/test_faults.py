@@ -181,6 +181,7 @@ MOMENTS = [0.5, 1.5, 3.0, "writing"]  # seconds after the start (start-up, impor
 
 
 @pytest.mark.parametrize("moment", MOMENTS)
+@pytest.mark.slow
 def test_kill_9_of_run_keeps_the_previous_output_and_the_next_run_cleans_up(moment, previous_run, slow_district,
                                                                              tmp_path, capsys):
     before = digest(previous_run)
@@ -222,6 +223,7 @@ def test_sigterm_is_handled_like_ctrl_c(previous_run, slow_district, tmp_path):
     assert digest(previous_run) == before and leftovers(previous_run) == []
 
 
+@pytest.mark.slow
 def test_ctrl_c_of_compare_closes_its_progress_bar_before_the_one_line(tmp_path):
     out = tmp_path / "C"
     proc = start(["compare", "baseline", "no_policy", "--draws", "400", "--out", str(out)], tmp_path)

@@ -148,6 +148,7 @@ def test_a_bad_calibration_file_is_one_error_naming_file_and_key(tmp_path, leaf,
     assert message.count(str(county / CALIBRATION_FILE)) == 2  # the summary and the one problem
 
 
+@pytest.mark.slow
 def test_a_bad_calibration_file_lists_every_problem_and_fails_the_cli(tmp_path, capsys):
     county = _copy(tmp_path / "county")
     (county / CALIBRATION_FILE).write_text(
@@ -163,6 +164,7 @@ def test_a_bad_calibration_file_lists_every_problem_and_fails_the_cli(tmp_path, 
     assert load_district(county).calibration is not None
 
 
+@pytest.mark.slow
 def test_check_finds_a_stale_overlay_after_the_targets_or_the_data_change(tmp_path, capsys):
     county = _copy(tmp_path / "county")
     assert main(["calibrate", "--district", str(county), "--write"]) == 0

@@ -64,6 +64,7 @@ def test_cost_effectiveness_rows(cmp):
     assert extra["mean"] < 0  # no policy costs less than the package
 
 
+@pytest.mark.slow
 def test_time_out_of_school_leads_the_summary_and_cost_effectiveness(cmp):
     """Child-years kept = the reference's cumulative child-years out of school − the scenario's, per draw;
     the summary reads it first and yuan per child-year kept before yuan per dropout averted."""
@@ -95,6 +96,7 @@ def test_cost_per_effect_is_one_rule():
     assert np.isnan(cost_per_effect(np.nan, 100.0))
 
 
+@pytest.mark.slow
 def test_summary_of_a_small_compare_leads_with_levels_in_one_unit_per_row(district):
     """draws=4, years=2: each row gives both levels and the difference with its interval in the row's
     unit, every column is explained above the table, and each n/a is explained."""

@@ -24,6 +24,7 @@ def planted(n=2000, noise=0.03, seed=0):
     return x, np.where(rng.random(n) < noise, ~inside, inside), inside
 
 
+@pytest.mark.slow
 def test_prim_finds_a_planted_box():
     x, y, inside = planted()
     boxes, trajectory = prim_boxes(x, y)

@@ -109,6 +109,7 @@ def test_bad_arguments_get_one_clear_message(district):
         estimate.fit_dropout_logit(pd.DataFrame({t: [0.0] for t in estimate.COVARIATES}))
 
 
+@pytest.mark.slow
 def test_logit_recovers_the_engine_coefficients(district):
     """Pooled scenarios identify every coefficient; all true values lie in simultaneous 95% intervals."""
     df = estimate.microdata(runs(district, years=5), n_pupils=60_000, seed=11)

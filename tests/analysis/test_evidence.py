@@ -95,6 +95,7 @@ def test_a_figure_whose_lever_is_missing_is_pending_not_dropped(registry):
         assert np.isnan(designs.simulate_figures([f])).all()
 
 
+@pytest.mark.slow
 def test_tiny_calibration_is_seeded_and_scores_every_figure(registry):
     a = posterior.fit(registry, posterior.Settings.tiny())
     b = posterior.fit(registry, posterior.Settings.tiny())

@@ -26,6 +26,7 @@ def opt(district):
     return optimize(district, budget=BUDGET, objective="learning_gap.urban_rural", confirm_draws=10, **FAST)
 
 
+@pytest.mark.slow
 def test_respects_budget_and_beats_every_affordable_handwritten_scenario(district, opt):
     assert opt.extra_cost <= BUDGET
     affordable = opt.candidates[opt.candidates.extra_cost <= BUDGET]
@@ -83,6 +84,7 @@ def test_cli_error_is_one_line(capsys):
     assert err.startswith("simulate optimize: error:") and "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_by_default_no_lever_is_cut_below_the_policy_in_force(district):
     o = optimize(district, budget=2e6, objective="dropout_gap.poor.junior=1,learning_gap.urban_rural=10",
                  maxiter=3, popsize=2)

@@ -46,6 +46,7 @@ def _study(district, **kw):
                        morris_r=2, sobol_n=8, years=1, chunk=7, progress=False, verbose=False, **kw)
 
 
+@pytest.mark.slow
 def test_the_same_study_on_a_cluster_gives_identical_tables(small, cluster):
     _, district = small
     here, there = _study(district), _study(district, client=cluster.scheduler_address)
