@@ -11,10 +11,16 @@ module (read by :func:`main`; the file is the service's configuration):
   (``403 '_xsrf' argument missing``, the browser's beacon carries no XSRF token), so
   :class:`ShutdownOnUnloadHandler` takes the route without the XSRF check. The only thing the request
   can do is end the kernel whose random id it names, which is what closing that page does anyway.
-  Kernels whose page vanished without a word (a crashed browser, a lost network) are culled once
-  idle and unconnected for ``MappingKernelManager.cull_idle_timeout`` seconds;
+  Kernels whose page vanished without a word (a crashed browser, a lost network, a tab closed before
+  its beacon left) are culled once idle and unconnected for ``MappingKernelManager.cull_idle_timeout``
+  seconds (180, checked every 30): ``cull_connected`` is false, so a kernel with an open page is never
+  culled however long its planner stays idle, and Voilà never culls its pool's kernels; only a page
+  that lost its connection for three minutes loses its kernel (a reload gives it a new one);
 - **numbers at once**: ``preheat_kernel`` keeps ``default_pool_size`` kernels that have already
-  built the dashboard; a page takes one and the pool is refilled in the background. The lever values
+  built the dashboard; a page takes one and the pool is refilled in the background, 5 s later
+  (``VoilaKernelManager.fill_delay``: a refilling kernel takes a core for several seconds, which on a
+  2-core machine would slow the first page's widgets). A preheated kernel has drawn its charts before
+  it waits for a page (:func:`~simulate.views.dashboard.links.apply_page_query`). The lever values
   of a shared link (the page's query string) are applied when the page is requested
   (:func:`simulate.views.dashboard.links.apply_page_query`);
 - **the server's kernels end with it**: SIGTERM and Ctrl-C shut every kernel down (Voilà's own stop);
@@ -105,9 +111,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--pool", type=int_flag(0, 20), default=None,
                         help="preheated kernels kept ready (default: voila.json's, 2)")
     parser.add_argument("--cull-after", type=int_flag(0, 86400), default=None,
-                        help="seconds an unconnected idle kernel lives (default: voila.json's, 900)")
+                        help="seconds an unconnected idle kernel lives (default: voila.json's, 180)")
     parser.add_argument("--cull-every", type=int_flag(1, 3600), default=None,
-                        help="seconds between checks for such kernels (default: voila.json's, 60)")
+                        help="seconds between checks for such kernels (default: voila.json's, 30)")
 
 
 def add_cli(sub) -> None:
@@ -154,8 +160,13 @@ def spawn(log_path: Path, pool: int | None = None, port: int | None = None, time
     if pool is not None:
         argv.append(f"--pool={pool}")
     argv += list(extra)
+    # the server and its kernels import this package's copy of simulate (the kernels run in the
+    # notebooks' folder, where a relative PYTHONPATH or another checkout's install would lead elsewhere)
+    src = str(HERE.parents[2])
+    path = os.pathsep.join(p for p in (src, os.environ.get("PYTHONPATH", "")) if p)
     log = open(log_path, "w")
-    proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": path})
     log.close()
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + timeout

@@ -383,6 +383,12 @@ class View(AnalysisPanels):
             self._chart_timer.cancel()
         self._chart_timer = loop.call_later(CHART_DELAY, self._draw_charts)
 
+    def draw_pending_charts(self) -> None:
+        """Draw now the charts whose debounce is pending (before a cell blocks the kernel's loop)."""
+        if self._chart_timer is not None:
+            self._chart_timer.cancel()
+            self._draw_charts()
+
     def _draw_charts(self) -> None:
         self._chart_timer = None
         try:
