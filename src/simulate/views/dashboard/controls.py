@@ -1,7 +1,7 @@
-"""The dashboard's levers: one control per policy parameter, ranges from the schema.
+"""The dashboard's lever widgets: one control per policy parameter, ranges from the schema.
 
-``LEVERS`` lists, grouped by lever, every parameter the planner can move, with
-its label, unit and a one-line explanation in English and Chinese. Ranges come
+The levers themselves (``LEVERS`` in :mod:`.levers`: every parameter the planner can move, with
+its label, unit and a one-line explanation in English and Chinese) are listed apart. Ranges come
 from :func:`simulate.inputs.schema.field_bounds`, so an out-of-range value cannot be
 entered (the widgets clamp). Where the schema's bound is only a sanity limit
 (e.g. 0 … 10¹⁰ yuan), the slider stops at a planning maximum (``ui_max``,
