@@ -78,6 +78,7 @@ def pages_open(kernel_manager) -> int:
 
 def voila_app_class():
     """Voilà's application with the page's kernel shutdown accepted (see the module docstring)."""
+    import tornado.web
     from traitlets import Integer
     from voila.app import Voila
     from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
@@ -96,6 +97,7 @@ def voila_app_class():
 
         max_pages = 0
 
+        @tornado.web.authenticated  # as Voilà's own page handler: the busy page is no way around a login
         async def get(self, path=None):
             in_use = pages_open(self.kernel_manager)
             if self.max_pages and in_use >= self.max_pages:
