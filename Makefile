@@ -17,7 +17,7 @@ MARKS   ?= not slow
 # make test-latest: the newest versions pyproject.toml allows, in a venv of their own
 LATEST  ?= .venv-latest
 
-.PHONY: run test test-slow test-all findings docs lab dashboard bench validate clean-venv lock test-latest
+.PHONY: run test test-slow test-all findings docs lab dashboard bench bench-dashboard validate clean-venv lock test-latest
 
 $(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -88,6 +88,10 @@ dashboard: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+# the dashboard as a service in headless Chromium against 127.0.0.1 (first numbers, reloads, 10 planners)
+bench-dashboard: $(STAMP)
+	$(BIN)/python benchmarks/dashboard_service.py --first 3 --reloads 10 --sessions 10 --rounds 3
 
 clean-venv:
 	rm -rf $(VENV)

@@ -78,3 +78,24 @@ def test_place_labels_repels_labels_of_points_that_coincide():
     assert len(boxes) == 5
     for (ta, a), (tb, b) in itertools.combinations(boxes, 2):
         assert not _overlap(a, b), (ta, tb)
+
+
+def test_in_a_kernel_charts_wait_for_quiet_and_a_pending_redraw_can_be_forced(monkeypatch):
+    """On an event loop a change schedules the charts (debounce) instead of drawing them; a preheated
+    kernel about to block its loop draws what is pending at once (``draw_pending_charts``)."""
+    import asyncio
+
+    from simulate.views.dashboard import links
+
+    x = ScenarioExplorer()
+
+    async def scenario():
+        first = x.view.charts["gaps"].value
+        x.set("teachers.support.count", 45)
+        assert x.view._chart_timer is not None and x.view.charts["gaps"].value == first  # scheduled, not drawn
+        monkeypatch.setenv("VOILA_PREHEAT", "True")
+        monkeypatch.setattr("voila.utils.get_query_string", lambda url=None: "")  # the page's request: no query
+        assert links.apply_page_query(x) == []
+        assert x.view._chart_timer is None and x.view.charts["gaps"].value != first  # drawn before the wait
+
+    asyncio.run(scenario())

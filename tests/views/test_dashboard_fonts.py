@@ -45,8 +45,8 @@ def test_apt_install_is_quiet_and_non_interactive():
         calls.append((cmd, kw["env"].get("DEBIAN_FRONTEND")))
         return subprocess.CompletedProcess(cmd, 0)
 
-    assert fonts.apt_install(run=fake_run) is True
-    assert [c for c, _ in calls] == [["apt-get", "update", "-qq"],
+    assert fonts.apt_install(run=fake_run) is True  # the lists know the package (apt-cache show: 0): no update
+    assert [c for c, _ in calls] == [["apt-cache", "show", "fonts-noto-cjk"],
                                      ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "fonts-noto-cjk"]]
     assert {env for _, env in calls} == {"noninteractive"}
     assert fonts.apt_install(run=lambda cmd, **kw: subprocess.CompletedProcess(cmd, 100)) is False

@@ -1,4 +1,4 @@
-"""Killing the dashboard's server leaves no kernel running (issue 22, item 5).
+"""Killing the dashboard's server leaves no kernel running (issue 22, item 5); culling ends only unconnected kernels.
 
 ``simulate dashboard`` starts preheated kernels at once (the pool), so each case has kernels to lose
 without a browser. SIGTERM: the server shuts them down before it exits. SIGKILL: the server cannot
@@ -67,5 +67,75 @@ def test_a_kernel_whose_page_never_connects_is_culled(tmp_path):
             assert answer.status == 200 and b"jupyter-config-data" in answer.read()
         wait_until(lambda: not _alive([taken]), 300, f"kernel {taken} culled")
         assert proc.poll() is None  # the server goes on (and refills its pool)
+    finally:
+        stop_server(proc)
+
+
+def test_culling_ends_unconnected_kernels_and_spares_an_open_page(tmp_path):
+    """The backstop is safe: with a 5-second cull timeout, the kernel of a page fetched without a
+    browser is culled, while the kernel of a page open in Chromium (connected, idle far longer than
+    the timeout) lives on and still answers a slider."""
+    import shutil
+    import urllib.request
+
+    if not (Path(sys.executable).parent / "voila").exists():
+        pytest.skip("voila not installed")
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.skip("chromium not installed (apt-get install chromium; .ci/run installs it)")
+    from playwright.sync_api import sync_playwright
+
+    headline = ".explorer-headline tr[data-key='cost.total'] td.value"
+    slider = ".lever-budget-base_grant-primary_yuan_per_pupil .noUi-handle"
+    proc, url = start_server(tmp_path / "voila.log", pool=1, extra=("--cull-after=5", "--cull-every=2"))
+    try:
+        ready = lambda k: k.memory_info().rss > 150e6  # noqa: E731  (has imported simulate: runs the notebook)
+        pooled = wait_until(lambda: [k for k in kernels_of(proc) if ready(k)], 300, "a preheated kernel")
+        page_kernel = pooled[0].pid
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=executable, headless=True, args=["--no-sandbox"])
+            try:
+                page = browser.new_page(viewport={"width": 1400, "height": 1600})
+                page.goto(url, timeout=300_000)
+                page.locator(headline).wait_for(state="visible", timeout=300_000)
+                # the pool refills; that kernel is taken by a request nobody connects to
+                refill = wait_until(lambda: [k for k in kernels_of(proc) if k.pid != page_kernel and ready(k)], 300,
+                                    "the pool refilled")[0].pid
+                with urllib.request.urlopen(url, timeout=600) as answer:
+                    assert answer.status == 200
+                wait_until(lambda: not _alive([refill]), 300, f"unconnected kernel {refill} culled")
+                assert _alive([page_kernel]), "the open page's kernel was culled"
+                before = page.locator(headline).inner_text()
+                page.locator(slider).focus()
+                page.locator(slider).press("ArrowRight")
+                page.wait_for_function("([s, old]) => document.querySelector(s).innerText !== old",
+                                       arg=[headline, before], timeout=120_000)
+            finally:
+                browser.close()
+    finally:
+        stop_server(proc)
+
+
+def test_beyond_its_page_limit_the_server_answers_busy_at_once(tmp_path):
+    """``--max-pages=1``: the first page takes the pool's kernel; the second request gets the short
+    "busy" page (503, Retry-After, both languages) at once and starts no kernel."""
+    import urllib.error
+    import urllib.request
+
+    if not (Path(sys.executable).parent / "voila").exists():
+        pytest.skip("voila not installed")
+    proc, url = start_server(tmp_path / "voila.log", pool=1, extra=("--max-pages=1",))
+    try:
+        wait_until(lambda: kernels_of(proc), 180, "a preheated kernel")
+        with urllib.request.urlopen(url, timeout=600) as answer:
+            assert answer.status == 200 and b"jupyter-config-data" in answer.read()
+        before = {k.pid for k in kernels_of(proc)}
+        with pytest.raises(urllib.error.HTTPError) as busy:
+            urllib.request.urlopen(url, timeout=60)
+        assert busy.value.code == 503 and busy.value.headers["Retry-After"] == "60"
+        body = busy.value.read().decode("utf-8")
+        assert "The planner dashboard is busy" in body and "1 planners" in body and "页面正忙" in body
+        # no kernel for the refused page (the pool's refill, 5 s after the first page, may have come)
+        assert len({k.pid for k in kernels_of(proc)} - before) <= 1
     finally:
         stop_server(proc)

@@ -150,7 +150,7 @@ def test_save_and_reload_round_trips(explorer, params_copy):
 
 
 def test_a_replaced_scenario_that_fails_to_load_back_is_put_back_as_it_was(explorer, params_copy, monkeypatch):
-    from simulate.views.dashboard import controls
+    from simulate.views.dashboard import saving
 
     explorer.set("teachers.support.count", 45)
     path = explorer.save("planner_test")
@@ -160,7 +160,7 @@ def test_a_replaced_scenario_that_fails_to_load_back_is_put_back_as_it_was(explo
     def broken(name):
         raise sim.ScenarioError(f"{name}: simulated failure")
 
-    monkeypatch.setattr(controls, "load_scenario", broken)
+    monkeypatch.setattr(saving, "load_scenario", broken)
     assert explorer.save("planner_test", overwrite=True) is None and "simulated failure" in explorer.message
     assert path.read_bytes() == before  # the previous file, not a deleted one
     # no temporary file (the dashboard's record of the files it saved is its own, and stays)

@@ -30,7 +30,7 @@ with a flat amount (rule of :mod:`simulate.inputs.scenario`).
 
 Modules: this one (the explorer's state and actions), :mod:`.headline` (the headline table, pure),
 :mod:`.outputs` (the findings run's files, the latency benchmark),
-:mod:`simulate.views.dashboard.controls` (levers, ranges, shares, saving),
+:mod:`simulate.views.dashboard.controls` (levers, ranges, shares), :mod:`.saving` (scenario files),
 :mod:`simulate.views.dashboard.view` (widgets and events), :mod:`.table` and :mod:`.charts` (what they show),
 :mod:`.links` (a scenario as a link), :mod:`.serve` (the Voilà service),
 :mod:`simulate.views.dashboard.districts` (the district dropdown and switching) and
@@ -52,7 +52,7 @@ from ...model.engine import cells_of
 from ...inputs.scenario import Scenario, ScenarioError, load_scenario
 from ...errors import InputError
 from .charts import scenario_title
-from .controls import check_scenario_name, save_scenario
+from .saving import check_scenario_name, save_scenario
 from .headline import headline_table, interval_columns, uncertain_comparison
 from .runs import expected_indicators
 from .i18n import text
@@ -336,7 +336,7 @@ class ScenarioExplorer:
             path = save_scenario(self.scenario, self.start_scenario, name, title, overwrite, self.start_levers,
                                  extends=scenario_key(self.start_scenario), district=district_entry(self.start_scenario))
         except (ValueError, ScenarioError) as exc:
-            from .controls import SaveError
+            from .saving import SaveError
 
             message = exc.text(self.language) if isinstance(exc, SaveError) else \
                 f"{text('save.failed', self.language)}: {exc}"

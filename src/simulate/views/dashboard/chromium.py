@@ -8,8 +8,9 @@ step therefore runs ``python -m simulate.views.dashboard.chromium``, as it runs 
 
 - :func:`plan` (pure): "ok" when a Chromium is on the PATH; "apt" (``apt-get install chromium``)
   when running as root on Debian with apt-get; otherwise "advise" (one line saying how).
-- :func:`apt_install`: quiet and non-interactive; ``apt-get update`` first only when apt's package
-  lists do not know chromium yet (a fresh container has none).
+- :func:`apt_install`: :func:`simulate.views.dashboard.aptget.apt_install` (shared with the font step):
+  quiet and non-interactive; ``apt-get update`` first only when apt's package lists do not know
+  chromium yet (a fresh container has none).
 - It never fails: a missing browser is a warning, the exit code is 0.
 
 Ubuntu's ``chromium`` package only installs a snap, which does not run in containers, so apt-get is
@@ -18,12 +19,13 @@ used on Debian and its derivatives that are not Ubuntu; elsewhere the line says 
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
-from pathlib import Path
+
+from . import aptget
+from .aptget import is_debian_not_ubuntu  # noqa: F401  (the decision's input, named here for its callers)
 
 #: Names the browser test looks for, in order (Debian's package installs ``chromium``).
 EXECUTABLES = ("chromium", "chromium-browser")
@@ -52,46 +54,18 @@ def plan(found: Found) -> str:
     return "advise"
 
 
-def is_debian_not_ubuntu(os_release: str | None = None) -> bool:
-    """Debian or a derivative other than Ubuntu and its derivatives, from the text of /etc/os-release."""
-    if os_release is None:
-        try:
-            os_release = Path("/etc/os-release").read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return False
-    fields = {}
-    for line in os_release.splitlines():
-        if "=" in line:
-            k, v = line.split("=", 1)
-            fields[k.strip()] = v.strip().strip('"').lower()
-    ids = {fields.get("ID", "")} | set(fields.get("ID_LIKE", "").split())
-    return "debian" in ids and "ubuntu" not in ids
-
-
 def chromium_path() -> str | None:
     return next((p for p in map(shutil.which, EXECUTABLES) if p), None)
 
 
 def find() -> Found:
-    return Found(chromium=chromium_path(), is_root=hasattr(os, "geteuid") and os.geteuid() == 0,
-                 has_apt_get=shutil.which("apt-get") is not None, is_debian=is_debian_not_ubuntu())
+    return Found(chromium=chromium_path(), is_root=aptget.is_root(), has_apt_get=aptget.has_apt_get(),
+                 is_debian=aptget.is_debian_not_ubuntu())
 
 
 def apt_install(run=subprocess.run) -> bool:
-    """``apt-get install chromium``, quiet and non-interactive, after ``apt-get update`` when the package
-    lists do not know chromium (``apt-cache show`` finds nothing); True when it succeeded."""
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    quiet = dict(env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        known = run(["apt-cache", "show", PACKAGE], timeout=120, **quiet).returncode == 0
-        steps = ([] if known else [["apt-get", "update", "-qq"]]) + [
-            ["apt-get", "install", "-y", "-qq", "--no-install-recommends", PACKAGE]]
-        for cmd in steps:
-            if run(cmd, env=env, stdout=subprocess.DEVNULL, timeout=1800).returncode != 0:
-                return False
-    except (OSError, subprocess.SubprocessError):
-        return False
-    return True
+    """``apt-get install chromium`` (:func:`simulate.views.dashboard.aptget.apt_install`)."""
+    return aptget.apt_install(PACKAGE, run=run)
 
 
 def ensure(found: Found | None = None, out=print) -> str:

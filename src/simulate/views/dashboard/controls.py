@@ -1,7 +1,7 @@
-"""The dashboard's levers: one control per policy parameter, ranges from the schema.
+"""The dashboard's lever widgets: one control per policy parameter, ranges from the schema.
 
-``LEVERS`` lists, grouped by lever, every parameter the planner can move, with
-its label, unit and a one-line explanation in English and Chinese. Ranges come
+The levers themselves (``LEVERS`` in :mod:`.levers`: every parameter the planner can move, with
+its label, unit and a one-line explanation in English and Chinese) are listed apart. Ranges come
 from :func:`simulate.inputs.schema.field_bounds`, so an out-of-range value cannot be
 entered (the widgets clamp). Where the schema's bound is only a sanity limit
 (e.g. 0 … 10¹⁰ yuan), the slider stops at a planning maximum (``ui_max``,
@@ -20,141 +20,25 @@ are all zero) in whole percentage points (:func:`rebalance_shares`).
 Yuan amounts of capital are shown in 万元 (``scale`` = 10,000); shares and
 coverages are shown in percent (``scale`` = 0.01).
 
-Saving (:func:`save_scenario`): ``params/scenarios/NAME.yaml`` with ``extends:``
-the start scenario and only the changed paths under ``changes:``. The name
-must be a lower-case identifier (not ``baseline``); an existing file is
-replaced only when asked; it is written to a temporary file and renamed into
-place (never half a file), checked to load back with the same ``params_hash``,
-and if it does not, what was there before is put back. A scaled lever the planner
-changed is written ``{value: V, scale_with: none}``: the file means what was shown.
+The lever catalogue (``LEVERS``, ``BY_PATH``, ``GROUPS``) is :mod:`.levers`, re-exported here;
+saving the levers as a scenario file is :mod:`.saving`.
 """
 
 from __future__ import annotations
 
 import math
-import re
 import typing
-from dataclasses import dataclass
-from pathlib import Path
 
 import ipywidgets as w
 import numpy as np
 import traitlets
-import yaml
 
-from ...errors import InputError
-from ...inputs.scenario import Scenario, ScenarioError, load_scenario, params_dir
-from ...provenance import OutputError, write_file_atomically
+from ...inputs.scenario import Scenario
 from ...inputs.schema import Parameters, field_bounds
 from .i18n import text
+from .levers import BY_PATH, GROUPS, LEVERS, SHARE_GROUP, Lever
 
-SHARE_GROUP = "teachers.training.share_by_location"
-NAME_RULE = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
-
-
-@dataclass(frozen=True)
-class Lever:
-    """One control: parameter ``path`` shown as value / ``scale`` in steps of ``step``."""
-
-    path: str
-    group: str
-    label: tuple[str, str]
-    unit: str
-    help: tuple[str, str]
-    step: float = 1.0
-    scale: float = 1.0
-    ui_max: float | None = None
-    integer: bool = False
-    choice: bool = False
-
-    @property
-    def css_class(self) -> str:
-        """CSS class on the widget (for browser tests): 'lever-' + path with dots as dashes."""
-        return "lever-" + self.path.replace(".", "-")
-
-
-def _L(path, group, en, zh, unit, help_en, help_zh, **kw) -> Lever:
-    return Lever(path, group, (en, zh), unit, (help_en, help_zh), **kw)
-
-
-BG, SUB = "budget.base_grant", "budget.rural_teacher_subsidy_yuan_per_teacher"
-AID = "budget.student_aid"
-LEVERS: tuple[Lever, ...] = (
-    _L(f"{BG}.primary_yuan_per_pupil", "base_grant", "Primary benchmark", "小学基准定额", "unit.yuan_pupil",
-       "Public funding per primary pupil for running costs (国发〔2015〕67号: 600).",
-       "小学生均公用经费基准（国发〔2015〕67号：600元）。", step=10, ui_max=3000),
-    _L(f"{BG}.junior_yuan_per_pupil", "base_grant", "Junior benchmark", "初中基准定额", "unit.yuan_pupil",
-       "Public funding per junior-secondary pupil for running costs (2019: 800).",
-       "初中生均公用经费基准（2019年：800元）。", step=10, ui_max=4000),
-    _L(f"{BG}.location_weight.rural", "base_grant", "Rural weight", "农村学校系数", "unit.multiplier",
-       "Rural schools get this multiple of the benchmark.", "农村学校按基准的倍数拨付。", step=0.05, ui_max=3.0),
-    _L(f"{BG}.location_weight.mountain", "base_grant", "Mountain weight", "山区学校系数", "unit.multiplier",
-       "Remote mountain schools get this multiple of the benchmark.", "偏远山区学校按基准的倍数拨付。",
-       step=0.05, ui_max=3.0),
-    _L(f"{BG}.poor_pupil_weight", "base_grant", "Poverty weight", "贫困学生加权", "unit.share_benchmark",
-       "Extra grant to the school per registered-poor pupil, as a share of the benchmark.",
-       "学校每有一名建档立卡学生，另按基准的该比例加拨。", step=0.05, ui_max=2.0),
-    _L("budget.capital.yuan_per_year", "capital", "Capital budget", "改造资金", "unit.wan_year",
-       "Yearly spending upgrading weak schools (dormitories, canteens, water, ICT); raises the facility index. "
-       "Moving it replaces the 2019 phase-down (40 → 15 million yuan by 2023) with a flat amount.",
-       "每年用于薄弱学校改造（宿舍、食堂、饮水、信息化）的资金，提高设施指数。调整后按固定金额替代2019年起的逐年递减安排。",
-       step=100, scale=1e4, ui_max=2e8),
-    _L("budget.capital.targeting", "capital", "Targeting", "投向规则", "unit.rule",
-       "Which weak schools get the capital first.", "资金优先投向哪些薄弱学校。", choice=True),
-    _L(f"{AID}.registered_poor.yuan_per_pupil", "aid", "Aid, registered-poor pupils", "建档立卡学生资助",
-       "unit.yuan_pupil", "Yearly aid to each registered-poor (建档立卡) pupil (2019: 2,034).",
-       "每名建档立卡学生每年的资助金额（2019年：2034元）。", step=50, ui_max=10000),
-    _L(f"{AID}.registered_poor.coverage", "aid", "Coverage, registered-poor", "建档立卡资助覆盖率", "unit.share",
-       "Share of registered-poor pupils who receive the aid.", "获得资助的建档立卡学生比例。", step=1, scale=0.01),
-    _L(f"{AID}.other_needy.yuan_per_pupil", "aid", "Aid, other needy pupils", "其他困难学生资助", "unit.yuan_pupil",
-       "Yearly aid to each other needy pupil (2019: 1,114).", "其他家庭经济困难学生每人每年资助（2019年：1114元）。",
-       step=50, ui_max=10000),
-    _L(f"{AID}.other_needy.coverage", "aid", "Coverage, other needy", "其他困难学生覆盖率", "unit.share",
-       "Share of non-registered-poor pupils who receive needy aid.", "获得困难资助的非建档立卡学生比例。",
-       step=1, scale=0.01),
-    _L(f"{SUB}.town", "subsidy", "Town schools", "乡镇学校", "unit.yuan_teacher",
-       "Living subsidy per teacher in town schools; lowers teacher attrition.", "乡镇学校教师生活补助；可降低教师流失。",
-       step=100, ui_max=20000),
-    _L(f"{SUB}.rural", "subsidy", "Rural schools", "农村学校", "unit.yuan_teacher",
-       "Living subsidy per teacher in rural schools.", "农村学校教师生活补助。", step=100, ui_max=20000),
-    _L(f"{SUB}.mountain", "subsidy", "Mountain schools", "山区学校", "unit.yuan_teacher",
-       "Living subsidy per teacher in remote mountain schools.", "偏远山区学校教师生活补助。", step=100, ui_max=20000),
-    _L("teachers.support.count", "rotation", "Support teachers (支教)", "支教教师", "unit.teachers",
-       "Urban teachers sent for a year to rural and mountain schools (their urban school loses them).",
-       "城区教师到农村、山区学校支教一年（派出学校相应减少）。", integer=True, ui_max=300),
-    _L("teachers.support.allocation", "rotation", "Support teachers go to", "支教教师分配", "unit.rule",
-       "How support teachers are placed among rural and mountain schools.", "支教教师在农村、山区学校间的分配规则。",
-       choice=True),
-    _L("teachers.post_rotation.count", "rotation", "Post-rotation teachers (顶岗)", "顶岗教师", "unit.posts",
-       "Rural posts covered for a year while the holder trains off-post.", "顶岗置换：代课一年，原岗教师脱产培训。",
-       integer=True, ui_max=300),
-    _L("teachers.post_rotation.allocation", "rotation", "Post rotation goes to", "顶岗教师分配", "unit.rule",
-       "How post-rotation places are spread among rural and mountain schools.", "顶岗岗位在农村、山区学校间的分配规则。",
-       choice=True),
-    _L("teachers.training.person_times_per_year", "training", "Training", "培训规模", "unit.person_times",
-       "Teacher and principal training each year (2019: about 5,000); small, decaying quality gains.",
-       "每年教师和校长培训人次（2019年约5000）；带来小幅、逐年衰减的教学质量提升。", integer=True, step=100, ui_max=30000),
-    *(_L(f"{SHARE_GROUP}.{loc}", "training", en, zh, "unit.pct_person_times",
-         "Share of training places for this location; the four shares always add up to 100%.",
-         "该类学校所占培训名额比例；四项合计始终为100%。", step=1, scale=0.01)
-      for loc, en, zh in (("urban", "Share: urban", "比例：城区"), ("town", "Share: town", "比例：乡镇"),
-                          ("rural", "Share: rural", "比例：农村"), ("mountain", "Share: mountain", "比例：山区"))),
-    _L("dropout.monitoring.coverage", "control", "Grid monitoring", "网格化监测", "unit.pct_pupils",
-       "Pupils under grid monitoring (early warning); lowers dropout and finds out-of-school children for casework.",
-       "纳入控辍网格化监测（预警）的学生比例；降低辍学，并发现失学儿童以便劝返。", step=1, scale=0.01),
-    _L("dropout.reenrolment.coverage", "control", "Re-enrolment casework", "劝返复学", "unit.pct_out_of_school",
-       "Out-of-school children known to the bureau whose case is worked each year: home visits, persuasion, "
-       "placement in a class.",
-       "已掌握的失学儿童中每年开展劝返（家访、动员、插班安置）的比例。", step=1, scale=0.01),
-    _L("dropout.pairing.coverage", "control", "Left-behind pairing", "留守儿童结对帮扶", "unit.pct_left_behind",
-       "Left-behind children paired with a staff member as mentor.", "与教职工结对帮扶的留守儿童比例。",
-       step=1, scale=0.01),
-    _L("dropout.home_teaching.coverage", "control", "Home-delivered teaching", "送教上门", "unit.pct_disabled_home",
-       "Disabled children who cannot attend school who are taught at home.", "无法到校的残疾儿童中接受送教上门的比例。",
-       step=1, scale=0.01),
-)
-GROUPS = ("base_grant", "capital", "aid", "subsidy", "rotation", "training", "control")
-BY_PATH = {lever.path: lever for lever in LEVERS}
+__all__ = ["BY_PATH", "GROUPS", "LEVERS", "SHARE_GROUP", "Lever"]  # the catalogue, for the modules that import it here
 
 
 # ------------------------------------------------------------------ ranges and choices (pure)
@@ -402,93 +286,3 @@ def scale_note(lever: Lever, scaled: tuple, lang: str) -> str:
     value = f"{shown:,}" if lever.integer else f"{shown:,.6g}"
     return text("scaled_from", lang, value=value, unit=text(lever.unit, lang), factor=f"{factor:.3g}",
                 measure=text(f"measure.{measure}", lang))
-
-
-# ------------------------------------------------------------------ saving the levers as a scenario file
-class SaveError(InputError):
-    """Why a scenario could not be saved: ``key`` and ``fields`` of its message in :mod:`.i18n` (so the
-    dashboard says it in the planner's language); ``str()`` is the English message."""
-
-    def __init__(self, key: str, **fields):
-        self.key, self.fields = key, fields
-        super().__init__(text(key, "en", **fields))
-
-    def text(self, lang: str) -> str:
-        return text(self.key, lang, **self.fields)
-
-
-def check_scenario_name(name: str, overwrite: bool = False, folder: Path | None = None) -> Path:
-    """The file a new scenario ``name`` would be saved to; ValueError naming the problem if
-    the name is not a lower-case identifier, is reserved, or exists (unless ``overwrite``)."""
-    folder = params_dir() / "scenarios" if folder is None else folder
-    if not isinstance(name, str) or not NAME_RULE.fullmatch(name):
-        raise SaveError("save.bad_name", name=f"{name!r:.60}")
-    if name == "baseline":
-        raise SaveError("save.reserved")
-    path = folder / f"{name}.yaml"
-    if path.exists() and not overwrite:
-        raise SaveError("save.exists", path=path)
-    return path
-
-
-def check_title(title) -> str | None:
-    """A scenario title from the dashboard: None (a default is made) or one line of at most 200 characters."""
-    if title is None:
-        return None
-    if not isinstance(title, str) or len(title) > 200 or any(c in title for c in "\r\n\x00"):
-        raise SaveError("save.bad_title", title=f"{title!r:.60}")
-    return title
-
-
-def save_scenario(scenario: Scenario, start: Scenario, name: str, title: str | None = None,
-                  overwrite: bool = False, shown_start: Scenario | None = None, *, extends: str | None = None,
-                  district: str | None = None) -> Path:
-    """Write ``scenario`` as ``params/scenarios/NAME.yaml``: ``extends:`` the start scenario,
-    only the changed paths under ``changes:``; checks that it loads back identically.
-
-    ``shown_start``: the start scenario as the levers showed it (scaled to the district's size,
-    :func:`simulate.inputs.scaling.for_district`); changes are taken against it, and a changed leaf
-    that scales with the district is written as an absolute value, ``{value: V, scale_with: none}``,
-    so the file means what the planner saw (scaling it again would change it). Unchanged scaled
-    leaves stay as the start has them (Banan's value, scaled to whichever district runs the file).
-
-    ``extends``: how the file names the start (default its name; a path for a start that is not in
-    params/scenarios). ``district``: the ``district:`` the file says (a start written for a district:
-    :mod:`simulate.views.dashboard.written`); changes are then plain values, run as written there."""
-    path = check_scenario_name(name, overwrite)
-    title = check_title(title)
-    base = start if shown_start is None else shown_start
-    changed = scenario.changed_paths(base)
-    absolute = {p for p in changed if start.leaves[p].get("scale_with") not in (None, "none")
-                and scenario.leaves[p].get("scale_with") == "none"} if district is None else set()
-    changes = {p: {"value": scenario.value(p), "scale_with": "none"} if p in absolute else scenario.value(p)
-               for p in changed}
-    summary = "; ".join(f"{p}: {base.value(p)!r} → {scenario.value(p)!r}" + (" (absolute)" if p in absolute else "")
-                        for p in changed) or "no changes"
-    named = start.with_changes(changes, name=name, title=title or f"{start.title} (edited)",
-                               description=f"Saved from the planner dashboard, starting from '{start.name}': {summary}.")
-    doc = {"name": named.name, "title": named.title, "description": named.description,
-           "extends": extends or start.name, **({"district": district} if district else {}),
-           "changes": {p: changes.get(p, named.leaves[p]["value"]) for p in named.changed_paths(start)}}
-    text_ = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
-    previous = path.read_bytes() if overwrite and path.is_file() and not path.is_symlink() else None
-    try:  # temporary file + rename; without overwrite, an existing file (even one created meanwhile) is kept
-        write_file_atomically(path, text_, overwrite=overwrite)
-    except OutputError:
-        raise SaveError("save.exists", path=path) from None
-
-    def undo() -> None:  # put back what was there before
-        if previous is None:
-            path.unlink(missing_ok=True)
-        else:
-            write_file_atomically(path, previous, overwrite=True)
-
-    try:
-        again = load_scenario(name)
-    except ScenarioError:
-        undo()
-        raise
-    if again.params_hash != named.params_hash:
-        undo()
-        raise SaveError("save.not_identical", path=path)
-    return path

@@ -9,7 +9,8 @@ cache (``~/.cache/matplotlib/fontlist-*.json``) was built before it and does not
   but the system has CJK font files, they are added to this process's font manager first.
 - :func:`plan` (pure): what the install step should do, from what it found.
 - ``python -m simulate.views.dashboard.fonts`` (the Makefile's install step): carries the plan out —
-  ``apt-get install fonts-noto-cjk`` when running as root on Debian/Ubuntu with apt-get, otherwise
+  ``apt-get install fonts-noto-cjk`` (:mod:`.aptget`, shared with :mod:`.chromium`) when running as
+  root on Debian/Ubuntu with apt-get, otherwise
   one line saying how to install it; a rebuild of matplotlib's font cache when a CJK font is present
   but unknown to it. It never fails: a missing font is a warning, the exit code is 0.
 """
@@ -17,13 +18,14 @@ cache (``~/.cache/matplotlib/fontlist-*.json``) was built before it and does not
 from __future__ import annotations
 
 import functools
-
-import os
 import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+from . import aptget
+from .aptget import is_debian  # noqa: F401  (the decision's input, named here for its callers)
 
 #: CJK families, preferred first (Debian's fonts-noto-cjk gives the first).
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei",
@@ -124,39 +126,15 @@ def plan(found: Found) -> list[str]:
     return ["advise"]
 
 
-def is_debian(os_release: str | None = None) -> bool:
-    """Debian, Ubuntu or a derivative, from the text of /etc/os-release (read when not given)."""
-    if os_release is None:
-        try:
-            os_release = Path("/etc/os-release").read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return False
-    fields = {}
-    for line in os_release.splitlines():
-        if "=" in line:
-            k, v = line.split("=", 1)
-            fields[k.strip()] = v.strip().strip('"').lower()
-    ids = {fields.get("ID", "")} | set(fields.get("ID_LIKE", "").split())
-    return bool(ids & {"debian", "ubuntu"})
-
-
 def find() -> Found:
     return Found(matplotlib_knows_cjk=known_cjk_family() is not None, system_has_cjk=bool(system_cjk_files()),
-                 is_root=hasattr(os, "geteuid") and os.geteuid() == 0, has_apt_get=shutil.which("apt-get") is not None,
-                 is_debian=is_debian())
+                 is_root=aptget.is_root(), has_apt_get=aptget.has_apt_get(), is_debian=aptget.is_debian())
 
 
 # ------------------------------------------------------------------ doing it
 def apt_install(run=subprocess.run, package: str = PACKAGE) -> bool:
-    """``apt-get install fonts-noto-cjk`` (or ``package``), quiet and non-interactive; True when it succeeded."""
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    try:
-        for cmd in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "--no-install-recommends", package]):
-            if run(cmd, env=env, stdout=subprocess.DEVNULL, timeout=900).returncode != 0:
-                return False
-    except (OSError, subprocess.SubprocessError):
-        return False
-    return True
+    """``apt-get install fonts-noto-cjk`` (or ``package``): :func:`simulate.views.dashboard.aptget.apt_install`."""
+    return aptget.apt_install(package, run=run, timeout=900)
 
 
 def rebuild_cache(python: str = sys.executable) -> bool:

@@ -9,7 +9,8 @@ unknown key is named in the message under the top bar, and nothing else changes.
 
 :func:`apply_page_query` is the notebook's call: under Voilà it waits for the page request (a
 preheated kernel has built the dashboard before anyone asked for it) and applies the address's query
-string; anywhere else (JupyterLab, papermill) it does nothing.
+string; anywhere else (JupyterLab, papermill) it does nothing. A preheated kernel draws its pending
+charts before it waits, so that a page taking it gets its HTML without waiting for them.
 """
 
 from __future__ import annotations
@@ -91,6 +92,10 @@ def _names(dropdown) -> list[str]:
 def apply_page_query(x) -> list[str]:
     """Under Voilà, apply the page address's query string to ``x`` (waiting for the request in a
     preheated kernel); elsewhere nothing."""
+    if os.environ.get("VOILA_PREHEAT") == "True":
+        # the wait below blocks the kernel's event loop until a page takes this kernel: the charts
+        # (debounced on that loop) are drawn now, else the page's HTML waits for them after the request
+        x.view.draw_pending_charts()
     if os.environ.get("VOILA_PREHEAT") == "True" or os.environ.get("SERVER_SOFTWARE", "").startswith("voila"):
         from voila.utils import get_query_string
 

@@ -11,12 +11,24 @@ module (read by :func:`main`; the file is the service's configuration):
   (``403 '_xsrf' argument missing``, the browser's beacon carries no XSRF token), so
   :class:`ShutdownOnUnloadHandler` takes the route without the XSRF check. The only thing the request
   can do is end the kernel whose random id it names, which is what closing that page does anyway.
-  Kernels whose page vanished without a word (a crashed browser, a lost network) are culled once
-  idle and unconnected for ``MappingKernelManager.cull_idle_timeout`` seconds;
+  Kernels whose page vanished without a word (a crashed browser, a lost network, a tab closed before
+  its beacon left) are culled once idle and unconnected for ``MappingKernelManager.cull_idle_timeout``
+  seconds (180, checked every 30): ``cull_connected`` is false, so a kernel with an open page is never
+  culled however long its planner stays idle, and Voilà never culls its pool's kernels; only a page
+  that lost its connection for three minutes loses its kernel (a reload gives it a new one);
 - **numbers at once**: ``preheat_kernel`` keeps ``default_pool_size`` kernels that have already
-  built the dashboard; a page takes one and the pool is refilled in the background. The lever values
+  built the dashboard; a page takes one and the pool is refilled in the background, 5 s later
+  (``VoilaKernelManager.fill_delay``: a refilling kernel takes a core for several seconds, which on a
+  2-core machine would slow the first page's widgets). A preheated kernel has drawn its charts before
+  it waits for a page (:func:`~simulate.views.dashboard.links.apply_page_query`). The lever values
   of a shared link (the page's query string) are applied when the page is requested
   (:func:`simulate.views.dashboard.links.apply_page_query`);
+- **a busy page, not a hang**: at most ``PlannerVoila.max_pages`` pages (12; ``--max-pages``) hold a
+  kernel at once; beyond that a page request gets ``503`` and a short page in both languages asking
+  to try again in a minute (``Retry-After: 60``), and no kernel is started. A kernel is about 430 MB,
+  so memory is not the limit on a 24 GB machine: two cores are (10 open pages answered a slider in
+  about 0.5 s at the median in ``benchmarks/dashboard_service.py``; a page's first visit with the
+  pool used up waits for a kernel to build the dashboard, several seconds each);
 - **the server's kernels end with it**: SIGTERM and Ctrl-C shut every kernel down (Voilà's own stop);
   after SIGKILL each kernel's parent poller (ipykernel, ``JPY_PARENT_PID``: the server's pid) sees its
   parent gone and exits within about a second. This process *is* the Voilà server (no wrapper in
@@ -43,10 +55,34 @@ def _repository_notebook() -> Path:
     return Path.cwd() / NOTEBOOK
 
 
+MAX_PAGES = 12  # pages at once: ~430 MB of kernel each; on 2 cores, 10 planners' sliders answer in ~0.5 s
+BUSY_PAGE = ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>Planner dashboard: busy</title></head>"
+             "<body style='font-family:sans-serif;max-width:40em;margin:3em auto'>"
+             "<h1>The planner dashboard is busy</h1><p>{n} planners have it open, as many as this server is set "
+             "up for. Please try again in a minute (reload this page).</p>"
+             "<h1 lang='zh'>规划者情景推演页面正忙</h1><p lang='zh'>当前已有 {n} 位用户在使用，达到本服务器的上限。"
+             "请一分钟后刷新本页重试。</p></body></html>")
+
+
+def pages_open(kernel_manager) -> int:
+    """Kernels held by pages: every kernel but those waiting, preheated, in Voilà's pool."""
+    pooled, starting = set(), 0
+    for pool in getattr(kernel_manager, "_pools", {}).values():  # Voilà 0.5's pool: tasks giving a kernel id
+        for task in pool:
+            if not task.done():
+                starting += 1  # a pool kernel being started: its id is not known yet
+            elif not task.cancelled() and task.exception() is None:
+                pooled.add(task.result().get("kernel_id"))
+    return max(0, len([k for k in kernel_manager.list_kernel_ids() if k not in pooled]) - starting)
+
+
 def voila_app_class():
     """Voilà's application with the page's kernel shutdown accepted (see the module docstring)."""
+    import tornado.web
+    from traitlets import Integer
     from voila.app import Voila
     from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
+    from voila.tornado.handler import TornadoVoilaHandler
 
     class ShutdownOnUnloadHandler(VoilaShutdownKernelHandler):
         """``POST /voila/api/shutdown/<kernel id>`` from the page's unload beacon, which cannot carry an
@@ -55,16 +91,36 @@ def voila_app_class():
         def check_xsrf_cookie(self):
             return None
 
+    class BusyPageHandler(TornadoVoilaHandler):
+        """The dashboard's page, or ``503`` with :data:`BUSY_PAGE` (and no kernel started) when
+        ``max_pages`` pages already hold a kernel (the pool's waiting kernels not counted)."""
+
+        max_pages = 0
+
+        @tornado.web.authenticated  # as Voilà's own page handler: the busy page is no way around a login
+        async def get(self, path=None):
+            in_use = pages_open(self.kernel_manager)
+            if self.max_pages and in_use >= self.max_pages:
+                self.set_status(503)
+                self.set_header("Retry-After", "60")
+                self.set_header("Content-Type", "text/html; charset=utf-8")
+                self.finish(BUSY_PAGE.format(n=in_use))
+                return
+            await super().get(path)
+
     class PlannerVoila(Voila):
+        max_pages = Integer(MAX_PAGES, config=True, help="pages served at once (each holds a kernel); 0: no limit")
+
         def init_handlers(self):
-            return [(route, ShutdownOnUnloadHandler, *rest) if handler is VoilaShutdownKernelHandler
-                    else (route, handler, *rest) for route, handler, *rest in super().init_handlers()]
+            BusyPageHandler.max_pages = self.max_pages
+            swap = {VoilaShutdownKernelHandler: ShutdownOnUnloadHandler, TornadoVoilaHandler: BusyPageHandler}
+            return [(route, swap.get(handler, handler), *rest) for route, handler, *rest in super().init_handlers()]
 
     return PlannerVoila
 
 
 def voila_argv(notebook: Path, port: int | None = None, ip: str | None = None, pool: int | None = None,
-               cull_after: int | None = None, cull_every: int | None = None) -> list[str]:
+               cull_after: int | None = None, cull_every: int | None = None, max_pages: int | None = None) -> list[str]:
     """Voilà's command line for the dashboard: this module's ``voila.json``, then any override."""
     argv = [str(notebook), f"--Voila.config_file_paths={CONFIG_DIR}"]
     if port is not None:
@@ -77,6 +133,8 @@ def voila_argv(notebook: Path, port: int | None = None, ip: str | None = None, p
         argv.append(f"--MappingKernelManager.cull_idle_timeout={cull_after}")
     if cull_every is not None:
         argv.append(f"--MappingKernelManager.cull_interval={cull_every}")
+    if max_pages is not None:
+        argv.append(f"--PlannerVoila.max_pages={max_pages}")
     return argv
 
 
@@ -105,9 +163,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--pool", type=int_flag(0, 20), default=None,
                         help="preheated kernels kept ready (default: voila.json's, 2)")
     parser.add_argument("--cull-after", type=int_flag(0, 86400), default=None,
-                        help="seconds an unconnected idle kernel lives (default: voila.json's, 900)")
+                        help="seconds an unconnected idle kernel lives (default: voila.json's, 180)")
+    parser.add_argument("--max-pages", type=int_flag(0, 1000), default=None,
+                        help=f"pages open at once before a 'busy' page is served instead (default: {MAX_PAGES}; 0: no limit)")
     parser.add_argument("--cull-every", type=int_flag(1, 3600), default=None,
-                        help="seconds between checks for such kernels (default: voila.json's, 60)")
+                        help="seconds between checks for such kernels (default: voila.json's, 30)")
 
 
 def add_cli(sub) -> None:
@@ -126,7 +186,7 @@ def run(args) -> int:
     os.environ.update(environment(args.district))
     app = voila_app_class()
     app.launch_instance(argv=voila_argv(_repository_notebook(), args.port, args.ip, args.pool, args.cull_after,
-                                        args.cull_every))
+                                        args.cull_every, args.max_pages))
     return 0
 
 
@@ -154,8 +214,13 @@ def spawn(log_path: Path, pool: int | None = None, port: int | None = None, time
     if pool is not None:
         argv.append(f"--pool={pool}")
     argv += list(extra)
+    # the server and its kernels import this package's copy of simulate (the kernels run in the
+    # notebooks' folder, where a relative PYTHONPATH or another checkout's install would lead elsewhere)
+    src = str(HERE.parents[2])
+    path = os.pathsep.join(p for p in (src, os.environ.get("PYTHONPATH", "")) if p)
     log = open(log_path, "w")
-    proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": path})
     log.close()
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + timeout

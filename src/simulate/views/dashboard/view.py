@@ -26,7 +26,8 @@ import ipywidgets as w
 from ...errors import InputError
 from .controls import BY_PATH, GROUPS, LEVERS, SHARE_GROUP, CheckedIntSlider, _is_real, coerce_choice, \
     label_html, make_widget, rebalance_shares, set_range, to_display, to_param
-from .charts import CHARTS, chart_text, png, scenario_title
+from .charts import CHARTS, scenario_title
+from .chartdraw import ChartDrawing
 from .groups import LeverPanel
 from .outside import OutsidePanel
 from .panels import AnalysisPanels
@@ -35,7 +36,6 @@ from .table import intro_text, results_html
 from .written import scenario_key
 
 
-CHART_DELAY = 0.3  # seconds of quiet before the charts are redrawn (debounce)
 LANG_OPTIONS = (("English", "en"), ("中文", "zh"))
 
 
@@ -48,7 +48,7 @@ def scenario_options(lang: str = "en", district=None, also=()) -> list[tuple[str
     return options(lang, district, scenario_title, also)
 
 
-class View(AnalysisPanels):
+class View(AnalysisPanels, ChartDrawing):
     def __init__(self, explorer):
         self.x = explorer
         lang = explorer.language
@@ -366,38 +366,6 @@ class View(AnalysisPanels):
                                         x.scenario.start_year)
         self.levers.relabel(lang)
         self.outside.show_results()
-
-    def show_charts(self) -> None:
-        """Redraw the charts: at once without an event loop (tests, scripts); in a kernel,
-        CHART_DELAY seconds after the last change, so a burst of key presses or
-        slider releases refreshes the numbers each time but draws the charts once."""
-        loop = _running_loop()
-        if loop is None:
-            self._draw_charts()
-            return
-        if self._chart_timer is not None:
-            self._chart_timer.cancel()
-        self._chart_timer = loop.call_later(CHART_DELAY, self._draw_charts)
-
-    def _draw_charts(self) -> None:
-        self._chart_timer = None
-        try:
-            for k, image in self.charts.items():
-                fig = CHARTS[k](self.x)
-                image.value = png(fig)
-                self.chart_texts[k].value = chart_text(k, self.x)
-            self.outside.show_charts()
-        except Exception as exc:  # shown to the planner, not as a traceback
-            self.x.show_message(f"{text('charts_failed', self.x.language)}: {type(exc).__name__}: {exc}", error=True)
-
-
-def _running_loop():
-    import asyncio
-
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        return None
 
 
 def build_view(explorer) -> View:
