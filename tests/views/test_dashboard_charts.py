@@ -27,6 +27,7 @@ def _overlap(a, b):
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.slow
 def test_cost_chart_labels_do_not_overlap_and_it_says_what_and_in_which_unit(explorer, lang):
     explorer.set_language(lang)
     try:

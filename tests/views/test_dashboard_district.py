@@ -87,6 +87,7 @@ def test_an_edit_runs_as_shown_not_scaled_again(explorer, county):
     assert explorer.scenario.changed_paths(explorer.start_levers) == ["teachers.support.count"]
 
 
+@pytest.mark.slow
 def test_save_writes_scaled_leaves_as_absolute_values(explorer, county, params_copy):
     explorer.set("teachers.support.count", 6)
     explorer.set("dropout.monitoring.coverage", 0.9)
@@ -115,6 +116,7 @@ def test_save_of_an_unchanged_scaled_start_writes_no_absolute_values(explorer, p
     assert doc["changes"] == {"dropout.monitoring.coverage": 0.9}
 
 
+@pytest.mark.slow
 def test_changing_start_keeps_edits_at_the_district_size(explorer):
     explorer.set("teachers.support.count", 5)
     explorer.view.start.value = "targeted_aid"

@@ -64,6 +64,7 @@ def test_a_district_from_outside_data_is_listed_too_and_selected(tmp_path):
     assert x.view.district.options[2][0] == f"my_county ({mine.resolve()})"
 
 
+@pytest.mark.slow
 def test_switching_rebuilds_the_explorer_for_the_district(explorer):
     before = headline(explorer)
     assert explorer.controls["teachers.support.count"].max == 300
@@ -102,6 +103,7 @@ def _broken_data_dir(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize("lang, says", [("en", "Could not open district “broken”; still showing “banan”"),
                                         ("zh", "无法打开区县“broken”，仍显示“banan”")])
+@pytest.mark.slow
 def test_a_district_that_does_not_load_leaves_the_old_one_with_a_message_beside_the_dropdown(tmp_path, banan,
                                                                                              lang, says):
     data = _broken_data_dir(tmp_path)
@@ -123,6 +125,7 @@ def test_a_district_that_does_not_load_leaves_the_old_one_with_a_message_beside_
     assert x.set_district(str(data / "missing")) is False and x.district is banan
 
 
+@pytest.mark.slow
 def test_edits_are_kept_on_the_new_district_as_start_from_keeps_them(explorer):
     explorer.set("dropout.monitoring.coverage", 0.9)
     explorer.set("teachers.support.count", 40)  # twice Banan's 20
@@ -149,6 +152,7 @@ def test_edits_are_kept_on_the_new_district_as_start_from_keeps_them(explorer):
     assert explorer.scenario.changed_paths(explorer.start_levers) == []
 
 
+@pytest.mark.slow
 def test_keep_edits_false_discards_them_and_the_same_district_changes_nothing(explorer):
     explorer.set("dropout.monitoring.coverage", 0.9)
     assert explorer.set_district(BANAN) is True and explorer.scenario.value("dropout.monitoring.coverage") == 0.9
@@ -157,6 +161,7 @@ def test_keep_edits_false_discards_them_and_the_same_district_changes_nothing(ex
     assert "Now on district “Example county (synthetic, invented data)”" in explorer.message
 
 
+@pytest.mark.slow
 def test_save_as_scenario_works_on_the_new_district(explorer, params_copy):
     explorer.set_district(DATA / "example_county")
     explorer.set("teachers.support.count", 6)
@@ -169,6 +174,7 @@ def test_save_as_scenario_works_on_the_new_district(explorer, params_copy):
     assert same(headline(again), headline(explorer))
 
 
+@pytest.mark.slow
 def test_a_carried_edit_outside_the_new_districts_range_is_limited_and_said_so(explorer, monkeypatch):
     import simulate.views.dashboard.districts as districts
 

@@ -28,6 +28,7 @@ def _edit(x):
     x.set("budget.student_aid.other_needy.yuan_per_pupil", 2000)
 
 
+@pytest.mark.slow
 def test_contributions_sum_to_the_total_effect_shown_in_the_headline_table(explorer):
     _edit(explorer)
     assert explorer.attribution is None  # not on every slider move: only on the button
@@ -51,6 +52,7 @@ def test_contributions_sum_to_the_total_effect_shown_in_the_headline_table(explo
     assert html.count("data-group=") == 4 and "Total difference" in html and "Student aid" in html
 
 
+@pytest.mark.slow
 def test_the_panel_matches_simulate_analysis_attribution(explorer, district):
     from simulate.analysis.attribution import attribute
 
@@ -67,6 +69,7 @@ def test_the_panel_matches_simulate_analysis_attribution(explorer, district):
         assert v == pytest.approx(theirs[(ind, g)], rel=1e-9, abs=1e-6)
 
 
+@pytest.mark.slow
 def test_any_change_makes_the_split_stale_and_the_language_relabels_it(explorer):
     _edit(explorer)
     explorer.explain_difference()
@@ -79,11 +82,13 @@ def test_any_change_makes_the_split_stale_and_the_language_relabels_it(explorer)
     assert "press the button again" in explorer.view.drivers_status.value
 
 
+@pytest.mark.slow
 def test_nothing_to_split_says_so(explorer):
     assert explorer.explain_difference() is None
     assert "does not differ" in explorer.view.drivers_status.value
 
 
+@pytest.mark.slow
 def test_the_button_computes_and_shows_progress(explorer):
     _edit(explorer)
     explorer.view.drivers_button.click()
@@ -100,6 +105,7 @@ def test_parameters_off_the_dashboard_are_one_group():
                       "other": ["dropout.hazard.intercept_primary", "learning.value_added.teacher_quality"]}
 
 
+@pytest.mark.slow
 def test_against_no_policy_on_another_district(district):
     county = sim.load_district(ROOT / "data" / "example_county")
     x = ScenarioExplorer(district=county, reference="no_policy")

@@ -52,6 +52,7 @@ def test_every_key_the_dashboard_asks_for_exists():
     assert not missing, missing
 
 
+@pytest.mark.slow
 def test_the_intro_is_complete_in_both_languages():
     from simulate.views.dashboard.app import ScenarioExplorer
 

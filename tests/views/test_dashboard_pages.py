@@ -23,6 +23,7 @@ def explorer(district):
     return ScenarioExplorer(district=district)
 
 
+@pytest.mark.slow
 def test_a_link_reopens_the_levers_and_explains_what_it_cannot_take(explorer, district):
     explorer.set("teachers.support.count", 40)
     explorer.set("dropout.monitoring.coverage", 0.9)

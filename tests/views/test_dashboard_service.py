@@ -34,6 +34,7 @@ def _alive(pids: list[int]) -> list[int]:
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
+@pytest.mark.slow
 def test_killing_the_server_ends_its_kernels(tmp_path, sig):
     if not (Path(sys.executable).parent / "voila").exists():
         pytest.skip("voila not installed")
@@ -51,6 +52,7 @@ def test_killing_the_server_ends_its_kernels(tmp_path, sig):
         stop_server(proc)
 
 
+@pytest.mark.slow
 def test_a_kernel_whose_page_never_connects_is_culled(tmp_path):
     """The backstop: a page that took a kernel and vanished without a word (here: the HTML fetched,
     no browser to connect) leaves a kernel that is culled once idle and unconnected."""
