@@ -93,7 +93,6 @@ def test_block_extraction_and_markers():
 
 
 @pytest.mark.parametrize("path", [p for p in doc_files() if runnable(p)], ids=lambda p: str(p.relative_to(ROOT)))
-@pytest.mark.slow
 def test_code_blocks_run(path, tmp_path, monkeypatch, capsys):
     from simulate.cli import main
     from simulate.inputs.scenario import load_scenario
