@@ -285,3 +285,18 @@ def test_a_notebook_run_by_hand_writes_under_the_repository(tmp_path, monkeypatc
     root = Path(__file__).resolve().parents[2]
     assert notebook_out_dir(None, "scenario_comparison") == root / "outputs" / "notebooks" / "scenario_comparison"
     assert notebook_out_dir(str(tmp_path / "x"), "scenario_comparison") == tmp_path / "x"
+
+
+def test_a_clone_elsewhere_writes_the_same_notebook_bytes(project, tmp_path):
+    """A fresh clone at another path regenerates the same bytes: the executed notebook names its output
+    folder relative to the repository (``out_dir = "findings/ok"``), not as the machine's absolute path."""
+    other = tmp_path / "somewhere" / "else"
+    shutil.copytree(project, other, ignore=lambda folder, names: [] if Path(folder) != project else
+                    [n for n in names if n.startswith("findings")])
+    notebooks = []
+    for root in (project, other):
+        out = run_findings(root / "params" / "findings.yaml", root / "findings-clone", only=["ok"], jobs=1,
+                           progress=False)
+        notebooks.append((out / "ok" / "ok.ipynb").read_bytes())
+    assert notebooks[0] == notebooks[1]
+    assert b'out_dir = \\"findings-clone/ok\\"' in notebooks[0] and str(project).encode() not in notebooks[0]

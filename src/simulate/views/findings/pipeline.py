@@ -383,7 +383,11 @@ def _previous_manifest(out: Path) -> dict[str, Any]:
 def _finish_run(config: FindingsConfig, plan: _Plan, run_dir: Path, final_dir: Path) -> None:
     """Tidy the executed notebook, render it without inputs, validate headline.json."""
     nb_file = run_dir / f"{plan.run.name}.ipynb"
-    _tidy_notebook(nb_file, config.rel(plan.run.notebook), run_dir, final_dir)
+    # inside the repository the notebook names its folder relative to the root ("findings/NAME"), so the
+    # executed notebook's bytes do not depend on where the clone is (a fresh clone: git status clean)
+    root = Path(config.root).absolute()
+    shown = Path(os.path.relpath(final_dir, root)) if final_dir.is_relative_to(root) else final_dir
+    _tidy_notebook(nb_file, config.rel(plan.run.notebook), run_dir, shown)
     html, _ = _html_exporter().from_filename(str(nb_file))
     nb_file.with_suffix(".html").write_text(_offline_html(html), encoding="utf-8")
     _read_headline(run_dir / "headline.json", config.rel(plan.run.notebook))

@@ -35,7 +35,8 @@ WIDGET_NOTE = ("(An interactive widget was here; it needs a running kernel. This
 
 def _tidy_notebook(path: Path, input_rel: str, tmp_dir: Path, final_dir: Path) -> None:
     """Make an executed notebook the same bytes at every regeneration of the same inputs: drop
-    timestamps and durations, point its paths at the final folder, and drop widget state and
+    timestamps and durations, point its paths at the final folder (``final_dir``: repository-relative
+    inside the repository), and drop widget state and
     views (random model ids, and JavaScript from a CDN to show them) in favour of their plain
     text and a note pointing to the run's static rendering."""
     import nbformat
