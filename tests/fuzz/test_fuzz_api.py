@@ -38,8 +38,9 @@ def api_case(data, box, district, test):
     valid = {
         "years": int_in(value, 1, 50) and (fn == "run" or value <= 2), "seed": int_in(value, 0, 2**32 - 1),
         "draws": int_in(value, 1, 3), "mode": value in ("expected", "stochastic") if isinstance(value, str) else False,
-        "interval": isinstance(value, (float, int, np.floating)) and not isinstance(value, bool)
-        and math.isfinite(value) and 0 < value < 1,
+        # None: the default (0.9, or 1 − alpha when alpha is given)
+        "interval": value is None or (isinstance(value, (float, int, np.floating)) and not isinstance(value, bool)
+                                      and math.isfinite(value) and 0 < value < 1),
         "progress": value is None or isinstance(value, bool),
         "district": value is None, "scenario": value in ("baseline", "no_policy") if isinstance(value, str) else False,
         "reference": value in ("baseline", "no_policy") if isinstance(value, str) else False,
