@@ -44,7 +44,7 @@ COMMON = dict(deadline=None, database=None, print_blob=True,
                                      HealthCheck.data_too_large, HealthCheck.filter_too_much,
                                      HealthCheck.large_base_example])
 # quick: the default `make test` run, reproducible (derandomized); long: ten times the cases, fresh ones
-# each run, behind the `slow` marker (`pytest -m slow tests/fuzz` or SIMULATE_FUZZ=long).
+# each run, behind the `slow` marker and SIMULATE_FUZZ=long (a hunt for new cases, not run by CI).
 settings.register_profile("fuzz-quick", derandomize=True, **COMMON)
 settings.register_profile("fuzz-long", derandomize=False, **COMMON)
 LONG_FACTOR = 10

@@ -190,7 +190,6 @@ def run_property(profile, box, test):
     prop()
 
 
-@pytest.mark.slow
 def test_cli_flag_values(box):
     run_property(quick(320), box, "CLI flags")
 

@@ -115,7 +115,6 @@ def run_property(case, profile, box, explorer, test):
     prop()
 
 
-@pytest.mark.slow
 def test_widget_values(box, explorer):
     run_property(widget_case, quick(130), box, explorer, "dashboard levers")
 
