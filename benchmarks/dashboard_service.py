@@ -59,10 +59,21 @@ def rss_mb(proc) -> float:
     return total / 1e6
 
 
+def fill_delay() -> float:
+    """Seconds the server waits before refilling its pool after a page takes a kernel (``voila.json``)."""
+    import json
+
+    config = json.loads((ROOT / "src/simulate/views/dashboard/voila.json").read_text(encoding="utf-8"))
+    return float(config["VoilaKernelManager"]["fill_delay"])
+
+
 def wait_quiet(proc, seconds: float = 600.0, threshold: float = 5.0) -> float:
     """Wait until every kernel of ``proc`` uses under ``threshold``% of a CPU over a second (the pool
-    has built its dashboards); returns the seconds waited."""
+    has built its dashboards); returns the seconds waited. It first waits out the pool's refill delay:
+    a kernel taken just before would otherwise be refilled only after the quiet check had passed (one
+    visit of the first run on an idle machine measured 9 s that way: it took a kernel still starting)."""
     t0 = time.monotonic()
+    time.sleep(fill_delay() + 1.0)
     while time.monotonic() - t0 < seconds:
         kernels = kernels_of(proc)
         try:
@@ -74,6 +85,14 @@ def wait_quiet(proc, seconds: float = 600.0, threshold: float = 5.0) -> float:
         if kernels and max(busy) < threshold:
             return time.monotonic() - t0
     return time.monotonic() - t0
+
+
+def close_tab(page) -> None:
+    """Close a page as a planner closing the tab does: the page unloads first, so Voilà's shutdown
+    beacon is sent (Playwright's bare ``page.close()`` drops it, and the page's kernel would wait for
+    the culler instead)."""
+    page.goto("about:blank")
+    page.close()
 
 
 def floors(url: str, browser) -> dict:
@@ -110,11 +129,13 @@ def first_numbers(proc, url: str, browser, n: int) -> list[tuple[float, float]]:
         numbers = time.perf_counter() - t0
         html = page.evaluate("performance.getEntriesByType('navigation')[0].responseEnd") / 1000
         out.append((numbers, html))
-        page.close()
+        close_tab(page)
     return out
 
 
-def reloads(proc, url: str, browser, n: int) -> dict:
+def reloads(proc, url: str, browser, n: int) -> dict | None:
+    if n <= 0:
+        return None
     wait_quiet(proc)
     before = rss_mb(proc)
     page = browser.new_page()
@@ -127,7 +148,7 @@ def reloads(proc, url: str, browser, n: int) -> dict:
         page.locator(HEADLINE).wait_for(state="visible", timeout=TIMEOUT)
         times.append(time.perf_counter() - t0)
         most, most_mb = max(most, len(kernels_of(proc))), max(most_mb, rss_mb(proc))
-    page.close()
+    close_tab(page)
     wait_quiet(proc)
     return {"reloads": n, "kernels_max": most, "kernels_after": len(kernels_of(proc)), "mb_before": before,
             "mb_max": most_mb, "mb_after": rss_mb(proc), "reload_median": statistics.median(times),
@@ -144,8 +165,9 @@ def concurrent(proc, url: str, browser, sessions: int, rounds: int, together: bo
     if together:
         for p in pages:
             p.goto(url, timeout=TIMEOUT, wait_until="commit")
-        for p in pages:
+        for p in pages:  # from the moment all were asked for (in page order: a bound for the later pages)
             p.locator(HEADLINE).wait_for(state="visible", timeout=TIMEOUT)
+            opens.append(time.perf_counter() - t0)
     else:
         for p in pages:
             t1 = time.perf_counter()
@@ -170,9 +192,26 @@ def concurrent(proc, url: str, browser, sessions: int, rounds: int, together: bo
            "all_open_seconds": all_open, "kernels": len(kernels_of(proc)), "mb": rss_mb(proc),
            "together": together, "open_median": statistics.median(opens) if opens else None,
            "open_max": max(opens) if opens else None}
+    for p in pages:
+        close_tab(p)
     for c in contexts:
         c.close()
     return out
+
+
+def session_rows(con: dict, fl: dict) -> list[str]:
+    how = "opened at once" if con["together"] else "opened one after another"
+    n = con["sessions"]
+    return [
+        f"| {n} sessions ({how}): slider → numbers, median | {con['median']:.3f} s | ≤ 0.5 s | "
+        f"{con['median'] / fl['expected_run']:.1f} × expected run |",
+        f"| {n} sessions ({how}): slider → numbers, 90th percentile / max ({con['samples']} moves) | "
+        f"{con['p90']:.3f} / {con['max']:.3f} s | | |",
+        f"| {n} sessions ({how}): all open in | {con['all_open_seconds']:.1f} s | | |",
+        *([f"| {n} sessions ({how}): each page to numbers, median / max | {con['open_median']:.2f} / "
+           f"{con['open_max']:.2f} s | | |"] if con["open_median"] is not None else []),
+        f"| {n} sessions ({how}): kernels, memory | {con['kernels']}, {con['mb']:.0f} MB | bounded | |",
+    ]
 
 
 def main(argv=None) -> int:
@@ -181,7 +220,8 @@ def main(argv=None) -> int:
     parser.add_argument("--reloads", type=int, default=30)
     parser.add_argument("--sessions", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--together", action="store_true", help="the sessions' pages opened all at once")
+    parser.add_argument("--together", action="store_true",
+                        help="also a second round of sessions whose pages are opened all at once")
     parser.add_argument("--pool", type=int, default=2)
     parser.add_argument("--write", type=Path)
     args = parser.parse_args(argv)
@@ -203,8 +243,12 @@ def main(argv=None) -> int:
                 print("first numbers", first, flush=True)
                 rel = reloads(proc, url, browser, args.reloads)
                 print("reloads", rel, flush=True)
-                con = concurrent(proc, url, browser, args.sessions, args.rounds, args.together)
-                print("concurrent", con, flush=True)
+                cons = [concurrent(proc, url, browser, args.sessions, args.rounds)]
+                print("concurrent", cons[-1], flush=True)
+                if args.together:
+                    wait_quiet(proc)
+                    cons.append(concurrent(proc, url, browser, args.sessions, args.rounds, together=True))
+                    print("concurrent, opened at once", cons[-1], flush=True)
                 browser.close()
         finally:
             stop(proc)
@@ -216,20 +260,13 @@ def main(argv=None) -> int:
         f"| floor: a static file from the server in Chromium | {fl['static_load']:.3f} s | | |",
         *(f"| first numbers, warm pool, visit {i + 1} (page HTML received at) | {t:.2f} s ({h:.2f} s) | ≤ 2 s | "
           f"{t / fl['static_load']:.1f} × static file |" for i, (t, h) in enumerate(first)),
-        f"| {rel['reloads']} reloads: kernels, most at once / after | {rel['kernels_max']} / {rel['kernels_after']} | "
-        f"≤ pool + 1 = {args.pool + 1} | |",
-        f"| {rel['reloads']} reloads: server + kernels memory before / most / after | {rel['mb_before']:.0f} / "
-        f"{rel['mb_max']:.0f} / {rel['mb_after']:.0f} MB | bounded | |",
-        f"| reload to numbers, median / max | {rel['reload_median']:.2f} / {rel['reload_max']:.2f} s | | |",
-        f"| {con['sessions']} sessions: slider → numbers, median | {con['median']:.3f} s | ≤ 0.5 s | "
-        f"{con['median'] / fl['expected_run']:.1f} × expected run |",
-        f"| {con['sessions']} sessions: slider → numbers, 90th percentile / max ({con['samples']} moves) | "
-        f"{con['p90']:.3f} / {con['max']:.3f} s | | |",
-        f"| {con['sessions']} sessions: all open in ({'opened at once' if con['together'] else 'one after another'}) | "
-        f"{con['all_open_seconds']:.1f} s | | |",
-        *([f"| {con['sessions']} sessions: each page to numbers, median / max | {con['open_median']:.2f} / "
-           f"{con['open_max']:.2f} s | | |"] if con["open_median"] is not None else []),
-        f"| {con['sessions']} sessions: kernels, memory | {con['kernels']}, {con['mb']:.0f} MB | bounded | |",
+        *([f"| {rel['reloads']} reloads: kernels, most at once / after | {rel['kernels_max']} / "
+           f"{rel['kernels_after']} | ≤ pool + 1 = {args.pool + 1} | |",
+           f"| {rel['reloads']} reloads: server + kernels memory before / most / after | {rel['mb_before']:.0f} / "
+           f"{rel['mb_max']:.0f} / {rel['mb_after']:.0f} MB | bounded | |",
+           f"| reload to numbers, median / max | {rel['reload_median']:.2f} / {rel['reload_max']:.2f} s | | |"]
+          if rel else []),
+        *(row for con in cons for row in session_rows(con, fl)),
     ]
     text = "\n".join(lines) + "\n"
     print(text)

@@ -66,10 +66,29 @@ def test_every_figure_has_a_source_entry_and_says_how_its_interval_was_got(regis
     (lambda d: d["parameters"]["dropout.hazard.grade_slope_log_odds"]["prior"].update(low=2.0),
      "parameters.dropout.hazard.grade_slope_log_odds.prior"),
     (lambda d: d["studies"]["yi2012"].update(source="nowhere2020"), "studies.yi2012.source"),
+    (lambda d: d["parameters"]["dropout.aid_effect.trial_log_odds"].update(at_most="dropout.hazard.no_such"),
+     "parameters.dropout.aid_effect.trial_log_odds.at_most"),
 ])
 def test_a_bad_registry_gets_one_clear_error_naming_the_key(tmp_path, mutate, message):
     with pytest.raises(RegistryError, match=message.replace(".", r"\.")):
         load_registry(_write(tmp_path, mutate))
+
+
+def test_the_trial_effect_is_at_most_the_poverty_term_in_the_prior_and_every_stored_draw(registry):
+    """A poor pupil's aid effect is capped at the poverty term, so the trial's effect above it is not
+    identified: the joint prior is zero there, and no stored posterior draw lies there."""
+    import pandas as pd
+
+    trial, poor = "dropout.aid_effect.trial_log_odds", "dropout.hazard.group_log_odds.poor"
+    assert registry.parameters[trial].at_most == poor
+    paths = registry.parameter_paths
+    theta = np.array([[float(np.mean(registry.parameters[p].prior.support())) for p in paths]] * 2)
+    theta[:, paths.index(poor)] = 1.0
+    theta[:, paths.index(trial)] = [0.9, 1.1]
+    lp = posterior.log_prior(registry, paths, theta)
+    assert np.isfinite(lp[0]) and lp[1] == -np.inf
+    draws = pd.read_csv(REPO / "params" / "posterior" / "draws.csv")
+    assert (draws[trial] <= draws[poor]).all()
 
 
 def test_designs_follow_the_study_and_run_many_parameter_sets_at_once(registry):

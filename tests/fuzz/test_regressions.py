@@ -268,6 +268,26 @@ def test_wrong_shaped_csv_names_the_row(tmp_path):
         sim.load_district(folder)
 
 
+def test_a_school_made_junior_in_schools_csv_names_that_row_too(tmp_path):
+    """Long fuzz profile (2026-12-07): a primary school's level set to 'junior' in schools.csv was refused
+    per enrolment row, naming only enrolment.csv; the message now names the schools.csv row as well."""
+    import csv
+
+    folder = tmp_path / "d"
+    shutil.copytree(ROOT / "data" / "banan", folder)
+    rows = list(csv.reader((folder / "schools.csv").read_text(encoding="utf-8").splitlines()))
+    level = rows[0].index("level")
+    r = next(i for i, row in enumerate(rows[1:], start=1) if row[level] == "primary")
+    school = rows[r][rows[0].index("school_id")]
+    rows[r][level] = "junior"
+    (folder / "schools.csv").write_text("\n".join(",".join(row) for row in rows) + "\n", encoding="utf-8")
+    with pytest.raises(sim.DistrictError) as err:
+        sim.load_district(folder)
+    message = str(err.value)
+    assert f"school '{school}' is a junior school" in message
+    assert f"schools.csv row {r + 1}, column 'level'" in message and "enrolment.csv row" in message
+
+
 def test_schools_file_with_no_rows_is_one_error(tmp_path):
     folder = tmp_path / "d"
     shutil.copytree(ROOT / "data" / "banan", folder)

@@ -241,8 +241,11 @@ def _one_cell(poor=True, junior=True, left_behind=False, disabled=False):
               junior_grade=np.array([junior])[None, None, :, None])
 
 
-def _controls(aid=AID, monitoring=(0.0, -0.3), pairing=(0.0, -0.2), home=(0.0, 1.0)):
-    return NS(aid_effect=aid, monitoring=NS(coverage=monitoring[0], hazard_log_odds=monitoring[1]),
+def _controls(aid=AID, monitoring=(0.0, -0.3), pairing=(0.0, -0.2), home=(0.0, 1.0), poor_log_odds=5.0):
+    """Dropout controls; the poverty term (the cap on a poor pupil's aid effect) is set high by default so
+    that it does not bind, except where a test sets it."""
+    return NS(aid_effect=aid, hazard=NS(group_log_odds=NS(poor=poor_log_odds)),
+              monitoring=NS(coverage=monitoring[0], hazard_log_odds=monitoring[1]),
               pairing=NS(coverage=pairing[0], hazard_log_odds=pairing[1]),
               home_teaching=NS(cannot_attend_share=home[0], coverage=home[1]))
 
@@ -281,6 +284,29 @@ def test_hazard_is_the_mixture_over_receivers_computed_by_hand():
     # pairing reaches left-behind pupils only
     h_other = _mixture(_one_cell(left_behind=False), base, 1.0, 1000.0, d).item()
     assert h_other == pytest.approx(0.7 * sig(-3.5 - 0.3) + 0.3 * sig(-3.5), rel=1e-12)
+
+
+def test_a_poor_pupils_aid_effect_stops_at_the_poverty_term():
+    """A registered-poor receiver's fall is min(dose–response, poverty term), per draw; a non-poor
+    needy receiver's is not capped; a fully aided poor pupil at a huge dose has the hazard of a non-poor
+    pupil of the same cell, never less."""
+    poor_term = np.array([0.3, 0.8, 5.0])  # three draws: the cap binds, binds at large doses, never binds
+    d = _controls(poor_log_odds=poor_term)
+    yuan = np.array([500.0, 1000.0, 2000.0, 1e6])[None, None, None, :]
+    fall = dropout.aid_log_odds(yuan, AID).reshape(-1)
+    cells = NS(poor=np.ones((1, 1, 1, 4), bool), left_behind=np.zeros((1, 1, 1, 4), bool),
+               junior_grade=np.ones((1, 1, 1, 1), bool))
+    aid = -dropout.receiver_offsets(cells, yuan, d)[0]
+    np.testing.assert_allclose(aid.reshape(3, 4), np.minimum(fall[None, :], poor_term[:, None]), rtol=1e-12)
+    assert aid.reshape(3, 4)[0].max() == pytest.approx(0.3) and aid.reshape(3, 4)[2, -1] == pytest.approx(fall[-1])
+    non_poor = NS(**{**vars(cells), "poor": np.zeros((1, 1, 1, 4), bool)})
+    np.testing.assert_allclose(-dropout.receiver_offsets(non_poor, yuan, d)[0].reshape(3, 4)[0],
+                               0.5 * fall, rtol=1e-12)  # non_poor_multiplier, no cap
+    # hazards: the poor cell's base is the non-poor base + the poverty term; fully aided at 1e6 yuan
+    non_poor_base = -3.0
+    d1 = _controls(poor_log_odds=0.4)
+    aided_poor = _mixture(_one_cell(), np.full((1, 1, 1, 1), non_poor_base + 0.4), 1.0, 1e6, d1).item()
+    assert aided_poor == pytest.approx(expit(non_poor_base), rel=1e-12)
 
 
 def test_mixture_uses_few_classes_and_agrees_with_expit_per_draw():

@@ -121,7 +121,9 @@ def test_the_mo_2013_window_rejects_effects_the_trial_rules_out(per_log_yuan):
     dose, both fall outside the trial's interval and the check fails for them."""
     effect = per_log_yuan * np.log(2.0)
     # the transfer given at the trial's dose exactly (its assumed size is uncertain: fixed here at the 1,000 yuan paid)
-    at_dose = {"dropout.aid_effect.trial_yuan": {"value": MO_TRANSFER_YUAN, "uncertainty": None}}
+    at_dose = {"dropout.aid_effect.trial_yuan": {"value": MO_TRANSFER_YUAN, "uncertainty": None},
+               # the poverty term just above the effect, so that the cap at the poverty gap does not bind here
+               "dropout.hazard.group_log_odds.poor": {"value": float(effect) + 0.05, "uncertainty": None}}
     fall, _, _ = simulated_trial({AID_EFFECT: {"value": float(effect), "uncertainty": None}, **at_dose}, draws=50,
                                  tag=f"_{per_log_yuan}")
     print(f"\naid effect {effect:.3f} log-odds at the trial's dose: simulated {fall:.3f} log-odds "
@@ -131,6 +133,12 @@ def test_the_mo_2013_window_rejects_effects_the_trial_rules_out(per_log_yuan):
 
 
 def test_2019_package_lowered_poor_pupils_dropout():
+    """The 2019 package against no policy, first year, 60 posterior draws. Poor rural junior pupils' dropout
+    rate falls in the 90% interval; poor rural primary pupils' rate and poor pupils' dropout events fall on
+    average. Events need not fall in every draw: the package's casework brings children back, and returners
+    leave again at a higher hazard (dropout.reenrolment.returner_relative_hazard), so where a draw's aid
+    effect is small (the trial effect's posterior reaches down to ~0.14 log-odds) the returners' second
+    leavings can outnumber the dropouts aid prevents."""
     cmp = sim.compare(sim.load_district(), ["baseline", "no_policy"], reference="no_policy", draws=60, seed=7,
                       years=1, interval=0.9, progress=False)
     t = cmp.table.set_index(["scenario", "indicator"])
@@ -138,27 +146,24 @@ def test_2019_package_lowered_poor_pupils_dropout():
         row = t.loc[("baseline", ind)]
         print(f"\nbaseline − no_policy, {ind}: {row['diff']:+.4f} (90% interval {row['diff_lo']:+.4f} "
               f"to {row['diff_hi']:+.4f})")
-        assert row["diff_hi"] < 0, ind
+        assert row["diff"] < 0, ind
+    assert t.loc[("baseline", "dropout_rate.junior.poor_rural"), "diff_hi"] < 0
 
 
-# Junior grades: the trial the aid effect is anchored on brought aided poor pupils to about the non-poor
-# rate (Mo et al. 2013: treated poor pupils 5.3%; the non-poor rate implied by the county's 7.4% overall is
-# about 5.4%, see dropout.hazard.group_log_odds.poor), so fully aided registered-poor junior pupils may sit
-# a little below non-poor ones; more than a quarter point below would be the old unbounded response's artefact.
-FLOOR_PP = {"primary": 0.0, "junior": -0.25}
+# The aid's fall for a registered-poor pupil is capped at the poverty term (model/levers/dropout.py,
+# aid_within_poverty_gap): fully aided poor pupils reach, never pass, non-poor pupils of their cell. Poor
+# cells still differ from non-poor ones in their mix of other groups and in learning (poor pupils enter
+# behind and learning lowers the hazard), and aid reaches only the covered share, so the cell rates differ
+# by those; FLOOR_PP allows rounding.
+FLOOR_PP = {"primary": -0.01, "junior": -0.05}
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "known defect (issue 19, open): at the posterior means the poor-pupil term (~0.60 log-odds) is below the "
-    "gap Mo et al.'s control arm implies (~1.0) while the trial effect (~1.31) is above the trial's 1.01, and "
-    "Banan pays about twice the trial's dose; so fully aided poor pupils drop out less than non-poor ones "
-    "(junior: 0.7–3.5 pp less by location; primary: up to 0.04 pp less). The registry has no figure on the gap "
-    "between aided poor and non-poor pupils that would pin this; a calibration decision is needed"))
 @pytest.mark.parametrize("stage", ["primary", "junior"])
 def test_baseline_poor_pupils_do_not_drop_out_less_than_non_poor_pupils(stage):
-    """Same location and stage, every year of the baseline: aid narrows the poor pupils' excess dropout, it
-    does not reverse it beyond what the trial itself shows (the old unbounded response made poor junior
-    pupils drop out up to 2 pp less than non-poor ones; FLOOR_PP)."""
+    """Structural check of the cap, not validation: same location and stage, every year of the baseline,
+    aid narrows the poor pupils' excess dropout and does not reverse it. Before the cap, at the posterior
+    means (poor term ~0.60 log-odds, trial effect ~1.31, Banan paying twice the trial's dose) fully aided
+    poor junior pupils left 0.7–3.5 pp less often than non-poor ones."""
     groups = sim.run(sim.load_district(), "baseline", years=7).groups
     t = groups[groups.stage == stage].groupby(["year", "location", "poor"])[["dropouts", "enrolled"]].sum()
     rate = (t.dropouts / t.enrolled).unstack("poor")

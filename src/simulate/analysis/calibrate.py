@@ -43,6 +43,7 @@ replaced only when simulate wrote it (its first line, ``overlay.HEADER``).
 from __future__ import annotations
 
 import datetime as _dt
+import math
 import os
 import re
 import sys
@@ -64,7 +65,7 @@ from ..inputs.yamlfile import read_mapping
 
 DEFAULT_TARGETS = Path("data/banan/targets.yaml")
 TARGET_KEYS = {"scenario", "indicator", "year", "value", "tolerance", "source"}
-TOP_KEYS = {"district", "description", "parameters", "targets"}
+TOP_KEYS = {"district", "description", "parameters", "targets", "optimum_tolerance"}
 EXTRA_INDICATORS = ("learning.urban_reference",)
 STALE_TOLERANCE = 2e-4  # committed values are written to 4 decimals: two units in the last place
 IDENTIFY_STEP = 2.0      # each fitted intercept moved by this much (log-odds, SD) to see whether a target moves
@@ -103,6 +104,7 @@ class CalibrationReport:
     start: dict = field(default_factory=dict)
     message: str = ""
     optimum: dict = field(default_factory=dict)  # check(): the refit from the committed values (empty: not refit)
+    optimum_tolerance: float = STALE_TOLERANCE  # how far the committed value may lie from the optimum (targets file)
 
     @property
     def identification(self) -> str:
@@ -115,8 +117,9 @@ class CalibrationReport:
 
     @property
     def stale(self) -> list[str]:
-        """Parameters whose committed value is not the optimum (beyond the written precision)."""
-        return [p for p, v in self.optimum.items() if abs(v - self.start[p]) > STALE_TOLERANCE]
+        """Parameters whose committed value is not the optimum (beyond the written precision, or the targets
+        file's ``optimum_tolerance`` where it states a wider one)."""
+        return [p for p, v in self.optimum.items() if abs(v - self.start[p]) > self.optimum_tolerance]
 
     @property
     def all_met(self) -> bool:
@@ -167,6 +170,26 @@ class CalibrationReport:
 
 
 # ------------------------------------------------------------------ targets file
+def optimum_tolerance(path: str | Path = DEFAULT_TARGETS) -> float:
+    """How far a committed value may lie from the optimum before ``--check`` calls it stale: the written
+    precision (:data:`STALE_TOLERANCE`), or the targets file's ``optimum_tolerance: {value, reason}`` where
+    it states a wider one (Banan's: the learning intercept and the posterior are fitted in turn, and the
+    posterior's Monte Carlo error moves the intercept's optimum by a few 1e-4; see the file)."""
+    path = _resolve(path)
+    doc = read_mapping(path, CalibrationError, expected="a mapping with 'parameters' and 'targets'",
+                       missing="targets file not found")
+    spec = doc.get("optimum_tolerance")
+    if spec is None:
+        return STALE_TOLERANCE
+    value = spec.get("value") if isinstance(spec, dict) else None
+    if (not isinstance(spec, dict) or set(spec) != {"value", "reason"} or isinstance(value, bool)
+            or not isinstance(value, (int, float)) or not math.isfinite(value) or not 0 < value < 1
+            or not isinstance(spec.get("reason"), str) or not spec["reason"].strip()):
+        raise CalibrationError(f"{path}: optimum_tolerance: expected a mapping with 'value' (a number between 0 "
+                               f"and 1) and 'reason' (text), got {spec!r}")
+    return max(STALE_TOLERANCE, float(value))
+
+
 def load_targets(path: str | Path = DEFAULT_TARGETS) -> tuple[list[Target], list[str]]:
     """Targets and fitted parameter paths from a targets file; one clear error per problem."""
     path = _resolve(path)
@@ -357,6 +380,7 @@ def check(district: District | None = None, targets: str | Path = DEFAULT_TARGET
     base = committed_base(district) if base is None else base
     x0 = np.array([float(base.value(p)) for p in params])
     report = _report(tlist, model.evaluate(x0, base), params, x0, x0, identified=_identified(model, x0, base, tlist))
+    report.optimum_tolerance = optimum_tolerance(targets)
     if refit:
         x = _fit(model, tlist, params, x0, base, report._identified().to_numpy())
         report.optimum = dict(zip(params, map(float, x)))
@@ -585,22 +609,24 @@ def argparse_suppress():
 FIXED_POINT_ROUNDS = 8
 
 
-def finish_posterior() -> bool:
+def finish_posterior() -> str:
     """After new posterior means: refit the learning scale's intercept (it depends on who stays in school) and
     record the model's figure values at the committed parameters (the fingerprint ``--check`` compares).
-    True when the intercept moved (the designs' inputs changed, so the fit is run again on it)."""
+    What moved when the intercept moved, as text (the designs' inputs changed, so the fit is run again on it);
+    empty when it did not."""
     from . import evidence_checks
 
     district = load_district()
     report = calibrate(district, DEFAULT_TARGETS, write=False)
     x0 = report.start
-    moved = any(abs(v - x0[p]) > STALE_TOLERANCE for p, v in report.parameters.items())
+    tolerance = optimum_tolerance(DEFAULT_TARGETS)
+    moved = [f"{p} {x0[p]:.4f} → {v:.4f}" for p, v in report.parameters.items() if abs(v - x0[p]) > tolerance]
     if moved:
         write_parameters(report.parameters, [f"{t.scenario} {t.indicator} {t.year} = {t.value:g}"
                                              for t in load_targets(DEFAULT_TARGETS)[0]],
                          targets_file=_display(DEFAULT_TARGETS))
     evidence_checks.refresh_fingerprint(district)
-    return moved
+    return "; ".join(moved)
 
 
 def _posterior_cli(args) -> int:
@@ -623,24 +649,29 @@ def _posterior_cli(args) -> int:
     for line in stale:
         print(f"refitting: {line}")
     t0 = time.perf_counter()
-    # to the fixed point: the learning intercept moves with the dropout parameters, and the designs read it, so
-    # the posterior is refitted until the intercept it was fitted with is the one written (then a rerun from the
-    # written values fits the same draws: the same bytes)
+    # to the fixed point: the learning intercept moves with the dropout parameters, and the designs read it and
+    # the committed means (they run the committed values plus offsets), so the posterior is refitted until the
+    # intercept (within the targets file's optimum tolerance) and the means it was fitted with are the ones
+    # written; then a rerun from the written values fits the same draws: the same bytes
     for attempt in range(1, FIXED_POINT_ROUNDS + 1):
+        base = load_scenario("baseline")
         texts = evidence_checks.run(Settings.tiny() if args.tiny else Settings())
         folder = evidence_checks.write(texts)
-        write_parameters(evidence_checks.central(texts),
-                         ["posterior mean of the draws in params/posterior/draws.csv, sampled jointly by every "
-                          "uncertainty run"],
+        means = evidence_checks.central(texts)
+        write_parameters(means, ["posterior mean of the draws in params/posterior/draws.csv, sampled jointly by "
+                                 "every uncertainty run"],
                          date="(Bayesian, simulate calibrate --posterior)", targets_file="data/evidence/registry.yaml")
-        if not finish_posterior():
+        moved = "; ".join(f"{p} {float(base.value(p)):.4f} → {v:.4f}" for p, v in means.items()
+                          if abs(v - float(base.value(p))) > 5e-5)   # the means are written to 4 decimals
+        moved = "; ".join(m for m in (moved, finish_posterior()) if m)
+        if not moved:
             break
         if attempt == FIXED_POINT_ROUNDS:
-            print(f"error: the learning intercept still moved after {attempt} posterior fits: the written posterior "
-                  "was fitted with the intercept before the last one (`calibrate --check` reports it stale)",
+            print(f"error: the posterior means or the learning intercept still moved after {attempt} posterior fits "
+                  f"({moved}): the written posterior was fitted with the values before the last ones",
                   file=sys.stderr)
             return 1
-        print("the learning intercept moved with the new posterior means: fitting once more on it")
+        print(f"the posterior means or the learning intercept moved ({moved}): fitting once more on them")
     print(f"wrote {folder} and the posterior means into params/baseline.yaml in {time.perf_counter() - t0:.0f} s")
     return 0
 

@@ -42,6 +42,8 @@ optionally ``times: k``) or ``{trial_schools: true}`` (the trial's schools).
 
 from __future__ import annotations
 
+import dataclasses
+
 import json
 from functools import lru_cache
 
@@ -101,8 +103,8 @@ def _resolve_changes(changes: dict, district: District, baseline: Scenario) -> d
 class _Runs:
     """Engine runs keyed by world (district, scenario, changes); each run once, to the latest year asked."""
 
-    def __init__(self, offsets: dict, n: int, district: District | None):
-        self.offsets, self.n, self.default = offsets, n, district
+    def __init__(self, offsets: dict, n: int, district: District | None, values: dict | None = None):
+        self.offsets, self.n, self.default, self.values = offsets, n, district, dict(values or {})
         self.baseline = load_scenario("baseline")
         self.years: dict[str, dict[int, object]] = {}
         self.worlds: dict[str, tuple] = {}
@@ -113,9 +115,18 @@ class _Runs:
         key = json.dumps([dkey, design["scenario"], resolved], sort_keys=True, default=str)
         if key not in self.worlds:
             base = load_scenario(design["scenario"])
-            scenario = base.with_changes(resolved, name=f"{base.name}+design", pin=True) if resolved else base
+            changes = {**self.values, **resolved}  # the design's own changes win
+            scenario = base.with_changes(changes, name=f"{base.name}+design", pin=True) if changes else base
+            if self.values:  # the status quo (the start's steady state) runs them too
+                scenario = dataclasses.replace(scenario, baseline=self._status_quo())
             self.worlds[key] = (district, scenario)
         return key
+
+    def _status_quo(self):
+        if not hasattr(self, "_quo"):
+            quo = self.baseline.with_changes(self.values, name="baseline+reference", pin=True)
+            self._quo = dataclasses.replace(quo, baseline=None)  # its own status quo
+        return self._quo
 
     def year(self, key: str, year: int):
         district, scenario = self.worlds[key]
@@ -200,10 +211,11 @@ def _figure(figure: Figure, runs: _Runs) -> np.ndarray:
 
 
 def simulate_figures(figures: list[Figure], offsets: dict[str, np.ndarray] | None = None, n: int = 1,
-                     district: District | None = None) -> np.ndarray:
-    """(n, figures): each figure's simulated value under each of ``n`` parameter sets (NaN: pending)."""
+                     district: District | None = None, values: dict[str, float] | None = None) -> np.ndarray:
+    """(n, figures): each figure's simulated value under each of ``n`` parameter sets (NaN: pending).
+    ``values``: leaves set in every design's scenario before the ``offsets`` are added to them."""
     offsets = {p: np.asarray(v, dtype=float) for p, v in (offsets or {}).items()}
-    runs = _Runs(offsets, n, district)
+    runs = _Runs(offsets, n, district, values)
     out = np.full((n, len(figures)), np.nan)
     for j, f in enumerate(figures):
         if pending(f, runs.baseline):

@@ -72,8 +72,12 @@ class Prior(_Strict):
 
 
 class Parameter(_Strict):
+    """A calibrated parameter: its prior, why, and optionally a joint constraint: ``at_most`` names
+    another calibrated parameter it may not exceed (the joint prior is zero where it would)."""
+
     prior: Prior
     why: str = Field(min_length=1)
+    at_most: str | None = None
 
 
 class Study(_Strict):
@@ -216,6 +220,9 @@ def load_registry(path: str | Path | None = None, check_parameters: bool = True)
         leaves = load_scenario("baseline").leaves
         problems += [f"{path}: parameters.{p}: not a parameter of params/baseline.yaml"
                      for p in reg.parameters if p not in leaves]
+    problems += [f"{path}: parameters.{p}.at_most: {q.at_most!r} is not a calibrated parameter of 'parameters'"
+                 for p, q in reg.parameters.items() if q.at_most is not None and
+                 (q.at_most not in reg.parameters or q.at_most == p)]
     calib_groups = {reg.studies[f.study].group for f in reg.calibration if f.study in reg.studies}
     shared = {reg.studies[f.study].dataset for f in reg.held_out if f.study in reg.studies} & \
         {reg.studies[f.study].dataset for f in reg.calibration if f.study in reg.studies}

@@ -135,7 +135,7 @@ def loso(result: Fit, district=None, n: int = PREDICTIVE_DRAWS) -> pd.DataFrame:
     """Leave-one-study-out: per calibration study, the posterior without it (on the same emulator, a chain of
     half the length) predicts its figures (engine at ``n`` draws); plus each parameter's shift in posterior sd."""
     reg, paths = result.registry, result.paths
-    central = central_values(paths)
+    central = central_values(paths, reg)
     sd = result.draws.std(axis=0)
     mean = result.draws.mean(axis=0)
     settings = result.settings
@@ -168,7 +168,7 @@ def run(settings: Settings | None = None, district=None, registry: Registry | No
     settings = settings or Settings()
     result = fit(reg, settings, district)
     paths = result.paths
-    central = central_values(paths)
+    central = central_values(paths, reg)
     figures = list(reg.figures.values())
     others = prior_offsets(PREDICTIVE_DRAWS, settings.seed)   # the rest of the parameters, from their priors
     post = run_engine(figures, _subsample(result.draws, PREDICTIVE_DRAWS), paths, central, district, others)

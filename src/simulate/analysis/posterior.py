@@ -152,9 +152,14 @@ class Fit:
 
 
 # ------------------------------------------------------------------ pieces
-def central_values(paths: list[str]) -> np.ndarray:
-    base = load_scenario("baseline")
-    return np.array([float(base.value(p)) for p in paths])
+def central_values(paths: list[str], registry: Registry | None = None) -> np.ndarray:
+    """The values the engine runs the calibrated parameters' offsets from: each one's prior centre (the
+    registry's; the mean of a normal prior, the middle of a uniform), not its committed value. The designs
+    set these leaves to them (:func:`run_engine`), so a fit does not depend on the posterior means it
+    writes: from the committed values, a rerun fits the same draws (with the committed values as the
+    reference, a fit and the next flipped between two posteriors, 2026-12-08)."""
+    reg = load_registry() if registry is None else registry
+    return np.array([float(np.mean(reg.parameters[p].prior.support())) for p in paths])
 
 
 def offsets_of(theta: np.ndarray, paths: list[str], central: np.ndarray) -> dict[str, np.ndarray]:
@@ -169,7 +174,8 @@ def run_engine(figures, theta: np.ndarray, paths: list[str], central: np.ndarray
     for i in range(0, len(theta), CHUNK):
         t = theta[i:i + CHUNK]
         off = {p: v[i:i + CHUNK] for p, v in (extra or {}).items() if p not in paths}
-        parts.append(simulate_figures(figures, {**off, **offsets_of(t, paths, central)}, len(t), district))
+        parts.append(simulate_figures(figures, {**off, **offsets_of(t, paths, central)}, len(t), district,
+                                      values=dict(zip(paths, map(float, central)))))
     return np.concatenate(parts, axis=0)
 
 
@@ -185,9 +191,14 @@ def _bounds(reg: Registry, paths: list[str]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def log_prior(reg: Registry, paths: list[str], theta: np.ndarray) -> np.ndarray:
-    """Log prior density (up to a constant), −inf outside the support."""
+    """Log prior density (up to a constant), −inf outside the support and where a parameter exceeds the
+    one its ``at_most`` names (a joint constraint)."""
     lows, highs = _bounds(reg, paths)
     out = np.where(((theta >= lows) & (theta <= highs)).all(axis=1), 0.0, -np.inf)
+    for j, p in enumerate(paths):
+        bound = reg.parameters[p].at_most
+        if bound is not None and bound in paths:
+            out = np.where(theta[:, j] <= theta[:, paths.index(bound)], out, -np.inf)
     for j, p in enumerate(paths):
         pr = reg.parameters[p].prior
         if pr.distribution == "normal":
@@ -303,7 +314,7 @@ def fit(registry: Registry | None = None, settings: Settings | None = None, dist
     figures = [f for f in reg.calibration if f.study not in exclude_studies]
     if not figures:
         raise PosteriorError("no calibration figure left to fit")
-    central = central_values(paths)
+    central = central_values(paths, reg)
     lows, highs = _bounds(reg, paths)
     d, half = len(paths), settings.n_design // 2
     # wave 1: the priors' support; history matching keeps the region not ruled out (implausibility < 3)

@@ -328,18 +328,9 @@ class Parameters(_Strict):
 
 
 def field_bounds(path: str) -> tuple[float | None, float | None]:
-    """(lower, upper) bounds of the numeric leaf at dotted ``path``; None where open."""
-    model: type[BaseModel] = Parameters
-    parts = path.split(".")
-    for part in parts[:-1]:
-        model = model.model_fields[part].annotation  # type: ignore[assignment]
-    info = model.model_fields[parts[-1]]
-    lo = hi = None
-    for meta in info.metadata:
-        lo = getattr(meta, "ge", None) if getattr(meta, "ge", None) is not None else lo
-        lo = getattr(meta, "gt", None) if getattr(meta, "gt", None) is not None else lo
-        hi = getattr(meta, "le", None) if getattr(meta, "le", None) is not None else hi
-        hi = getattr(meta, "lt", None) if getattr(meta, "lt", None) is not None else hi
+    """(lower, upper) bounds of the numeric leaf at dotted ``path``; None where open (strict or not:
+    :func:`field_limits` says which)."""
+    lo, _, hi, _ = field_limits(path)
     return lo, hi
 
 

@@ -403,8 +403,8 @@ def _check_enrolment(e: dict | None, s: dict | None, label: str, school_label: s
             bad = np.flatnonzero(valid_level & ~offered)
             rep.rows(label, "grade", bad, lambda p: (
                 f"school '{eid[p]}' is a {LEVELS[sc[p]]} school (grades "
-                f"{LEVEL_GRADES[LEVELS[sc[p]]][0]}–{LEVEL_GRADES[LEVELS[sc[p]]][1]}) "
-                f"and does not offer grade {grade[p]}"))
+                f"{LEVEL_GRADES[LEVELS[sc[p]]][0]}–{LEVEL_GRADES[LEVELS[sc[p]]][1]}; {sfile} row "
+                f"{int(sidx[p]) + 2}, column 'level') and does not offer grade {grade[p]}"))
             ok[bad] = False
     else:
         ok &= False
