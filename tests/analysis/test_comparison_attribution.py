@@ -55,9 +55,11 @@ def test_multi_lever_contributions_sum_to_the_scenarios_own_expected_difference(
         assert part["contribution"].sum() == pytest.approx(total, rel=1e-9, abs=1e-9), ind
         assert total == pytest.approx(own[ind][0] - base[ind][0], rel=1e-9, abs=1e-9), ind
         assert part["share"].sum() == pytest.approx(1.0, rel=1e-9), ind
-    # the split is not trivial: on the poor–non-poor dropout gap, student aid brings most of it
+    # the split is not trivial: on the poor–non-poor dropout gap, student aid brings most of it, and another
+    # lever moves it too (a share can pass 1 when another lever pulls the other way: monitoring's returners)
     gap = mix[mix.indicator == "dropout_gap.poor.junior"].set_index("lever")["share"]
-    assert gap.idxmax() == "budget.student_aid" and gap.max() < 1
+    assert gap.idxmax() == "budget.student_aid"
+    assert (gap.drop("budget.student_aid").abs() > 0.01).any()
 
 
 def test_a_single_lever_scenario_gets_its_whole_difference(cmp):

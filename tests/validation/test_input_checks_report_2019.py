@@ -97,17 +97,25 @@ def test_input_check_no_policy_poor_rural_junior_dropout_is_the_calibration_targ
     pupils is close to calibration figures of the registry of published figures
     (data/evidence/registry.yaml: mo2013_control_poor 13.3%, mo2013_county 7.8%, Mo et al. 2013,
     docs/sources.md [mo2013]), which with the other calibration figures set the junior intercept and
-    the poor term (params/posterior/); the evidence range 7%–14.5% contains it."""
+    the poor term (params/posterior/); the control arm's interval in the registry contains it."""
+    from simulate.analysis.evidence import load_registry
+
+    interval = load_registry().figures["mo2013_control_poor"].interval
     none = sim.run(None, "no_policy", years=1).indicator("dropout_rate.junior.poor_rural")
-    assert 0.07 <= none <= 0.145, none
+    assert interval.lo <= none <= interval.hi, (none, interval)
 
 
 def test_consistency_check_baseline_poor_rural_junior_dropout_well_below_no_policy():
     """Consistency check, not validation: the 2019 package's aid effect was set from the trial
-    (dropout.aid_effect, Mo et al. 2013), so the baseline must sit well below the counterfactual."""
+    (dropout.aid_effect, Mo et al. 2013), so the baseline sits below the counterfactual by a fall, in
+    log-odds, inside the trial's 95% window (1.01 ± 1.96 × 0.44, tests/validation/test_trust.py); not all
+    of it: aid reaches a share of poor pupils (coverage, exclusion errors)."""
+    from scipy.special import logit
+
     none = sim.run(None, "no_policy", years=1).indicator("dropout_rate.junior.poor_rural")
     base = sim.run(None, "baseline", years=1).indicator("dropout_rate.junior.poor_rural")
-    assert base < 0.6 * none, (base, none)
+    fall = logit(none) - logit(base)
+    assert 1.01 - 1.96 * 0.44 <= fall <= 1.01 + 1.96 * 0.44, (base, none, fall)
 
 
 def test_mechanism_without_home_teaching_disabled_enrolment_falls():

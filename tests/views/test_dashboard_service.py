@@ -118,6 +118,31 @@ def test_culling_ends_unconnected_kernels_and_spares_an_open_page(tmp_path):
         stop_server(proc)
 
 
+def test_pages_open_counts_every_kernel_but_the_pools_ready_ones():
+    """A page's kernel counts; a ready pool kernel does not; a pool task still waiting (its refill delay,
+    or its kernel starting) has no kernel listed yet and changes nothing (it was once subtracted, which
+    let a page through the limit while the refill waited)."""
+    import asyncio
+    from types import SimpleNamespace as NS
+
+    from simulate.views.dashboard.serve import pages_open
+
+    async def counts():
+        loop = asyncio.get_running_loop()
+        ready = loop.create_future()
+        ready.set_result({"kernel_id": "pooled"})
+        waiting = loop.create_future()
+        manager = NS(_pools={"dashboard.ipynb": [ready, waiting]},
+                     list_kernel_ids=lambda: ["page-1", "pooled"])
+        first = pages_open(manager)
+        manager.list_kernel_ids = lambda: ["page-1", "page-2", "pooled"]
+        second = pages_open(manager)
+        waiting.cancel()
+        return first, second
+
+    assert asyncio.run(counts()) == (1, 2)
+
+
 def test_beyond_its_page_limit_the_server_answers_busy_at_once(tmp_path):
     """``--max-pages=1``: the first page takes the pool's kernel; the second request gets the short
     "busy" page (503, Retry-After, both languages) at once and starts no kernel."""

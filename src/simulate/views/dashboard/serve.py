@@ -65,15 +65,18 @@ BUSY_PAGE = ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>Planner da
 
 
 def pages_open(kernel_manager) -> int:
-    """Kernels held by pages: every kernel but those waiting, preheated, in Voilà's pool."""
-    pooled, starting = set(), 0
+    """Kernels held by pages: every kernel but those waiting, preheated, in Voilà's pool.
+
+    A pool task not yet done (waiting out ``fill_delay``, or its kernel still starting) has no kernel in
+    ``list_kernel_ids`` yet: Voilà's task ends in the same step as its kernel is listed. So it is neither
+    counted nor subtracted (subtracting it, as before 2026-12-08, let a page through the limit while the
+    pool's refill waited)."""
+    pooled = set()
     for pool in getattr(kernel_manager, "_pools", {}).values():  # Voilà 0.5's pool: tasks giving a kernel id
         for task in pool:
-            if not task.done():
-                starting += 1  # a pool kernel being started: its id is not known yet
-            elif not task.cancelled() and task.exception() is None:
+            if task.done() and not task.cancelled() and task.exception() is None:
                 pooled.add(task.result().get("kernel_id"))
-    return max(0, len([k for k in kernel_manager.list_kernel_ids() if k not in pooled]) - starting)
+    return len([k for k in kernel_manager.list_kernel_ids() if k not in pooled])
 
 
 def voila_app_class():
