@@ -91,7 +91,7 @@ bench: $(STAMP)
 
 # the dashboard as a service in headless Chromium against 127.0.0.1 (first numbers, reloads, 10 planners)
 bench-dashboard: $(STAMP)
-	$(BIN)/python benchmarks/dashboard_service.py --first 3 --reloads 10 --sessions 10 --rounds 3
+	$(BIN)/python benchmarks/dashboard_service.py --first 5 --reloads 30 --sessions 10 --rounds 3 --together
 
 clean-venv:
 	rm -rf $(VENV)

@@ -29,14 +29,14 @@ TEXT: dict[str, tuple[str, str]] = {
               "headline table shows at once what happens to dropout, learning and resource gaps, and what it costs, "
               "against the scenario under “Compare with”. {where} Numbers are at central values (one run with every "
               "parameter at its central value, the calibrated ones at their posterior means, and every flow at its "
-              "expected value); the findings report the mean over parameter draws, which can differ — for aid, "
-              "whose effect saturates, by a factor of several; “Run with uncertainty” adds 90% intervals over "
-              "those draws, “What drives this difference?” "
+              "expected value); the findings report the mean over parameter draws, which can differ — for more "
+              "aid, whose effect is close to saturation at the central values, by a factor of ten or more; “Run "
+              "with uncertainty” adds 90% intervals over those draws, “What drives this difference?” "
               "splits the difference among the levers you changed, and “Save as scenario” keeps your levers "
               "as a scenario. A value a control cannot take is explained beside it.",
               "拖动左侧的政策杠杆（按政策分组，每项注明单位和作用），主要结果表即刻显示辍学、学业和资源差距"
               "及成本相对“对照方案”的变化。{where}表中数值为中心值（各参数取中心值、校准参数取后验均值、各流量取期望值的单次运行）；"
-              "研究结论报告的是参数多次抽样的平均值，两者可能不同——助学金的效果会饱和，差别可达数倍；"
+              "研究结论报告的是参数多次抽样的平均值，两者可能不同——增加助学金时差别尤大：其效果在中心值处已接近饱和，两者可相差十倍以上；"
               "“运行不确定性分析”给出这些抽样的90%区间，"
               "“分析差异来源”把差异分解到您调整过的各项杠杆，“另存为方案”把当前杠杆保存为方案。"
               "控件无法接受的数值会在其旁边说明原因。"),
