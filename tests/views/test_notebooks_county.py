@@ -79,8 +79,11 @@ def _county_numbers(name: str, out: Path, expected) -> None:
         t = pd.read_csv(tables / "tornado.csv")
         base = t.loc[t["target"] == f"targeted_aid − baseline: {key}", "base"]
         diff = expected["targeted_aid"].loc[2020, key] - expected["baseline"].loc[2020, key]
-        # the tornado's base is the factors' range centre, not the scenario's central values: near, not equal
-        assert len(base) and base.iloc[0] == pytest.approx(diff, rel=0.5)
+        # the tornado's base is the factors' range centre, not the scenario's central values: near, not equal.
+        # For more aid the two differ most (its effect is close to saturation at central values: 0.48 × on
+        # 2026-12-08); Banan's figure is about ten times the county's, so within a factor of 3 is the county's
+        assert len(base) and diff < 0 and base.iloc[0] < 0
+        assert 1 / 3 <= base.iloc[0] / diff <= 3, (base.iloc[0], diff)
 
 
 @pytest.mark.slow
