@@ -144,3 +144,5 @@ def test_the_optimum_tolerance_is_read_with_its_reason_and_a_bad_one_is_refused(
         plain.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
         with pytest.raises(CalibrationError, match=r"plain\.yaml: optimum_tolerance: expected a mapping"):
             optimum_tolerance(plain)
+        with pytest.raises(CalibrationError, match=r"plain\.yaml: optimum_tolerance: expected a mapping"):
+            load_targets(plain)  # refused wherever the file is read, not only by --check

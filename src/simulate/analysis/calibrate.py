@@ -178,16 +178,25 @@ def optimum_tolerance(path: str | Path = DEFAULT_TARGETS) -> float:
     path = _resolve(path)
     doc = read_mapping(path, CalibrationError, expected="a mapping with 'parameters' and 'targets'",
                        missing="targets file not found")
+    tolerance, problem = _optimum_tolerance_of(doc, path)
+    if problem:
+        raise CalibrationError(problem)
+    return tolerance
+
+
+def _optimum_tolerance_of(doc: dict, path: Path) -> tuple[float, str]:
+    """(the tolerance, the problem with the file's ``optimum_tolerance`` key or "") of a targets file's mapping;
+    :func:`load_targets` reports the problem with the file's others."""
     spec = doc.get("optimum_tolerance")
     if spec is None:
-        return STALE_TOLERANCE
+        return STALE_TOLERANCE, ""
     value = spec.get("value") if isinstance(spec, dict) else None
     if (not isinstance(spec, dict) or set(spec) != {"value", "reason"} or isinstance(value, bool)
             or not isinstance(value, (int, float)) or not math.isfinite(value) or not 0 < value < 1
             or not isinstance(spec.get("reason"), str) or not spec["reason"].strip()):
-        raise CalibrationError(f"{path}: optimum_tolerance: expected a mapping with 'value' (a number between 0 "
-                               f"and 1) and 'reason' (text), got {spec!r}")
-    return max(STALE_TOLERANCE, float(value))
+        return STALE_TOLERANCE, (f"{path}: optimum_tolerance: expected a mapping with 'value' (a number between 0 "
+                                 f"and 1) and 'reason' (text), got {spec!r}")
+    return max(STALE_TOLERANCE, float(value)), ""
 
 
 def load_targets(path: str | Path = DEFAULT_TARGETS) -> tuple[list[Target], list[str]]:
@@ -197,6 +206,7 @@ def load_targets(path: str | Path = DEFAULT_TARGETS) -> tuple[list[Target], list
                        missing="targets file not found")
     problems = [f"{path}: unknown key '{k}' (expected one of {', '.join(sorted(TOP_KEYS))})"
                 for k in doc if k not in TOP_KEYS]
+    problems += [p for p in [_optimum_tolerance_of(doc, path)[1]] if p]
     params = doc.get("parameters")
     if not isinstance(params, list) or not params or not all(isinstance(p, str) for p in params):
         problems.append(f"{path}: 'parameters' must be a non-empty list of dotted parameter paths")
@@ -619,14 +629,18 @@ def finish_posterior() -> str:
     district = load_district()
     report = calibrate(district, DEFAULT_TARGETS, write=False)
     x0 = report.start
-    tolerance = optimum_tolerance(DEFAULT_TARGETS)
-    moved = [f"{p} {x0[p]:.4f} → {v:.4f}" for p, v in report.parameters.items() if abs(v - x0[p]) > tolerance]
+    moved = _moves(x0, report.parameters, optimum_tolerance(DEFAULT_TARGETS))
     if moved:
         write_parameters(report.parameters, [f"{t.scenario} {t.indicator} {t.year} = {t.value:g}"
                                              for t in load_targets(DEFAULT_TARGETS)[0]],
                          targets_file=_display(DEFAULT_TARGETS))
     evidence_checks.refresh_fingerprint(district)
-    return "; ".join(moved)
+    return moved
+
+
+def _moves(before: dict, after: dict, tolerance: float) -> str:
+    """"path old → new" for every value of ``after`` more than ``tolerance`` from ``before``'s, joined by "; "."""
+    return "; ".join(f"{p} {before[p]:.4f} → {v:.4f}" for p, v in after.items() if abs(v - before[p]) > tolerance)
 
 
 def _posterior_cli(args) -> int:
@@ -661,9 +675,9 @@ def _posterior_cli(args) -> int:
         write_parameters(means, ["posterior mean of the draws in params/posterior/draws.csv, sampled jointly by "
                                  "every uncertainty run"],
                          date="(Bayesian, simulate calibrate --posterior)", targets_file="data/evidence/registry.yaml")
-        moved = "; ".join(f"{p} {float(base.value(p)):.4f} → {v:.4f}" for p, v in means.items()
-                          if abs(v - float(base.value(p))) > 5e-5)   # the means are written to 4 decimals
-        moved = "; ".join(m for m in (moved, finish_posterior()) if m)
+        fitted_with = {p: float(base.value(p)) for p in means}
+        moved = "; ".join(m for m in (_moves(fitted_with, means, 5e-5),   # the means are written to 4 decimals
+                                      finish_posterior()) if m)
         if not moved:
             break
         if attempt == FIXED_POINT_ROUNDS:

@@ -43,7 +43,6 @@ optionally ``times: k``) or ``{trial_schools: true}`` (the trial's schools).
 from __future__ import annotations
 
 import dataclasses
-
 import json
 from functools import lru_cache
 
@@ -106,6 +105,9 @@ class _Runs:
     def __init__(self, offsets: dict, n: int, district: District | None, values: dict | None = None):
         self.offsets, self.n, self.default, self.values = offsets, n, district, dict(values or {})
         self.baseline = load_scenario("baseline")
+        # with ``values``, the status quo (the start's steady state) runs them too: its own status quo
+        self.status_quo = dataclasses.replace(self.baseline.with_changes(
+            self.values, name="baseline+reference", pin=True), baseline=None) if self.values else None
         self.years: dict[str, dict[int, object]] = {}
         self.worlds: dict[str, tuple] = {}
 
@@ -117,16 +119,10 @@ class _Runs:
             base = load_scenario(design["scenario"])
             changes = {**self.values, **resolved}  # the design's own changes win
             scenario = base.with_changes(changes, name=f"{base.name}+design", pin=True) if changes else base
-            if self.values:  # the status quo (the start's steady state) runs them too
-                scenario = dataclasses.replace(scenario, baseline=self._status_quo())
+            if self.status_quo is not None:
+                scenario = dataclasses.replace(scenario, baseline=self.status_quo)
             self.worlds[key] = (district, scenario)
         return key
-
-    def _status_quo(self):
-        if not hasattr(self, "_quo"):
-            quo = self.baseline.with_changes(self.values, name="baseline+reference", pin=True)
-            self._quo = dataclasses.replace(quo, baseline=None)  # its own status quo
-        return self._quo
 
     def year(self, key: str, year: int):
         district, scenario = self.worlds[key]
